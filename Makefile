@@ -1,0 +1,33 @@
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/python examples/quickstart.py
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check lamina tests bench examples
+	$(BIN)/ruff format --check lamina tests bench examples
+
+test: $(VENV)/.installed-test lint
+	KERAS_BACKEND=jax $(BIN)/python -m pytest tests
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/bench_fit.py
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,74 @@
+"""`ProgbarLogger`: prints the progress bar and per-epoch lines of fit/evaluate/predict."""
+
+from __future__ import annotations
+
+from lamina.callbacks.callback import Callback
+from lamina.utils.progbar import Progbar
+
+
+class ProgbarLogger(Callback):
+    """Prints progress; added by `fit`, `evaluate` and `predict` when `verbose` is not 0."""
+
+    def __init__(self):
+        super().__init__()
+        self.verbose = 1
+        self.epochs = 1
+        self.target = None
+        self.progbar = None
+        self._mode = "train"
+
+    def set_params(self, params):
+        super().set_params(params)
+        self.verbose = params.get("verbose", 1)
+        if self.verbose == "auto":
+            self.verbose = 1
+        self.epochs = params.get("epochs", 1)
+        self.target = params.get("steps")
+
+    def _reset(self):
+        self.progbar = Progbar(self.target, verbose=self.verbose, unit_name="step")
+
+    def on_train_begin(self, logs=None):
+        self._mode = "train"
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._reset()
+        if self.verbose and self.epochs > 1:
+            print(f"Epoch {epoch + 1}/{self.epochs}")
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.progbar.update(batch + 1, _floats_lazy(logs), finalize=False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.progbar.update(self.progbar_target(), logs, finalize=True)
+
+    def progbar_target(self):
+        return self.target if self.target is not None else getattr(self, "_seen", 0)
+
+    def on_test_begin(self, logs=None):
+        if self._mode != "train" or self.progbar is None:
+            self._mode = "test"
+            self._reset()
+
+    def on_test_batch_end(self, batch, logs=None):
+        if self._mode == "test":
+            self.progbar.update(batch + 1, _floats_lazy(logs), finalize=False)
+
+    def on_test_end(self, logs=None):
+        if self._mode == "test":
+            self.progbar.update(self.target or 0, logs, finalize=True)
+
+    def on_predict_begin(self, logs=None):
+        self._mode = "predict"
+        self._reset()
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self.progbar.update(batch + 1, None, finalize=False)
+
+    def on_predict_end(self, logs=None):
+        self.progbar.update(self.target or 0, None, finalize=True)
+
+
+def _floats_lazy(logs):
+    # Values stay on the device; Progbar converts them only when it redraws.
+    return logs

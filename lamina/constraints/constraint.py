@@ -1,0 +1,40 @@
+"""The `Constraint` base class and NonNeg.
+
+A constraint maps a weight to its projected value; the optimizer applies it after each update.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+
+class Constraint:
+    """Base class of constraints: `__call__(w)` returns the constrained weight.
+
+    The base class leaves the weight unchanged.
+    """
+
+    def __call__(self, w: jax.Array) -> jax.Array:
+        return w
+
+    def get_config(self) -> dict:
+        """The constructor arguments, as a JSON-friendly dict."""
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Constraint:
+        """Builds a constraint from the output of `get_config()`."""
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class NonNeg(Constraint):
+    """Replaces negative entries by 0."""
+
+    def __call__(self, w: jax.Array) -> jax.Array:
+        w = jnp.asarray(w)
+        return jnp.maximum(w, jnp.zeros((), w.dtype))

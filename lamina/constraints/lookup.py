@@ -1,0 +1,54 @@
+"""Finding constraints by name (`get`) and converting them to and from Keras records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from lamina.constraints.constraint import Constraint, NonNeg
+from lamina.constraints.norm_constraints import MaxNorm, MinMaxNorm, UnitNorm
+from lamina.core import registry
+
+
+def constraint_objects() -> dict[str, type]:
+    """Every constraint class by class name and snake_case alias."""
+    return {
+        "Constraint": Constraint,
+        "MaxNorm": MaxNorm,
+        "MinMaxNorm": MinMaxNorm,
+        "NonNeg": NonNeg,
+        "UnitNorm": UnitNorm,
+        "constraint": Constraint,
+        "max_norm": MaxNorm,
+        "min_max_norm": MinMaxNorm,
+        "non_neg": NonNeg,
+        "unit_norm": UnitNorm,
+    }
+
+
+def serialize(constraint: Constraint | Callable | None) -> dict | str | None:
+    """The Keras record `{"module": "keras.constraints", "class_name", "config", ...}`."""
+    return registry.serialize(constraint, "keras.constraints")
+
+
+def deserialize(
+    config: Mapping | str, custom_objects: Mapping[str, Any] | None = None
+) -> Constraint | Callable:
+    """Builds a constraint from a serialized record (or a name)."""
+    with registry.custom_object_scope(custom_objects):
+        if isinstance(config, Mapping):
+            return registry.deserialize(config, kind="constraint", objects=constraint_objects())
+        return registry.resolve(config, kind="constraint", objects=constraint_objects())
+
+
+def get(identifier: Any) -> Constraint | Callable | None:
+    """Resolves a constraint identifier.
+
+    Args:
+        identifier: None (returned as None), a name such as `'non_neg'` (default arguments),
+            a serialized record, a class (instantiated), or a callable (returned unchanged).
+
+    Raises:
+        ValueError: for unknown names (with a suggestion) or identifiers of the wrong type.
+    """
+    return registry.resolve(identifier, kind="constraint", objects=constraint_objects())

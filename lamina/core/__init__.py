@@ -1,0 +1,1 @@
+"""lamina's core: variables, the state scope, layers, symbolic tensors."""

@@ -1,0 +1,61 @@
+"""Global settings with Keras's names: floatx, epsilon, image data format."""
+
+from __future__ import annotations
+
+import contextvars
+
+_DEFAULTS = (("floatx", "float32"), ("epsilon", 1e-7), ("image_data_format", "channels_last"))
+_SETTINGS: contextvars.ContextVar[tuple] = contextvars.ContextVar(
+    "lamina_settings", default=_DEFAULTS
+)
+
+
+def _get(key):
+    return dict(_SETTINGS.get())[key]
+
+
+def _set(key, value):
+    settings = dict(_SETTINGS.get())
+    settings[key] = value
+    _SETTINGS.set(tuple(settings.items()))
+
+
+def floatx() -> str:
+    """The default float dtype, `'float32'` unless changed with `set_floatx`."""
+    return _get("floatx")
+
+
+def set_floatx(value: str) -> None:
+    """Sets the default float dtype (`'float16'`, `'bfloat16'`, `'float32'` or `'float64'`)."""
+    allowed = ("float16", "bfloat16", "float32", "float64")
+    if value not in allowed:
+        raise ValueError(f"set_floatx: expected one of {allowed}, received {value!r}.")
+    _set("floatx", value)
+
+
+def epsilon() -> float:
+    """The fuzz factor used in numeric expressions (default 1e-7)."""
+    return _get("epsilon")
+
+
+def set_epsilon(value: float) -> None:
+    _set("epsilon", float(value))
+
+
+def image_data_format() -> str:
+    """`'channels_last'` (default) or `'channels_first'`."""
+    return _get("image_data_format")
+
+
+def set_image_data_format(value: str) -> None:
+    if value not in ("channels_last", "channels_first"):
+        raise ValueError(
+            "set_image_data_format: expected 'channels_last' or 'channels_first', "
+            f"received {value!r}."
+        )
+    _set("image_data_format", value)
+
+
+def backend() -> str:
+    """lamina always runs on JAX."""
+    return "jax"

@@ -1,0 +1,773 @@
+"""`Layer`: stateful-looking to the user, a pure function of arrays underneath."""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lamina.core import naming, state
+from lamina.core.input_spec import InputSpec, check_input_spec
+from lamina.core.random import SeedGenerator
+from lamina.core.symbolic import KerasTensor, Node, any_symbolic, from_specs, is_symbolic, to_specs
+from lamina.core.variable import Variable, standardize_dtype
+
+_INTERNAL_ATTRS = frozenset(
+    {
+        "_layers",
+        "_trainable_variables",
+        "_non_trainable_variables",
+        "_seed_generators",
+        "_metrics",
+        "_losses",
+        "_tracked_ids",
+        "_inbound_nodes",
+        "_build_shapes_dict",
+        "_input_shape_arg",
+    }
+)
+
+
+def _is_trackable(value) -> bool:
+    return isinstance(value, (Layer, Variable, SeedGenerator)) or getattr(
+        value, "_is_lamina_metric", False
+    )
+
+
+class TrackedList(list):
+    """A list attribute of a layer that keeps tracking the layers and variables appended to it."""
+
+    def __init__(self, values, owner):
+        super().__init__(values)
+        self._owner = owner
+
+    def append(self, value):
+        super().append(value)
+        self._owner._track(value)
+
+    def extend(self, values):
+        values = list(values)
+        super().extend(values)
+        for v in values:
+            self._owner._track(v)
+
+    def insert(self, index, value):
+        super().insert(index, value)
+        self._owner._track(value)
+
+
+def dtype_policy_name(dtype) -> str | None:
+    """Accepts a dtype, a policy name or a serialized `DTypePolicy` record."""
+    if dtype is None:
+        return None
+    if isinstance(dtype, dict):
+        return dtype.get("config", {}).get("name", "float32")
+    if hasattr(dtype, "name") and not isinstance(dtype, str) and hasattr(dtype, "compute_dtype"):
+        return dtype.name
+    return str(dtype) if isinstance(dtype, str) else standardize_dtype(dtype)
+
+
+class Layer:
+    """The base class of every layer (and of `Model`).
+
+    Subclasses create state in `__init__` or `build(input_shape)` with `add_weight`, and compute
+    in `call(inputs, ...)`. Calling the layer builds it on first use, checks its input, resolves
+    the `training` flag and, on symbolic inputs (`keras.Input`), infers shapes without compute.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        obj = super().__new__(cls)
+        obj._init_tracking()
+        # Remember constructor arguments, for `get_config` of layers that do not define it.
+        try:
+            bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+            arguments = dict(bound.arguments)
+            arguments.pop(next(iter(arguments)))
+            extra = arguments.pop("kwargs", {}) or {}
+            arguments.update(extra)
+            arguments.pop("args", None)
+            if all(_is_plain(v) for v in arguments.values()):
+                obj._auto_config = arguments
+        except TypeError:
+            pass
+        return obj
+
+    def _init_tracking(self):
+        d = self.__dict__
+        d["_layers"] = []
+        d["_trainable_variables"] = []
+        d["_non_trainable_variables"] = []
+        d["_seed_generators"] = []
+        d["_metrics"] = []
+        d["_losses"] = []
+        d["_tracked_ids"] = set()
+        d["_inbound_nodes"] = []
+        d["_auto_config"] = None
+        d["built"] = False
+        d["_trainable"] = True
+
+    def __init__(
+        self,
+        *,
+        activity_regularizer=None,
+        trainable: bool = True,
+        dtype=None,
+        autocast: bool = True,
+        name: str | None = None,
+        **kwargs,
+    ):
+        input_shape = kwargs.pop("input_shape", None)
+        input_dim = kwargs.pop("input_dim", None)
+        batch_input_shape = kwargs.pop("batch_input_shape", None)
+        batch_size = kwargs.pop("batch_size", None)
+        if kwargs.pop("dynamic", False):
+            warnings.warn(
+                f"{type(self).__name__}: `dynamic=True` is ignored in lamina. To run a model "
+                "step by step in Python, compile it with `run_eagerly=True`.",
+                stacklevel=2,
+            )
+        kwargs.pop("weights", None)
+        if kwargs:
+            raise ValueError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}. "
+                "Check the spelling against the layer's documented arguments."
+            )
+        if batch_input_shape is not None:
+            self._input_shape_arg = tuple(batch_input_shape)
+        elif input_shape is not None:
+            self._input_shape_arg = (batch_size, *tuple(input_shape))
+        elif input_dim is not None:
+            self._input_shape_arg = (batch_size, int(input_dim))
+        else:
+            self._input_shape_arg = None
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: `name` must be a string, received {name!r}.")
+        self.name = name or naming.auto_name(type(self).__name__)
+        self._dtype_policy = dtype_policy_name(dtype) or standardize_dtype(None)
+        self.autocast = autocast
+        self.trainable = trainable
+        self.activity_regularizer = _get_regularizer(activity_regularizer)
+        self.input_spec: InputSpec | None = getattr(self, "input_spec", None)
+        self.supports_masking = getattr(self, "supports_masking", False)
+        sig = inspect.signature(self.call).parameters
+        self._call_has_training = "training" in sig
+        self._call_has_mask = "mask" in sig
+        self._training_default = (
+            sig["training"].default
+            if self._call_has_training and sig["training"].default is not inspect.Parameter.empty
+            else None
+        )
+        self._build_shapes_dict = None
+
+    # ------------------------------------------------------------------------ tracking
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _INTERNAL_ATTRS:
+            object.__setattr__(self, name, value)
+            return
+        if type(value) is list:
+            # Keep tracking what is appended later (`self.blocks = []; self.blocks.append(...)`).
+            value = TrackedList(value, self)
+        object.__setattr__(self, name, value)
+        if isinstance(value, (list, tuple)):
+            for v in value:
+                self._track(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                self._track(v)
+        else:
+            self._track(value)
+
+    def _track(self, value) -> None:
+        if not _is_trackable(value) or value is self:
+            return
+        key = id(value)
+        if key in self._tracked_ids:
+            return
+        self._tracked_ids.add(key)
+        if isinstance(value, Layer):
+            self._layers.append(value)
+        elif isinstance(value, Variable):
+            if value.trainable:
+                self._trainable_variables.append(value)
+            else:
+                self._non_trainable_variables.append(value)
+        elif isinstance(value, SeedGenerator):
+            self._seed_generators.append(value)
+        else:
+            self._metrics.append(value)
+
+    # ------------------------------------------------------------------------ properties
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        value = bool(value)
+        self.__dict__["_trainable"] = value
+        for v in self._trainable_variables:
+            v.trainable = value
+        for layer in self._layers:
+            layer.trainable = value
+
+    @property
+    def dtype_policy(self) -> str:
+        return self._dtype_policy
+
+    @property
+    def dtype(self) -> str:
+        """The dtype of the layer's variables."""
+        name = self._dtype_policy
+        return "float32" if name.startswith("mixed_") else name
+
+    @property
+    def variable_dtype(self) -> str:
+        return self.dtype
+
+    @property
+    def compute_dtype(self) -> str:
+        name = self._dtype_policy
+        if name.startswith("mixed_"):
+            return name[len("mixed_") :]
+        return name
+
+    @property
+    def path(self) -> str:
+        return self.name
+
+    def _flatten_layers(self, include_self=True):
+        seen, out, stack = set(), [], [self] if include_self else list(reversed(self._layers))
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            stack.extend(reversed(layer._layers))
+        return out
+
+    @property
+    def layers(self) -> list:
+        return list(self._layers)
+
+    @property
+    def weights(self) -> list[Variable]:
+        """Own trainable, own non-trainable, then the sublayers' weights (deduplicated)."""
+        out, seen = [], set()
+        for v in self._trainable_variables + self._non_trainable_variables:
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        for layer in self._layers:
+            for v in layer.weights:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
+
+    @property
+    def variables(self) -> list[Variable]:
+        """Like `weights`, plus the states of seed generators."""
+        out, seen = [], set()
+        own = self._trainable_variables + self._non_trainable_variables
+        own = own + [sg.state for sg in self._seed_generators]
+        for v in own:
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        for layer in self._layers:
+            for v in layer.variables:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
+
+    @property
+    def trainable_variables(self) -> list[Variable]:
+        if not self.trainable:
+            return []
+        return [v for v in self.variables if v.trainable]
+
+    @property
+    def non_trainable_variables(self) -> list[Variable]:
+        if not self.trainable:
+            return self.variables
+        return [v for v in self.variables if not v.trainable]
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        if not self.trainable:
+            return []
+        return [v for v in self.weights if v.trainable]
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        if not self.trainable:
+            return self.weights
+        return [v for v in self.weights if not v.trainable]
+
+    @property
+    def metrics(self) -> list:
+        out = list(self._metrics)
+        for layer in self._layers:
+            out.extend(layer.metrics)
+        return out
+
+    @property
+    def metrics_variables(self) -> list[Variable]:
+        return [v for m in self.metrics for v in m.variables]
+
+    @property
+    def losses(self) -> list:
+        """Losses added during the last call (activity regularization, `add_loss`) plus the
+        regularization penalties of the trainable weights, computed from their current values."""
+        out = []
+        for layer in self._flatten_layers():
+            out.extend(layer._losses)
+        for v in self.trainable_weights:
+            if v.regularizer is not None:
+                out.append(v.regularizer(v.value))
+        return out
+
+    def _clear_losses(self) -> None:
+        for layer in self._flatten_layers():
+            layer._losses.clear()
+
+    def add_loss(self, loss) -> None:
+        """Adds a scalar loss (e.g. from `call`) to the total training loss."""
+        scope = state.current_scope()
+        if scope is not None and scope.collect_losses:
+            scope.add_loss(loss)
+        elif scope is None or not scope.symbolic:
+            self._losses.append(loss)
+
+    def add_metric(self, *args, **kwargs):
+        raise NotImplementedError(
+            "Layer.add_metric() was removed in Keras 3 (and lamina). Track a `keras.metrics` "
+            "object in your model and update it in a custom `train_step`, or pass metrics to "
+            "`compile(metrics=...)`."
+        )
+
+    # ------------------------------------------------------------------------ state creation
+    def add_weight(
+        self,
+        shape=None,
+        initializer=None,
+        dtype=None,
+        trainable: bool = True,
+        autocast: bool = True,
+        regularizer=None,
+        constraint=None,
+        aggregation: str = "none",
+        overwrite_with_gradient: bool = False,
+        name: str | None = None,
+    ) -> Variable:
+        """Creates a variable owned by this layer (call it from `__init__` or `build`)."""
+        if isinstance(shape, str):
+            raise TypeError(
+                f"{self.name}.add_weight(): the first positional argument is `shape`, received "
+                f"the string {shape!r}. Keras 3 takes the name as a keyword: "
+                f"add_weight(name={shape!r}, shape=..., initializer=...)."
+            )
+        shape = () if shape is None else tuple(shape)
+        dtype = standardize_dtype(dtype or self.variable_dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if "float" in dtype else "zeros"
+        from lamina import constraints, initializers, regularizers
+
+        initializer = initializers.get(initializer)
+        with state.name_scope(self.name, owner=self):
+            variable = Variable(
+                initializer,
+                shape=shape,
+                dtype=dtype,
+                trainable=trainable,
+                autocast=autocast,
+                aggregation=aggregation,
+                name=name or "variable",
+                regularizer=regularizers.get(regularizer),
+                constraint=constraints.get(constraint),
+                overwrite_with_gradient=overwrite_with_gradient,
+            )
+        # A variable created inside `build` already sits in the layer's name scope.
+        self._track(variable)
+        return variable
+
+    def add_variable(self, shape, initializer, dtype=None, trainable=True, name=None, **kwargs):
+        return self.add_weight(
+            shape=shape, initializer=initializer, dtype=dtype, trainable=trainable, name=name
+        )
+
+    # ------------------------------------------------------------------------ building
+    def build(self, input_shape=None) -> None:
+        """Creates the layer's weights for inputs of `input_shape` (override in subclasses)."""
+        self.built = True
+
+    def _build_overridden(self) -> bool:
+        return type(self).build is not Layer.build
+
+    def _maybe_build(self, args, kwargs) -> None:
+        if self.built:
+            return
+        first = args[0] if args else kwargs.get("inputs")
+        shapes = _shapes_of(first)
+        if self._build_overridden():
+            self._run_build(shapes)
+        else:
+            # No `build`: trace `call` once, shapes only, so that sublayers build themselves.
+            self._build_shapes_dict = {"input_shape": shapes}
+            self.built = True
+            if self._layers:
+                self._symbolic_outputs(args, kwargs)
+        self._build_shapes_dict = self._build_shapes_dict or {"input_shape": shapes}
+
+    def _run_build(self, shapes) -> None:
+        with state.name_scope(self.name, owner=self):
+            try:
+                self.build(shapes)
+            except Exception as e:
+                e.add_note(f"(while building layer '{self.name}' for input shape {shapes})")
+                raise
+        self._build_shapes_dict = {"input_shape": shapes}
+        self.built = True
+
+    def get_build_config(self) -> dict | None:
+        if self._build_shapes_dict is None:
+            return None
+        shape = self._build_shapes_dict["input_shape"]
+        return {"input_shape": _shape_to_list(shape)}
+
+    def build_from_config(self, config: dict | None) -> None:
+        if not config or self.built:
+            return
+        if "input_shape" in config and config["input_shape"] is not None:
+            self._run_build(_list_to_shape(config["input_shape"]))
+        elif "shapes_dict" in config:
+            self._run_build(_list_to_shape(next(iter(config["shapes_dict"].values()))))
+
+    # ------------------------------------------------------------------------ calling
+    def call(self, inputs, *args, **kwargs):
+        raise NotImplementedError(
+            f"Layer {type(self).__name__} has no `call` method. Subclasses of `Layer` must "
+            "implement `call(self, inputs, ...)`."
+        )
+
+    def __call__(self, *args, **kwargs):
+        if not args and "inputs" not in kwargs:
+            raise ValueError(
+                f"Layer '{self.name}' was called without inputs. Call it as layer(inputs)."
+            )
+        if args:
+            args = (_convert_inputs(args[0], self.compute_dtype if self.autocast else None),) + (
+                args[1:]
+            )
+        symbolic = any_symbolic((args, kwargs))
+        ctx = state.current_call_context()
+        outermost = ctx is None
+        if self._call_has_training:
+            training = kwargs.get("training")
+            if training is None and ctx is not None:
+                training = ctx.training
+            if training is None:
+                training = self._training_default
+            kwargs["training"] = training
+        else:
+            training = kwargs.pop("training", None)
+            if training is None and ctx is not None:
+                training = ctx.training
+        if outermost and not symbolic:
+            self._clear_losses()
+        with state.call_context(training):
+            if not self.built:
+                self._maybe_build(args, kwargs)
+            if self.input_spec is not None and args:
+                check_input_spec(self.name, self.input_spec, args[0])
+            if symbolic:
+                return self._symbolic_call(args, kwargs)
+            try:
+                outputs = self.call(*args, **kwargs)
+            except Exception as e:
+                _note_call(e, self, args)
+                raise
+            if self.activity_regularizer is not None:
+                for out in jax.tree.leaves(outputs):
+                    batch = out.shape[0] if out.ndim else 1
+                    self.add_loss(self.activity_regularizer(out) / batch)
+        return outputs
+
+    def _symbolic_outputs(self, args, kwargs):
+        """Runs `call` on shapes only (`jax.eval_shape`) and returns output ShapeDtypeStructs."""
+        leaves, treedef = jax.tree.flatten((args, kwargs), is_leaf=is_symbolic)
+        positions = [i for i, x in enumerate(leaves) if isinstance(x, KerasTensor)]
+        specs = [to_specs(leaves[i]) for i in positions]
+
+        def fn(*dynamic):
+            full = list(leaves)
+            for i, v in zip(positions, dynamic):
+                full[i] = v
+            call_args, call_kwargs = jax.tree.unflatten(treedef, full)
+            with state.StateScope(collect_losses=True, symbolic=True):
+                return self.call(*call_args, **call_kwargs)
+
+        try:
+            return jax.eval_shape(fn, *specs)
+        except Exception as e:
+            _note_call(e, self, args)
+            raise
+
+    def _symbolic_call(self, args, kwargs):
+        out_specs = self._symbolic_outputs(args, kwargs)
+        outputs = from_specs(out_specs)
+        Node(self, args, kwargs, outputs)
+        return outputs
+
+    def compute_output_spec(self, *args, **kwargs):
+        """Output `KerasTensor`(s) for symbolic inputs, computed with `jax.eval_shape`."""
+        return from_specs(self._symbolic_outputs(args, kwargs))
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for `input_shape` (None for unknown dimensions)."""
+        x = KerasTensor(tuple(input_shape), self.compute_dtype)
+        if not self.built:
+            self._maybe_build((x,), {})
+        out = self.compute_output_spec(x)
+        return jax.tree.map(lambda t: t.shape, out, is_leaf=is_symbolic)
+
+    def stateless_call(
+        self,
+        trainable_variables,
+        non_trainable_variables,
+        *args,
+        return_losses: bool = False,
+        **kwargs,
+    ):
+        """Calls the layer with the given variable values, touching no variable.
+
+        Returns `(outputs, new_non_trainable_values)` (and the losses added during the call if
+        `return_losses=True`).
+        """
+        trainable = self.trainable_variables
+        non_trainable = self.non_trainable_variables
+        if len(trainable_variables) != len(trainable) or len(non_trainable_variables) != len(
+            non_trainable
+        ):
+            raise ValueError(
+                f"{self.name}.stateless_call(): expected {len(trainable)} trainable and "
+                f"{len(non_trainable)} non-trainable values (in `trainable_variables` and "
+                f"`non_trainable_variables` order), received {len(trainable_variables)} and "
+                f"{len(non_trainable_variables)}."
+            )
+        mapping = list(zip(trainable, trainable_variables)) + list(
+            zip(non_trainable, non_trainable_variables)
+        )
+        with state.StateScope(mapping, collect_losses=return_losses) as scope:
+            outputs = self(*args, **kwargs)
+            new_non_trainable = [scope.get(v) for v in non_trainable]
+            losses = list(scope.losses)
+            if return_losses:
+                losses.extend(
+                    v.regularizer(v.value)
+                    for v in self.trainable_weights
+                    if v.regularizer is not None
+                )
+        if return_losses:
+            return outputs, new_non_trainable, losses
+        return outputs, new_non_trainable
+
+    # ------------------------------------------------------------------------ weights
+    def get_weights(self) -> list[np.ndarray]:
+        return [np.asarray(v.value) for v in self.weights]
+
+    def set_weights(self, weights) -> None:
+        variables = self.weights
+        if len(weights) != len(variables):
+            raise ValueError(
+                f"Layer '{self.name}'.set_weights(): expected a list of {len(variables)} arrays "
+                f"(for {[v.path for v in variables]}), received {len(weights)}."
+            )
+        new = []
+        for v, w in zip(variables, weights):
+            w = np.asarray(w)
+            if tuple(w.shape) != tuple(v.shape):
+                raise ValueError(
+                    f"Layer '{self.name}'.set_weights(): weight '{v.path}' has shape {v.shape}, "
+                    f"but the array given has shape {tuple(w.shape)}."
+                )
+            new.append(w)
+        for v, w in zip(variables, new):
+            v.assign(w)
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(
+                f"Layer '{self.name}' is not built yet, so it has no weights to count. Call it on "
+                "data or `build(input_shape)` first."
+            )
+        return int(sum(v.size for v in self.weights))
+
+    def save_own_variables(self, store) -> None:
+        own = self._trainable_variables + self._non_trainable_variables
+        for i, v in enumerate(own):
+            store[str(i)] = np.asarray(v.value)
+
+    def load_own_variables(self, store) -> None:
+        own = self._trainable_variables + self._non_trainable_variables
+        if len(store.keys()) != len(own):
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(own)} variables "
+                f"({[v.path for v in own]}), but received {len(store.keys())} variables."
+            )
+        for i, v in enumerate(own):
+            v.assign(store[str(i)])
+
+    # ------------------------------------------------------------------------ config
+    def get_config(self) -> dict:
+        config = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": {
+                "module": "keras",
+                "class_name": "DTypePolicy",
+                "config": {"name": self._dtype_policy},
+                "registered_name": None,
+            },
+        }
+        if type(self).get_config is not Layer.get_config:
+            return config
+        auto = self.__dict__.get("_auto_config")
+        if auto is None:
+            raise NotImplementedError(
+                f"Layer {type(self).__name__} was created with arguments that cannot be "
+                "serialized automatically. Implement `get_config()` returning the arguments of "
+                "`__init__` (and `from_config` if needed)."
+            )
+        config.update({k: v for k, v in auto.items() if k not in ("trainable", "dtype")})
+        if not _init_accepts(self, "name"):
+            config.pop("name", None)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+    # ------------------------------------------------------------------------ functional
+    @property
+    def input(self):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' has never been called on a symbolic input.")
+        node = self._inbound_nodes[0]
+        args = node.arguments[0]
+        return args[0] if args else None
+
+    @property
+    def output(self):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' has never been called on a symbolic input.")
+        return self._inbound_nodes[0].outputs
+
+
+def _init_accepts(obj, name) -> bool:
+    params = inspect.signature(type(obj).__init__).parameters
+    return name in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+
+
+def _is_plain(value) -> bool:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return False
+
+
+def _get_regularizer(identifier):
+    if identifier is None:
+        return None
+    from lamina import regularizers
+
+    return regularizers.get(identifier)
+
+
+def _shape_of(x):
+    if isinstance(x, KerasTensor):
+        return x.shape
+    if hasattr(x, "shape"):
+        return tuple(None if not isinstance(d, (int, np.integer)) else int(d) for d in x.shape)
+    return None
+
+
+def _shapes_of(x):
+    if isinstance(x, dict):
+        return {k: _shapes_of(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_shapes_of(v) for v in x]
+    return _shape_of(x)
+
+
+def _shape_to_list(shape):
+    if isinstance(shape, dict):
+        return {k: _shape_to_list(v) for k, v in shape.items()}
+    if isinstance(shape, list):
+        return [_shape_to_list(s) for s in shape]
+    if shape is None:
+        return None
+    return list(shape)
+
+
+def _list_to_shape(value):
+    if isinstance(value, dict):
+        return {k: _list_to_shape(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple, dict)):
+        return [_list_to_shape(v) for v in value]
+    return tuple(value) if value is not None else None
+
+
+def _convert_inputs(x, dtype):
+    """NumPy arrays and Python numbers become JAX arrays; floats take the compute dtype."""
+    if isinstance(x, (KerasTensor, jax.Array)) or x is None:
+        if dtype is not None and isinstance(x, jax.Array) and x.dtype != dtype:
+            if jnp.issubdtype(x.dtype, jnp.floating):
+                return x.astype(dtype)
+        return x
+    if isinstance(x, dict):
+        return {k: _convert_inputs(v, dtype) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        if x and all(isinstance(v, (int, float)) for v in x):
+            return _convert_inputs(np.asarray(x), dtype)
+        return type(x)(_convert_inputs(v, dtype) for v in x)
+    if isinstance(x, jax.core.Tracer):
+        if dtype is not None and jnp.issubdtype(x.dtype, jnp.floating) and x.dtype != dtype:
+            return x.astype(dtype)
+        return x
+    if isinstance(x, (np.ndarray, np.generic, float, int)) or hasattr(x, "__array__"):
+        arr = np.asarray(x)
+        if dtype is not None and np.issubdtype(arr.dtype, np.floating):
+            return jnp.asarray(arr, dtype=dtype)
+        if arr.dtype == np.float64:
+            return jnp.asarray(arr, dtype="float32")
+        return jnp.asarray(arr)
+    return x
+
+
+def _note_call(e: Exception, layer: Layer, args) -> None:
+    if getattr(e, "_lamina_noted", False):
+        return
+    shapes = [
+        getattr(a, "shape", type(a).__name__) for a in jax.tree.leaves(args, is_leaf=is_symbolic)
+    ]
+    try:
+        e.add_note(
+            f"Exception encountered when calling {type(layer).__name__} '{layer.name}' "
+            f"(inputs of shape {shapes})."
+        )
+        e._lamina_noted = True
+    except Exception:
+        pass

@@ -1,0 +1,80 @@
+"""Randomness as state: seed generators and seed drawing.
+
+A `SeedGenerator` holds its key in a non-trainable variable; drawing reads the key and assigns
+the next one, so inside a state scope (e.g. a jitted train step) randomness is a pure function
+of the state, and outside it the generator simply advances.
+"""
+
+from __future__ import annotations
+
+import random as python_random
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lamina.core import state
+from lamina.core.variable import Variable
+
+
+def make_default_seed() -> int:
+    """A fresh seed from Python's `random` (so `set_random_seed` makes it reproducible)."""
+    return python_random.randint(1, int(1e9))
+
+
+def key_from_seed(seed: int):
+    return jax.random.key_data(jax.random.key(int(seed) % (2**32)))
+
+
+class SeedGenerator:
+    """A stateful source of JAX random keys.
+
+    Args:
+        seed: an int; `None` draws one from Python's `random` (seeded by `set_random_seed`).
+        name: the name of the generator (its state variable is `seed_generator_state`).
+    """
+
+    def __init__(self, seed: int | None = None, name: str | None = None, **kwargs):
+        if seed is None:
+            seed = make_default_seed()
+        elif not isinstance(seed, (int, np.integer)):
+            raise ValueError(f"SeedGenerator: `seed` must be an int, received seed={seed!r}.")
+        self._initial_seed = int(seed)
+        self.name = name or "seed_generator"
+        with state.name_scope(self.name):
+            self.state = Variable(
+                np.array([0, int(seed) % (2**32)], dtype=np.uint32),
+                dtype="uint32",
+                trainable=False,
+                name="seed_generator_state",
+            )
+
+    def next(self):
+        """Returns a new raw key (uint32[2]) and advances the generator."""
+        key_data = self.state.value
+        new_state = key_data + jnp.array([0, 1], dtype="uint32")
+        self.state.assign(new_state)
+        return jax.random.key_data(jax.random.fold_in(jax.random.wrap_key_data(key_data), 0))
+
+    def get_config(self) -> dict:
+        return {"seed": self._initial_seed}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def draw_key(seed):
+    """A `jax.random` key from an int, a raw key, or a `SeedGenerator` (which advances)."""
+    if isinstance(seed, SeedGenerator):
+        return jax.random.wrap_key_data(seed.next())
+    if seed is None:
+        if state.current_scope() is not None:
+            raise ValueError(
+                "Drawing random numbers with seed=None inside a traced computation would give "
+                "the same numbers at every step. Use a `SeedGenerator` created in `__init__`."
+            )
+        return jax.random.key(make_default_seed())
+    if isinstance(seed, (int, np.integer)):
+        return jax.random.key(int(seed) % (2**32))
+    return jax.random.wrap_key_data(jnp.asarray(seed, dtype="uint32"))

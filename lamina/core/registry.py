@@ -1,0 +1,194 @@
+"""Resolving identifiers (strings, config records, objects) and serializing objects.
+
+Every `get(identifier)` of lamina's public namespaces (activations, initializers, losses, ...)
+goes through `resolve`, so unknown names give the same helpful error everywhere.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import difflib
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
+# Custom objects registered with `register_keras_serializable` (key: "package>Name") and those
+# made visible by `custom_object_scope` / `custom_objects=`.
+_REGISTERED: contextvars.ContextVar[dict] = contextvars.ContextVar("lamina_registered")
+_SCOPED: contextvars.ContextVar[tuple[dict, ...]] = contextvars.ContextVar(
+    "lamina_custom_scopes", default=()
+)
+
+
+def registered_objects() -> dict:
+    try:
+        return _REGISTERED.get()
+    except LookupError:
+        objects: dict = {}
+        _REGISTERED.set(objects)
+        return objects
+
+
+def custom_objects() -> dict:
+    """Registered objects plus those of the active `custom_object_scope`s."""
+    out = dict(registered_objects())
+    for scope in _SCOPED.get():
+        out.update(scope)
+    return out
+
+
+class custom_object_scope:
+    """Makes `custom_objects` visible to deserialization inside the `with` block."""
+
+    def __init__(self, custom_objects: Mapping[str, Any] | None = None):
+        self.objects = dict(custom_objects or {})
+        self._token = None
+
+    def __enter__(self):
+        self._token = _SCOPED.set(_SCOPED.get() + (self.objects,))
+        return self
+
+    def __exit__(self, *exc):
+        _SCOPED.reset(self._token)
+
+
+def register_keras_serializable(package: str = "Custom", name: str | None = None):
+    """Decorator registering a class or function under `package>name` for deserialization."""
+
+    def decorator(obj):
+        registered_name = f"{package}>{name or obj.__name__}"
+        registered_objects()[registered_name] = obj
+        obj._lamina_registered_name = registered_name
+        return obj
+
+    return decorator
+
+
+def _suggest(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in choices}
+        close = [lowered[c] for c in difflib.get_close_matches(name.lower(), lowered, n=3)]
+    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+def resolve(
+    identifier,
+    *,
+    kind: str,
+    objects: Mapping[str, Any],
+    instantiate: bool = True,
+    argument: str | None = None,
+    case_insensitive: bool = False,
+):
+    """Turns a name, a config record or an object into the object it designates.
+
+    Args:
+        identifier: None, a string name, a `{"class_name": ..., "config": ...}` record, a class,
+            or an object/callable (returned as is).
+        kind: what is being resolved ("activation", "loss", ...), for error messages.
+        objects: the names that `identifier` may take (class names, functions, aliases).
+        instantiate: whether a class found by name is instantiated with no arguments.
+        argument: the user-facing argument name, for error messages.
+    """
+    if identifier is None:
+        return None
+    where = f" for `{argument}`" if argument else ""
+    if isinstance(identifier, str):
+        found = objects.get(identifier)
+        if found is None and case_insensitive:
+            lowered = {k.lower(): v for k, v in objects.items()}
+            found = lowered.get(identifier.lower())
+        if found is None:
+            found = custom_objects().get(identifier)
+        if found is None:
+            public = sorted(k for k in objects if not k.startswith("_"))
+            raise ValueError(
+                f"Unknown {kind}{where}: {identifier!r}.{_suggest(identifier, public)} "
+                f"Known {kind} names: {', '.join(public)}. For a custom {kind}, pass the object "
+                "itself or register it with `keras.saving.register_keras_serializable()`."
+            )
+        if inspect.isclass(found) and instantiate:
+            return found()
+        return found
+    if isinstance(identifier, Mapping):
+        return deserialize(identifier, kind=kind, objects=objects)
+    if inspect.isclass(identifier) and instantiate:
+        return identifier()
+    if callable(identifier) or hasattr(identifier, "get_config"):
+        return identifier
+    raise ValueError(
+        f"Could not interpret {kind} identifier{where}: {identifier!r} (of type "
+        f"{type(identifier).__name__}). Expected a string name, a config dict, or a {kind} "
+        "object/callable."
+    )
+
+
+def deserialize(config: Mapping, *, kind: str, objects: Mapping[str, Any]):
+    """Rebuilds an object from a `{"module", "class_name", "config", "registered_name"}` record."""
+    if "class_name" not in config:
+        raise ValueError(
+            f"Could not deserialize {kind}: the record {dict(config)!r} has no 'class_name'."
+        )
+    class_name = config["class_name"]
+    inner = config.get("config", {})
+    customs = custom_objects()
+    registered = config.get("registered_name")
+    cls = None
+    if registered and registered in customs:
+        cls = customs[registered]
+    elif class_name in customs:
+        cls = customs[class_name]
+    elif class_name == "function" and isinstance(inner, str):
+        cls = objects.get(inner) or customs.get(inner)
+        if cls is None:
+            raise ValueError(f"Could not locate {kind} function {inner!r}.")
+        return cls
+    else:
+        cls = objects.get(class_name)
+    if cls is None:
+        raise TypeError(
+            f"Could not locate {kind} class {class_name!r}.{_suggest(class_name, objects)} If it "
+            "is a custom class, pass `custom_objects={'"
+            + str(class_name)
+            + "': "
+            + str(class_name)
+            + "}` or decorate it with `@keras.saving.register_keras_serializable()`."
+        )
+    if not inspect.isclass(cls):
+        return cls
+    if hasattr(cls, "from_config"):
+        return cls.from_config(inner)
+    return cls(**inner)
+
+
+def serialize(obj, module: str) -> dict | str | None:
+    """The Keras record of `obj`: `{"module", "class_name", "config", "registered_name"}`."""
+    if obj is None:
+        return None
+    registered = getattr(type(obj), "_lamina_registered_name", None)
+    if inspect.isfunction(obj):
+        registered = getattr(obj, "_lamina_registered_name", None)
+        if registered:
+            return {
+                "module": obj.__module__,
+                "class_name": "function",
+                "config": registered,
+                "registered_name": "function",
+            }
+        return obj.__name__
+    config = obj.get_config()
+    if registered:
+        cls_module = type(obj).__module__
+        return {
+            "module": None if cls_module == "__main__" else cls_module,
+            "class_name": type(obj).__name__,
+            "config": config,
+            "registered_name": registered,
+        }
+    return {
+        "module": module,
+        "class_name": type(obj).__name__,
+        "config": config,
+        "registered_name": None,
+    }

@@ -1,0 +1,144 @@
+"""The state scope: where variable reads and writes go.
+
+A `StateScope` maps variables (by identity) to arrays. While one is active, `Variable.value`
+reads from it and `Variable.assign` writes into it, so any stateful-looking computation can be
+run as a pure function of arrays (inside `jax.jit`, `jax.grad`, `jax.eval_shape`, ...).
+
+This module is the only place that decides where a read or a write goes.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterable
+from typing import Any
+
+_SCOPE: contextvars.ContextVar[StateScope | None] = contextvars.ContextVar(
+    "lamina_state_scope", default=None
+)
+_NAME_SCOPE: contextvars.ContextVar[tuple[tuple[str, int | None], ...]] = contextvars.ContextVar(
+    "lamina_name_scope", default=()
+)
+_CALL_CONTEXT: contextvars.ContextVar[CallContext | None] = contextvars.ContextVar(
+    "lamina_call_context", default=None
+)
+
+
+class StateScope:
+    """Maps variables to arrays for the duration of a `with` block.
+
+    Args:
+        state_mapping: iterable of `(variable, value)` pairs bound in the scope.
+        collect_losses: whether `add_loss` calls inside the scope are collected here
+            (instead of being stored on the layers).
+        symbolic: whether the scope runs a shape-only trace (writes are discarded).
+    """
+
+    def __init__(
+        self,
+        state_mapping: Iterable[tuple[Any, Any]] | None = None,
+        collect_losses: bool = False,
+        symbolic: bool = False,
+    ):
+        self.values: dict[int, Any] = {}
+        self.variables: dict[int, Any] = {}
+        self.collect_losses = collect_losses
+        self.symbolic = symbolic
+        self.losses: list[Any] = []
+        self._token = None
+        self.parent = None
+        if state_mapping is not None:
+            for variable, value in state_mapping:
+                self.bind(variable, value)
+
+    def bind(self, variable, value) -> None:
+        self.values[id(variable)] = value
+        self.variables[id(variable)] = variable
+
+    def get(self, variable, default=None):
+        key = id(variable)
+        if key in self.values:
+            return self.values[key]
+        if self.parent is not None:
+            return self.parent.get(variable, default)
+        return default
+
+    def add_loss(self, value) -> None:
+        self.losses.append(value)
+
+    def __enter__(self) -> StateScope:
+        self.parent = _SCOPE.get()
+        self._token = _SCOPE.set(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _SCOPE.reset(self._token)
+        self._token = None
+        self.parent = None
+
+
+def current_scope() -> StateScope | None:
+    """The innermost active state scope, or None."""
+    return _SCOPE.get()
+
+
+def in_symbolic_scope() -> bool:
+    scope = _SCOPE.get()
+    while scope is not None:
+        if scope.symbolic:
+            return True
+        scope = scope.parent
+    return False
+
+
+class name_scope:
+    """Prefixes the paths of variables created inside the block with `name/`.
+
+    With an `owner`, re-entering the scope of the object that is already innermost adds nothing
+    (a layer's `add_weight` called from its own `build`).
+    """
+
+    def __init__(self, name: str, owner=None):
+        self.name = name
+        self.owner = None if owner is None else id(owner)
+        self._token = None
+
+    def __enter__(self):
+        stack = _NAME_SCOPE.get()
+        if self.owner is not None and stack and stack[-1][1] == self.owner:
+            return self
+        self._token = _NAME_SCOPE.set(stack + ((self.name, self.owner),))
+        return self
+
+    def __exit__(self, *exc):
+        if self._token is not None:
+            _NAME_SCOPE.reset(self._token)
+            self._token = None
+
+
+def current_path() -> str:
+    return "/".join(name for name, _ in _NAME_SCOPE.get())
+
+
+class CallContext:
+    """What the outermost layer call decided, seen by the layers it calls (e.g. `training`)."""
+
+    def __init__(self, training=None):
+        self.training = training
+
+
+def current_call_context() -> CallContext | None:
+    return _CALL_CONTEXT.get()
+
+
+class call_context:
+    def __init__(self, training=None):
+        self.ctx = CallContext(training)
+        self._token = None
+
+    def __enter__(self) -> CallContext:
+        self._token = _CALL_CONTEXT.set(self.ctx)
+        return self.ctx
+
+    def __exit__(self, *exc):
+        _CALL_CONTEXT.reset(self._token)

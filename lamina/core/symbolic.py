@@ -1,0 +1,140 @@
+"""Symbolic tensors and graph nodes: shapes and dtypes only, no data.
+
+`KerasTensor` is what `Input(...)` returns and what calling a layer on one returns. Shapes are
+inferred with `jax.eval_shape`: every unknown (`None`) dimension becomes one shared symbolic
+dimension, so no compute runs and no real data is needed.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import namedtuple
+
+import jax
+import numpy as np
+
+from lamina.core.variable import standardize_dtype
+
+KerasHistory = namedtuple("KerasHistory", ["operation", "node_index", "tensor_index"])
+
+
+@functools.lru_cache(maxsize=1)
+def _batch_dim():
+    (dim,) = jax.export.symbolic_shape("batch", constraints=["batch>=2"])
+    return dim
+
+
+def _dim_to_symbolic(d):
+    return _batch_dim() if d is None else int(d)
+
+
+def _dim_from_symbolic(d):
+    return int(d) if isinstance(d, (int, np.integer)) else None
+
+
+class KerasTensor:
+    """A symbolic tensor: a shape (with `None` for unknown dimensions), a dtype and a name.
+
+    It records which layer call produced it (`_keras_history`), which is how `Model(inputs,
+    outputs)` finds the graph.
+    """
+
+    def __init__(self, shape, dtype="float32", sparse=False, ragged=False, name=None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = standardize_dtype(dtype)
+        self.sparse = sparse
+        self.ragged = ragged
+        self.name = name
+        self._keras_history = None
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def to_spec(self) -> jax.ShapeDtypeStruct:
+        return jax.ShapeDtypeStruct(tuple(_dim_to_symbolic(d) for d in self.shape), self.dtype)
+
+    @classmethod
+    def from_spec(cls, spec, name=None) -> KerasTensor:
+        return cls(tuple(_dim_from_symbolic(d) for d in spec.shape), spec.dtype, name=name)
+
+    def __repr__(self) -> str:
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError(
+            "A symbolic tensor (from `keras.Input` or a layer called on one) has no data, so it "
+            "cannot be converted to a NumPy array. Build a `Model(inputs, outputs)` and call it on "
+            "real data, or use layers to transform symbolic tensors."
+        )
+
+    def __jax_array__(self):
+        raise TypeError(
+            "A symbolic tensor (from `keras.Input`) cannot be passed to a JAX function directly. "
+            "Wrap the computation in a layer (e.g. `keras.layers.Lambda`) or a custom `Layer`."
+        )
+
+    def __bool__(self):
+        raise TypeError("A symbolic tensor has no value, so it cannot be used as a boolean.")
+
+
+def is_symbolic(x) -> bool:
+    return isinstance(x, KerasTensor)
+
+
+def any_symbolic(tree) -> bool:
+    return any(isinstance(x, KerasTensor) for x in jax.tree.leaves(tree, is_leaf=is_symbolic))
+
+
+def to_specs(tree):
+    """KerasTensors (and arrays) to `jax.ShapeDtypeStruct`s sharing one symbolic batch dim."""
+
+    def convert(x):
+        if isinstance(x, KerasTensor):
+            return x.to_spec()
+        if hasattr(x, "shape") and hasattr(x, "dtype"):
+            return jax.ShapeDtypeStruct(tuple(x.shape), x.dtype)
+        return x
+
+    return jax.tree.map(convert, tree, is_leaf=is_symbolic)
+
+
+def from_specs(tree):
+    return jax.tree.map(
+        lambda s: KerasTensor.from_spec(s) if isinstance(s, jax.ShapeDtypeStruct) else s, tree
+    )
+
+
+def shape_to_spec(shape, dtype):
+    return jax.ShapeDtypeStruct(tuple(_dim_to_symbolic(d) for d in shape), standardize_dtype(dtype))
+
+
+class Node:
+    """One call of an operation (a layer) on symbolic tensors."""
+
+    def __init__(self, operation, call_args=(), call_kwargs=None, outputs=None):
+        self.operation = operation
+        self.arguments = (tuple(call_args), dict(call_kwargs or {}))
+        self.outputs = outputs
+        self.input_tensors = [
+            x
+            for x in jax.tree.leaves((call_args, call_kwargs or {}), is_leaf=is_symbolic)
+            if isinstance(x, KerasTensor)
+        ]
+        self.parent_nodes = []
+        for x in self.input_tensors:
+            history = x._keras_history
+            if history is not None:
+                node = history.operation._inbound_nodes[history.node_index]
+                if node not in self.parent_nodes:
+                    self.parent_nodes.append(node)
+        node_index = len(operation._inbound_nodes)
+        operation._inbound_nodes.append(self)
+        flat_outputs = jax.tree.leaves(outputs, is_leaf=is_symbolic)
+        self.output_tensors = [x for x in flat_outputs if isinstance(x, KerasTensor)]
+        for i, x in enumerate(self.output_tensors):
+            x._keras_history = KerasHistory(operation, node_index, i)
+
+    @property
+    def is_input(self) -> bool:
+        return not self.input_tensors

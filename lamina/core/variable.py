@@ -1,0 +1,236 @@
+"""`Variable`: a named, stateful-looking array whose reads and writes follow the state scope."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lamina.core import state
+from lamina.core.config import floatx
+
+
+def standardize_dtype(dtype) -> str:
+    """Returns a dtype's canonical name (`'float32'`, `'int32'`, ...)."""
+    if dtype is None:
+        return floatx()
+    if hasattr(dtype, "name") and not isinstance(dtype, str):
+        name = dtype.name
+    else:
+        name = str(dtype)
+    if name in ("float", "float64") and not jax.config.jax_enable_x64:
+        return "float32" if name == "float" else name
+    if name == "int":
+        return "int32"
+    try:
+        return np.dtype(name).name if name != "bfloat16" else "bfloat16"
+    except TypeError as e:
+        raise ValueError(f"Invalid dtype: {dtype!r}.") from e
+
+
+def is_float_dtype(dtype) -> bool:
+    return "float" in standardize_dtype(dtype)
+
+
+class Variable:
+    """A value that layers, optimizers and metrics read and update.
+
+    Args:
+        initializer: an array, or a callable `initializer(shape, dtype)` (or the name of a
+            built-in initializer) producing the initial value.
+        shape: required when `initializer` is a callable.
+        dtype: the variable's dtype (default: the initial value's, or `floatx()`).
+        trainable: whether gradients are taken with respect to this variable.
+        name: the variable's name (no `/`); its `path` also carries the enclosing name scopes.
+        regularizer, constraint: attached objects read by the training engine.
+    """
+
+    def __init__(
+        self,
+        initializer,
+        shape=None,
+        dtype=None,
+        trainable: bool = True,
+        autocast: bool = True,
+        aggregation: str = "none",
+        synchronization: str = "auto",
+        name: str | None = None,
+        layout=None,
+        regularizer=None,
+        constraint=None,
+        overwrite_with_gradient: bool = False,
+    ):
+        name = name or "variable"
+        if not isinstance(name, str) or "/" in name:
+            raise ValueError(f"Variable name must be a string without '/', received name={name!r}.")
+        self.name = name
+        parent = state.current_path()
+        self.path = f"{parent}/{name}" if parent else name
+        self.trainable = bool(trainable)
+        self.autocast = autocast
+        self.aggregation = aggregation
+        self.synchronization = synchronization
+        self.regularizer = regularizer
+        self.constraint = constraint
+        self.overwrite_with_gradient = overwrite_with_gradient
+        self._layout = layout
+        if isinstance(initializer, str):
+            from lamina import initializers
+
+            initializer = initializers.get(initializer)
+        if callable(initializer):
+            if shape is None:
+                raise ValueError(
+                    f"Variable '{self.path}': when `initializer` is a callable, `shape` is "
+                    "required. Pass shape=(...)."
+                )
+            self._dtype = standardize_dtype(dtype)
+            self._shape = tuple(int(d) for d in shape)
+            # Created outside traces: compute the initial value eagerly even when the owning
+            # layer is first built inside a trace (e.g. a lazily built sublayer).
+            with jax.ensure_compile_time_eval():
+                value = initializer(self._shape, dtype=self._dtype)
+            value = jnp.asarray(value, dtype=self._dtype)
+        else:
+            value = jnp.asarray(initializer) if dtype is None else jnp.asarray(initializer, dtype)
+            if dtype is None and is_float_dtype(value.dtype):
+                value = value.astype(floatx())
+            self._dtype = standardize_dtype(value.dtype)
+            self._shape = tuple(value.shape)
+            if shape is not None and tuple(shape) != self._shape:
+                raise ValueError(
+                    f"Variable '{self.path}': initial value has shape {self._shape}, "
+                    f"but shape={tuple(shape)} was given."
+                )
+        if tuple(value.shape) != self._shape:
+            raise ValueError(
+                f"Variable '{self.path}': the initializer returned shape {tuple(value.shape)}, "
+                f"expected {self._shape}."
+            )
+        self._value = value
+
+    # --- reading -----------------------------------------------------------------------------
+    @property
+    def value(self):
+        scope = state.current_scope()
+        if scope is not None:
+            found = scope.get(self)
+            if found is not None:
+                return found
+        return self._value
+
+    @property
+    def shape(self) -> tuple:
+        return self._shape
+
+    @property
+    def dtype(self) -> str:
+        return self._dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self._shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self._shape, dtype=np.int64))
+
+    def numpy(self) -> np.ndarray:
+        return np.asarray(self.value)
+
+    # --- writing -----------------------------------------------------------------------------
+    def _check(self, value):
+        value = jnp.asarray(value)
+        if tuple(value.shape) != self._shape:
+            raise ValueError(
+                f"Variable '{self.path}' has shape {self._shape}, but the value assigned has "
+                f"shape {tuple(value.shape)}. Assign a value of shape {self._shape}."
+            )
+        if standardize_dtype(value.dtype) != self._dtype:
+            value = value.astype(self._dtype)
+        return value
+
+    def assign(self, value):
+        value = self._check(value)
+        scope = state.current_scope()
+        if scope is not None:
+            scope.bind(self, value)
+        else:
+            self._value = value
+        return value
+
+    def assign_add(self, value):
+        return self.assign(self.value + value)
+
+    def assign_sub(self, value):
+        return self.assign(self.value - value)
+
+    # --- array protocol ----------------------------------------------------------------------
+    def __jax_array__(self):
+        return self.value
+
+    def __array__(self, dtype=None, copy=None):
+        out = np.asarray(self.value)
+        return out.astype(dtype) if dtype is not None else out
+
+    def __len__(self):
+        return self._shape[0]
+
+    def __getitem__(self, idx):
+        return self.value[idx]
+
+    def __repr__(self) -> str:
+        return (
+            f"<Variable path={self.path}, shape={self._shape}, dtype={self._dtype}, "
+            f"value={np.asarray(self._value)!r}>"
+        )
+
+    def __bool__(self):
+        raise TypeError("A Variable cannot be used as a boolean.")
+
+    def __float__(self):
+        return float(self.value)
+
+    def __int__(self):
+        return int(self.value)
+
+    # Identity hashing: variables are keys in dicts and sets.
+    __hash__ = object.__hash__
+
+    def __neg__(self):
+        return -self.value
+
+    def __pos__(self):
+        return self.value
+
+    def __abs__(self):
+        return jnp.abs(self.value)
+
+
+def _binary(op, reflected=False):
+    def method(self, other):
+        other = other.value if isinstance(other, Variable) else other
+        return op(other, self.value) if reflected else op(self.value, other)
+
+    return method
+
+
+for _name, _op in {
+    "add": jnp.add,
+    "sub": jnp.subtract,
+    "mul": jnp.multiply,
+    "truediv": jnp.true_divide,
+    "floordiv": jnp.floor_divide,
+    "mod": jnp.mod,
+    "pow": jnp.power,
+    "matmul": jnp.matmul,
+}.items():
+    setattr(Variable, f"__{_name}__", _binary(_op))
+    setattr(Variable, f"__r{_name}__", _binary(_op, reflected=True))
+for _name, _op in {
+    "lt": jnp.less,
+    "le": jnp.less_equal,
+    "gt": jnp.greater,
+    "ge": jnp.greater_equal,
+}.items():
+    setattr(Variable, f"__{_name}__", _binary(_op))

@@ -1,0 +1,104 @@
+"""`InputLayer` and `Input`: the entry points of a model's graph."""
+
+from __future__ import annotations
+
+import warnings
+
+from lamina.core.layer import Layer
+from lamina.core.symbolic import KerasTensor, Node
+from lamina.core.variable import standardize_dtype
+
+
+class InputLayer(Layer):
+    """The layer behind `keras.Input`: it holds the input's batch shape and dtype."""
+
+    def __init__(
+        self,
+        shape=None,
+        batch_size=None,
+        dtype=None,
+        sparse=None,
+        ragged=None,
+        batch_shape=None,
+        input_tensor=None,
+        optional=False,
+        name=None,
+        **kwargs,
+    ):
+        if "input_shape" in kwargs:
+            warnings.warn("InputLayer: `input_shape` is deprecated, use `shape`.", stacklevel=2)
+            shape = kwargs.pop("input_shape")
+        if "batch_input_shape" in kwargs:
+            batch_shape = kwargs.pop("batch_input_shape")
+        kwargs.pop("trainable", None)
+        super().__init__(name=name, **kwargs)
+        if input_tensor is not None:
+            batch_shape = input_tensor.shape
+            dtype = input_tensor.dtype
+        elif shape is not None and batch_shape is not None:
+            raise ValueError("Input: pass either `shape` or `batch_shape`, not both.")
+        elif shape is None and batch_shape is None:
+            raise ValueError(
+                "Input: a `shape` is required, e.g. keras.Input(shape=(32,)) for batches of "
+                "32-dimensional vectors."
+            )
+        if shape is not None:
+            if isinstance(shape, int):
+                shape = (shape,)
+            batch_shape = (batch_size, *tuple(shape))
+        self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
+        self._input_dtype = standardize_dtype(dtype)
+        self.sparse = bool(sparse)
+        self.ragged = bool(ragged)
+        self.optional = optional
+        if input_tensor is None:
+            input_tensor = KerasTensor(self.batch_shape, self._input_dtype, name=self.name)
+        self.output_tensor = input_tensor
+        Node(self, (), {}, outputs=input_tensor)
+        self.built = True
+
+    @property
+    def dtype(self) -> str:
+        return self._input_dtype
+
+    def call(self, inputs):
+        return inputs
+
+    def get_config(self):
+        return {
+            "batch_shape": list(self.batch_shape),
+            "dtype": self._input_dtype,
+            "sparse": self.sparse,
+            "ragged": self.ragged,
+            "name": self.name,
+            "optional": self.optional,
+        }
+
+
+def Input(
+    shape=None,
+    batch_size=None,
+    dtype=None,
+    sparse=None,
+    ragged=None,
+    batch_shape=None,
+    name=None,
+    tensor=None,
+    optional=False,
+) -> KerasTensor:
+    """A symbolic input: the start of a functional model (`keras.Input(shape=(32,))`).
+
+    `shape` excludes the batch axis; `None` entries are unknown dimensions.
+    """
+    layer = InputLayer(
+        shape=shape,
+        batch_size=batch_size,
+        dtype=dtype,
+        sparse=sparse,
+        ragged=ragged,
+        batch_shape=batch_shape,
+        input_tensor=tensor,
+        name=name,
+        optional=optional,
+    )
+    return layer.output_tensor

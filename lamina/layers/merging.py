@@ -1,0 +1,205 @@
+"""Merging layers: combine a list of inputs elementwise (`Add`, ...) or by concatenation."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from lamina.core.layer import Layer
+
+
+class _Merge(Layer):
+    """Base of the elementwise merges: inputs of broadcast-compatible shapes."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        if (
+            not isinstance(input_shape, (list, tuple))
+            or len(input_shape) < 1
+            or not isinstance(input_shape[0], (list, tuple))
+        ):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' must be called on a list of inputs, "
+                f"received input shape {input_shape}."
+            )
+        self.built = True
+
+    def _merge(self, inputs):
+        raise NotImplementedError
+
+    def call(self, inputs):
+        if not isinstance(inputs, (list, tuple)):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' must be called on a list of tensors."
+            )
+        try:
+            return self._merge(list(inputs))
+        except TypeError as e:
+            shapes = [tuple(x.shape) for x in inputs]
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': inputs of shapes {shapes} cannot be "
+                "combined elementwise; they must have the same (or broadcastable) shapes."
+            ) from e
+
+
+class Add(_Merge):
+    """Sums a list of inputs."""
+
+    def _merge(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = out + x
+        return out
+
+
+class Subtract(_Merge):
+    """Subtracts the second input from the first (exactly two inputs)."""
+
+    def _merge(self, inputs):
+        if len(inputs) != 2:
+            raise ValueError(
+                f"Subtract '{self.name}' takes exactly 2 inputs, received {len(inputs)}."
+            )
+        return inputs[0] - inputs[1]
+
+
+class Multiply(_Merge):
+    """Multiplies a list of inputs elementwise."""
+
+    def _merge(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = out * x
+        return out
+
+
+class Average(_Merge):
+    """Averages a list of inputs."""
+
+    def _merge(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = out + x
+        return out / len(inputs)
+
+
+class Maximum(_Merge):
+    """Elementwise maximum of a list of inputs."""
+
+    def _merge(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = jnp.maximum(out, x)
+        return out
+
+
+class Minimum(_Merge):
+    """Elementwise minimum of a list of inputs."""
+
+    def _merge(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = jnp.minimum(out, x)
+        return out
+
+
+class Concatenate(_Merge):
+    """Concatenates a list of inputs along `axis` (default: the last)."""
+
+    def __init__(self, axis: int = -1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def _merge(self, inputs):
+        ranks = {x.ndim for x in inputs}
+        if len(ranks) > 1:
+            raise ValueError(
+                f"Concatenate '{self.name}': all inputs must have the same rank, received "
+                f"shapes {[tuple(x.shape) for x in inputs]}."
+            )
+        return jnp.concatenate(inputs, axis=self.axis)
+
+    def get_config(self):
+        config = super().get_config()
+        config["axis"] = self.axis
+        return config
+
+
+class Dot(_Merge):
+    """Dot product of two inputs along `axes`; with `normalize`, of their L2-normalized forms
+    (cosine proximity)."""
+
+    def __init__(self, axes, normalize: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.axes = axes
+        self.normalize = normalize
+
+    def _merge(self, inputs):
+        if len(inputs) != 2:
+            raise ValueError(f"Dot '{self.name}' takes exactly 2 inputs, received {len(inputs)}.")
+        x, y = inputs
+        axes = self.axes if isinstance(self.axes, (list, tuple)) else [self.axes, self.axes]
+        axes = [a % x.ndim if i == 0 else a % y.ndim for i, a in enumerate(axes)]
+        if self.normalize:
+            x = x / jnp.sqrt(jnp.maximum(jnp.sum(x * x, axis=axes[0], keepdims=True), 1e-12))
+            y = y / jnp.sqrt(jnp.maximum(jnp.sum(y * y, axis=axes[1], keepdims=True), 1e-12))
+        # Batched contraction: the batch axis 0 is kept.
+        out = jnp.einsum(
+            x,
+            list(range(x.ndim)),
+            y,
+            [0]
+            + [x.ndim + i for i in range(1, y.ndim) if i != axes[1]][: axes[1] - 1]
+            + [axes[0]]
+            + [x.ndim + i for i in range(1, y.ndim) if i != axes[1]][axes[1] - 1 :],
+        )
+        if out.ndim == 1:
+            out = out[:, None]
+        return out
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"axes": self.axes, "normalize": self.normalize})
+        return config
+
+
+def add(inputs, **kwargs):
+    """Functional form of `Add`."""
+    return Add(**kwargs)(inputs)
+
+
+def subtract(inputs, **kwargs):
+    """Functional form of `Subtract`."""
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs, **kwargs):
+    """Functional form of `Multiply`."""
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs, **kwargs):
+    """Functional form of `Average`."""
+    return Average(**kwargs)(inputs)
+
+
+def maximum(inputs, **kwargs):
+    """Functional form of `Maximum`."""
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs, **kwargs):
+    """Functional form of `Minimum`."""
+    return Minimum(**kwargs)(inputs)
+
+
+def concatenate(inputs, axis: int = -1, **kwargs):
+    """Functional form of `Concatenate`."""
+    return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+def dot(inputs, axes=-1, normalize: bool = False, **kwargs):
+    """Functional form of `Dot`."""
+    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

@@ -1,0 +1,233 @@
+"""Threshold-based classification metrics: counts, `Precision`, `Recall` and `AUC`."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from lamina.core.config import epsilon
+from lamina.losses.loss import divide_no_nan
+from lamina.metrics.confusion import auc_from_counts, confusion_counts, evenly_spaced
+from lamina.metrics.metric import Metric
+
+
+def _parse_thresholds(thresholds, default: float) -> list[float]:
+    if thresholds is None:
+        return [default]
+    values = list(thresholds) if isinstance(thresholds, (list, tuple)) else [thresholds]
+    for t in values:
+        if t is None or not 0 <= t <= 1:
+            raise ValueError(f"Thresholds must be in [0, 1], received thresholds={thresholds!r}.")
+    return [float(t) for t in values]
+
+
+class _ThresholdMetric(Metric):
+    """Shared state handling: one accumulator per counted condition and per threshold."""
+
+    _counts: tuple[str, ...] = ()
+    _var_names = {
+        "tp": "true_positives",
+        "fp": "false_positives",
+        "tn": "true_negatives",
+        "fn": "false_negatives",
+    }
+
+    def _setup(self, thresholds, default, top_k=None, class_id=None):
+        self.init_thresholds = thresholds
+        self.top_k = top_k
+        self.class_id = class_id
+        self.thresholds = _parse_thresholds(thresholds, default)
+        self._evenly = evenly_spaced(self.thresholds)
+        self._accumulators = {
+            key: self.add_variable((len(self.thresholds),), "zeros", name=self._var_names[key])
+            for key in self._counts
+        }
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        counts = confusion_counts(
+            y_true,
+            y_pred,
+            self.thresholds,
+            sample_weight,
+            top_k=self.top_k,
+            class_id=self.class_id,
+            evenly=self._evenly,
+            dtype=self.dtype,
+        )
+        for key, variable in self._accumulators.items():
+            variable.assign(variable.value + counts[key])
+
+    def _scalar_or_vector(self, value):
+        return value[0] if len(self.thresholds) == 1 else value
+
+
+class _ConfusionCount(_ThresholdMetric):
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self._setup(thresholds, 0.5)
+
+    def result(self):
+        return self._scalar_or_vector(next(iter(self._accumulators.values())).value)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "thresholds": self.init_thresholds}
+
+
+class TruePositives(_ConfusionCount):
+    """Weighted count of true positives (at each threshold)."""
+
+    _counts = ("tp",)
+    _var_names = {**_ThresholdMetric._var_names, "tp": "accumulator"}
+
+
+class FalsePositives(_ConfusionCount):
+    """Weighted count of false positives (at each threshold)."""
+
+    _counts = ("fp",)
+    _var_names = {**_ThresholdMetric._var_names, "fp": "accumulator"}
+
+
+class TrueNegatives(_ConfusionCount):
+    """Weighted count of true negatives (at each threshold)."""
+
+    _counts = ("tn",)
+    _var_names = {**_ThresholdMetric._var_names, "tn": "accumulator"}
+
+
+class FalseNegatives(_ConfusionCount):
+    """Weighted count of false negatives (at each threshold)."""
+
+    _counts = ("fn",)
+    _var_names = {**_ThresholdMetric._var_names, "fn": "accumulator"}
+
+
+class Precision(_ThresholdMetric):
+    """`tp / (tp + fp)`, at `thresholds` (default 0.5), optionally restricted to the `top_k`
+    predictions or to class `class_id`."""
+
+    _counts = ("tp", "fp")
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self._setup(thresholds, 0.5 if top_k is None else -1e10, top_k, class_id)
+
+    def result(self):
+        tp, fp = (self._accumulators[k].value for k in ("tp", "fp"))
+        return self._scalar_or_vector(divide_no_nan(tp, tp + fp))
+
+    def get_config(self) -> dict:
+        config = {"thresholds": self.init_thresholds, "top_k": self.top_k}
+        return {**super().get_config(), **config, "class_id": self.class_id}
+
+
+class Recall(Precision):
+    """`tp / (tp + fn)`, with the same options as `Precision`."""
+
+    _counts = ("tp", "fn")
+
+    def result(self):
+        tp, fn = (self._accumulators[k].value for k in ("tp", "fn"))
+        return self._scalar_or_vector(divide_no_nan(tp, tp + fn))
+
+
+class AUC(Metric):
+    """Approximate area under the ROC (default), PR or PR-gain curve.
+
+    Counts are accumulated at `num_thresholds` evenly spaced thresholds (or the given
+    `thresholds`, to which 0 - eps and 1 + eps are added). `multi_label=True` is not supported
+    yet.
+    """
+
+    def __init__(
+        self,
+        num_thresholds: int = 200,
+        curve: str = "ROC",
+        summation_method: str = "interpolation",
+        name=None,
+        dtype=None,
+        thresholds=None,
+        multi_label: bool = False,
+        num_labels=None,
+        label_weights=None,
+        from_logits: bool = False,
+    ):
+        curve = getattr(curve, "value", curve)
+        summation_method = getattr(summation_method, "value", summation_method)
+        curves = {"roc": "ROC", "pr": "PR", "prgain": "PRGAIN"}
+        if str(curve).lower() not in curves:
+            raise ValueError(f"Invalid AUC curve {curve!r}: expected 'ROC', 'PR' or 'PRGAIN'.")
+        methods = ("interpolation", "majoring", "minoring")
+        if str(summation_method).lower() not in methods:
+            raise ValueError(
+                f"Invalid AUC summation_method {summation_method!r}: expected one of {methods}."
+            )
+        if multi_label or label_weights is not None or num_labels:
+            raise NotImplementedError(
+                "AUC: multi_label, num_labels and label_weights are not supported by lamina yet."
+            )
+        self._init_from_thresholds = thresholds is not None
+        if thresholds is not None:
+            inner = sorted(float(t) for t in thresholds)
+            self.num_thresholds = len(inner) + 2
+            self._evenly = evenly_spaced([0.0] + inner + [1.0])
+        else:
+            if num_thresholds <= 1:
+                raise ValueError(f"AUC: num_thresholds must be > 1, received {num_thresholds}.")
+            self.num_thresholds = num_thresholds
+            inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+            self._evenly = True
+        self._thresholds = [0.0 - epsilon()] + inner + [1.0 + epsilon()]
+        self.curve = curves[str(curve).lower()]
+        self.summation_method = str(summation_method).lower()
+        super().__init__(name=name, dtype=dtype)
+        self.multi_label = multi_label
+        self.num_labels = num_labels
+        self.label_weights = label_weights
+        self._from_logits = from_logits
+        shape = (self.num_thresholds,)
+        self.true_positives = self.add_variable(shape, "zeros", name="true_positives")
+        self.false_positives = self.add_variable(shape, "zeros", name="false_positives")
+        self.true_negatives = self.add_variable(shape, "zeros", name="true_negatives")
+        self.false_negatives = self.add_variable(shape, "zeros", name="false_negatives")
+
+    @property
+    def thresholds(self) -> list[float]:
+        return list(self._thresholds)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if self._from_logits:
+            y_pred = jax.nn.sigmoid(jnp.asarray(y_pred))
+        counts = confusion_counts(
+            y_true, y_pred, self._thresholds, sample_weight, evenly=self._evenly, dtype=self.dtype
+        )
+        for key, variable in (
+            ("tp", self.true_positives),
+            ("fp", self.false_positives),
+            ("tn", self.true_negatives),
+            ("fn", self.false_negatives),
+        ):
+            variable.assign(variable.value + counts[key])
+
+    def result(self):
+        return auc_from_counts(
+            self.true_positives.value,
+            self.false_positives.value,
+            self.true_negatives.value,
+            self.false_negatives.value,
+            self.curve,
+            self.summation_method,
+        )
+
+    def get_config(self) -> dict:
+        config = {
+            "num_thresholds": self.num_thresholds,
+            "curve": self.curve,
+            "summation_method": self.summation_method,
+            "multi_label": self.multi_label,
+            "num_labels": self.num_labels,
+            "label_weights": self.label_weights,
+            "from_logits": self._from_logits,
+        }
+        if self._init_from_thresholds:
+            config["thresholds"] = self.thresholds[1:-1]
+        return {**super().get_config(), **config}

@@ -1,0 +1,129 @@
+"""`Sum`, `Mean` and `MeanMetricWrapper`: weighted running reductions of values."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from lamina.losses.loss import divide_no_nan, squeeze_or_expand_to_same_rank
+from lamina.metrics.metric import Metric
+
+
+def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype):
+    """Reduces `values` to one value per sample, weighted like Keras.
+
+    Returns `(values, sample_weight)`: axes of `values` beyond the rank of `sample_weight` are
+    reduced with `reduce_fn` before weighting, then everything past the batch axis; the weights
+    are reduced the same way.
+    """
+    values = jnp.asarray(values).astype(dtype)
+    if sample_weight is not None:
+        sample_weight = jnp.asarray(sample_weight).astype(dtype)
+        values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
+        weight_ndim, values_ndim = sample_weight.ndim, values.ndim
+        if values_ndim > weight_ndim:
+            values = reduce_fn(values, axis=tuple(range(weight_ndim, values_ndim)))
+        sample_weight = jnp.broadcast_to(sample_weight, values.shape)
+        values = values * sample_weight
+        if weight_ndim > 1:
+            sample_weight = reduce_fn(sample_weight, axis=tuple(range(1, weight_ndim)))
+    if values.ndim > 1:
+        values = reduce_fn(values, axis=tuple(range(1, values.ndim)))
+    return values, sample_weight
+
+
+class Sum(Metric):
+    """Running (weighted) sum of the values passed to `update_state`."""
+
+    def __init__(self, name: str = "sum", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.total = self.add_variable((), "zeros", dtype=self.dtype, name="total")
+
+    def update_state(self, values, sample_weight=None):
+        values, _ = reduce_to_samplewise_values(values, sample_weight, jnp.sum, self.dtype)
+        self.total.assign(self.total.value + jnp.sum(values))
+
+    def result(self):
+        return self.total.value.astype(self.dtype)
+
+
+class Mean(Metric):
+    """Running (weighted) mean: `sum(w * v) / sum(w)` over every update since the last reset.
+
+    Without weights each sample (first axis) counts once; extra axes are averaged first.
+    """
+
+    def __init__(self, name: str = "mean", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.total = self.add_variable((), "zeros", dtype=self.dtype, name="total")
+        self.count = self.add_variable((), "zeros", dtype=self.dtype, name="count")
+
+    def update_state(self, values, sample_weight=None):
+        values, sample_weight = reduce_to_samplewise_values(
+            values, sample_weight, jnp.mean, self.dtype
+        )
+        self.total.assign(self.total.value + jnp.sum(values))
+        if sample_weight is not None:
+            num_samples = jnp.sum(sample_weight)
+        elif values.ndim >= 1:
+            num_samples = values.shape[0]
+        else:
+            num_samples = 1
+        self.count.assign(self.count.value + jnp.asarray(num_samples, self.dtype))
+
+    def result(self):
+        return divide_no_nan(self.total.value, self.count.value.astype(self.dtype))
+
+
+class MeanMetricWrapper(Mean):
+    """Mean of `fn(y_true, y_pred, **kwargs)` over all updates.
+
+    Args:
+        fn: returns one value per sample (or per entry).
+        name: metric name (default: `mean_metric_wrapper`, made unique).
+        dtype: state dtype.
+        **kwargs: extra keyword arguments for `fn`.
+    """
+
+    def __init__(self, fn, name: str | None = None, dtype=None, **kwargs):
+        super().__init__(name=name, dtype=dtype)
+        self._fn = fn
+        self._fn_kwargs = kwargs
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        return super().update_state(values, sample_weight=sample_weight)
+
+    def get_config(self) -> dict:
+        from lamina.losses.serialization import serialize_function
+
+        config = super().get_config()
+        config["fn"] = serialize_function(self._fn)
+        config.update(self._fn_kwargs)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        from lamina.metrics.serialization import metric_functions
+
+        config = dict(config)
+        if "fn" in config:
+            from lamina.losses.serialization import deserialize_function
+
+            config["fn"] = deserialize_function(config["fn"], metric_functions())
+        return cls(**config)
+
+
+class _FixedFnWrapper(MeanMetricWrapper):
+    """A `MeanMetricWrapper` with a built-in function; its config holds `_config_keys` only."""
+
+    _config_keys: tuple[str, ...] = ()
+
+    def get_config(self) -> dict:
+        config = Metric.get_config(self)
+        for key in self._config_keys:
+            config[key] = getattr(self, key)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)

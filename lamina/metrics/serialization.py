@@ -1,0 +1,90 @@
+"""`get`, `serialize` and `deserialize` for metrics (Keras module name "keras.metrics")."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
+from lamina.core import registry
+from lamina.core.naming import to_snake_case
+
+MODULE = "keras.metrics"
+_ALIASES = {
+    "mse": "MeanSquaredError",
+    "mae": "MeanAbsoluteError",
+    "mape": "MeanAbsolutePercentageError",
+    "msle": "MeanSquaredLogarithmicError",
+}
+
+
+def metric_functions() -> dict[str, Any]:
+    """Metric functions by name (for deserializing `MeanMetricWrapper(fn)` configs)."""
+    from lamina.losses.serialization import loss_objects
+    from lamina.metrics import functions
+
+    out = {k: v for k, v in loss_objects().items() if inspect.isfunction(v)}
+    for name, obj in vars(functions).items():
+        if inspect.isfunction(obj) and not name.startswith("_"):
+            out[name] = obj
+    return out
+
+
+def metric_objects() -> dict[str, Any]:
+    """Class names, their snake_case forms and the aliases `mse`, `mae`, `mape`, `msle`."""
+    from lamina.metrics import (
+        accuracy_metrics,
+        confusion_metrics,
+        metric,
+        reduction_metrics,
+        regression_metrics,
+    )
+
+    classes: dict[str, Any] = {}
+    for module in (
+        metric,
+        reduction_metrics,
+        accuracy_metrics,
+        regression_metrics,
+        confusion_metrics,
+    ):
+        for name, obj in vars(module).items():
+            if (
+                inspect.isclass(obj)
+                and not name.startswith("_")
+                and obj.__module__ == module.__name__
+            ):
+                classes[name] = obj
+    objects = dict(classes)
+    objects.update({to_snake_case(name): cls for name, cls in classes.items()})
+    for alias, target in _ALIASES.items():
+        objects[alias] = objects[alias.upper()] = classes[target]
+    return objects
+
+
+def get(identifier):
+    """Returns a metric from a name, a config record, a class, a `Metric` or a function.
+
+    Names are class names or their snake_case forms (`"binary_accuracy"`, instantiated with
+    defaults) and the aliases `mse`, `mae`, `mape`, `msle` (also uppercase). The shape-dependent
+    `"accuracy"`/`"acc"` of `compile` is resolved by the training engine, not here.
+    """
+    return registry.resolve(identifier, kind="metric", objects=metric_objects(), argument="metric")
+
+
+def serialize(metric) -> dict | str | None:
+    """The Keras record of a `Metric` (or a metric function)."""
+    if inspect.isfunction(metric):
+        from lamina.losses.serialization import serialize_function
+
+        return serialize_function(metric)
+    return registry.serialize(metric, MODULE)
+
+
+def deserialize(config, custom_objects: Mapping[str, Any] | None = None):
+    """Rebuilds a metric from `serialize`'s output (or a name)."""
+    objects = {**metric_functions(), **metric_objects()}
+    with registry.custom_object_scope(custom_objects):
+        if isinstance(config, str):
+            return registry.resolve(config, kind="metric", objects=objects)
+        return registry.deserialize(config, kind="metric", objects=objects)

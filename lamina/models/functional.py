@@ -1,0 +1,185 @@
+"""`Functional`: a model defined by a graph of layer calls on symbolic tensors."""
+
+from __future__ import annotations
+
+import jax
+
+from lamina.core.layer import Layer
+from lamina.core.symbolic import KerasTensor, is_symbolic
+from lamina.layers.input_layer import InputLayer
+from lamina.models.model import Model
+
+
+def _flatten(structure):
+    return jax.tree.leaves(structure, is_leaf=is_symbolic)
+
+
+class Functional(Model):
+    """The model that `keras.Model(inputs, outputs)` returns.
+
+    The graph is walked once at construction; `call` replays the recorded layer calls in
+    order on real arrays (or on symbolic tensors, when the model is itself used as a layer).
+    """
+
+    def __init__(self, inputs, outputs, name: str | None = None, **kwargs):
+        trainable = kwargs.pop("trainable", True)
+        Model.__init__(self, name=name, trainable=trainable, **kwargs)
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        flat_inputs = _flatten(inputs)
+        flat_outputs = _flatten(outputs)
+        for where, tensors in (("inputs", flat_inputs), ("outputs", flat_outputs)):
+            for t in tensors:
+                if not isinstance(t, KerasTensor):
+                    raise ValueError(
+                        f"Model(): every element of `{where}` must be a symbolic tensor (from "
+                        f"keras.Input or a layer called on one); received {t!r} of type "
+                        f"{type(t).__name__}."
+                    )
+        self._nodes, operations = _map_graph(flat_inputs, flat_outputs)
+        object.__setattr__(self, "_graph_layers", operations)
+        for layer in operations:
+            self._track(layer)
+        self._build_shapes_dict = {"input_shape": None}
+        self.built = True
+
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._graph_layers)
+
+    @property
+    def inputs(self):
+        return _flatten(self._inputs_struct)
+
+    @property
+    def outputs(self):
+        return _flatten(self._outputs_struct)
+
+    @property
+    def input(self):
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        return self._outputs_struct
+
+    @property
+    def input_shape(self):
+        shapes = [t.shape for t in self.inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_names(self) -> list[str]:
+        return [t._keras_history.operation.name for t in self.outputs]
+
+    def build(self, input_shape=None):
+        self.built = True
+
+    def call(self, inputs, training=None, mask=None):
+        values: dict[int, object] = {}
+        flat_in = _flatten(inputs) if not isinstance(inputs, dict) else None
+        if isinstance(inputs, dict) and isinstance(self._inputs_struct, dict):
+            missing = [k for k in self._inputs_struct if k not in inputs]
+            if missing:
+                raise ValueError(
+                    f"Model '{self.name}' expects inputs named {list(self._inputs_struct)}; "
+                    f"missing {missing}."
+                )
+            flat_in = [inputs[k] for k in self._inputs_struct]
+        elif isinstance(inputs, dict):
+            names = [t.name for t in self.inputs]
+            try:
+                flat_in = [inputs[n] for n in names]
+            except KeyError as e:
+                raise ValueError(
+                    f"Model '{self.name}' expects inputs named {names}; received keys "
+                    f"{list(inputs)}."
+                ) from e
+        if len(flat_in) != len(self.inputs):
+            raise ValueError(
+                f"Model '{self.name}' expects {len(self.inputs)} input(s), received {len(flat_in)}."
+            )
+        for t, v in zip(self.inputs, flat_in):
+            values[id(t)] = v
+        for node in self._nodes:
+            layer = node.operation
+            args, kwargs = node.arguments
+
+            def fill(x):
+                return values[id(x)] if isinstance(x, KerasTensor) else x
+
+            args = jax.tree.map(fill, args, is_leaf=is_symbolic)
+            kwargs = jax.tree.map(fill, kwargs, is_leaf=is_symbolic)
+            if layer._call_has_training and "training" not in kwargs:
+                kwargs["training"] = training
+            outputs = layer(*args, **kwargs)
+            for t, v in zip(node.output_tensors, _flatten(outputs)):
+                values[id(t)] = v
+        return jax.tree.map(lambda t: values[id(t)], self._outputs_struct, is_leaf=is_symbolic)
+
+    def get_config(self) -> dict:
+        raise NotImplementedError(
+            "Saving the config of functional models comes with the saving issue; use "
+            "save_weights for now."
+        )
+
+
+def _map_graph(inputs, outputs):
+    """Orders the nodes between `inputs` and `outputs`: deepest first, ties by first visit."""
+    depth: dict[int, int] = {}
+    order: list = []
+    node_by_id: dict[int, object] = {}
+
+    def visit(tensor, d):
+        history = tensor._keras_history
+        if history is None:
+            raise ValueError(
+                f"Model(): the tensor {tensor!r} was not produced by a layer; build it from "
+                "keras.Input(...)."
+            )
+        node = history.operation._inbound_nodes[history.node_index]
+        key = id(node)
+        if key not in node_by_id:
+            node_by_id[key] = node
+            order.append(node)
+        if depth.get(key, -1) >= d:
+            return
+        depth[key] = d
+        if any(tensor is t for t in inputs):
+            return
+        for t in node.input_tensors:
+            visit(t, d + 1)
+
+    for t in outputs:
+        visit(t, 0)
+    input_ids = {id(t) for t in inputs}
+    reached_inputs = set()
+    for node in order:
+        for t in node.output_tensors:
+            if id(t) in input_ids:
+                reached_inputs.add(id(t))
+        if node.is_input and not any(id(t) in input_ids for t in node.output_tensors):
+            layer = node.operation
+            raise ValueError(
+                f"Graph disconnected: the output depends on input '{layer.name}', which is not "
+                "among the model's `inputs`. Add it to `inputs=`."
+            )
+    ranked = sorted(order, key=lambda n: (-depth[id(n)], order.index(n)))
+    nodes = [n for n in ranked if not isinstance(n.operation, InputLayer)]
+    operations: list = []
+    for n in ranked:
+        if n.operation not in operations:
+            operations.append(n.operation)
+    names = [op.name for op in operations]
+    for name in set(names):
+        if names.count(name) > 1:
+            raise ValueError(
+                f"The name '{name}' is used {names.count(name)} times in the model. All layer "
+                "names should be unique."
+            )
+    return nodes, operations

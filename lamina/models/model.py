@@ -1,0 +1,106 @@
+"""`Model`: a layer with training (compile/fit/evaluate/predict), saving hooks and a summary."""
+
+from __future__ import annotations
+
+from lamina.core.layer import Layer
+from lamina.training.trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    """A trainable group of layers.
+
+    Build one in three ways, as in Keras: `Model(inputs, outputs)` from symbolic tensors (the
+    functional API), `Sequential([...])`, or by subclassing `Model` and writing `call`.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+            from lamina.models.functional import Functional
+
+            return Functional.__new__(Functional, *args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
+
+    def __init__(self, *args, **kwargs):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
+            from lamina.models.functional import Functional
+
+            if not isinstance(self, Functional):
+                raise TypeError(
+                    "Model(inputs, outputs) builds a functional model; a subclass of Model takes "
+                    "its own arguments. Did you mean keras.Model(inputs=..., outputs=...)?"
+                )
+            Functional.__init__(self, *args, **kwargs)
+            return
+        trainable = kwargs.pop("trainable", True)
+        name = kwargs.pop("name", None)
+        dtype = kwargs.pop("dtype", None)
+        Layer.__init__(self, trainable=trainable, name=name, dtype=dtype, **kwargs)
+        Trainer.__init__(self)
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """Returns a layer by `name` or by `index` in `model.layers`."""
+        if index is not None and name is not None:
+            raise ValueError("get_layer: pass either `name` or `index`, not both.")
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(
+                    f"get_layer: index {index} is out of range; the model has "
+                    f"{len(self.layers)} layers."
+                )
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            names = [layer.name for layer in self.layers]
+            raise ValueError(f"No such layer: {name!r}. Existing layers are: {names}.")
+        raise ValueError("get_layer: pass a layer `name` or an `index`.")
+
+    def summary(
+        self,
+        line_length=None,
+        positions=None,
+        print_fn=None,
+        expand_nested=False,
+        show_trainable=False,
+        layer_range=None,
+    ) -> None:
+        """Prints a table of the layers, their output shapes and parameter counts."""
+        from lamina.models.summary import print_summary
+
+        print_summary(
+            self,
+            line_length=line_length,
+            positions=positions,
+            print_fn=print_fn,
+            expand_nested=expand_nested,
+            show_trainable=show_trainable,
+            layer_range=layer_range,
+        )
+
+    def build(self, input_shape=None):
+        if type(self).call is Model.call:
+            raise ValueError(f"Model '{self.name}' has no `call` method to build.")
+        if input_shape is None:
+            raise ValueError(
+                f"Model '{self.name}': build() needs an `input_shape`, e.g. "
+                "model.build((None, 32))."
+            )
+        from lamina.core.symbolic import KerasTensor
+
+        if isinstance(input_shape, dict):
+            x = {k: KerasTensor(v) for k, v in input_shape.items()}
+        elif (
+            isinstance(input_shape, list)
+            and input_shape
+            and isinstance(input_shape[0], (list, tuple))
+        ):
+            x = [KerasTensor(s) for s in input_shape]
+        else:
+            x = KerasTensor(tuple(input_shape))
+        self._build_shapes_dict = {"input_shape": input_shape}
+        self.built = True
+        from lamina.core import state
+
+        with state.name_scope(self.name, owner=self):
+            self._symbolic_outputs((x,), {})

@@ -1,0 +1,16 @@
+"""Optimizers (`keras.optimizers`): Keras's names, arguments, numerics and variable layout."""
+
+from lamina.optimizers import schedules as schedules
+from lamina.optimizers.adam import Adam as Adam
+from lamina.optimizers.adam import Adamax as Adamax
+from lamina.optimizers.adam import AdamW as AdamW
+from lamina.optimizers.adam import Nadam as Nadam
+from lamina.optimizers.lion import Lion as Lion
+from lamina.optimizers.optimizer import Optimizer as Optimizer
+from lamina.optimizers.rmsprop import Adadelta as Adadelta
+from lamina.optimizers.rmsprop import Adagrad as Adagrad
+from lamina.optimizers.rmsprop import RMSprop as RMSprop
+from lamina.optimizers.serialization import deserialize as deserialize
+from lamina.optimizers.serialization import get as get
+from lamina.optimizers.serialization import serialize as serialize
+from lamina.optimizers.sgd import SGD as SGD

@@ -1,0 +1,52 @@
+"""`get`, `serialize` and `deserialize` for optimizers (module `keras.optimizers`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lamina.core import registry
+from lamina.optimizers.adam import Adam, Adamax, AdamW, Nadam
+from lamina.optimizers.lion import Lion
+from lamina.optimizers.optimizer import Optimizer
+from lamina.optimizers.rmsprop import Adadelta, Adagrad, RMSprop
+from lamina.optimizers.sgd import SGD
+
+
+def _objects() -> dict[str, Any]:
+    classes = (Optimizer, SGD, Adam, AdamW, Adamax, Nadam, RMSprop, Adagrad, Adadelta, Lion)
+    objects: dict[str, Any] = {cls.__name__: cls for cls in classes}
+    objects.update({cls.__name__.lower(): cls for cls in classes})
+    return objects
+
+
+def serialize(optimizer: Optimizer) -> dict:
+    """The Keras record `{"module": "keras.optimizers", "class_name", "config", ...}`."""
+    return registry.serialize(optimizer, "keras.optimizers")
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
+    """Rebuilds an optimizer from its record; class names are case-insensitive."""
+    objects = _objects()
+    config = dict(config)
+    name = config.get("class_name")
+    if isinstance(name, str) and name not in objects and name.lower() in objects:
+        config["class_name"] = objects[name.lower()].__name__
+    with registry.custom_object_scope(custom_objects):
+        return registry.deserialize(config, kind="optimizer", objects=objects)
+
+
+def get(identifier) -> Optimizer:
+    """Resolves an optimizer: an instance, a (case-insensitive) name such as `'adam'`, or a
+    config record."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if identifier is None:
+        raise ValueError("Could not interpret optimizer identifier: None.")
+    found = registry.resolve(
+        identifier, kind="optimizer", objects=_objects(), case_insensitive=True
+    )
+    if not isinstance(found, Optimizer):
+        raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}.")
+    return found

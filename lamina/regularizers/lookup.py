@@ -1,0 +1,56 @@
+"""Finding regularizers by name (`get`) and converting them to and from Keras records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from lamina.core import registry
+from lamina.regularizers.orthogonal_regularizer import OrthogonalRegularizer
+from lamina.regularizers.regularizer import L1, L1L2, L2, Regularizer
+
+
+def regularizer_objects() -> dict[str, type]:
+    """Every regularizer class by class name and snake_case alias."""
+    return {
+        "Regularizer": Regularizer,
+        "L1": L1,
+        "L2": L2,
+        "L1L2": L1L2,
+        "OrthogonalRegularizer": OrthogonalRegularizer,
+        "regularizer": Regularizer,
+        "l1": L1,
+        "l2": L2,
+        "l1l2": L1L2,
+        # Keras 3 exports `l1_l2` but its `get` only knows "l1l2"; lamina accepts both.
+        "l1_l2": L1L2,
+        "orthogonal_regularizer": OrthogonalRegularizer,
+    }
+
+
+def serialize(regularizer: Regularizer | Callable | None) -> dict | str | None:
+    """The Keras record `{"module": "keras.regularizers", "class_name", "config", ...}`."""
+    return registry.serialize(regularizer, "keras.regularizers")
+
+
+def deserialize(
+    config: Mapping | str, custom_objects: Mapping[str, Any] | None = None
+) -> Regularizer | Callable:
+    """Builds a regularizer from a serialized record (or a name)."""
+    with registry.custom_object_scope(custom_objects):
+        if isinstance(config, Mapping):
+            return registry.deserialize(config, kind="regularizer", objects=regularizer_objects())
+        return registry.resolve(config, kind="regularizer", objects=regularizer_objects())
+
+
+def get(identifier: Any) -> Regularizer | Callable | None:
+    """Resolves a regularizer identifier.
+
+    Args:
+        identifier: None (returned as None), a name such as `'l2'` (default factors), a
+            serialized record, a class (instantiated), or a callable (returned unchanged).
+
+    Raises:
+        ValueError: for unknown names (with a suggestion) or identifiers of the wrong type.
+    """
+    return registry.resolve(identifier, kind="regularizer", objects=regularizer_objects())

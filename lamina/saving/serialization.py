@@ -1,0 +1,101 @@
+"""Keras-format object records: `serialize_keras_object` / `deserialize_keras_object`.
+
+Records use Keras's export names (`{"module": "keras.layers", "class_name": "Dense", ...}`);
+deserializing looks names up in lamina's public namespaces, which are the registry.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from lamina.core import registry
+
+# lamina package -> Keras export module, for classes defined in that package.
+_EXPORT_MODULES = (
+    ("lamina.layers", "keras.layers"),
+    ("lamina.core.layer", "keras.layers"),
+    ("lamina.optimizers.schedules", "keras.optimizers.schedules"),
+    ("lamina.optimizers", "keras.optimizers"),
+    ("lamina.losses", "keras.losses"),
+    ("lamina.metrics", "keras.metrics"),
+    ("lamina.initializers", "keras.initializers"),
+    ("lamina.regularizers", "keras.regularizers"),
+    ("lamina.constraints", "keras.constraints"),
+    ("lamina.callbacks", "keras.callbacks"),
+)
+_SPECIAL = {
+    "Sequential": "keras",
+    "Model": "keras",
+    "Functional": "keras.src.models.functional",
+}
+# Keras export module -> lamina public namespace holding the same names.
+_NAMESPACES = {
+    "keras": "lamina",
+    "keras.layers": "lamina.layers",
+    "keras.models": "lamina.models",
+    "keras.src.models.functional": "lamina.models",
+    "keras.src.models.sequential": "lamina.models",
+    "keras.optimizers": "lamina.optimizers",
+    "keras.optimizers.schedules": "lamina.optimizers.schedules",
+    "keras.losses": "lamina.losses",
+    "keras.metrics": "lamina.metrics",
+    "keras.initializers": "lamina.initializers",
+    "keras.regularizers": "lamina.regularizers",
+    "keras.constraints": "lamina.constraints",
+    "keras.callbacks": "lamina.callbacks",
+}
+
+
+def export_module(obj) -> str | None:
+    cls = obj if isinstance(obj, type) else type(obj)
+    for klass in cls.__mro__:
+        if klass.__module__.startswith("lamina."):
+            if klass is cls and cls.__name__ in _SPECIAL:
+                return _SPECIAL[cls.__name__]
+            for prefix, module in _EXPORT_MODULES:
+                if klass.__module__.startswith(prefix):
+                    return module if klass is cls else None
+            return None
+    return None
+
+
+def serialize_keras_object(obj):
+    """The Keras record of a lamina (or registered custom) object."""
+    if obj is None:
+        return None
+    module = export_module(obj)
+    if module is None:
+        mod = type(obj).__module__
+        module = None if mod == "__main__" else mod
+        record = registry.serialize(obj, module)
+        if isinstance(record, dict) and record.get("registered_name") is None:
+            record["registered_name"] = type(obj).__name__
+        return record
+    return registry.serialize(obj, module)
+
+
+def _namespace_objects(module: str | None) -> dict:
+    names = [_NAMESPACES[module]] if module in _NAMESPACES else list(_NAMESPACES.values())
+    objects: dict = {}
+    for name in names:
+        try:
+            mod = importlib.import_module(name)
+        except ImportError:
+            continue
+        for key, value in vars(mod).items():
+            if not key.startswith("_"):
+                objects.setdefault(key, value)
+    return objects
+
+
+def deserialize_keras_object(config, custom_objects=None, safe_mode: bool = True):
+    """Rebuilds an object from its Keras record (custom classes via `custom_objects`)."""
+    if config is None:
+        return None
+    if not isinstance(config, dict):
+        raise TypeError(
+            f"deserialize_keras_object: expected a dict record, received {type(config).__name__}."
+        )
+    objects = _namespace_objects(config.get("module"))
+    with registry.custom_object_scope(custom_objects or {}):
+        return registry.deserialize(config, kind="object", objects=objects)

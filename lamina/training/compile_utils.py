@@ -1,0 +1,256 @@
+"""What `compile` resolves once: losses and metrics matched to the model's outputs.
+
+Strings are resolved against the shapes of the labels and predictions (`'accuracy'` and
+`'crossentropy'` pick the binary, sparse or categorical variant as Keras does), losses are
+matched to outputs (single, list or dict by output name), and metric names are fixed here, so
+the training step does none of this work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax.numpy as jnp
+
+from lamina import losses as losses_module
+from lamina import metrics as metrics_module
+from lamina.losses.loss import reduce_values
+
+
+def _is_binary_or_sparse(y_true_shape, y_pred_shape):
+    is_binary = y_pred_shape[-1] == 1 if y_pred_shape else False
+    is_sparse = len(y_true_shape) < len(y_pred_shape) or (
+        bool(y_true_shape) and y_true_shape[-1] == 1 and (y_pred_shape[-1] or 0) > 1
+    )
+    return is_binary, is_sparse
+
+
+def _function_name(obj) -> str:
+    return getattr(obj, "name", None) or getattr(obj, "__name__", None) or type(obj).__name__
+
+
+def resolve_loss(identifier, y_true_shape, y_pred_shape):
+    """A loss object (with `.call` and `.reduction`) for `identifier`."""
+    if isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce"):
+        is_binary, is_sparse = _is_binary_or_sparse(y_true_shape, y_pred_shape)
+        if is_binary:
+            return losses_module.BinaryCrossentropy()
+        if is_sparse:
+            return losses_module.SparseCategoricalCrossentropy()
+        return losses_module.CategoricalCrossentropy()
+    loss = losses_module.get(identifier)
+    if isinstance(loss, losses_module.Loss):
+        return loss
+    if callable(loss):
+        name = identifier if isinstance(identifier, str) else _function_name(loss)
+        return losses_module.LossFunctionWrapper(loss, name=name)
+    raise ValueError(f"Could not interpret loss {identifier!r}.")
+
+
+def resolve_metric(identifier, y_true_shape, y_pred_shape):
+    """A metric object named as the user wrote it (`'acc'` stays `acc`)."""
+    if identifier is None:
+        raise ValueError("compile(metrics=...): received None in the list of metrics.")
+    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+        is_binary, is_sparse = _is_binary_or_sparse(y_true_shape, y_pred_shape)
+        if is_binary:
+            metric = metrics_module.BinaryAccuracy(name=identifier)
+        elif is_sparse:
+            metric = metrics_module.SparseCategoricalAccuracy(name=identifier)
+        else:
+            metric = metrics_module.CategoricalAccuracy(name=identifier)
+        return metric
+    metric = metrics_module.get(identifier)
+    if not isinstance(metric, metrics_module.Metric):
+        metric = metrics_module.MeanMetricWrapper(metric, name=_function_name(metric))
+    if isinstance(identifier, str):
+        metric.name = identifier
+    return metric
+
+
+def check_label_shapes(loss, y_true_shape, y_pred_shape, output_name: str) -> None:
+    """Raises a clear error when labels cannot fit the loss (e.g. integer labels with
+    `CategoricalCrossentropy`)."""
+    where = f" for output '{output_name}'" if output_name else ""
+    cls = type(loss).__name__
+    fn_name = getattr(getattr(loss, "fn", None), "__name__", "")
+    categorical = cls == "CategoricalCrossentropy" or fn_name == "categorical_crossentropy"
+    sparse = cls == "SparseCategoricalCrossentropy" or fn_name == "sparse_categorical_crossentropy"
+    if categorical and tuple(y_true_shape) != tuple(y_pred_shape):
+        if len(y_true_shape) < len(y_pred_shape) or (y_true_shape and y_true_shape[-1] == 1):
+            raise ValueError(
+                f"Labels of shape {tuple(y_true_shape)} do not fit the loss {loss.name!r}"
+                f"{where}, which expects one-hot labels of the prediction's shape "
+                f"{tuple(y_pred_shape)}. Use loss='sparse_categorical_crossentropy' for integer "
+                "labels, or one-hot encode them with keras.utils.to_categorical."
+            )
+        raise ValueError(
+            f"Labels of shape {tuple(y_true_shape)} do not fit the loss {loss.name!r}{where}: "
+            f"expected the prediction's shape {tuple(y_pred_shape)}."
+        )
+    if sparse:
+        ok = len(y_true_shape) == len(y_pred_shape) - 1 or (
+            len(y_true_shape) == len(y_pred_shape) and y_true_shape[-1] == 1
+        )
+        if not ok:
+            raise ValueError(
+                f"Labels of shape {tuple(y_true_shape)} do not fit the loss {loss.name!r}"
+                f"{where}, which expects integer class ids of shape {tuple(y_pred_shape[:-1])} "
+                f"for predictions of shape {tuple(y_pred_shape)}. For one-hot labels use "
+                "loss='categorical_crossentropy'."
+            )
+        return
+    if categorical:
+        return
+    # Elementwise losses: the shapes must broadcast, batch axis aside.
+    t, p = tuple(y_true_shape[1:]), tuple(y_pred_shape[1:])
+    if len(t) == len(p) + 1 and t[-1:] == (1,):
+        t = t[:-1]
+    if len(p) == len(t) + 1 and p[-1:] == (1,):
+        p = p[:-1]
+    for a, b in zip(reversed(t), reversed(p)):
+        if a is not None and b is not None and a != b and 1 not in (a, b):
+            raise ValueError(
+                f"Labels of shape {tuple(y_true_shape)} do not fit the loss {loss.name!r}"
+                f"{where}: predictions have shape {tuple(y_pred_shape)}. Give labels the "
+                "prediction's shape."
+            )
+
+
+@dataclass
+class OutputLoss:
+    index: int
+    name: str
+    loss: object
+    weight: float
+
+
+class CompileLoss:
+    """Losses matched to outputs; computes the weighted total and the per-output values."""
+
+    def __init__(self, loss, loss_weights=None):
+        self.loss_config = loss
+        self.loss_weights_config = loss_weights
+        self.entries: list[OutputLoss] | None = None
+
+    def build(self, y_true_shapes, y_pred_shapes, output_names) -> None:
+        n = len(y_pred_shapes)
+        loss, weights = self.loss_config, self.loss_weights_config
+        if isinstance(loss, dict):
+            unknown = [k for k in loss if k not in output_names]
+            if unknown:
+                raise ValueError(
+                    f"compile(loss=...): keys {unknown} match no output; the model's outputs "
+                    f"are {output_names}."
+                )
+            per_output = [loss.get(name) for name in output_names]
+        elif isinstance(loss, (list, tuple)):
+            if len(loss) != n:
+                raise ValueError(
+                    f"compile(loss=...): a list of {len(loss)} losses was given for a model with "
+                    f"{n} outputs ({output_names}). Give one loss per output."
+                )
+            per_output = list(loss)
+        else:
+            per_output = [loss] * n
+        if weights is None:
+            w = [1.0] * n
+        elif isinstance(weights, dict):
+            w = [float(weights.get(name, 1.0)) for name in output_names]
+        elif isinstance(weights, (list, tuple)):
+            if len(weights) != n:
+                raise ValueError(
+                    f"compile(loss_weights=...): {len(weights)} weights for {n} outputs."
+                )
+            w = [float(x) for x in weights]
+        else:
+            w = [float(weights)] * n
+        self.entries = []
+        for i, identifier in enumerate(per_output):
+            if identifier is None:
+                continue
+            obj = resolve_loss(identifier, y_true_shapes[i], y_pred_shapes[i])
+            name = output_names[i] if n > 1 else ""
+            check_label_shapes(obj, y_true_shapes[i], y_pred_shapes[i], name)
+            self.entries.append(OutputLoss(i, name, obj, w[i]))
+
+    def __call__(self, y_true, y_pred, sample_weight=None, mask=None):
+        """Returns `(total, [per-output loss values])`; `mask` marks real (unpadded) samples."""
+        total = jnp.zeros((), "float32")
+        per_output = []
+        for entry in self.entries:
+            yt, yp = y_true[entry.index], y_pred[entry.index]
+            sw = sample_weight[entry.index] if sample_weight is not None else None
+            values, loss_mask = entry.loss.compute_values(yt, yp, mask=mask)
+            value = reduce_values(
+                values, sample_weight=sw, reduction=entry.loss.reduction, mask=loss_mask
+            )
+            value = jnp.asarray(value, "float32")
+            per_output.append(value)
+            total = total + entry.weight * value
+        return total, per_output
+
+
+class CompileMetrics:
+    """Metric objects per output; `weighted_metrics` receive sample weights, `metrics` do not."""
+
+    def __init__(self, metrics=None, weighted_metrics=None):
+        self.metrics_config = metrics
+        self.weighted_config = weighted_metrics
+        self.entries: list[tuple[int, object, bool]] | None = None
+
+    def _per_output(self, config, output_names, argument):
+        n = len(output_names)
+        if config is None:
+            return [[] for _ in range(n)]
+        if isinstance(config, dict):
+            unknown = [k for k in config if k not in output_names]
+            if unknown:
+                raise ValueError(
+                    f"compile({argument}=...): keys {unknown} match no output; the model's "
+                    f"outputs are {output_names}."
+                )
+            out = []
+            for name in output_names:
+                value = config.get(name, [])
+                out.append(list(value) if isinstance(value, (list, tuple)) else [value])
+            return out
+        if isinstance(config, (list, tuple)):
+            if n > 1 and config and all(isinstance(c, (list, tuple)) or c is None for c in config):
+                if len(config) != n:
+                    raise ValueError(
+                        f"compile({argument}=...): {len(config)} lists for {n} outputs."
+                    )
+                return [list(c or []) for c in config]
+            return [list(config) for _ in range(n)]
+        return [[config] for _ in range(n)]
+
+    def build(self, y_true_shapes, y_pred_shapes, output_names) -> None:
+        self.entries = []
+        n = len(output_names)
+        for weighted, config, argument in (
+            (False, self.metrics_config, "metrics"),
+            (True, self.weighted_config, "weighted_metrics"),
+        ):
+            for i, identifiers in enumerate(self._per_output(config, output_names, argument)):
+                for identifier in identifiers:
+                    metric = resolve_metric(identifier, y_true_shapes[i], y_pred_shapes[i])
+                    if n > 1:
+                        metric.name = f"{output_names[i]}_{metric.name}"
+                    self.entries.append((i, metric, weighted))
+
+    @property
+    def metrics(self) -> list:
+        return [m for _, m, _ in self.entries or []]
+
+    def update_state(self, y_true, y_pred, sample_weight=None, mask=None) -> None:
+        for i, metric, weighted in self.entries:
+            sw = sample_weight[i] if (weighted and sample_weight is not None) else None
+            if mask is not None:
+                batch_mask = mask
+                if sw is not None:
+                    sw = jnp.asarray(sw, "float32")
+                    sw = sw * jnp.reshape(mask, mask.shape + (1,) * (sw.ndim - 1))
+                else:
+                    sw = batch_mask
+            metric.update_state(y_true[i], y_pred[i], sample_weight=sw)

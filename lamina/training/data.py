@@ -1,0 +1,163 @@
+"""In-memory data for fit/evaluate/predict: checked once, put on the device once, batched by
+index on the device.
+
+Each epoch draws one permutation on the host; the step functions gather their batch from the
+device-resident arrays by index. The last partial batch is padded to the full batch size with a
+mask marking the real samples, so it reuses the compiled step and counts exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lamina.core.config import floatx
+
+
+def _is_array(x) -> bool:
+    return isinstance(x, (np.ndarray, jax.Array)) or (
+        hasattr(x, "shape") and hasattr(x, "dtype") and hasattr(x, "__array__")
+    )
+
+
+def to_array(x, argument: str):
+    """Converts an array-like (NumPy, JAX, pandas, lists of numbers) to an array."""
+    if isinstance(x, jax.Array):
+        if x.dtype == jnp.float64:
+            return x.astype(floatx())
+        return x
+    type_name = type(x).__name__
+    if type_name in ("DataFrame", "Series"):
+        x = x.to_numpy()
+    elif type_name in ("Tensor", "EagerTensor") and hasattr(x, "numpy"):
+        x = x.numpy()
+    try:
+        arr = np.asarray(x)
+    except Exception as e:
+        raise TypeError(
+            f"`{argument}` must be an array (NumPy, JAX, pandas) or a list/tuple/dict of arrays; "
+            f"received an object of type {type(x).__name__}."
+        ) from e
+    if arr.dtype == object:
+        raise TypeError(
+            f"`{argument}` could not be converted to a numeric array (got dtype=object, from "
+            f"{type(x).__name__}). Make sure every sample has the same shape."
+        )
+    if arr.dtype == np.float64:
+        arr = arr.astype(floatx())
+    elif arr.dtype == np.int64 and not jax.config.jax_enable_x64:
+        arr = arr.astype(np.int32)
+    elif arr.dtype == np.uint64:
+        arr = arr.astype(np.uint32)
+    if arr.ndim == 0:
+        raise ValueError(f"`{argument}` must have a batch axis; received a scalar.")
+    return arr
+
+
+def normalize_structure(x, argument: str):
+    """Arrays, or lists/tuples/dicts of arrays, with every leaf converted."""
+    if x is None:
+        return None
+    if isinstance(x, dict):
+        return {k: normalize_structure(v, f"{argument}['{k}']") for k, v in x.items()}
+    if (
+        isinstance(x, (list, tuple))
+        and x
+        and not all(isinstance(v, (int, float, bool, np.number)) for v in x)
+    ):
+        if all(_is_array(v) or isinstance(v, (list, tuple, dict)) for v in x):
+            return type(x)(normalize_structure(v, f"{argument}[{i}]") for i, v in enumerate(x))
+    return to_array(x, argument)
+
+
+def num_samples(structure, argument: str) -> int:
+    leaves = jax.tree.leaves(structure)
+    if not leaves:
+        raise ValueError(f"`{argument}` is empty.")
+    sizes = {int(leaf.shape[0]) for leaf in leaves}
+    if len(sizes) > 1:
+        raise ValueError(
+            f"All arrays in `{argument}` must have the same number of samples (first axis); "
+            f"received sizes {sorted(sizes)}."
+        )
+    return sizes.pop()
+
+
+def check_same_samples(**structures) -> int:
+    """Checks that x, y and sample_weight hold the same number of samples; returns it."""
+    sizes = {name: num_samples(s, name) for name, s in structures.items() if s is not None}
+    if len(set(sizes.values())) > 1:
+        detail = ", ".join(f"{k} has {v}" for k, v in sizes.items())
+        raise ValueError(
+            f"Data cardinality is ambiguous: {detail} samples. Make sure all arrays contain the "
+            "same number of samples."
+        )
+    return next(iter(sizes.values()))
+
+
+def take(structure, start: int, stop: int):
+    return jax.tree.map(lambda a: a[start:stop], structure)
+
+
+def unpack_x_y_sample_weight(data):
+    """Splits `(x,)`, `(x, y)` or `(x, y, sample_weight)` (or a lone `x`)."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError(
+        "Data should be (x,), (x, y) or (x, y, sample_weight); received a tuple of "
+        f"{len(data)} elements."
+    )
+
+
+def to_device(structure):
+    return jax.tree.map(jnp.asarray, structure)
+
+
+@dataclass
+class BatchPlan:
+    """The batches of one pass over `n` samples: indices `(steps, batch)` and a 0/1 mask."""
+
+    indices: np.ndarray
+    mask: np.ndarray
+    sizes: list[int]
+
+    @property
+    def steps(self) -> int:
+        return len(self.sizes)
+
+
+def plan_batches(
+    n: int,
+    batch_size: int,
+    shuffle=False,
+    steps: int | None = None,
+    rng: np.random.RandomState | None = None,
+) -> BatchPlan:
+    if shuffle:
+        order = (rng or np.random).permutation(n)
+    else:
+        order = np.arange(n)
+    total_steps = math.ceil(n / batch_size)
+    if steps is not None:
+        total_steps = min(total_steps, int(steps))
+    padded = np.zeros(total_steps * batch_size, dtype=np.int32)
+    mask = np.zeros(total_steps * batch_size, dtype=np.float32)
+    used = min(n, total_steps * batch_size)
+    padded[:used] = order[:used]
+    mask[:used] = 1.0
+    sizes = [min(batch_size, used - i * batch_size) for i in range(total_steps)]
+    return BatchPlan(
+        padded.reshape(total_steps, batch_size), mask.reshape(total_steps, batch_size), sizes
+    )

@@ -1,0 +1,187 @@
+"""The pure train/test/predict steps, and the one place lamina calls `jax.jit`.
+
+A step is a function of arrays only: `state` is a `TrainState` of four lists aligned with the
+model's trainable, non-trainable, optimizer and metric variables. Variables are bound to those
+arrays in a state scope while the model runs, so the model's code is stateful-looking while the
+step stays pure. Steps take the whole device-resident dataset plus a block of batch indices and
+run `k` steps (`lax.scan` when `k > 1`), so no batch crosses the host boundary.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from lamina.core import state as state_lib
+
+
+class TrainState(NamedTuple):
+    trainable: list
+    non_trainable: list
+    optimizer: list
+    metrics: list
+
+
+def flatten_outputs(model, y_pred) -> list:
+    """Model outputs as a list in output order (dicts by the model's output names)."""
+    if isinstance(y_pred, dict):
+        names = getattr(model, "output_names", None) or sorted(y_pred)
+        return [y_pred[n] for n in names]
+    if isinstance(y_pred, (list, tuple)):
+        return list(y_pred)
+    return [y_pred]
+
+
+def flatten_targets(model, y, n_outputs: int, argument: str = "y"):
+    if y is None:
+        return None
+    if isinstance(y, dict):
+        names = getattr(model, "output_names", None) or sorted(y)
+        missing = [n for n in names if n not in y]
+        if missing:
+            raise ValueError(
+                f"`{argument}` is a dict missing keys {missing}; the model's outputs are {names}."
+            )
+        return [y[n] for n in names]
+    if isinstance(y, (list, tuple)):
+        if len(y) != n_outputs:
+            raise ValueError(
+                f"`{argument}` has {len(y)} elements but the model has {n_outputs} outputs."
+            )
+        return list(y)
+    return [y] * n_outputs if argument == "sample_weight" else [y]
+
+
+class StepBuilder:
+    """Builds (and caches) the jitted steps for one compiled model."""
+
+    def __init__(self, model, jit: bool = True):
+        self.model = model
+        self.jit = jit
+        self.trace_counts = {"train": 0, "test": 0, "predict": 0}
+        self._cache: dict = {}
+        self.trainable_vars = model.trainable_variables
+        self.non_trainable_vars = model.non_trainable_variables
+        self.optimizer_vars = list(model.optimizer.variables) if model.optimizer else []
+        self.metric_vars = model._compile_metric_variables()
+
+    # ------------------------------------------------------------------ pure cores
+    def _forward(self, trainable, non_trainable, x, training):
+        mapping = list(zip(self.trainable_vars, trainable)) + list(
+            zip(self.non_trainable_vars, non_trainable)
+        )
+        with state_lib.StateScope(mapping, collect_losses=True) as scope:
+            y_pred = self.model(x, training=training)
+            losses = list(scope.losses)
+            for v in self.trainable_vars:
+                if v.regularizer is not None:
+                    losses.append(v.regularizer(scope.get(v)))
+            new_nt = [scope.get(v) for v in self.non_trainable_vars]
+        return y_pred, new_nt, losses
+
+    def _loss(self, y, y_pred, sw, mask, losses):
+        model = self.model
+        preds = flatten_outputs(model, y_pred)
+        targets = flatten_targets(model, y, len(preds))
+        weights = flatten_targets(model, sw, len(preds), "sample_weight")
+        total, per_output = model._compile_loss(targets, preds, weights, mask)
+        if losses:
+            total = total + jnp.sum(jnp.stack([jnp.asarray(v, "float32") for v in losses]))
+        return total, per_output, preds, targets, weights
+
+    def _metrics(self, metric_values, total, per_output, preds, targets, weights, mask):
+        model = self.model
+        with state_lib.StateScope(list(zip(self.metric_vars, metric_values))) as scope:
+            n = jnp.sum(mask)
+            model._loss_tracker.update_state(total, sample_weight=n)
+            for tracker, value in zip(model._output_loss_trackers, per_output):
+                tracker.update_state(value, sample_weight=n)
+            if targets is not None:
+                model._compile_metrics.update_state(targets, preds, weights, mask)
+            logs = model._metric_results()
+            new_values = [scope.get(v) for v in self.metric_vars]
+        return new_values, logs
+
+    def train_core(self, state: TrainState, batch, mask):
+        x, y, sw = batch
+        model = self.model
+
+        def loss_fn(trainable):
+            y_pred, new_nt, losses = self._forward(trainable, state.non_trainable, x, True)
+            total, per_output, preds, targets, weights = self._loss(y, y_pred, sw, mask, losses)
+            scaled = model.optimizer.scale_loss(total)
+            return scaled, (total, per_output, preds, targets, weights, new_nt)
+
+        grads, aux = jax.grad(loss_fn, has_aux=True)(state.trainable)
+        total, per_output, preds, targets, weights, new_nt = aux
+        new_trainable, new_opt = model.optimizer.stateless_apply(
+            state.optimizer, grads, state.trainable
+        )
+        new_trainable = [
+            v.constraint(value) if v.constraint is not None else value
+            for v, value in zip(self.trainable_vars, new_trainable)
+        ]
+        new_metrics, logs = self._metrics(
+            state.metrics, total, per_output, preds, targets, weights, mask
+        )
+        return TrainState(new_trainable, new_nt, new_opt, new_metrics), logs
+
+    def test_core(self, state: TrainState, batch, mask):
+        x, y, sw = batch
+        y_pred, _, losses = self._forward(state.trainable, state.non_trainable, x, False)
+        total, per_output, preds, targets, weights = self._loss(y, y_pred, sw, mask, losses)
+        new_metrics, logs = self._metrics(
+            state.metrics, total, per_output, preds, targets, weights, mask
+        )
+        return state._replace(metrics=new_metrics), logs
+
+    def predict_core(self, state: TrainState, x):
+        y_pred, _, _ = self._forward(state.trainable, state.non_trainable, x, False)
+        return y_pred
+
+    # ------------------------------------------------------------------ blocks of k steps
+    def _block(self, core, kind: str, k: int):
+        def gather(data, idx):
+            return jax.tree.map(lambda a: jnp.take(a, idx, axis=0), data)
+
+        if kind == "predict":
+
+            def block(state, data, indices, start):
+                self.trace_counts[kind] += 1
+                rows = jax.lax.dynamic_slice_in_dim(indices, start, k)
+                if k == 1:
+                    return jax.tree.map(lambda a: a[None], core(state, gather(data, rows[0])))
+                return jax.lax.map(lambda idx: core(state, gather(data, idx)), rows)
+
+            return block
+
+        def block(state, data, indices, masks, start):
+            self.trace_counts[kind] += 1
+            rows = jax.lax.dynamic_slice_in_dim(indices, start, k)
+            mrows = jax.lax.dynamic_slice_in_dim(masks, start, k)
+            if k == 1:
+                return core(state, gather(data, rows[0]), mrows[0])
+
+            def body(carry, xs):
+                idx, m = xs
+                new_state, logs = core(carry, gather(data, idx), m)
+                return new_state, logs
+
+            new_state, logs = jax.lax.scan(body, state, (rows, mrows))
+            return new_state, jax.tree.map(lambda a: a[-1], logs)
+
+        return block
+
+    def get(self, kind: str, k: int = 1):
+        """The (jitted unless eager) function running `k` steps of `kind`."""
+        key = (kind, k)
+        fn = self._cache.get(key)
+        if fn is None:
+            core = {"train": self.train_core, "test": self.test_core, "predict": self.predict_core}
+            fn = self._block(core[kind], kind, k)
+            if self.jit:
+                fn = jax.jit(fn, donate_argnums=(0,) if kind == "train" else ())
+            self._cache[key] = fn
+        return fn

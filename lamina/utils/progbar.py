@@ -1,0 +1,125 @@
+"""`Progbar`: the Keras-style progress bar (`12/32 ━━━━━━━━━━━━━━━━━━━━ 0s 3ms/step - loss: ...`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+
+def _format_value(value) -> str:
+    value = float(value)
+    return f"{value:.4f}" if abs(value) > 1e-3 or value == 0 else f"{value:.4e}"
+
+
+def _format_time(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{int(seconds // 3600)}:{int(seconds % 3600 // 60):02d}:{int(seconds % 60):02d}"
+    if seconds >= 60:
+        return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+    return f"{int(seconds)}s"
+
+
+def _format_per_unit(seconds: float, unit: str) -> str:
+    if seconds >= 1 or seconds == 0:
+        return f"{seconds:.0f}s/{unit}"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/{unit}"
+    return f"{seconds * 1e6:.0f}us/{unit}"
+
+
+class Progbar:
+    """Displays progress towards `target` steps.
+
+    Args:
+        target: the number of steps expected (None if unknown).
+        width: the bar's width in characters.
+        verbose: 1 draws a live bar, 2 prints one line when done, 0 prints nothing.
+        interval: the minimum time between redraws, in seconds.
+        stateful_metrics: accepted for Keras compatibility; values are shown as given.
+        unit_name: the unit shown in the time per unit.
+    """
+
+    def __init__(
+        self,
+        target: int | None,
+        width: int = 20,
+        verbose: int = 1,
+        interval: float = 0.05,
+        stateful_metrics=None,
+        unit_name: str = "step",
+    ):
+        self.target = target
+        self.width = width
+        self.verbose = verbose
+        self.interval = interval
+        self.unit_name = unit_name
+        self._values: dict = {}
+        self._start = time.time()
+        self._last_update = 0.0
+        self._last_width = 0
+        self._live = (
+            (hasattr(sys.stdout, "isatty") and sys.stdout.isatty())
+            or "ipykernel" in sys.modules
+            or "posix" in os.environ.get("LAMINA_PROGBAR", "")
+        )
+
+    def update(self, current: int, values=None, finalize: bool | None = None) -> None:
+        """Moves the bar to `current`; `values` is a list of `(name, value)` or a dict."""
+        if finalize is None:
+            finalize = self.target is not None and current >= self.target
+        if values:
+            items = values.items() if isinstance(values, dict) else values
+            for k, v in items:
+                self._values[k] = v
+        now = time.time()
+        if self.verbose == 0:
+            return
+        if not finalize and now - self._last_update < self.interval:
+            return
+        self._last_update = now
+        elapsed = now - self._start
+        per_unit = elapsed / current if current else 0.0
+        metrics = "".join(f" - {k}: {_format_value(v)}" for k, v in self._values.items())
+        if self.verbose == 1:
+            if self.target is not None:
+                digits = len(str(self.target))
+                done = int(self.width * min(current, self.target) / max(self.target, 1))
+                bar = "━" * done + (
+                    "\x1b[2m" + "━" * (self.width - done) + "\x1b[0m"
+                    if self._live
+                    else " " * (self.width - done)
+                )
+                head = f"{current:>{digits}}/{self.target} {bar}"
+                if finalize:
+                    timing = (
+                        f" {_format_time(elapsed)} {_format_per_unit(per_unit, self.unit_name)}"
+                    )
+                else:
+                    eta = per_unit * (self.target - current)
+                    timing = f" {_format_time(eta)} {_format_per_unit(per_unit, self.unit_name)}"
+            else:
+                head = f"{current}/Unknown"
+                timing = f" {_format_time(elapsed)} {_format_per_unit(per_unit, self.unit_name)}"
+            line = head + timing + metrics
+            if self._live:
+                pad = max(self._last_width - len(line), 0)
+                sys.stdout.write("\r" + line + " " * pad)
+                self._last_width = len(line)
+                if finalize:
+                    sys.stdout.write("\n")
+            elif finalize:
+                sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+        elif self.verbose == 2 and finalize:
+            count = f"{current}/{self.target}" if self.target is not None else f"{current}"
+            line = (
+                f"{count} - {_format_time(elapsed)} - "
+                f"{_format_per_unit(per_unit, self.unit_name)}{metrics}"
+            )
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+
+    def add(self, n: int, values=None) -> None:
+        self.update((self._seen if hasattr(self, "_seen") else 0) + n, values)
+        self._seen = getattr(self, "_seen", 0) + n
