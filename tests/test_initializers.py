@@ -131,12 +131,13 @@ def test_dtype_defaults_to_floatx_and_is_respected():
     assert init((3, 3)).dtype == jnp.float32
     assert init((3, 3), dtype="bfloat16").dtype == jnp.bfloat16
     assert initializers.Orthogonal(seed=0)((3, 3), dtype="float16").dtype == jnp.float16
-    token = lamina_config._SETTINGS.set(dict(lamina_config._SETTINGS.get(), floatx="float16"))
+    previous = lamina_config.floatx()
+    lamina_config.set_floatx("float16")
     try:
         assert initializers.Zeros()((2,)).dtype == jnp.float16
         assert initializers.RandomNormal(seed=0)((2,)).dtype == jnp.float16
     finally:
-        lamina_config._SETTINGS.reset(token)
+        lamina_config.set_floatx(previous)
 
 
 RANDOM_CLASSES = [

@@ -68,7 +68,7 @@ def check_input_spec(layer_name: str, spec: InputSpec | None, x) -> None:
     """Raises a ValueError naming the layer when `x` does not fit `spec`."""
     if spec is None or x is None or not hasattr(x, "shape"):
         return
-    shape = tuple(x.shape)
+    shape = tuple(d if isinstance(d, int) else None for d in x.shape)
     ndim = len(shape)
     where = f'Input 0 of layer "{layer_name}" is incompatible with the layer'
     if spec.ndim is not None and not spec.allow_last_axis_squeeze and ndim != spec.ndim:

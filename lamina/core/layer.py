@@ -60,6 +60,12 @@ class TrackedList(list):
         self._owner._track(value)
 
 
+# A tracked list is still a list to JAX's tree utilities (model inputs/outputs are often lists).
+jax.tree_util.register_pytree_node(
+    TrackedList, lambda values: (list(values), None), lambda _, children: list(children)
+)
+
+
 def dtype_policy_name(dtype) -> str | None:
     """Accepts a dtype, a policy name or a serialized `DTypePolicy` record."""
     if dtype is None:

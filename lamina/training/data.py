@@ -121,8 +121,28 @@ def unpack_x_y_sample_weight(data):
     )
 
 
-def to_device(structure):
-    return jax.tree.map(jnp.asarray, structure)
+def bucket(n: int) -> int:
+    """Rounds a sample count up to one of a few sizes per octave (at most 25% more), so that
+    datasets of nearby sizes share one compiled step instead of compiling one each."""
+    if n <= 16:
+        return 1 << max(n - 1, 0).bit_length()
+    step = 1 << (n.bit_length() - 3)
+    return -(-n // step) * step
+
+
+def to_device(structure, size: int | None = None):
+    """Puts every array on the device once, zero-padded along the batch axis to `size` rows."""
+
+    def put(a):
+        n = a.shape[0]
+        if size is None or size == n:
+            return jnp.asarray(a)
+        pad = [(0, size - n)] + [(0, 0)] * (a.ndim - 1)
+        if isinstance(a, jax.Array):
+            return jnp.pad(a, pad)
+        return jnp.asarray(np.pad(a, pad))
+
+    return jax.tree.map(put, structure)
 
 
 @dataclass
@@ -144,7 +164,10 @@ def plan_batches(
     shuffle=False,
     steps: int | None = None,
     rng: np.random.RandomState | None = None,
+    rows: int | None = None,
 ) -> BatchPlan:
+    """Batches of indices into `n` samples; `rows` pads the plan (with fully masked batches) to a
+    fixed number of rows so the plan's shape does not depend on `n`."""
     if shuffle:
         order = (rng or np.random).permutation(n)
     else:
@@ -158,6 +181,10 @@ def plan_batches(
     padded[:used] = order[:used]
     mask[:used] = 1.0
     sizes = [min(batch_size, used - i * batch_size) for i in range(total_steps)]
-    return BatchPlan(
-        padded.reshape(total_steps, batch_size), mask.reshape(total_steps, batch_size), sizes
-    )
+    padded = padded.reshape(total_steps, batch_size)
+    mask = mask.reshape(total_steps, batch_size)
+    if rows is not None and rows > total_steps:
+        extra = rows - total_steps
+        padded = np.concatenate([padded, np.zeros((extra, batch_size), np.int32)])
+        mask = np.concatenate([mask, np.zeros((extra, batch_size), np.float32)])
+    return BatchPlan(padded, mask, sizes)

@@ -66,6 +66,7 @@ class StepBuilder:
         self.non_trainable_vars = model.non_trainable_variables
         self.optimizer_vars = list(model.optimizer.variables) if model.optimizer else []
         self.metric_vars = model._compile_metric_variables()
+        self.signature = None
 
     # ------------------------------------------------------------------ pure cores
     def _forward(self, trainable, non_trainable, x, training):
@@ -119,10 +120,6 @@ class StepBuilder:
         new_trainable, new_opt = model.optimizer.stateless_apply(
             state.optimizer, grads, state.trainable
         )
-        new_trainable = [
-            v.constraint(value) if v.constraint is not None else value
-            for v, value in zip(self.trainable_vars, new_trainable)
-        ]
         new_metrics, logs = self._metrics(
             state.metrics, total, per_output, preds, targets, weights, mask
         )

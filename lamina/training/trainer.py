@@ -8,8 +8,6 @@ that need the model, and at the end (also when training is interrupted).
 from __future__ import annotations
 
 import math
-import warnings
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -100,6 +98,7 @@ class Trainer:
                 "compile(metrics=...): expected a list (or a dict keyed by output name), "
                 f"received {metrics!r}. Wrap a single metric in a list: metrics=[{metrics!r}]."
             )
+        _validate_names(loss, metrics, weighted_metrics)
         _set = object.__setattr__
         _set(self, "optimizer", optimizer)
         _set(self, "loss", loss)
@@ -151,7 +150,7 @@ class Trainer:
 
     def _assert_compiled(self, method: str) -> None:
         if not self.compiled:
-            raise RuntimeError(
+            raise ValueError(
                 f"You must call `compile()` before `{method}()`: e.g. "
                 "model.compile(optimizer='adam', loss='mse')."
             )
@@ -239,13 +238,18 @@ class Trainer:
             self.optimizer.build(self.trainable_variables)
 
     def _builder(self) -> StepBuilder:
+        """The step builder for the current variables (rebuilt when they change, e.g. after the
+        compiled metrics are first built)."""
         builder = self._step_builder
-        if (
-            builder is None
-            or len(builder.trainable_vars) != len(self.trainable_variables)
-            or len(builder.non_trainable_vars) != len(self.non_trainable_variables)
-        ):
+        signature = (
+            len(self.trainable_variables),
+            len(self.non_trainable_variables),
+            len(self.optimizer.variables) if self.optimizer is not None else 0,
+            len(self._compile_metric_variables()),
+        )
+        if builder is None or builder.signature != signature:
             builder = StepBuilder(self, jit=not self._run_eagerly)
+            builder.signature = signature
             object.__setattr__(self, "_step_builder", builder)
         return builder
 
@@ -361,7 +365,9 @@ class Trainer:
 
         self._symbolic_build(x, y)
         builder = self._builder()
-        data = data_lib.to_device((x, y, sample_weight))
+        rows = data_lib.bucket(n)
+        data = data_lib.to_device((x, y, sample_weight), rows)
+        plan_rows = math.ceil(rows / batch_size)
         separate_partial = self._has_batch_dependent_layers() and n % batch_size != 0
         steps = math.ceil(n / batch_size)
         if steps_per_epoch is not None:
@@ -389,12 +395,14 @@ class Trainer:
             for epoch in range(initial_epoch, epochs):
                 state = self._gather_state(builder, reset_metrics=True)
                 callback_list.on_epoch_begin(epoch)
-                plan = data_lib.plan_batches(n, batch_size, shuffle=shuffle, steps=steps)
+                plan = data_lib.plan_batches(
+                    n, batch_size, shuffle=shuffle, steps=steps, rows=plan_rows
+                )
                 full_steps = plan.steps
                 if separate_partial and plan.sizes[-1] < batch_size:
                     full_steps -= 1
-                indices = jnp.asarray(plan.indices[:full_steps])
-                masks = jnp.asarray(plan.mask[:full_steps])
+                indices = jnp.asarray(plan.indices)
+                masks = jnp.asarray(plan.mask)
                 logs = None
                 step = 0
                 while step < plan.steps and not self.stop_training:
@@ -408,9 +416,10 @@ class Trainer:
                     else:
                         k = 1
                         rem = plan.sizes[-1]
+                        last = plan.steps - 1
                         block_args = (
-                            jnp.asarray(plan.indices[-1:, :rem]),
-                            jnp.asarray(plan.mask[-1:, :rem]),
+                            jnp.asarray(plan.indices[last : last + 1, :rem]),
+                            jnp.asarray(plan.mask[last : last + 1, :rem]),
                             0,
                         )
                     if needs_batch_begin:
@@ -454,9 +463,10 @@ class Trainer:
     # ------------------------------------------------------------------ evaluate
     def _evaluate_arrays(self, x, y, sw, n, batch_size, steps, callback_list) -> dict:
         builder = self._builder()
-        batch_size = min(batch_size or 32, n)
-        plan = data_lib.plan_batches(n, batch_size, steps=steps)
-        data = data_lib.to_device((x, y, sw))
+        rows = data_lib.bucket(n)
+        batch_size = min(batch_size or 32, rows)
+        plan = data_lib.plan_batches(n, batch_size, steps=steps, rows=math.ceil(rows / batch_size))
+        data = data_lib.to_device((x, y, sw), rows)
         state = self._gather_state(builder, reset_metrics=True)
         callback_list.on_test_begin()
         needs_end = "on_test_batch_end" in callback_list.any_batch_hooks
@@ -543,11 +553,12 @@ class Trainer:
         x, _, _, n = self._prepare(x, None, None, "predict")
         if batch_size is None:
             batch_size = math.ceil(n / steps) if steps else 32
-        batch_size = min(batch_size, n)
+        rows = data_lib.bucket(n)
+        batch_size = min(batch_size, rows)
         if not self.built:
             self._maybe_build((_spec_of(x),), {})
         builder = self._predict_builder()
-        plan = data_lib.plan_batches(n, batch_size, steps=steps)
+        plan = data_lib.plan_batches(n, batch_size, steps=steps, rows=math.ceil(rows / batch_size))
         callback_list = CallbackList(
             callbacks,
             add_progbar=verbose_level != 0,
@@ -556,7 +567,7 @@ class Trainer:
             epochs=1,
             steps=plan.steps,
         )
-        data = data_lib.to_device(x)
+        data = data_lib.to_device(x, rows)
         state = TrainState(
             [v.value for v in builder.trainable_vars],
             [v.value for v in builder.non_trainable_vars],
@@ -642,5 +653,21 @@ class Trainer:
         return jax.tree.map(lambda a: np.asarray(a[0]), out)
 
 
-def _warn_unused(name):
-    warnings.warn(f"`{name}` is ignored.", stacklevel=3)
+def _validate_names(loss, metrics, weighted_metrics) -> None:
+    """Resolves the string names given to `compile` now, so a typo fails at `compile`."""
+    from lamina import losses as losses_module
+    from lamina import metrics as metrics_module
+
+    def leaves(config):
+        if isinstance(config, dict):
+            config = list(config.values())
+        if isinstance(config, (list, tuple)):
+            return [x for c in config for x in leaves(c)]
+        return [config]
+
+    for name in leaves(loss):
+        if isinstance(name, str) and name.lower() not in ("crossentropy", "ce"):
+            losses_module.get(name)
+    for name in leaves(metrics) + leaves(weighted_metrics):
+        if isinstance(name, str) and name.lower() not in ("accuracy", "acc"):
+            metrics_module.get(name)
