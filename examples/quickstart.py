@@ -47,7 +47,7 @@ history = model.fit(
     epochs=30,
     batch_size=32,
     validation_split=0.1,
-    verbose=2,
+    verbose=1,
 )
 
 loss, accuracy = model.evaluate(x_test, y_test_1h, batch_size=32, verbose=0)

@@ -142,8 +142,11 @@ def test_same_seed_same_losses_bit_for_bit():
     def run():
         keras.utils.set_random_seed(7)
         model = keras.Sequential(
-            [layers.Dense(32, activation="relu", input_shape=(32,)), layers.Dropout(0.3),
-             layers.Dense(10)]
+            [
+                layers.Dense(32, activation="relu", input_shape=(32,)),
+                layers.Dropout(0.3),
+                layers.Dense(10),
+            ]
         )
         compile_overview(model)
         return model.fit(x, y, epochs=3, batch_size=16, verbose=0).history["loss"]
@@ -233,14 +236,23 @@ def test_callbacks_see_and_change_the_model():
         def on_train_end(self, logs=None):
             events.append("train_end")
 
-    model.fit(x, y, epochs=5, batch_size=32, validation_data=(x, y), callbacks=[Recorder()],
-              verbose=0)
+    model.fit(
+        x, y, epochs=5, batch_size=32, validation_data=(x, y), callbacks=[Recorder()], verbose=0
+    )
     keys = "['accuracy', 'loss', 'val_accuracy', 'val_loss']"
     assert events == [
         "train_begin",
-        "epoch_begin 0", "batch_end 0", "batch_end 1", "batch_end 2", "test_begin",
+        "epoch_begin 0",
+        "batch_end 0",
+        "batch_end 1",
+        "batch_end 2",
+        "test_begin",
         f"epoch_end 0 {keys}",
-        "epoch_begin 1", "batch_end 0", "batch_end 1", "batch_end 2", "test_begin",
+        "epoch_begin 1",
+        "batch_end 0",
+        "batch_end 1",
+        "batch_end 2",
+        "test_begin",
         f"epoch_end 1 {keys}",
         "train_end",
     ]
@@ -349,11 +361,14 @@ def test_fit_before_compile_and_unknown_names():
         model.compile(optimizer="adam", loss="mse", metrics=["mea"])
 
 
-@pytest.mark.parametrize("metric,loss,labels", [
-    ("accuracy", "categorical_crossentropy", "onehot"),
-    ("accuracy", "sparse_categorical_crossentropy", "sparse"),
-    ("acc", "binary_crossentropy", "binary"),
-])
+@pytest.mark.parametrize(
+    "metric,loss,labels",
+    [
+        ("accuracy", "categorical_crossentropy", "onehot"),
+        ("accuracy", "sparse_categorical_crossentropy", "sparse"),
+        ("acc", "binary_crossentropy", "binary"),
+    ],
+)
 def test_accuracy_string_resolves_from_shapes(metric, loss, labels):
     x, y, ints = blobs(64)
     classes = 1 if labels == "binary" else 10
@@ -368,3 +383,70 @@ def test_accuracy_string_resolves_from_shapes(metric, loss, labels):
         "binary": "BinaryAccuracy",
     }[labels]
     assert type(model.metrics[1]).__name__ == expected
+
+
+def test_initial_epoch_and_steps_per_epoch():
+    x, y, _ = blobs(128)
+    model = compile_overview(mlp())
+    hist = model.fit(x, y, epochs=4, initial_epoch=2, batch_size=16, verbose=0)
+    assert hist.epoch == [2, 3]
+    before = int(model.optimizer.iterations.value)
+    hist = model.fit(x, y, epochs=2, steps_per_epoch=3, batch_size=16, verbose=0)
+    assert hist.params["steps"] == 3
+    assert int(model.optimizer.iterations.value) == before + 6
+
+
+def test_evaluate_and_predict_callback_hooks():
+    x, y, _ = blobs(40)
+    model = compile_overview(mlp())
+    calls = []
+
+    class Hooks(keras.callbacks.Callback):
+        def on_test_begin(self, logs=None):
+            calls.append("test_begin")
+
+        def on_test_batch_begin(self, batch, logs=None):
+            calls.append(f"test_batch_begin {batch}")
+
+        def on_test_batch_end(self, batch, logs=None):
+            calls.append(f"test_batch_end {batch} {sorted(logs)}")
+
+        def on_test_end(self, logs=None):
+            calls.append(f"test_end {sorted(logs)}")
+
+        def on_predict_begin(self, logs=None):
+            calls.append("predict_begin")
+
+        def on_predict_batch_end(self, batch, logs=None):
+            calls.append(f"predict_batch_end {batch} {sorted(logs)}")
+
+        def on_predict_end(self, logs=None):
+            calls.append("predict_end")
+
+    model.evaluate(x, y, batch_size=32, callbacks=[Hooks()], verbose=0)
+    model.predict(x, batch_size=32, callbacks=[Hooks()], verbose=0)
+    assert calls == [
+        "test_begin",
+        "test_batch_begin 0",
+        "test_batch_end 0 ['accuracy', 'loss']",
+        "test_batch_begin 1",
+        "test_batch_end 1 ['accuracy', 'loss']",
+        "test_end ['accuracy', 'loss']",
+        "predict_begin",
+        "predict_batch_end 0 ['outputs']",
+        "predict_batch_end 1 ['outputs']",
+        "predict_end",
+    ]
+
+
+def test_regularization_is_part_of_the_reported_loss():
+    x, y, _ = blobs(32)
+    model = keras.Sequential(
+        [layers.Dense(10, input_shape=(32,), kernel_regularizer=keras.regularizers.l2(0.5))]
+    )
+    model.compile("sgd", keras.losses.CategoricalCrossentropy(from_logits=True))
+    logits = model.predict(x, verbose=0)
+    logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    penalty = 0.5 * (model.layers[0].kernel.numpy() ** 2).sum()
+    expected = float(-(y * logp).sum(-1).mean() + penalty)
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(expected, rel=1e-5)

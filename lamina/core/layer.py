@@ -4,66 +4,25 @@ from __future__ import annotations
 
 import inspect
 import warnings
-from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from lamina.core import naming, state
 from lamina.core.input_spec import InputSpec, check_input_spec
-from lamina.core.random import SeedGenerator
+from lamina.core.layer_utils import (
+    _convert_inputs,
+    _get_regularizer,
+    _init_accepts,
+    _is_plain,
+    _list_to_shape,
+    _note_call,
+    _shape_to_list,
+    _shapes_of,
+)
 from lamina.core.symbolic import KerasTensor, Node, any_symbolic, from_specs, is_symbolic, to_specs
+from lamina.core.tracking import Tracker
 from lamina.core.variable import Variable, standardize_dtype
-
-_INTERNAL_ATTRS = frozenset(
-    {
-        "_layers",
-        "_trainable_variables",
-        "_non_trainable_variables",
-        "_seed_generators",
-        "_metrics",
-        "_losses",
-        "_tracked_ids",
-        "_inbound_nodes",
-        "_build_shapes_dict",
-        "_input_shape_arg",
-    }
-)
-
-
-def _is_trackable(value) -> bool:
-    return isinstance(value, (Layer, Variable, SeedGenerator)) or getattr(
-        value, "_is_lamina_metric", False
-    )
-
-
-class TrackedList(list):
-    """A list attribute of a layer that keeps tracking the layers and variables appended to it."""
-
-    def __init__(self, values, owner):
-        super().__init__(values)
-        self._owner = owner
-
-    def append(self, value):
-        super().append(value)
-        self._owner._track(value)
-
-    def extend(self, values):
-        values = list(values)
-        super().extend(values)
-        for v in values:
-            self._owner._track(v)
-
-    def insert(self, index, value):
-        super().insert(index, value)
-        self._owner._track(value)
-
-
-# A tracked list is still a list to JAX's tree utilities (model inputs/outputs are often lists).
-jax.tree_util.register_pytree_node(
-    TrackedList, lambda values: (list(values), None), lambda _, children: list(children)
-)
 
 
 def dtype_policy_name(dtype) -> str | None:
@@ -77,7 +36,7 @@ def dtype_policy_name(dtype) -> str | None:
     return str(dtype) if isinstance(dtype, str) else standardize_dtype(dtype)
 
 
-class Layer:
+class Layer(Tracker):
     """The base class of every layer (and of `Model`).
 
     Subclasses create state in `__init__` or `build(input_shape)` with `add_weight`, and compute
@@ -101,20 +60,6 @@ class Layer:
         except TypeError:
             pass
         return obj
-
-    def _init_tracking(self):
-        d = self.__dict__
-        d["_layers"] = []
-        d["_trainable_variables"] = []
-        d["_non_trainable_variables"] = []
-        d["_seed_generators"] = []
-        d["_metrics"] = []
-        d["_losses"] = []
-        d["_tracked_ids"] = set()
-        d["_inbound_nodes"] = []
-        d["_auto_config"] = None
-        d["built"] = False
-        d["_trainable"] = True
 
     def __init__(
         self,
@@ -169,57 +114,6 @@ class Layer:
         )
         self._build_shapes_dict = None
 
-    # ------------------------------------------------------------------------ tracking
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _INTERNAL_ATTRS:
-            object.__setattr__(self, name, value)
-            return
-        if type(value) is list:
-            # Keep tracking what is appended later (`self.blocks = []; self.blocks.append(...)`).
-            value = TrackedList(value, self)
-        object.__setattr__(self, name, value)
-        if isinstance(value, (list, tuple)):
-            for v in value:
-                self._track(v)
-        elif isinstance(value, dict):
-            for v in value.values():
-                self._track(v)
-        else:
-            self._track(value)
-
-    def _track(self, value) -> None:
-        if not _is_trackable(value) or value is self:
-            return
-        key = id(value)
-        if key in self._tracked_ids:
-            return
-        self._tracked_ids.add(key)
-        if isinstance(value, Layer):
-            self._layers.append(value)
-        elif isinstance(value, Variable):
-            if value.trainable:
-                self._trainable_variables.append(value)
-            else:
-                self._non_trainable_variables.append(value)
-        elif isinstance(value, SeedGenerator):
-            self._seed_generators.append(value)
-        else:
-            self._metrics.append(value)
-
-    # ------------------------------------------------------------------------ properties
-    @property
-    def trainable(self) -> bool:
-        return self._trainable
-
-    @trainable.setter
-    def trainable(self, value: bool) -> None:
-        value = bool(value)
-        self.__dict__["_trainable"] = value
-        for v in self._trainable_variables:
-            v.trainable = value
-        for layer in self._layers:
-            layer.trainable = value
-
     @property
     def dtype_policy(self) -> str:
         return self._dtype_policy
@@ -244,88 +138,6 @@ class Layer:
     @property
     def path(self) -> str:
         return self.name
-
-    def _flatten_layers(self, include_self=True):
-        seen, out, stack = set(), [], [self] if include_self else list(reversed(self._layers))
-        while stack:
-            layer = stack.pop()
-            if id(layer) in seen:
-                continue
-            seen.add(id(layer))
-            out.append(layer)
-            stack.extend(reversed(layer._layers))
-        return out
-
-    @property
-    def layers(self) -> list:
-        return list(self._layers)
-
-    @property
-    def weights(self) -> list[Variable]:
-        """Own trainable, own non-trainable, then the sublayers' weights (deduplicated)."""
-        out, seen = [], set()
-        for v in self._trainable_variables + self._non_trainable_variables:
-            if id(v) not in seen:
-                seen.add(id(v))
-                out.append(v)
-        for layer in self._layers:
-            for v in layer.weights:
-                if id(v) not in seen:
-                    seen.add(id(v))
-                    out.append(v)
-        return out
-
-    @property
-    def variables(self) -> list[Variable]:
-        """Like `weights`, plus the states of seed generators."""
-        out, seen = [], set()
-        own = self._trainable_variables + self._non_trainable_variables
-        own = own + [sg.state for sg in self._seed_generators]
-        for v in own:
-            if id(v) not in seen:
-                seen.add(id(v))
-                out.append(v)
-        for layer in self._layers:
-            for v in layer.variables:
-                if id(v) not in seen:
-                    seen.add(id(v))
-                    out.append(v)
-        return out
-
-    @property
-    def trainable_variables(self) -> list[Variable]:
-        if not self.trainable:
-            return []
-        return [v for v in self.variables if v.trainable]
-
-    @property
-    def non_trainable_variables(self) -> list[Variable]:
-        if not self.trainable:
-            return self.variables
-        return [v for v in self.variables if not v.trainable]
-
-    @property
-    def trainable_weights(self) -> list[Variable]:
-        if not self.trainable:
-            return []
-        return [v for v in self.weights if v.trainable]
-
-    @property
-    def non_trainable_weights(self) -> list[Variable]:
-        if not self.trainable:
-            return self.weights
-        return [v for v in self.weights if not v.trainable]
-
-    @property
-    def metrics(self) -> list:
-        out = list(self._metrics)
-        for layer in self._layers:
-            out.extend(layer.metrics)
-        return out
-
-    @property
-    def metrics_variables(self) -> list[Variable]:
-        return [v for m in self.metrics for v in m.variables]
 
     @property
     def losses(self) -> list:
@@ -677,103 +489,3 @@ class Layer:
         if not self._inbound_nodes:
             raise AttributeError(f"Layer '{self.name}' has never been called on a symbolic input.")
         return self._inbound_nodes[0].outputs
-
-
-def _init_accepts(obj, name) -> bool:
-    params = inspect.signature(type(obj).__init__).parameters
-    return name in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
-
-
-def _is_plain(value) -> bool:
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(_is_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
-    return False
-
-
-def _get_regularizer(identifier):
-    if identifier is None:
-        return None
-    from lamina import regularizers
-
-    return regularizers.get(identifier)
-
-
-def _shape_of(x):
-    if isinstance(x, KerasTensor):
-        return x.shape
-    if hasattr(x, "shape"):
-        return tuple(None if not isinstance(d, (int, np.integer)) else int(d) for d in x.shape)
-    return None
-
-
-def _shapes_of(x):
-    if isinstance(x, dict):
-        return {k: _shapes_of(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_shapes_of(v) for v in x]
-    return _shape_of(x)
-
-
-def _shape_to_list(shape):
-    if isinstance(shape, dict):
-        return {k: _shape_to_list(v) for k, v in shape.items()}
-    if isinstance(shape, list):
-        return [_shape_to_list(s) for s in shape]
-    if shape is None:
-        return None
-    return list(shape)
-
-
-def _list_to_shape(value):
-    if isinstance(value, dict):
-        return {k: _list_to_shape(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple, dict)):
-        return [_list_to_shape(v) for v in value]
-    return tuple(value) if value is not None else None
-
-
-def _convert_inputs(x, dtype):
-    """NumPy arrays and Python numbers become JAX arrays; floats take the compute dtype."""
-    if isinstance(x, (KerasTensor, jax.Array)) or x is None:
-        if dtype is not None and isinstance(x, jax.Array) and x.dtype != dtype:
-            if jnp.issubdtype(x.dtype, jnp.floating):
-                return x.astype(dtype)
-        return x
-    if isinstance(x, dict):
-        return {k: _convert_inputs(v, dtype) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        if x and all(isinstance(v, (int, float)) for v in x):
-            return _convert_inputs(np.asarray(x), dtype)
-        return type(x)(_convert_inputs(v, dtype) for v in x)
-    if isinstance(x, jax.core.Tracer):
-        if dtype is not None and jnp.issubdtype(x.dtype, jnp.floating) and x.dtype != dtype:
-            return x.astype(dtype)
-        return x
-    if isinstance(x, (np.ndarray, np.generic, float, int)) or hasattr(x, "__array__"):
-        arr = np.asarray(x)
-        if dtype is not None and np.issubdtype(arr.dtype, np.floating):
-            return jnp.asarray(arr, dtype=dtype)
-        if arr.dtype == np.float64:
-            return jnp.asarray(arr, dtype="float32")
-        return jnp.asarray(arr)
-    return x
-
-
-def _note_call(e: Exception, layer: Layer, args) -> None:
-    if getattr(e, "_lamina_noted", False):
-        return
-    shapes = [
-        getattr(a, "shape", type(a).__name__) for a in jax.tree.leaves(args, is_leaf=is_symbolic)
-    ]
-    try:
-        e.add_note(
-            f"Exception encountered when calling {type(layer).__name__} '{layer.name}' "
-            f"(inputs of shape {shapes})."
-        )
-        e._lamina_noted = True
-    except Exception:
-        pass

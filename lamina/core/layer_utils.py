@@ -1,0 +1,111 @@
+"""Helpers of `Layer`: shapes of nested inputs, input conversion, automatic config, errors."""
+
+from __future__ import annotations
+
+import inspect
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lamina.core.symbolic import KerasTensor, is_symbolic
+
+
+def _init_accepts(obj, name) -> bool:
+    params = inspect.signature(type(obj).__init__).parameters
+    return name in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+
+
+def _is_plain(value) -> bool:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return False
+
+
+def _get_regularizer(identifier):
+    if identifier is None:
+        return None
+    from lamina import regularizers
+
+    return regularizers.get(identifier)
+
+
+def _shape_of(x):
+    if isinstance(x, KerasTensor):
+        return x.shape
+    if hasattr(x, "shape"):
+        return tuple(None if not isinstance(d, (int, np.integer)) else int(d) for d in x.shape)
+    return None
+
+
+def _shapes_of(x):
+    if isinstance(x, dict):
+        return {k: _shapes_of(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_shapes_of(v) for v in x]
+    return _shape_of(x)
+
+
+def _shape_to_list(shape):
+    if isinstance(shape, dict):
+        return {k: _shape_to_list(v) for k, v in shape.items()}
+    if isinstance(shape, list):
+        return [_shape_to_list(s) for s in shape]
+    if shape is None:
+        return None
+    return list(shape)
+
+
+def _list_to_shape(value):
+    if isinstance(value, dict):
+        return {k: _list_to_shape(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple, dict)):
+        return [_list_to_shape(v) for v in value]
+    return tuple(value) if value is not None else None
+
+
+def _convert_inputs(x, dtype):
+    """NumPy arrays and Python numbers become JAX arrays; floats take the compute dtype."""
+    if isinstance(x, (KerasTensor, jax.Array)) or x is None:
+        if dtype is not None and isinstance(x, jax.Array) and x.dtype != dtype:
+            if jnp.issubdtype(x.dtype, jnp.floating):
+                return x.astype(dtype)
+        return x
+    if isinstance(x, dict):
+        return {k: _convert_inputs(v, dtype) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        if x and all(isinstance(v, (int, float)) for v in x):
+            return _convert_inputs(np.asarray(x), dtype)
+        return type(x)(_convert_inputs(v, dtype) for v in x)
+    if isinstance(x, jax.core.Tracer):
+        if dtype is not None and jnp.issubdtype(x.dtype, jnp.floating) and x.dtype != dtype:
+            return x.astype(dtype)
+        return x
+    if isinstance(x, (np.ndarray, np.generic, float, int)) or hasattr(x, "__array__"):
+        arr = np.asarray(x)
+        if dtype is not None and np.issubdtype(arr.dtype, np.floating):
+            return jnp.asarray(arr, dtype=dtype)
+        if arr.dtype == np.float64:
+            return jnp.asarray(arr, dtype="float32")
+        return jnp.asarray(arr)
+    return x
+
+
+def _note_call(e: Exception, layer, args) -> None:
+    if getattr(e, "_lamina_noted", False):
+        return
+    shapes = [
+        getattr(a, "shape", type(a).__name__) for a in jax.tree.leaves(args, is_leaf=is_symbolic)
+    ]
+    try:
+        e.add_note(
+            f"Exception encountered when calling {type(layer).__name__} '{layer.name}' "
+            f"(inputs of shape {shapes})."
+        )
+        e._lamina_noted = True
+    except Exception:
+        pass

@@ -1,0 +1,215 @@
+"""Tracking: how a layer finds its sublayers, variables, seed generators and metrics.
+
+Assigning a layer, a variable, a seed generator or a metric to an attribute (directly, or in a
+list/tuple/dict) registers it; lists stay tracked when appended to later. The variable views
+(`weights`, `variables`, `trainable_variables`, ...) derive from what was registered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+
+from lamina.core.random import SeedGenerator
+from lamina.core.variable import Variable
+
+_INTERNAL_ATTRS = frozenset(
+    {
+        "_layers",
+        "_trainable_variables",
+        "_non_trainable_variables",
+        "_seed_generators",
+        "_metrics",
+        "_losses",
+        "_tracked_ids",
+        "_inbound_nodes",
+        "_build_shapes_dict",
+        "_input_shape_arg",
+    }
+)
+
+
+def _is_trackable(value) -> bool:
+    return isinstance(value, (Tracker, Variable, SeedGenerator)) or getattr(
+        value, "_is_lamina_metric", False
+    )
+
+
+class TrackedList(list):
+    """A list attribute of a layer that keeps tracking the layers and variables appended to it."""
+
+    def __init__(self, values, owner):
+        super().__init__(values)
+        self._owner = owner
+
+    def append(self, value):
+        super().append(value)
+        self._owner._track(value)
+
+    def extend(self, values):
+        values = list(values)
+        super().extend(values)
+        for v in values:
+            self._owner._track(v)
+
+    def insert(self, index, value):
+        super().insert(index, value)
+        self._owner._track(value)
+
+
+# A tracked list is still a list to JAX's tree utilities (model inputs/outputs are often lists).
+jax.tree_util.register_pytree_node(
+    TrackedList, lambda values: (list(values), None), lambda _, children: list(children)
+)
+
+
+class Tracker:
+    """The tracking half of `Layer`: registration and the variable views."""
+
+    def _init_tracking(self):
+        d = self.__dict__
+        d["_layers"] = []
+        d["_trainable_variables"] = []
+        d["_non_trainable_variables"] = []
+        d["_seed_generators"] = []
+        d["_metrics"] = []
+        d["_losses"] = []
+        d["_tracked_ids"] = set()
+        d["_inbound_nodes"] = []
+        d["_auto_config"] = None
+        d["built"] = False
+        d["_trainable"] = True
+
+    # ------------------------------------------------------------------------ tracking
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _INTERNAL_ATTRS:
+            object.__setattr__(self, name, value)
+            return
+        if type(value) is list:
+            # Keep tracking what is appended later (`self.blocks = []; self.blocks.append(...)`).
+            value = TrackedList(value, self)
+        object.__setattr__(self, name, value)
+        if isinstance(value, (list, tuple)):
+            for v in value:
+                self._track(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                self._track(v)
+        else:
+            self._track(value)
+
+    def _track(self, value) -> None:
+        if not _is_trackable(value) or value is self:
+            return
+        key = id(value)
+        if key in self._tracked_ids:
+            return
+        self._tracked_ids.add(key)
+        if isinstance(value, Tracker):
+            self._layers.append(value)
+        elif isinstance(value, Variable):
+            if value.trainable:
+                self._trainable_variables.append(value)
+            else:
+                self._non_trainable_variables.append(value)
+        elif isinstance(value, SeedGenerator):
+            self._seed_generators.append(value)
+        else:
+            self._metrics.append(value)
+
+    # ------------------------------------------------------------------------ trainable
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        value = bool(value)
+        self.__dict__["_trainable"] = value
+        for v in self._trainable_variables:
+            v.trainable = value
+        for layer in self._layers:
+            layer.trainable = value
+
+    def _flatten_layers(self, include_self=True):
+        seen, out, stack = set(), [], [self] if include_self else list(reversed(self._layers))
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            stack.extend(reversed(layer._layers))
+        return out
+
+    @property
+    def layers(self) -> list:
+        return list(self._layers)
+
+    @property
+    def weights(self) -> list[Variable]:
+        """Own trainable, own non-trainable, then the sublayers' weights (deduplicated)."""
+        out, seen = [], set()
+        for v in self._trainable_variables + self._non_trainable_variables:
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        for layer in self._layers:
+            for v in layer.weights:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
+
+    @property
+    def variables(self) -> list[Variable]:
+        """Like `weights`, plus the states of seed generators."""
+        out, seen = [], set()
+        own = self._trainable_variables + self._non_trainable_variables
+        own = own + [sg.state for sg in self._seed_generators]
+        for v in own:
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        for layer in self._layers:
+            for v in layer.variables:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
+
+    @property
+    def trainable_variables(self) -> list[Variable]:
+        if not self.trainable:
+            return []
+        return [v for v in self.variables if v.trainable]
+
+    @property
+    def non_trainable_variables(self) -> list[Variable]:
+        if not self.trainable:
+            return self.variables
+        return [v for v in self.variables if not v.trainable]
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        if not self.trainable:
+            return []
+        return [v for v in self.weights if v.trainable]
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        if not self.trainable:
+            return self.weights
+        return [v for v in self.weights if not v.trainable]
+
+    @property
+    def metrics(self) -> list:
+        out = list(self._metrics)
+        for layer in self._layers:
+            out.extend(layer.metrics)
+        return out
+
+    @property
+    def metrics_variables(self) -> list[Variable]:
+        return [v for m in self.metrics for v in m.variables]

@@ -1,0 +1,380 @@
+"""The loops of `fit`, `evaluate`, `predict` and the `*_on_batch` methods.
+
+They drive the jitted steps of `lamina.training.steps` over device-resident data; see
+`lamina.training.trainer` for compile, the metrics and the train state.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lamina.callbacks.callback_list import CallbackList
+from lamina.core.symbolic import KerasTensor
+from lamina.training import data as data_lib
+from lamina.training.steps import StepBuilder, TrainState
+
+
+def _to_float(value):
+    value = np.asarray(value)
+    return float(value) if value.ndim == 0 else value.tolist()
+
+
+def _pythonify(logs: dict) -> dict:
+    return {k: _to_float(v) for k, v in logs.items()}
+
+
+def _resolve_verbose(verbose) -> int:
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2, True, False):
+        raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2; received {verbose!r}.")
+    return int(verbose)
+
+
+def _spec_of(structure):
+    def spec(a):
+        return KerasTensor((None, *tuple(a.shape[1:])), a.dtype)
+
+    return jax.tree.map(spec, structure)
+
+
+class Loops:
+    """The data loops of `Model` (mixed into `Trainer`)."""
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose="auto",
+        callbacks=None,
+        validation_split: float = 0.0,
+        validation_data=None,
+        shuffle: bool = True,
+        class_weight=None,
+        sample_weight=None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int = 1,
+    ):
+        """Trains the model for `epochs` epochs; returns a `History`."""
+        self._assert_compiled("fit")
+        verbose_level = _resolve_verbose(verbose)
+        x, y, sample_weight, n = self._prepare(x, y, sample_weight, "fit")
+        if class_weight is not None:
+            if sample_weight is not None:
+                raise ValueError("fit(): pass either `class_weight` or `sample_weight`, not both.")
+            sample_weight = self._class_weights(y, class_weight)
+        if validation_data is None and validation_split:
+            if not 0 < validation_split < 1:
+                raise ValueError(
+                    f"fit(validation_split=...) must be in (0, 1), received {validation_split}."
+                )
+            split = int(n * (1.0 - validation_split))
+            if split == 0 or split == n:
+                raise ValueError(
+                    f"fit(): validation_split={validation_split} leaves no training or no "
+                    f"validation samples out of {n}."
+                )
+            validation_data = tuple(
+                data_lib.take(s, split, n) if s is not None else None for s in (x, y, sample_weight)
+            )
+            x, y, sample_weight = (
+                data_lib.take(s, 0, split) if s is not None else None for s in (x, y, sample_weight)
+            )
+            n = split
+        if validation_data is not None:
+            vx, vy, vsw = data_lib.unpack_x_y_sample_weight(validation_data)
+            vx, vy, vsw, vn = self._prepare(vx, vy, vsw, "fit(validation_data)")
+        if batch_size is None:
+            batch_size = math.ceil(n / steps_per_epoch) if steps_per_epoch else 32
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"fit(batch_size=...) must be a positive int, received {batch_size}.")
+        batch_size = min(batch_size, n)
+
+        self._symbolic_build(x, y)
+        builder = self._builder()
+        rows = data_lib.bucket(n)
+        data = data_lib.to_device((x, y, sample_weight), rows)
+        plan_rows = math.ceil(rows / batch_size)
+        separate_partial = self._has_batch_dependent_layers() and n % batch_size != 0
+        steps = math.ceil(n / batch_size)
+        if steps_per_epoch is not None:
+            steps = min(steps, int(steps_per_epoch))
+        callback_list = CallbackList(
+            callbacks,
+            add_history=True,
+            add_progbar=verbose_level != 0,
+            model=self,
+            verbose=verbose,
+            epochs=epochs,
+            steps=steps,
+        )
+        needs_batch_begin = "on_train_batch_begin" in callback_list.any_batch_hooks
+        needs_batch_end = "on_train_batch_end" in callback_list.any_batch_hooks
+        user_batch = bool(
+            callback_list.user_batch_hooks & {"on_train_batch_begin", "on_train_batch_end"}
+        )
+        k_max = self._steps_per_execution
+        object.__setattr__(self, "stop_training", False)
+        state = self._gather_state(builder, reset_metrics=True)
+        callback_list.on_train_begin()
+        epoch_logs: dict = {}
+        try:
+            for epoch in range(initial_epoch, epochs):
+                state = self._gather_state(builder, reset_metrics=True)
+                callback_list.on_epoch_begin(epoch)
+                plan = data_lib.plan_batches(
+                    n, batch_size, shuffle=shuffle, steps=steps, rows=plan_rows
+                )
+                full_steps = plan.steps
+                if separate_partial and plan.sizes[-1] < batch_size:
+                    full_steps -= 1
+                indices = jnp.asarray(plan.indices)
+                masks = jnp.asarray(plan.mask)
+                logs = None
+                step = 0
+                while step < plan.steps and not self.stop_training:
+                    if step < full_steps:
+                        k = (
+                            1
+                            if (needs_batch_begin or needs_batch_end and user_batch)
+                            else min(k_max, full_steps - step)
+                        )
+                        block_args = (indices, masks, step)
+                    else:
+                        k = 1
+                        rem = plan.sizes[-1]
+                        last = plan.steps - 1
+                        block_args = (
+                            jnp.asarray(plan.indices[last : last + 1, :rem]),
+                            jnp.asarray(plan.mask[last : last + 1, :rem]),
+                            0,
+                        )
+                    if needs_batch_begin:
+                        if user_batch:
+                            self._sync_state(builder, state)
+                        callback_list.on_train_batch_begin(step)
+                        if user_batch:
+                            state = self._gather_state(builder, reset_metrics=False)
+                    state, logs = builder.get("train", k)(state, data, *block_args)
+                    step += k
+                    if needs_batch_end:
+                        if user_batch:
+                            self._sync_state(builder, state)
+                            callback_list.on_train_batch_end(step - 1, _pythonify(logs))
+                            state = self._gather_state(builder, reset_metrics=False)
+                        else:
+                            callback_list.on_train_batch_end(step - 1, logs)
+                self._sync_state(builder, state)
+                epoch_logs = _pythonify(logs) if logs is not None else {}
+                if validation_data is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self._evaluate_arrays(
+                        vx,
+                        vy,
+                        vsw,
+                        vn,
+                        batch_size=validation_batch_size or batch_size,
+                        steps=validation_steps,
+                        callback_list=callback_list,
+                    )
+                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                epoch_logs = dict(sorted(epoch_logs.items()))
+                callback_list.on_epoch_end(epoch, epoch_logs)
+                state = self._gather_state(builder, reset_metrics=True)
+                if self.stop_training:
+                    break
+        finally:
+            self._sync_state(builder, state)
+        callback_list.on_train_end(epoch_logs)
+        return callback_list.history
+
+    # ------------------------------------------------------------------ evaluate
+    def _evaluate_arrays(self, x, y, sw, n, batch_size, steps, callback_list) -> dict:
+        builder = self._builder()
+        rows = data_lib.bucket(n)
+        batch_size = min(batch_size or 32, rows)
+        plan = data_lib.plan_batches(n, batch_size, steps=steps, rows=math.ceil(rows / batch_size))
+        data = data_lib.to_device((x, y, sw), rows)
+        state = self._gather_state(builder, reset_metrics=True)
+        callback_list.on_test_begin()
+        needs_end = "on_test_batch_end" in callback_list.any_batch_hooks
+        needs_begin = "on_test_batch_begin" in callback_list.any_batch_hooks
+        k_max = 1 if (needs_end or needs_begin) else max(self._steps_per_execution, 1)
+        indices, masks = jnp.asarray(plan.indices), jnp.asarray(plan.mask)
+        logs = None
+        step = 0
+        while step < plan.steps:
+            k = min(k_max, plan.steps - step)
+            if needs_begin:
+                callback_list.on_test_batch_begin(step)
+            state, logs = builder.get("test", k)(state, data, indices, masks, step)
+            step += k
+            if needs_end:
+                batch_logs = (
+                    _pythonify(logs)
+                    if "on_test_batch_end" in callback_list.user_batch_hooks
+                    else logs
+                )
+                callback_list.on_test_batch_end(step - 1, batch_logs)
+        for v, value in zip(builder.metric_vars, state.metrics):
+            v._value = value
+        result = _pythonify(logs) if logs is not None else {}
+        callback_list.on_test_end(result)
+        return result
+
+    def evaluate(
+        self,
+        x=None,
+        y=None,
+        batch_size: int | None = None,
+        verbose="auto",
+        sample_weight=None,
+        steps: int | None = None,
+        callbacks=None,
+        return_dict: bool = False,
+        **kwargs,
+    ):
+        """Returns the loss and metrics on the data: a float, a list, or a dict."""
+        self._assert_compiled("evaluate")
+        if kwargs:
+            raise ValueError(f"evaluate(): unexpected arguments {sorted(kwargs)}.")
+        verbose_level = _resolve_verbose(verbose)
+        x, y, sample_weight, n = self._prepare(x, y, sample_weight, "evaluate")
+        if batch_size is None:
+            batch_size = math.ceil(n / steps) if steps else 32
+        self._symbolic_build(x, y)
+        plan_steps = math.ceil(n / min(batch_size, n))
+        if steps is not None:
+            plan_steps = min(plan_steps, steps)
+        callback_list = CallbackList(
+            callbacks,
+            add_progbar=verbose_level != 0,
+            model=self,
+            verbose=verbose,
+            epochs=1,
+            steps=plan_steps,
+        )
+        logs = self._evaluate_arrays(x, y, sample_weight, n, batch_size, steps, callback_list)
+        return self._format_logs(logs, return_dict)
+
+    # ------------------------------------------------------------------ predict
+    def predict(
+        self,
+        x,
+        batch_size: int | None = None,
+        verbose="auto",
+        steps: int | None = None,
+        callbacks=None,
+    ):
+        """Returns the model's outputs on `x` as NumPy arrays (same structure as outputs)."""
+        verbose_level = _resolve_verbose(verbose)
+        x, _, _, n = self._prepare(x, None, None, "predict")
+        if batch_size is None:
+            batch_size = math.ceil(n / steps) if steps else 32
+        rows = data_lib.bucket(n)
+        batch_size = min(batch_size, rows)
+        if not self.built:
+            self._maybe_build((_spec_of(x),), {})
+        builder = self._predict_builder()
+        plan = data_lib.plan_batches(n, batch_size, steps=steps, rows=math.ceil(rows / batch_size))
+        callback_list = CallbackList(
+            callbacks,
+            add_progbar=verbose_level != 0,
+            model=self,
+            verbose=verbose,
+            epochs=1,
+            steps=plan.steps,
+        )
+        data = data_lib.to_device(x, rows)
+        state = TrainState(
+            [v.value for v in builder.trainable_vars],
+            [v.value for v in builder.non_trainable_vars],
+            [],
+            [],
+        )
+        callback_list.on_predict_begin()
+        needs_end = "on_predict_batch_end" in callback_list.any_batch_hooks
+        k_max = 1 if needs_end else max(getattr(self, "_steps_per_execution", 1), 1)
+        indices = jnp.asarray(plan.indices)
+        chunks = []
+        step = 0
+        while step < plan.steps:
+            k = min(k_max, plan.steps - step)
+            out = builder.get("predict", k)(state, data, indices, step)
+            chunks.append(out)
+            step += k
+            if needs_end:
+                callback_list.on_predict_batch_end(step - 1, {"outputs": out})
+        used = sum(plan.sizes)
+
+        def assemble(*parts):
+            stacked = jnp.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
+            flat = stacked.reshape((-1, *stacked.shape[2:]))
+            return np.asarray(flat[:used])
+
+        outputs = jax.tree.map(assemble, *chunks)
+        callback_list.on_predict_end()
+        return outputs
+
+    def _predict_builder(self) -> StepBuilder:
+        if self.compiled:
+            return self._builder()
+        builder = self.__dict__.get("_predict_only_builder")
+        if builder is None or len(builder.trainable_vars) != len(self.trainable_variables):
+            builder = StepBuilder(self, jit=True)
+            object.__setattr__(self, "_predict_only_builder", builder)
+        return builder
+
+    # ------------------------------------------------------------------ on-batch
+    def _one_batch(self, kind, x, y, sample_weight, class_weight=None):
+        x, y, sample_weight, n = self._prepare(x, y, sample_weight, f"{kind}_on_batch")
+        if class_weight is not None:
+            sample_weight = self._class_weights(y, class_weight)
+        self._symbolic_build(x, y)
+        builder = self._builder()
+        state = self._gather_state(builder, reset_metrics=False)
+        data = data_lib.to_device((x, y, sample_weight))
+        indices = jnp.arange(n, dtype=jnp.int32)[None]
+        masks = jnp.ones((1, n), jnp.float32)
+        state, logs = builder.get(kind, 1)(state, data, indices, masks, 0)
+        self._sync_state(builder, state)
+        return _pythonify(logs)
+
+    def train_on_batch(
+        self, x, y=None, sample_weight=None, class_weight=None, return_dict: bool = False
+    ):
+        """Runs one optimization step on one batch; returns the loss and metrics."""
+        self._assert_compiled("train_on_batch")
+        logs = self._one_batch("train", x, y, sample_weight, class_weight)
+        return self._format_logs(logs, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
+        """Evaluates one batch (metrics accumulate until `reset_metrics()`)."""
+        self._assert_compiled("test_on_batch")
+        logs = self._one_batch("test", x, y, sample_weight)
+        return self._format_logs(logs, return_dict)
+
+    def predict_on_batch(self, x):
+        """Returns the outputs for one batch as NumPy arrays."""
+        x, _, _, n = self._prepare(x, None, None, "predict_on_batch")
+        if not self.built:
+            self._maybe_build((_spec_of(x),), {})
+        builder = self._predict_builder()
+        state = TrainState(
+            [v.value for v in builder.trainable_vars],
+            [v.value for v in builder.non_trainable_vars],
+            [],
+            [],
+        )
+        indices = jnp.arange(n, dtype=jnp.int32)[None]
+        out = builder.get("predict", 1)(state, data_lib.to_device(x), indices, 0)
+        return jax.tree.map(lambda a: np.asarray(a[0]), out)
