@@ -103,7 +103,7 @@ def test_input_and_input_layer():
     assert x.shape == (None, 32) and x.dtype == "float32" and x.name == "features"
     layer = layers.InputLayer(shape=(3, 4), batch_size=8, dtype="int32")
     assert layer.batch_shape == (8, 3, 4)
-    assert layer.get_config()["batch_shape"] == [8, 3, 4]
+    assert tuple(layer.get_config()["batch_shape"]) == (8, 3, 4)
     with pytest.raises(ValueError, match="shape"):
         keras.Input()
     with pytest.raises(TypeError, match="symbolic"):

@@ -6,6 +6,7 @@ import inspect
 import warnings
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from lamina.core import naming, state
@@ -299,7 +300,8 @@ class Layer(Tracker):
                 training = ctx.training
         if outermost and not symbolic:
             self._clear_losses()
-        with state.call_context(training):
+        batch_mask = None if ctx is None else ctx.batch_mask
+        with state.call_context(training, batch_mask):
             if not self.built:
                 self._maybe_build(args, kwargs)
             if self.input_spec is not None and args:
@@ -312,10 +314,18 @@ class Layer(Tracker):
                 _note_call(e, self, args)
                 raise
             if self.activity_regularizer is not None:
-                for out in jax.tree.leaves(outputs):
-                    batch = out.shape[0] if out.ndim else 1
-                    self.add_loss(self.activity_regularizer(out) / batch)
+                self._add_activity_loss(outputs, batch_mask)
         return outputs
+
+    def _add_activity_loss(self, outputs, batch_mask) -> None:
+        """Adds the activity penalty per sample; padded samples (engine mask) count nothing."""
+        for out in jax.tree.leaves(outputs):
+            if batch_mask is not None and out.ndim and out.shape[0] == batch_mask.shape[0]:
+                mask = jnp.reshape(batch_mask, (-1,) + (1,) * (out.ndim - 1)).astype(out.dtype)
+                penalty = self.activity_regularizer(out * mask) / jnp.sum(batch_mask)
+            else:
+                penalty = self.activity_regularizer(out) / (out.shape[0] if out.ndim else 1)
+            self.add_loss(penalty)
 
     def _symbolic_outputs(self, args, kwargs):
         """Runs `call` on shapes only (`jax.eval_shape`) and returns output ShapeDtypeStructs."""
@@ -454,6 +464,10 @@ class Layer(Tracker):
                 "registered_name": None,
             },
         }
+        if self.activity_regularizer is not None:
+            from lamina import regularizers
+
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if type(self).get_config is not Layer.get_config:
             return config
         auto = self.__dict__.get("_auto_config")

@@ -121,19 +121,33 @@ def current_path() -> str:
 
 
 class CallContext:
-    """What the outermost layer call decided, seen by the layers it calls (e.g. `training`)."""
+    """What the outer calls decided, seen by the layers they call.
 
-    def __init__(self, training=None):
+    Attributes:
+        training: the resolved `training` flag.
+        batch_mask: a 0/1 array over the batch axis marking real samples, set by the training
+            engine when it pads a partial batch; layers that reduce over the batch (activity
+            regularizers, batch statistics) weight by it.
+    """
+
+    def __init__(self, training=None, batch_mask=None):
         self.training = training
+        self.batch_mask = batch_mask
 
 
 def current_call_context() -> CallContext | None:
     return _CALL_CONTEXT.get()
 
 
+def current_batch_mask():
+    """The engine's mask of real samples in the current batch, or None."""
+    ctx = _CALL_CONTEXT.get()
+    return None if ctx is None else ctx.batch_mask
+
+
 class call_context:
-    def __init__(self, training=None):
-        self.ctx = CallContext(training)
+    def __init__(self, training=None, batch_mask=None):
+        self.ctx = CallContext(training, batch_mask)
         self._token = None
 
     def __enter__(self) -> CallContext:

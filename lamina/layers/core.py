@@ -174,7 +174,7 @@ class Dropout(Layer):
             {
                 "rate": self.rate,
                 "seed": self.seed,
-                "noise_shape": list(self.noise_shape) if self.noise_shape else None,
+                "noise_shape": self.noise_shape,
             }
         )
         return config

@@ -66,7 +66,7 @@ class InputLayer(Layer):
 
     def get_config(self):
         return {
-            "batch_shape": list(self.batch_shape),
+            "batch_shape": self.batch_shape,
             "dtype": self._input_dtype,
             "sparse": self.sparse,
             "ragged": self.ragged,

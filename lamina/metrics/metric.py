@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jax.numpy as jnp
+import numpy as np
 
 from lamina.core import state
 from lamina.core.config import floatx
@@ -76,7 +77,9 @@ class Metric:
                 name=name,
             )
         self._variables.append(variable)
-        self._initial_values.append(variable.value)
+        # Kept on the host: the training step donates the variables' buffers, so a device array
+        # cached here could be deleted under us.
+        self._initial_values.append(np.asarray(variable.value))
         return variable
 
     def add_weight(self, shape=(), initializer=None, dtype=None, name=None) -> Variable:

@@ -56,6 +56,18 @@ class Model(Trainer, Layer):
             raise ValueError(f"No such layer: {name!r}. Existing layers are: {names}.")
         raise ValueError("get_layer: pass a layer `name` or an `index`.")
 
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None, save_format=None):
+        """Saves the weights to a Keras 3 `.weights.h5` file (see `lamina.saving.weights_io`)."""
+        from lamina.saving.weights_io import save_weights
+
+        save_weights(self, filepath, overwrite, max_shard_size, save_format=save_format)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Loads weights from a `.weights.h5` or `.keras` file; a failed load changes nothing."""
+        from lamina.saving.weights_io import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
     def summary(
         self,
         line_length=None,

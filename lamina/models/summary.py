@@ -96,17 +96,21 @@ def print_summary(
             row.append("Y" if layer.trainable else "N")
         table.add_row(*row)
 
-    total, total_bytes = _count(model.weights)
     trainable, trainable_bytes = _count(model.trainable_weights)
     non_trainable, nt_bytes = _count(model.non_trainable_weights)
+    # As in Keras, a built optimizer's variables count in the total.
+    optimizer = getattr(model, "optimizer", None)
+    opt_count, opt_bytes = 0, 0
+    if optimizer is not None and getattr(optimizer, "built", False):
+        opt_count, opt_bytes = _count(optimizer.variables)
+    total = trainable + non_trainable + opt_count
+    total_bytes = trainable_bytes + nt_bytes + opt_bytes
     lines = [
         f" Total params: {total:,} ({_format_size(total_bytes)})",
         f" Trainable params: {trainable:,} ({_format_size(trainable_bytes)})",
         f" Non-trainable params: {non_trainable:,} ({_format_size(nt_bytes)})",
     ]
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is not None and getattr(optimizer, "built", False):
-        opt_count, opt_bytes = _count(optimizer.variables)
+    if opt_count or (optimizer is not None and getattr(optimizer, "built", False)):
         lines.append(f" Optimizer params: {opt_count:,} ({_format_size(opt_bytes)})")
 
     buffer = io.StringIO()

@@ -78,7 +78,8 @@ class VarsEntry(dict):
         self.name = name
 
 
-def _read_dataset(dataset: h5py.Dataset) -> np.ndarray:
+def read_dataset(dataset: h5py.Dataset) -> np.ndarray:
+    """A dataset as a NumPy array (bfloat16 when Keras tagged it so)."""
     value = np.asarray(dataset[()])
     tag = dataset.attrs.get("dtype")
     if isinstance(tag, bytes):
@@ -129,7 +130,7 @@ class WeightsStore:
         values = {}
         for key, node in group.items():
             if isinstance(node, h5py.Dataset):
-                values[key] = _read_dataset(node)
+                values[key] = read_dataset(node)
         name = group.attrs.get("name")
         if isinstance(name, bytes):
             name = name.decode()

@@ -143,11 +143,13 @@ def _unique(name: str, used: dict[str, int]) -> str:
     return name
 
 
-def walk(model: Layer) -> list[tuple[str, Any]]:
+def walk(model: Layer, objects_to_skip=()) -> list[tuple[str, Any]]:
     """Lists `(path, object)` for every layer and optimizer of `model`, in Keras's order.
 
     The path is the one the object's `vars` group has in the file (`""` is the model itself).
+    Objects in `objects_to_skip` are treated as already visited, as in Keras.
     """
     walker = _Walker()
+    walker.visited.update(id(obj) for obj in objects_to_skip)
     walker.visit(model, "")
     return walker.entries

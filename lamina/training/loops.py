@@ -105,7 +105,9 @@ class Loops:
         rows = data_lib.bucket(n)
         data = data_lib.to_device((x, y, sample_weight), rows)
         plan_rows = math.ceil(rows / batch_size)
-        separate_partial = self._has_batch_dependent_layers() and n % batch_size != 0
+        separate_partial = n % batch_size != 0 and (
+            self._has_batch_dependent_layers() or builder.exact_batches("train")
+        )
         steps = math.ceil(n / batch_size)
         if steps_per_epoch is not None:
             steps = min(steps, int(steps_per_epoch))
@@ -210,13 +212,27 @@ class Loops:
         needs_begin = "on_test_batch_begin" in callback_list.any_batch_hooks
         k_max = 1 if (needs_end or needs_begin) else max(self._steps_per_execution, 1)
         indices, masks = jnp.asarray(plan.indices), jnp.asarray(plan.mask)
+        # A user-written test step gets the real partial batch (it knows nothing of the mask).
+        full_steps = plan.steps
+        if builder.exact_batches("test") and plan.sizes[-1] < batch_size:
+            full_steps -= 1
         logs = None
         step = 0
         while step < plan.steps:
-            k = min(k_max, plan.steps - step)
             if needs_begin:
                 callback_list.on_test_batch_begin(step)
-            state, logs = builder.get("test", k)(state, data, indices, masks, step)
+            if step < full_steps:
+                k = min(k_max, full_steps - step)
+                state, logs = builder.get("test", k)(state, data, indices, masks, step)
+            else:
+                k, rem = 1, plan.sizes[-1]
+                state, logs = builder.get("test", 1)(
+                    state,
+                    data,
+                    jnp.asarray(plan.indices[step : step + 1, :rem]),
+                    jnp.asarray(plan.mask[step : step + 1, :rem]),
+                    0,
+                )
             step += k
             if needs_end:
                 batch_logs = (
@@ -341,7 +357,8 @@ class Loops:
             sample_weight = self._class_weights(y, class_weight)
         self._symbolic_build(x, y)
         builder = self._builder()
-        state = self._gather_state(builder, reset_metrics=False)
+        # As in Keras 3, each on-batch call reports the metrics of that batch alone.
+        state = self._gather_state(builder, reset_metrics=True)
         data = data_lib.to_device((x, y, sample_weight))
         indices = jnp.arange(n, dtype=jnp.int32)[None]
         masks = jnp.ones((1, n), jnp.float32)

@@ -67,13 +67,58 @@ class StepBuilder:
         self.optimizer_vars = list(model.optimizer.variables) if model.optimizer else []
         self.metric_vars = model._compile_metric_variables()
         self.signature = None
+        overrides = model._overridden_steps()
+        self.custom_loss = "compute_loss" in overrides
+        self.custom_train = "train_step" in overrides
+        self.custom_test = "test_step" in overrides
+        self.custom_predict = "predict_step" in overrides
+
+    def exact_batches(self, kind: str) -> bool:
+        """Whether `kind` needs unpadded batches: user-written steps and losses know nothing
+        of the padding mask, so they get the real partial batch (its own compiled step)."""
+        if kind == "train":
+            return self.custom_train or self.custom_loss
+        if kind == "test":
+            return self.custom_test or self.custom_loss
+        return False
+
+    # ------------------------------------------------------------------ user-written steps
+    def _user_core(self, kind: str):
+        model = self.model
+
+        def core(state, batch, mask):
+            x, y, sw = batch
+            data = (x,) if y is None else ((x, y) if sw is None else (x, y, sw))
+            if kind == "train":
+                logs, new_state = model.train_step(tuple(state), data)
+                return TrainState(*[list(s) for s in new_state]), logs
+            trainable, non_trainable, metrics = (
+                state.trainable,
+                state.non_trainable,
+                state.metrics,
+            )
+            logs, (trainable, non_trainable, metrics) = model.test_step(
+                (trainable, non_trainable, metrics), data
+            )
+            return state._replace(
+                trainable=list(trainable), non_trainable=list(non_trainable), metrics=list(metrics)
+            ), logs
+
+        return core
+
+    def _user_predict_core(self, state, x):
+        outputs, _ = self.model.predict_step((state.trainable, state.non_trainable), (x,))
+        return outputs
 
     # ------------------------------------------------------------------ pure cores
-    def _forward(self, trainable, non_trainable, x, training):
+    def _forward(self, trainable, non_trainable, x, training, mask=None):
         mapping = list(zip(self.trainable_vars, trainable)) + list(
             zip(self.non_trainable_vars, non_trainable)
         )
-        with state_lib.StateScope(mapping, collect_losses=True) as scope:
+        with (
+            state_lib.StateScope(mapping, collect_losses=True) as scope,
+            state_lib.call_context(training, batch_mask=mask),
+        ):
             y_pred = self.model(x, training=training)
             losses = list(scope.losses)
             for v in self.trainable_vars:
@@ -82,11 +127,19 @@ class StepBuilder:
             new_nt = [scope.get(v) for v in self.non_trainable_vars]
         return y_pred, new_nt, losses
 
-    def _loss(self, y, y_pred, sw, mask, losses):
+    def _loss(self, x, y, y_pred, sw, mask, losses, training):
         model = self.model
         preds = flatten_outputs(model, y_pred)
         targets = flatten_targets(model, y, len(preds))
         weights = flatten_targets(model, sw, len(preds), "sample_weight")
+        if self.custom_loss:
+            # A user's `compute_loss` sees the losses of this call through `model.losses`.
+            object.__setattr__(model, "_losses_override", losses)
+            try:
+                total = model.compute_loss(x, y, y_pred, sw, training=training)
+            finally:
+                object.__setattr__(model, "_losses_override", None)
+            return jnp.asarray(total, "float32"), [], preds, targets, weights
         total, per_output = model._compile_loss(targets, preds, weights, mask)
         if losses:
             total = total + jnp.sum(jnp.stack([jnp.asarray(v, "float32") for v in losses]))
@@ -110,8 +163,10 @@ class StepBuilder:
         model = self.model
 
         def loss_fn(trainable):
-            y_pred, new_nt, losses = self._forward(trainable, state.non_trainable, x, True)
-            total, per_output, preds, targets, weights = self._loss(y, y_pred, sw, mask, losses)
+            y_pred, new_nt, losses = self._forward(trainable, state.non_trainable, x, True, mask)
+            total, per_output, preds, targets, weights = self._loss(
+                x, y, y_pred, sw, mask, losses, True
+            )
             scaled = model.optimizer.scale_loss(total)
             return scaled, (total, per_output, preds, targets, weights, new_nt)
 
@@ -127,8 +182,10 @@ class StepBuilder:
 
     def test_core(self, state: TrainState, batch, mask):
         x, y, sw = batch
-        y_pred, _, losses = self._forward(state.trainable, state.non_trainable, x, False)
-        total, per_output, preds, targets, weights = self._loss(y, y_pred, sw, mask, losses)
+        y_pred, _, losses = self._forward(state.trainable, state.non_trainable, x, False, mask)
+        total, per_output, preds, targets, weights = self._loss(
+            x, y, y_pred, sw, mask, losses, False
+        )
         new_metrics, logs = self._metrics(
             state.metrics, total, per_output, preds, targets, weights, mask
         )
@@ -177,6 +234,10 @@ class StepBuilder:
         fn = self._cache.get(key)
         if fn is None:
             core = {"train": self.train_core, "test": self.test_core, "predict": self.predict_core}
+            if kind == "train" and self.custom_train or kind == "test" and self.custom_test:
+                core[kind] = self._user_core(kind)
+            if kind == "predict" and self.custom_predict:
+                core[kind] = self._user_predict_core
             fn = self._block(core[kind], kind, k)
             if self.jit:
                 fn = jax.jit(fn, donate_argnums=(0,) if kind == "train" else ())

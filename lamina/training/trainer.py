@@ -7,6 +7,7 @@ that need the model, and at the end (also when training is interrupted).
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -14,7 +15,7 @@ from lamina.core import state as state_lib
 from lamina.training import data as data_lib
 from lamina.training.compile_utils import CompileLoss, CompileMetrics
 from lamina.training.loops import Loops, _spec_of
-from lamina.training.steps import StepBuilder, TrainState, flatten_outputs
+from lamina.training.steps import StepBuilder, TrainState, flatten_outputs, flatten_targets
 
 
 class Trainer(Loops):
@@ -191,8 +192,6 @@ class Trainer(Loops):
         names = self._output_names(len(preds))
         pred_shapes = [p.shape for p in preds]
         if y is not None:
-            from lamina.training.steps import flatten_targets
-
             targets = flatten_targets(self, y, len(preds))
             target_shapes = [(None, *tuple(t.shape[1:])) for t in targets]
             if self.loss is not None:
@@ -249,6 +248,69 @@ class Trainer(Loops):
             for v, value in zip(variables, values):
                 v._value = value
 
+    # ------------------------------------------------------------------ overridable steps
+    def _overridden_steps(self) -> set[str]:
+        return {
+            name
+            for name in ("train_step", "test_step", "predict_step", "compute_loss")
+            if getattr(type(self), name) is not getattr(Trainer, name)
+        }
+
+    @property
+    def losses(self) -> list:
+        override = self.__dict__.get("_losses_override")
+        if override is not None:
+            return list(override)
+        return super().losses
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss of `y_pred` against `y`, plus `self.losses` (regularization and
+        `add_loss` values). Override it to change how the loss is computed."""
+        preds = flatten_outputs(self, y_pred)
+        targets = flatten_targets(self, y, len(preds))
+        weights = flatten_targets(self, sample_weight, len(preds), "sample_weight")
+        total, _ = self._compile_loss(targets, preds, weights, None)
+        for value in self.losses:
+            total = total + jnp.asarray(value, "float32")
+        return total
+
+    def train_step(self, state, data):
+        """One training step, Keras-on-JAX style: `(state, data) -> (logs, state)` with `state =
+        (trainable, non_trainable, optimizer, metrics)` variable values. Override it for custom
+        training logic (it runs inside the jitted step)."""
+        from lamina.training.data import unpack_x_y_sample_weight
+
+        x, y, sw = unpack_x_y_sample_weight(data)
+        batch = jax.tree.leaves(x)[0].shape[0]
+        new_state, logs = self._builder().train_core(
+            TrainState(*[list(s) for s in state]), (x, y, sw), jnp.ones((batch,), "float32")
+        )
+        return logs, tuple(new_state)
+
+    def test_step(self, state, data):
+        """One evaluation step: `(state, data) -> (logs, state)` with `state = (trainable,
+        non_trainable, metrics)`."""
+        from lamina.training.data import unpack_x_y_sample_weight
+
+        x, y, sw = unpack_x_y_sample_weight(data)
+        batch = jax.tree.leaves(x)[0].shape[0]
+        trainable, non_trainable, metrics = state
+        new_state, logs = self._builder().test_core(
+            TrainState(list(trainable), list(non_trainable), [], list(metrics)),
+            (x, y, sw),
+            jnp.ones((batch,), "float32"),
+        )
+        return logs, (new_state.trainable, new_state.non_trainable, new_state.metrics)
+
+    def predict_step(self, state, data):
+        """One prediction step: `(state, data) -> (outputs, non_trainable)` with `state =
+        (trainable, non_trainable)`."""
+        from lamina.training.data import unpack_x_y_sample_weight
+
+        x, _, _ = unpack_x_y_sample_weight(data)
+        trainable, non_trainable = state
+        return self.stateless_call(list(trainable), list(non_trainable), x, training=False)
+
     def _has_batch_dependent_layers(self) -> bool:
         return any(getattr(layer, "_batch_dependent", False) for layer in self._flatten_layers())
 
@@ -282,12 +344,11 @@ class Trainer(Loops):
         return weights
 
     def _format_logs(self, logs: dict, return_dict: bool):
-        # jit returns dicts with sorted keys: restore Keras's order (loss first, then metrics in
-        # the order given to compile).
+        if return_dict:
+            return dict(sorted(logs.items()))
+        # The list form follows `metrics_names`: loss first, then metrics in compile order.
         order = [name for name in self.metrics_names if name in logs]
         logs = {**{k: logs[k] for k in order}, **logs}
-        if return_dict:
-            return logs
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
