@@ -206,7 +206,7 @@ class Loops:
         batch_size = min(batch_size or 32, rows)
         plan = data_lib.plan_batches(n, batch_size, steps=steps, rows=math.ceil(rows / batch_size))
         data = data_lib.to_device((x, y, sw), rows)
-        state = self._gather_state(builder, reset_metrics=True)
+        state = self._gather_state(builder, reset_metrics=True)._replace(optimizer=[])
         callback_list.on_test_begin()
         needs_end = "on_test_batch_end" in callback_list.any_batch_hooks
         needs_begin = "on_test_batch_begin" in callback_list.any_batch_hooks
@@ -223,16 +223,17 @@ class Loops:
                 callback_list.on_test_batch_begin(step)
             if step < full_steps:
                 k = min(k_max, full_steps - step)
-                state, logs = builder.get("test", k)(state, data, indices, masks, step)
+                metrics, logs = builder.get("test", k)(state, data, indices, masks, step)
             else:
                 k, rem = 1, plan.sizes[-1]
-                state, logs = builder.get("test", 1)(
+                metrics, logs = builder.get("test", 1)(
                     state,
                     data,
                     jnp.asarray(plan.indices[step : step + 1, :rem]),
                     jnp.asarray(plan.mask[step : step + 1, :rem]),
                     0,
                 )
+            state = state._replace(metrics=metrics)
             step += k
             if needs_end:
                 batch_logs = (
@@ -360,9 +361,13 @@ class Loops:
         # As in Keras 3, each on-batch call reports the metrics of that batch alone.
         state = self._gather_state(builder, reset_metrics=True)
         data = data_lib.to_device((x, y, sample_weight))
-        indices = jnp.arange(n, dtype=jnp.int32)[None]
-        masks = jnp.ones((1, n), jnp.float32)
-        state, logs = builder.get(kind, 1)(state, data, indices, masks, 0)
+        indices, masks = builder.whole_batch(n)
+        if kind == "test":
+            state = state._replace(optimizer=[])
+            metrics, logs = builder.get(kind, 1)(state, data, indices, masks, 0)
+            state = state._replace(metrics=metrics)
+        else:
+            state, logs = builder.get(kind, 1)(state, data, indices, masks, 0)
         self._sync_state(builder, state)
         return _pythonify(logs)
 
@@ -375,7 +380,7 @@ class Loops:
         return self._format_logs(logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
-        """Evaluates one batch (metrics accumulate until `reset_metrics()`)."""
+        """Evaluates one batch; returns its loss and metrics."""
         self._assert_compiled("test_on_batch")
         logs = self._one_batch("test", x, y, sample_weight)
         return self._format_logs(logs, return_dict)
@@ -392,6 +397,6 @@ class Loops:
             [],
             [],
         )
-        indices = jnp.arange(n, dtype=jnp.int32)[None]
+        indices, _ = builder.whole_batch(n)
         out = builder.get("predict", 1)(state, data_lib.to_device(x), indices, 0)
         return jax.tree.map(lambda a: np.asarray(a[0]), out)

@@ -73,6 +73,14 @@ class StepBuilder:
         self.custom_test = "test_step" in overrides
         self.custom_predict = "predict_step" in overrides
 
+    def whole_batch(self, n: int):
+        """Device arrays `(indices, mask)` selecting all `n` rows as one batch (cached)."""
+        cached = self._cache.get(("whole", n))
+        if cached is None:
+            cached = (jnp.arange(n, dtype=jnp.int32)[None], jnp.ones((1, n), jnp.float32))
+            self._cache[("whole", n)] = cached
+        return cached
+
     def exact_batches(self, kind: str) -> bool:
         """Whether `kind` needs unpadded batches: user-written steps and losses know nothing
         of the padding mask, so they get the real partial batch (its own compiled step)."""
@@ -216,15 +224,20 @@ class StepBuilder:
             rows = jax.lax.dynamic_slice_in_dim(indices, start, k)
             mrows = jax.lax.dynamic_slice_in_dim(masks, start, k)
             if k == 1:
-                return core(state, gather(data, rows[0]), mrows[0])
+                new_state, logs = core(state, gather(data, rows[0]), mrows[0])
+            else:
 
-            def body(carry, xs):
-                idx, m = xs
-                new_state, logs = core(carry, gather(data, idx), m)
-                return new_state, logs
+                def body(carry, xs):
+                    idx, m = xs
+                    return core(carry, gather(data, idx), m)
 
-            new_state, logs = jax.lax.scan(body, state, (rows, mrows))
-            return new_state, jax.tree.map(lambda a: a[-1], logs)
+                new_state, logs = jax.lax.scan(body, state, (rows, mrows))
+                logs = jax.tree.map(lambda a: a[-1], logs)
+            if kind == "test":
+                # Only the metrics change in a test step: return just those, not copies of
+                # every weight.
+                return new_state.metrics, logs
+            return new_state, logs
 
         return block
 
