@@ -382,7 +382,8 @@ def test_accuracy_string_resolves_from_shapes(metric, loss, labels):
         "sparse": "SparseCategoricalAccuracy",
         "binary": "BinaryAccuracy",
     }[labels]
-    assert type(model.metrics[1]).__name__ == expected
+    assert model.metrics_names == ["loss", "compile_metrics"]
+    assert type(model.metrics[1].metrics[0]).__name__ == expected
 
 
 def test_initial_epoch_and_steps_per_epoch():

@@ -59,3 +59,39 @@ def set_image_data_format(value: str) -> None:
 def backend() -> str:
     """lamina always runs on JAX."""
     return "jax"
+
+
+# Safe mode for deserialization: None (unset, treated as safe), True or False. Its own context
+# variable, so a `SafeModeScope` can set it for one load without touching the other settings.
+_SAFE_MODE: contextvars.ContextVar[bool | None] = contextvars.ContextVar(
+    "lamina_safe_mode", default=None
+)
+
+
+def enable_unsafe_deserialization() -> None:
+    """Turns safe mode off, so that loading may rebuild Python lambdas stored in a config.
+
+    Only do this for files you trust: rebuilding a lambda executes bytecode read from the file.
+    """
+    _SAFE_MODE.set(False)
+
+
+def in_safe_mode() -> bool | None:
+    """The current safe-mode setting: None when unset (loaders then treat it as safe)."""
+    return _SAFE_MODE.get()
+
+
+class SafeModeScope:
+    """Sets safe mode (True/False) inside a `with` block; `None` keeps the outer setting."""
+
+    def __init__(self, safe_mode: bool | None = True):
+        self.safe_mode = safe_mode
+        self._token = None
+
+    def __enter__(self) -> SafeModeScope:
+        value = _SAFE_MODE.get() if self.safe_mode is None else bool(self.safe_mode)
+        self._token = _SAFE_MODE.set(value)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _SAFE_MODE.reset(self._token)

@@ -77,6 +77,179 @@ class KerasTensor:
     def __bool__(self):
         raise TypeError("A symbolic tensor has no value, so it cannot be used as a boolean.")
 
+    # Operators record `keras.ops` graph nodes. `__eq__` keeps identity semantics (as in Keras),
+    # so tensors stay usable as dict keys and in `in` tests.
+    def __add__(self, other):
+        from lamina import ops
+
+        return ops.add(self, other)
+
+    def __radd__(self, other):
+        from lamina import ops
+
+        return ops.add(other, self)
+
+    def __sub__(self, other):
+        from lamina import ops
+
+        return ops.subtract(self, other)
+
+    def __rsub__(self, other):
+        from lamina import ops
+
+        return ops.subtract(other, self)
+
+    def __mul__(self, other):
+        from lamina import ops
+
+        return ops.multiply(self, other)
+
+    def __rmul__(self, other):
+        from lamina import ops
+
+        return ops.multiply(other, self)
+
+    def __matmul__(self, other):
+        from lamina import ops
+
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        from lamina import ops
+
+        return ops.matmul(other, self)
+
+    def __truediv__(self, other):
+        from lamina import ops
+
+        return ops.true_divide(self, other)
+
+    def __rtruediv__(self, other):
+        from lamina import ops
+
+        return ops.true_divide(other, self)
+
+    def __floordiv__(self, other):
+        from lamina import ops
+
+        return ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        from lamina import ops
+
+        return ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        from lamina import ops
+
+        return ops.mod(self, other)
+
+    def __rmod__(self, other):
+        from lamina import ops
+
+        return ops.mod(other, self)
+
+    def __pow__(self, other):
+        from lamina import ops
+
+        return ops.power(self, other)
+
+    def __rpow__(self, other):
+        from lamina import ops
+
+        return ops.power(other, self)
+
+    def __neg__(self):
+        from lamina import ops
+
+        return ops.negative(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        from lamina import ops
+
+        return ops.absolute(self)
+
+    def __invert__(self):
+        from lamina import ops
+
+        return ops.logical_not(self)
+
+    def __and__(self, other):
+        from lamina import ops
+
+        return ops.logical_and(self, other)
+
+    def __rand__(self, other):
+        from lamina import ops
+
+        return ops.logical_and(other, self)
+
+    def __or__(self, other):
+        from lamina import ops
+
+        return ops.logical_or(self, other)
+
+    def __ror__(self, other):
+        from lamina import ops
+
+        return ops.logical_or(other, self)
+
+    def __xor__(self, other):
+        from lamina import ops
+
+        return ops.logical_xor(self, other)
+
+    def __rxor__(self, other):
+        from lamina import ops
+
+        return ops.logical_xor(other, self)
+
+    def __lt__(self, other):
+        from lamina import ops
+
+        return ops.less(self, other)
+
+    def __le__(self, other):
+        from lamina import ops
+
+        return ops.less_equal(self, other)
+
+    def __gt__(self, other):
+        from lamina import ops
+
+        return ops.greater(self, other)
+
+    def __ge__(self, other):
+        from lamina import ops
+
+        return ops.greater_equal(self, other)
+
+    def __ne__(self, other):
+        from lamina import ops
+
+        return ops.not_equal(self, other)
+
+    __hash__ = object.__hash__
+
+    def __getitem__(self, key):
+        from lamina import ops
+
+        return ops.get_item(self, key)
+
+    def __round__(self, ndigits=None):
+        from lamina import ops
+
+        return ops.round(self, ndigits or 0)
+
+    def __iter__(self):
+        raise TypeError(
+            "A symbolic tensor cannot be iterated over. Index it (`x[:, 0]`) or use "
+            "`keras.ops.unstack` / `keras.ops.split` instead."
+        )
+
 
 def is_symbolic(x) -> bool:
     return isinstance(x, KerasTensor)

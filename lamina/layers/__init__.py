@@ -8,6 +8,7 @@ from lamina.layers.core import Dropout as Dropout
 from lamina.layers.core import Flatten as Flatten
 from lamina.layers.input_layer import Input as Input
 from lamina.layers.input_layer import InputLayer as InputLayer
+from lamina.layers.lambda_layer import Lambda as Lambda
 from lamina.layers.merging import Add as Add
 from lamina.layers.merging import Average as Average
 from lamina.layers.merging import Concatenate as Concatenate
@@ -24,3 +25,7 @@ from lamina.layers.merging import maximum as maximum
 from lamina.layers.merging import minimum as minimum
 from lamina.layers.merging import multiply as multiply
 from lamina.layers.merging import subtract as subtract
+from lamina.layers.reshaping import Identity as Identity
+from lamina.layers.reshaping import Permute as Permute
+from lamina.layers.reshaping import RepeatVector as RepeatVector
+from lamina.layers.reshaping import Reshape as Reshape

@@ -45,7 +45,8 @@ class Functional(Model):
 
     @property
     def layers(self) -> list[Layer]:
-        return list(self._graph_layers)
+        # Operations on symbolic tensors (`keras.ops.add(x, 1)`) are graph nodes, not layers.
+        return [op for op in self._graph_layers if not getattr(op, "_is_operation", False)]
 
     @property
     def inputs(self):

@@ -191,13 +191,21 @@ class CompileLoss:
         return total, per_output
 
 
-class CompileMetrics:
-    """Metric objects per output; `weighted_metrics` receive sample weights, `metrics` do not."""
+class CompileMetrics(metrics_module.Metric):
+    """The metrics given to `compile`, as one metric named `compile_metrics` (as in Keras).
 
-    def __init__(self, metrics=None, weighted_metrics=None):
+    It holds one metric object per (output, identifier); `update_state` takes the model's
+    targets and predictions (single, list or dict) and `result()` returns a dict keyed like the
+    history (`accuracy`, or `<output>_accuracy` with several outputs). `weighted_metrics`
+    receive sample weights, `metrics` do not.
+    """
+
+    def __init__(self, metrics=None, weighted_metrics=None, name: str = "compile_metrics"):
+        super().__init__(name=name)
         self.metrics_config = metrics
         self.weighted_config = weighted_metrics
-        self.entries: list[tuple[int, object, bool]] | None = None
+        self.entries: list[tuple[int, object, bool, str]] | None = None
+        self.output_names: list[str] = []
 
     def _per_output(self, config, output_names, argument):
         n = len(output_names)
@@ -227,6 +235,7 @@ class CompileMetrics:
 
     def build(self, y_true_shapes, y_pred_shapes, output_names) -> None:
         self.entries = []
+        self.output_names = list(output_names)
         n = len(output_names)
         for weighted, config, argument in (
             (False, self.metrics_config, "metrics"),
@@ -235,22 +244,49 @@ class CompileMetrics:
             for i, identifiers in enumerate(self._per_output(config, output_names, argument)):
                 for identifier in identifiers:
                     metric = resolve_metric(identifier, y_true_shapes[i], y_pred_shapes[i])
-                    if n > 1:
-                        metric.name = f"{output_names[i]}_{metric.name}"
-                    self.entries.append((i, metric, weighted))
+                    key = f"{output_names[i]}_{metric.name}" if n > 1 else metric.name
+                    self.entries.append((i, metric, weighted, key))
+                    self._metrics.append(metric)
 
     @property
     def metrics(self) -> list:
-        return [m for _, m, _ in self.entries or []]
+        return [m for _, m, _, _ in self.entries or []]
 
-    def update_state(self, y_true, y_pred, sample_weight=None, mask=None) -> None:
-        for i, metric, weighted in self.entries:
+    @property
+    def built(self) -> bool:
+        return self.entries is not None
+
+    def _flatten(self, value):
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            return [value[name] for name in self.output_names]
+        if isinstance(value, (list, tuple)):
+            return list(value)
+        return [value] * len(self.output_names) if len(self.output_names) > 1 else [value]
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        """Updates every metric from the model's targets and predictions (any structure)."""
+        self.update_flat(self._flatten(y_true), self._flatten(y_pred), self._flatten(sample_weight))
+
+    def update_flat(self, y_true, y_pred, sample_weight=None, mask=None) -> None:
+        """Like `update_state` on per-output lists; `mask` marks real (unpadded) samples."""
+        for i, metric, weighted, _ in self.entries or []:
             sw = sample_weight[i] if (weighted and sample_weight is not None) else None
             if mask is not None:
-                batch_mask = mask
                 if sw is not None:
                     sw = jnp.asarray(sw, "float32")
                     sw = sw * jnp.reshape(mask, mask.shape + (1,) * (sw.ndim - 1))
                 else:
-                    sw = batch_mask
+                    sw = mask
             metric.update_state(y_true[i], y_pred[i], sample_weight=sw)
+
+    def result(self) -> dict:
+        return {key: metric.result() for _, metric, _, key in self.entries or []}
+
+    def reset_state(self) -> None:
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def get_config(self) -> dict:
+        return {"name": self.name}

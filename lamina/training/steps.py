@@ -161,7 +161,7 @@ class StepBuilder:
             for tracker, value in zip(model._output_loss_trackers, per_output):
                 tracker.update_state(value, sample_weight=n)
             if targets is not None:
-                model._compile_metrics.update_state(targets, preds, weights, mask)
+                model._compile_metrics.update_flat(targets, preds, weights, mask)
             logs = model._metric_results()
             new_values = [scope.get(v) for v in self.metric_vars]
         return new_values, logs

@@ -132,12 +132,13 @@ class Trainer(Loops):
     # ------------------------------------------------------------------ metrics
     @property
     def metrics(self) -> list:
+        """The loss tracker, `compile_metrics`, the per-output loss trackers, then metrics that
+        layers track (Keras's order)."""
         out = []
         if self._loss_tracker is not None:
             out.append(self._loss_tracker)
+            out.append(self._compile_metrics)
             out.extend(self._output_loss_trackers)
-        if self._compile_metrics is not None and self._compile_metrics.entries is not None:
-            out.extend(self._compile_metrics.metrics)
         for layer in self._layers:
             out.extend(layer.metrics)
         return out
@@ -196,6 +197,10 @@ class Trainer(Loops):
             target_shapes = [(None, *tuple(t.shape[1:])) for t in targets]
             if self.loss is not None:
                 self._compile_loss.build(target_shapes, pred_shapes, names)
+                if isinstance(self.loss, dict):
+                    # Per-output losses are reported in the order the loss dict names them.
+                    order = list(self.loss)
+                    self._compile_loss.entries.sort(key=lambda e: order.index(names[e.index]))
             else:
                 self._compile_loss.entries = []
             self._compile_metrics.build(target_shapes, pred_shapes, names)
@@ -346,10 +351,17 @@ class Trainer(Loops):
     def _format_logs(self, logs: dict, return_dict: bool):
         if return_dict:
             return dict(sorted(logs.items()))
-        # The list form follows `metrics_names`: loss first, then metrics in compile order.
-        order = [name for name in self.metrics_names if name in logs]
-        logs = {**{k: logs[k] for k in order}, **logs}
-        values = list(logs.values())
+        # The list form follows Keras: the metrics' names in `self.metrics` order (the compiled
+        # metrics expanded), then any other key in sorted order.
+        names = []
+        for metric in self.metrics:
+            if metric is self._compile_metrics:
+                names.extend(m.name for m in metric.metrics)
+            else:
+                names.append(metric.name)
+        order = [name for name in names if name in logs]
+        order += sorted(k for k in logs if k not in order)
+        values = [logs[k] for k in order]
         return values[0] if len(values) == 1 else values
 
 
