@@ -70,5 +70,13 @@ class ProgbarLogger(Callback):
 
 
 def _floats_lazy(logs):
-    # Values stay on the device; Progbar converts them only when it redraws.
-    return logs
+    """Flattens nested logs; values stay on the device until Progbar redraws."""
+    if not logs:
+        return logs
+    out = {}
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            out.update(_floats_lazy(value))
+        else:
+            out[key] = value
+    return out

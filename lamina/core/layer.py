@@ -305,7 +305,11 @@ class Layer(Tracker):
             if not self.built:
                 self._maybe_build(args, kwargs)
             if self.input_spec is not None and args:
-                check_input_spec(self.name, self.input_spec, args[0])
+                try:
+                    check_input_spec(self.name, self.input_spec, args[0])
+                except ValueError as e:
+                    _note_call(e, self, args)
+                    raise
             if symbolic:
                 return self._symbolic_call(args, kwargs)
             try:

@@ -98,13 +98,20 @@ def _convert_inputs(x, dtype):
 def _note_call(e: Exception, layer, args) -> None:
     if getattr(e, "_lamina_noted", False):
         return
-    shapes = [
-        getattr(a, "shape", type(a).__name__) for a in jax.tree.leaves(args, is_leaf=is_symbolic)
-    ]
+    described = []
+    for a in jax.tree.leaves(args, is_leaf=is_symbolic):
+        if not hasattr(a, "shape"):
+            continue
+        shape = tuple(d if isinstance(d, int) else None for d in a.shape)
+        history = getattr(a, "_keras_history", None)
+        if history is not None:
+            described.append(f"{shape} from layer '{history.operation.name}'")
+        else:
+            described.append(str(shape))
     try:
         e.add_note(
-            f"Exception encountered when calling {type(layer).__name__} '{layer.name}' "
-            f"(inputs of shape {shapes})."
+            f"Exception encountered when calling {type(layer).__name__} '{layer.name}' on "
+            f"inputs of shape {', '.join(described) or '()'}."
         )
         e._lamina_noted = True
     except Exception:

@@ -37,7 +37,7 @@ class _Merge(Layer):
         try:
             return self._merge(list(inputs))
         except TypeError as e:
-            shapes = [tuple(x.shape) for x in inputs]
+            shapes = [tuple(d if isinstance(d, int) else None for d in x.shape) for x in inputs]
             raise ValueError(
                 f"{type(self).__name__} '{self.name}': inputs of shapes {shapes} cannot be "
                 "combined elementwise; they must have the same (or broadcastable) shapes."

@@ -14,10 +14,21 @@ class Model(Trainer, Layer):
     """
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+        if len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs:
             from lamina.models.functional import Functional
 
-            return Functional.__new__(Functional, *args, **kwargs)
+            if cls is Model:
+                return Functional.__new__(Functional, *args, **kwargs)
+            if not issubclass(cls, Functional):
+                # A subclass built from inputs and outputs is a functional model that keeps the
+                # subclass's methods (a custom `train_step`, say), as in Keras.
+                functional_cls = cls.__dict__.get("_lamina_functional_class")
+                if functional_cls is None:
+                    functional_cls = type(cls.__name__, (cls, Functional), {})
+                    functional_cls.__module__ = cls.__module__
+                    functional_cls.__qualname__ = cls.__qualname__
+                    cls._lamina_functional_class = functional_cls
+                return Functional.__new__(functional_cls, *args, **kwargs)
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):

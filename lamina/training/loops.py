@@ -24,7 +24,15 @@ def _to_float(value):
 
 
 def _pythonify(logs: dict) -> dict:
-    return {k: _to_float(v) for k, v in logs.items()}
+    """Python numbers from device values; nested dicts (a custom `train_step` returning
+    `compile_metrics` results) are flattened, as Keras does."""
+    out = {}
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            out.update(_pythonify(value))
+        else:
+            out[key] = _to_float(value)
+    return out
 
 
 def _resolve_verbose(verbose) -> int:

@@ -1,0 +1,122 @@
+"""Functional multi-output models against real Keras: losses, history keys, metrics_names."""
+
+import numpy as np
+import pytest
+
+import lamina
+
+
+def build(lib, residual=False):
+    a = lib.Input(shape=(5,), name="a")
+    b = lib.Input(shape=(3,), name="b")
+    shared = lib.layers.Dense(4, activation="relu", name="shared")
+    left = shared(a)
+    if residual:
+        left = lib.layers.add([left, lib.layers.Dense(4, name="skip")(a)], name="res")
+    h = lib.layers.concatenate([left, lib.layers.Dense(4, name="bd")(b)], name="cat")
+    reg = lib.layers.Dense(1, name="reg")(h)
+    cls = lib.layers.Dense(3, name="cls")(h)
+    return lib.Model({"a": a, "b": b}, {"reg": reg, "cls": cls}, name="two")
+
+
+DATA_RNG = np.random.default_rng(0)
+XA = DATA_RNG.normal(size=(50, 5)).astype("float32")
+XB = DATA_RNG.normal(size=(50, 3)).astype("float32")
+YR = DATA_RNG.normal(size=(50, 1)).astype("float32")
+YC = DATA_RNG.integers(0, 3, 50)
+
+COMPILES = {
+    "dict": dict(
+        loss={"reg": "mse", "cls": "sparse_categorical_crossentropy"},
+        loss_weights={"reg": 0.5, "cls": 2.0},
+        metrics={"cls": ["accuracy"], "reg": ["mae"]},
+    ),
+    "list": dict(
+        loss=["sparse_categorical_crossentropy", "mse"],
+        loss_weights=[1.0, 3.0],
+        metrics=[["accuracy"], ["mae", "mse"]],
+    ),
+    "single": dict(loss="mse", metrics={"reg": "mae", "cls": ["mse"]}),
+}
+
+
+@pytest.mark.parametrize("residual", [False, True])
+@pytest.mark.parametrize("case", sorted(COMPILES))
+def test_multi_output_training_equals_keras(keras, case, residual):
+    mk, ml = build(keras, residual), build(lamina, residual)
+    assert [layer.name for layer in ml.layers] == [layer.name for layer in mk.layers]
+    assert ml.output_names == mk.output_names
+    for layer in mk.layers:
+        ml.get_layer(layer.name).set_weights(layer.get_weights())
+    yc = YC if case != "single" else np.eye(3, dtype="float32")[YC]
+    targets = {"reg": YR, "cls": yc}
+    results = []
+    for model in (mk, ml):
+        model.compile(optimizer="sgd", **COMPILES[case])
+        hist = model.fit(
+            {"a": XA, "b": XB},
+            targets,
+            epochs=2,
+            batch_size=16,
+            shuffle=False,
+            validation_split=0.2,
+            verbose=0,
+        )
+        results.append(
+            (
+                hist.history,
+                model.evaluate({"a": XA, "b": XB}, targets, verbose=0),
+                model.evaluate({"a": XA, "b": XB}, targets, verbose=0, return_dict=True),
+                model.metrics_names,
+            )
+        )
+    (hk, ek, dk, nk), (hl, el, dl, nl) = results
+    assert list(hl) == list(hk)
+    for key in hk:
+        np.testing.assert_allclose(hl[key], hk[key], rtol=1e-5, atol=1e-6, err_msg=key)
+    np.testing.assert_allclose(el, ek, rtol=1e-5, atol=1e-6)
+    assert list(dl) == list(dk)
+    assert nl == nk
+
+
+def test_keras_docs_custom_train_step_equals_keras(keras):
+    import jax
+
+    def make(lib):
+        class CustomModel(lib.Model):
+            def compute_loss_and_updates(self, tv, ntv, x, y, training=False):
+                y_pred, ntv = self.stateless_call(tv, ntv, x, training=training)
+                return self.compute_loss(x, y, y_pred), (y_pred, ntv)
+
+            def train_step(self, state, data):
+                tv, ntv, ov, mv = state
+                x, y = data
+                grad_fn = jax.value_and_grad(self.compute_loss_and_updates, has_aux=True)
+                (loss, (y_pred, ntv)), grads = grad_fn(tv, ntv, x, y, training=True)
+                tv, ov = self.optimizer.stateless_apply(ov, grads, tv)
+                new_mv, logs = [], {}
+                for metric in self.metrics:
+                    these = mv[len(new_mv) : len(new_mv) + len(metric.variables)]
+                    if metric.name == "loss":
+                        these = metric.stateless_update_state(these, loss)
+                    else:
+                        these = metric.stateless_update_state(these, y, y_pred)
+                    logs[metric.name] = metric.stateless_result(these)
+                    new_mv += these
+                return logs, (tv, ntv, ov, new_mv)
+
+        inputs = lib.Input(shape=(5,))
+        outputs = lib.layers.Dense(1)(lib.layers.Dense(8, activation="relu")(inputs))
+        return CustomModel(inputs, outputs)
+
+    mk, ml = make(keras), make(lamina)
+    ml.set_weights(mk.get_weights())
+    x = XA
+    for model in (mk, ml):
+        model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    hk = mk.fit(x, YR, epochs=3, batch_size=16, shuffle=False, verbose=0).history
+    hl = ml.fit(x, YR, epochs=3, batch_size=16, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(hl["loss"], hk["loss"], rtol=1e-5)
+    np.testing.assert_allclose(hl["mae"], hk["mae"], rtol=1e-5)
+    for a, b in zip(ml.get_weights(), mk.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
