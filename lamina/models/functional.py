@@ -124,10 +124,15 @@ class Functional(Model):
         return jax.tree.map(lambda t: values[id(t)], self._outputs_struct, is_leaf=is_symbolic)
 
     def get_config(self) -> dict:
-        raise NotImplementedError(
-            "Saving the config of functional models comes with the saving issue; use "
-            "save_weights for now."
-        )
+        from lamina.models.functional_config import functional_config
+
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        from lamina.models.functional_config import functional_from_config
+
+        return functional_from_config(cls, config, custom_objects)
 
 
 def _map_graph(inputs, outputs):

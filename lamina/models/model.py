@@ -48,6 +48,19 @@ class Model(Trainer, Layer):
         Layer.__init__(self, trainable=trainable, name=name, dtype=dtype, **kwargs)
         Trainer.__init__(self)
 
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """Rebuilds a model; a functional config (layers, input_layers, output_layers) becomes
+        a functional model (of this class, when called on a subclass)."""
+        if "input_layers" in config and "output_layers" in config and "layers" in config:
+            from lamina.models.functional import Functional
+            from lamina.models.functional_config import functional_from_config
+
+            return functional_from_config(
+                Functional if cls is Model else cls, config, custom_objects
+            )
+        return super().from_config(config)
+
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """Returns a layer by `name` or by `index` in `model.layers`."""
         if index is not None and name is not None:

@@ -159,10 +159,6 @@ class Sequential(Model):
         from lamina.saving.serialization import serialize_keras_object
 
         layers = [serialize_keras_object(layer) for layer in self._layers]
-        for record, layer in zip(layers, self._layers):
-            build_config = layer.get_build_config()
-            if build_config is not None:
-                record["build_config"] = build_config
         config = {
             "name": self.name,
             "trainable": self.trainable,

@@ -60,7 +60,8 @@ def export_module(obj) -> str | None:
 
 
 def serialize_keras_object(obj):
-    """The Keras record of a lamina (or registered custom) object."""
+    """The Keras record of a lamina (or registered custom) object, with `build_config` for
+    built layers and `compile_config` for models, as Keras writes them."""
     if obj is None:
         return None
     module = export_module(obj)
@@ -70,8 +71,35 @@ def serialize_keras_object(obj):
         record = registry.serialize(obj, module)
         if isinstance(record, dict) and record.get("registered_name") is None:
             record["registered_name"] = type(obj).__name__
-        return record
-    return registry.serialize(obj, module)
+    else:
+        record = registry.serialize(obj, module)
+        if module.startswith("keras.src.") and isinstance(record, dict):
+            record["registered_name"] = type(obj).__name__  # Keras does so for unexported classes
+    if isinstance(record, dict):
+        build_config = getattr(obj, "get_build_config", lambda: None)()
+        if build_config is not None:
+            record["build_config"] = build_config
+        compile_config = getattr(obj, "get_compile_config", lambda: None)()
+        if compile_config is not None:
+            record["compile_config"] = serialize_compile_config(compile_config)
+    return record
+
+
+def serialize_compile_config(config: dict) -> dict:
+    """Records for the objects in a compile config; strings stay as the user wrote them."""
+
+    def convert(value):
+        if value is None or isinstance(value, (str, int, float, bool)):
+            return value
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [convert(v) for v in value]
+        if hasattr(value, "get_config") or callable(value):
+            return serialize_keras_object(value)
+        return value
+
+    return {k: convert(v) for k, v in config.items()}
 
 
 def _namespace_objects(module: str | None) -> dict:

@@ -96,7 +96,10 @@ class Trainer(Loops):
                 "weighted_metrics": weighted_metrics,
                 "run_eagerly": bool(run_eagerly),
                 "steps_per_execution": steps_per_execution,
-                "jit_compile": jit_compile if not run_eagerly else False,
+                # "auto" means jit, as in Keras when every layer supports it (all of lamina's do).
+                "jit_compile": False
+                if run_eagerly
+                else (jit_compile == "auto" or bool(jit_compile)),
             },
         )
 
@@ -114,13 +117,8 @@ class Trainer(Loops):
         return self._steps_per_execution
 
     def get_compile_config(self) -> dict:
-        if not self.compiled:
-            return {}
-        from lamina.saving.serialization import serialize_keras_object
-
-        config = dict(self._compile_config)
-        config["optimizer"] = serialize_keras_object(config["optimizer"])
-        return config
+        """The arguments given to `compile` ({} if not compiled), for saving."""
+        return dict(self._compile_config) if self.compiled else {}
 
     def _assert_compiled(self, method: str) -> None:
         if not self.compiled:
