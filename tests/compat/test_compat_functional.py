@@ -135,7 +135,11 @@ def test_functional_and_sequential_configs_equal_keras_both_ways(keras):
             ],
             name="seq",
         )
-        m.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        m.compile(
+            optimizer=lib.optimizers.Adam(name="adam"),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
         return m
 
     def fun(lib):
