@@ -451,3 +451,28 @@ def test_regularization_is_part_of_the_reported_loss():
     penalty = 0.5 * (model.layers[0].kernel.numpy() ** 2).sum()
     expected = float(-(y * logp).sum(-1).mean() + penalty)
     assert model.evaluate(x, y, verbose=0) == pytest.approx(expected, rel=1e-5)
+
+
+def test_model_call_is_compiled_once_and_matches_the_layer_by_layer_path():
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential(
+        [layers.Dense(16, activation="relu", input_shape=(8,),
+                      activity_regularizer=keras.regularizers.l2(0.1)),
+         layers.Dropout(0.5), layers.Dense(2)]
+    )
+    x = RNG.normal(size=(4, 8)).astype("float32")
+    out = np.asarray(model(x))
+    reference = np.asarray(model._call_uncompiled(x))
+    np.testing.assert_allclose(out, reference, rtol=1e-6)
+    assert len(model.losses) == 1
+    fn = model._call_function
+    for _ in range(5):
+        model(x)
+        model(x.astype("float64"))  # converted to float32 first: same compiled call
+    assert fn.trace_count == 1
+    a, b = np.asarray(model(x, training=True)), np.asarray(model(x, training=True))
+    assert not np.allclose(a, b)  # the dropout key advanced between calls
+    assert fn.trace_count == 2
+    model.compile("sgd", "mse")
+    model.fit(x, np.zeros((4, 2)), epochs=1, verbose=0)  # new optimizer variables
+    np.testing.assert_allclose(np.asarray(model(x)), model.predict(x, verbose=0), rtol=1e-5)

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import contextvars
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from lamina.core import state
 from lamina.core.config import floatx
+
+# How many variables this context has created: a cheap way for caches keyed on a model's
+# variables (e.g. its jitted call) to know that none was added since.
+_CREATED: contextvars.ContextVar[int] = contextvars.ContextVar(
+    "lamina_variables_created", default=0
+)
+
+
+def variables_created() -> int:
+    return _CREATED.get()
 
 
 def standardize_dtype(dtype) -> str:
@@ -108,6 +120,7 @@ class Variable:
                 f"expected {self._shape}."
             )
         self._value = value
+        _CREATED.set(_CREATED.get() + 1)
 
     # --- reading -----------------------------------------------------------------------------
     @property

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import jax
+import numpy as np
+
+from lamina.core import state
 from lamina.core.layer import Layer
 from lamina.training.trainer import Trainer
 
@@ -48,6 +52,61 @@ class Model(Trainer, Layer):
         Layer.__init__(self, trainable=trainable, name=name, dtype=dtype, **kwargs)
         Trainer.__init__(self)
 
+    def __call__(self, *args, **kwargs):
+        if self._can_call_compiled(args, kwargs):
+            return self._call_compiled(args, kwargs)
+        return super().__call__(*args, **kwargs)
+
+    def _call_uncompiled(self, *args, **kwargs):
+        return super().__call__(*args, **kwargs)
+
+    def _can_call_compiled(self, args, kwargs) -> bool:
+        """The jitted path serves a built model called on arrays outside any trace or scope
+        (not in eager mode, where `call` must see concrete values)."""
+        if not self.built or self.__dict__.get("_run_eagerly") or not args:
+            return False
+        if state.current_scope() is not None or state.current_call_context() is not None:
+            return False
+        if set(kwargs) - {"training"}:
+            return False
+        leaves = jax.tree.leaves(args)
+        return bool(leaves) and all(
+            isinstance(x, (np.ndarray, jax.Array)) and not isinstance(x, jax.core.Tracer)
+            for x in leaves
+        )
+
+    def _call_compiled(self, args, kwargs):
+        from lamina.core.variable import variables_created
+        from lamina.training.steps import CallFunction
+
+        fn = self.__dict__.get("_call_function")
+        if fn is None or fn.created != variables_created():
+            fn = CallFunction(self)
+            fn.created = variables_created()
+            object.__setattr__(self, "_call_function", fn)
+        training = kwargs.get("training")
+        if not isinstance(training, (bool, type(None))):
+            training = bool(training)
+        # NumPy inputs go straight into the jitted call (cheaper than a separate device_put);
+        # float64 becomes the compute dtype first, as a layer call would do.
+        dtype = self.compute_dtype if self.autocast else None
+        args = tuple(
+            jax.tree.map(
+                lambda x: (
+                    x.astype(dtype)
+                    if dtype is not None
+                    and x.dtype != dtype
+                    and np.issubdtype(x.dtype, np.floating)
+                    else x
+                ),
+                args,
+            )
+        )
+        self._clear_losses()
+        outputs, losses = fn(args, {}, training)
+        self._losses.extend(losses)
+        return outputs
+
     @classmethod
     def from_config(cls, config: dict, custom_objects=None):
         """Rebuilds a model; a functional config (layers, input_layers, output_layers) becomes
@@ -79,6 +138,31 @@ class Model(Trainer, Layer):
             names = [layer.name for layer in self.layers]
             raise ValueError(f"No such layer: {name!r}. Existing layers are: {names}.")
         raise ValueError("get_layer: pass a layer `name` or an `index`.")
+
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Saves the whole model to a Keras 3 `.keras` file (see `lamina.saving.save_model`)."""
+        from lamina.saving.saving_lib import save_model
+
+        save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def to_json(self, **kwargs) -> str:
+        """The model's config as JSON (`json.dumps` keyword arguments are passed on)."""
+        from lamina.saving.saving_lib import model_config_json
+
+        return model_config_json(self, **kwargs)
+
+    def to_yaml(self, **kwargs):
+        """Removed, as in Keras 3; use `to_json`."""
+        raise RuntimeError(
+            "Model.to_yaml() was removed (Keras 3 has no YAML support). Use model.to_json() "
+            "and lamina.models.model_from_json(...) instead."
+        )
+
+    def compile_from_config(self, config: dict) -> None:
+        """Compiles the model from a `get_compile_config()` record (as `load_model` does)."""
+        from lamina.saving.serialization import compile_from_config
+
+        compile_from_config(self, config)
 
     def save_weights(self, filepath, overwrite=True, max_shard_size=None, save_format=None):
         """Saves the weights to a Keras 3 `.weights.h5` file (see `lamina.saving.weights_io`)."""

@@ -256,3 +256,46 @@ class StepBuilder:
                 fn = jax.jit(fn, donate_argnums=(0,) if kind == "train" else ())
             self._cache[key] = fn
         return fn
+
+
+class CallFunction:
+    """`model(x)` on a built model, outside any trace: one jitted pure call per input signature
+    and `training` value, instead of running every layer op by op (about 1 ms per call for a
+    small MLP, against tens of microseconds jitted)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.trainable_vars = model.trainable_variables
+        self.non_trainable_vars = model.non_trainable_variables
+        self.signature = (len(self.trainable_vars), len(self.non_trainable_vars))
+        self.trace_count = 0
+        self._fns: dict = {}
+
+    def _fn(self, training):
+        fn = self._fns.get(training)
+        if fn is None:
+            model = self.model
+            tv_vars, ntv_vars = self.trainable_vars, self.non_trainable_vars
+
+            def call(trainable, non_trainable, args, kwargs):
+                self.trace_count += 1
+                mapping = list(zip(tv_vars, trainable)) + list(zip(ntv_vars, non_trainable))
+                with state_lib.StateScope(mapping, collect_losses=True) as scope:
+                    out = model._call_uncompiled(*args, training=training, **kwargs)
+                    new_nt = [scope.get(v) for v in ntv_vars]
+                    return out, new_nt, list(scope.losses)
+
+            fn = jax.jit(call)
+            self._fns[training] = fn
+        return fn
+
+    def __call__(self, args, kwargs, training):
+        out, new_nt, losses = self._fn(training)(
+            [v._value for v in self.trainable_vars],
+            [v._value for v in self.non_trainable_vars],
+            args,
+            kwargs,
+        )
+        for v, value in zip(self.non_trainable_vars, new_nt):
+            v._value = value
+        return out, losses
