@@ -66,6 +66,7 @@ class StepBuilder:
         self.non_trainable_vars = model.non_trainable_variables
         self.optimizer_vars = list(model.optimizer.variables) if model.optimizer else []
         self.metric_vars = model._compile_metric_variables()
+        self.initial_metrics = None
         self.signature = None
         overrides = model._overridden_steps()
         self.custom_loss = "compute_loss" in overrides

@@ -229,11 +229,16 @@ class Trainer(Loops):
         return builder
 
     def _gather_state(self, builder: StepBuilder, reset_metrics: bool) -> TrainState:
-        metrics = (
-            self._initial_metric_values(builder.metric_vars)
-            if reset_metrics
-            else [v.value for v in builder.metric_vars]
-        )
+        if reset_metrics:
+            if builder.initial_metrics is None:
+                # Reset values are computed once, kept on the host (the donated step would
+                # delete device buffers), and sent with the step's arguments.
+                builder.initial_metrics = [
+                    np.asarray(v) for v in self._initial_metric_values(builder.metric_vars)
+                ]
+            metrics = list(builder.initial_metrics)
+        else:
+            metrics = [v.value for v in builder.metric_vars]
         return TrainState(
             [v.value for v in builder.trainable_vars],
             [v.value for v in builder.non_trainable_vars],
