@@ -168,3 +168,23 @@ def test_input_spec_error_names_layer_expected_and_received():
     layer(np.ones((1, 4), "float32"))
     with pytest.raises(ValueError, match=r'"head".*value 4.*\(1, 5\)'):
         layer(np.ones((1, 5), "float32"))
+
+
+def test_layers_in_dicts_nested_lists_and_later_assignments_are_tracked():
+    class Owner(keras.Layer):
+        def __init__(self):
+            super().__init__()
+            self.by_name = {}
+            self.by_name["a"] = layers.Dense(2)
+            self.by_name.update(b=layers.Dense(2))
+            self.grid = [[layers.Dense(2)], (layers.Dense(2),)]
+            self.slots = [None]
+            self.slots[0] = layers.Dense(2)
+
+        def call(self, x):
+            out = self.by_name["a"](x) + self.by_name["b"](x) + self.slots[0](x)
+            return out + self.grid[0][0](x) + self.grid[1][0](x)
+
+    owner = Owner()
+    owner(np.ones((1, 3), "float32"))
+    assert len(owner.layers) == 5 and len(owner.trainable_weights) == 10

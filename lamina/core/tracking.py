@@ -57,10 +57,47 @@ class TrackedList(list):
         super().insert(index, value)
         self._owner._track(value)
 
+    def __setitem__(self, index, value):
+        super().__setitem__(index, value)
+        if isinstance(index, slice):
+            for v in value:
+                self._owner._track(v)
+        else:
+            self._owner._track(value)
 
-# A tracked list is still a list to JAX's tree utilities (model inputs/outputs are often lists).
+
+class TrackedDict(dict):
+    """A dict attribute of a layer that keeps tracking the layers and variables put in it."""
+
+    def __init__(self, values, owner):
+        super().__init__(values)
+        self._owner = owner
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self._owner._track(value)
+
+    def update(self, *args, **kwargs):
+        new = dict(*args, **kwargs)
+        super().update(new)
+        for v in new.values():
+            self._owner._track(v)
+
+    def setdefault(self, key, default=None):
+        value = super().setdefault(key, default)
+        self._owner._track(value)
+        return value
+
+
+# Tracked containers are still lists and dicts to JAX's tree utilities (model inputs and outputs
+# are often lists or dicts).
 jax.tree_util.register_pytree_node(
     TrackedList, lambda values: (list(values), None), lambda _, children: list(children)
+)
+jax.tree_util.register_pytree_node(
+    TrackedDict,
+    lambda d: (tuple(d[k] for k in sorted(d)), tuple(sorted(d))),
+    lambda keys, children: dict(zip(keys, children)),
 )
 
 
@@ -86,20 +123,23 @@ class Tracker:
         if name in _INTERNAL_ATTRS:
             object.__setattr__(self, name, value)
             return
+        # Keep tracking what is added later (`self.blocks = []; self.blocks.append(...)`).
         if type(value) is list:
-            # Keep tracking what is appended later (`self.blocks = []; self.blocks.append(...)`).
             value = TrackedList(value, self)
+        elif type(value) is dict:
+            value = TrackedDict(value, self)
         object.__setattr__(self, name, value)
+        self._track(value)
+
+    def _track(self, value) -> None:
         if isinstance(value, (list, tuple)):
             for v in value:
                 self._track(v)
-        elif isinstance(value, dict):
+            return
+        if isinstance(value, dict):
             for v in value.values():
                 self._track(v)
-        else:
-            self._track(value)
-
-    def _track(self, value) -> None:
+            return
         if not _is_trackable(value) or value is self:
             return
         key = id(value)
