@@ -89,11 +89,21 @@ _BATCH_HOOKS = (
 
 
 def overridden_batch_hooks(callback) -> set[str]:
-    """The batch hooks a callback really implements (the engine skips calling the others)."""
+    """The batch hooks a callback really implements (the engine skips calling the others).
+
+    A hook counts when the class overrides it or the instance sets it (as `LambdaCallback`
+    does); a callback can drop hooks it does not need with its configuration by defining
+    `_unused_batch_hooks()`, which returns their names.
+    """
     out = set()
     for name in _BATCH_HOOKS:
         if getattr(type(callback), name, None) is not getattr(Callback, name):
             out.add(name)
+        elif name in getattr(callback, "__dict__", {}):
+            out.add(name)
+    unused = getattr(callback, "_unused_batch_hooks", None)
+    if unused is not None:
+        out -= set(unused())
     if "on_batch_begin" in out:
         out.add("on_train_batch_begin")
     if "on_batch_end" in out:

@@ -135,13 +135,20 @@ class Loops:
         )
         k_max = self._steps_per_execution
         object.__setattr__(self, "stop_training", False)
-        state = self._gather_state(builder, reset_metrics=True)
         callback_list.on_train_begin()
+        # A callback (BackupAndRestore) may ask to resume at an epoch, and at a step in it.
+        resume_epoch = self.__dict__.pop("_initial_epoch", None)
+        resume_step = self.__dict__.pop("_initial_step", 0) or 0
+        if resume_epoch is not None:
+            initial_epoch = max(initial_epoch, int(resume_epoch))
+        state = self._gather_state(builder, reset_metrics=True)
         epoch_logs: dict = {}
         try:
             for epoch in range(initial_epoch, epochs):
-                state = self._gather_state(builder, reset_metrics=True)
                 callback_list.on_epoch_begin(epoch)
+                # Gathered after on_epoch_begin, so what it sets (the learning rate, restored
+                # weights) is what this epoch trains with.
+                state = self._gather_state(builder, reset_metrics=True)
                 plan = data_lib.plan_batches(
                     n, batch_size, shuffle=shuffle, steps=steps, rows=plan_rows
                 )
@@ -151,7 +158,7 @@ class Loops:
                 indices = jnp.asarray(plan.indices)
                 masks = jnp.asarray(plan.mask)
                 logs = None
-                step = 0
+                step, resume_step = min(resume_step, plan.steps), 0
                 while step < plan.steps and not self.stop_training:
                     if step < full_steps:
                         k = (
