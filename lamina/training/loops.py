@@ -7,6 +7,7 @@ They drive the jitted steps of `lamina.training.steps` over device-resident data
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -15,7 +16,9 @@ import numpy as np
 from lamina.callbacks.callback_list import CallbackList
 from lamina.core.symbolic import KerasTensor
 from lamina.training import data as data_lib
+from lamina.training import streams
 from lamina.training.steps import StepBuilder, TrainState
+from lamina.training.stream_loops import evaluate_source, fit_source, predict_source
 
 
 def _to_float(value):
@@ -50,6 +53,15 @@ def _spec_of(structure):
     return jax.tree.map(spec, structure)
 
 
+def _no_targets_with_source(x, y, sample_weight, method):
+    if y is not None or sample_weight is not None:
+        raise ValueError(
+            f"{method}(): `y` and `sample_weight` cannot be given when `x` is a "
+            f"{type(x).__name__} (a generator or dataset); yield `(x, y)` or "
+            "`(x, y, sample_weight)` tuples from it instead."
+        )
+
+
 class Loops:
     """The data loops of `Model` (mixed into `Trainer`)."""
 
@@ -76,6 +88,44 @@ class Loops:
         """Trains the model for `epochs` epochs; returns a `History`."""
         self._assert_compiled("fit")
         verbose_level = _resolve_verbose(verbose)
+        val_source = None
+        if validation_data is not None and streams.kind_of(validation_data) is not None:
+            val_source = streams.BatchSource(validation_data, validation_steps)
+        if streams.kind_of(x) is not None:
+            _no_targets_with_source(x, y, sample_weight, "fit")
+            if validation_split:
+                raise ValueError(
+                    "fit(validation_split=...) is only supported for array inputs; pass "
+                    "`validation_data` instead."
+                )
+            if val_source is not None:
+                validation = partial(evaluate_source, self, val_source)
+            elif validation_data is not None:
+                vx, vy, vsw = data_lib.unpack_x_y_sample_weight(validation_data)
+                vx, vy, vsw, vn = self._prepare(vx, vy, vsw, "fit(validation_data)")
+                validation = partial(
+                    self._evaluate_arrays,
+                    vx,
+                    vy,
+                    vsw,
+                    vn,
+                    validation_batch_size or batch_size,
+                    validation_steps,
+                )
+            else:
+                validation = None
+            return fit_source(
+                self,
+                streams.BatchSource(x, steps_per_epoch),
+                epochs,
+                verbose,
+                verbose_level,
+                callbacks,
+                validation,
+                validation_freq,
+                class_weight,
+                initial_epoch,
+            )
         x, y, sample_weight, n = self._prepare(x, y, sample_weight, "fit")
         if class_weight is not None:
             if sample_weight is not None:
@@ -99,7 +149,7 @@ class Loops:
                 data_lib.take(s, 0, split) if s is not None else None for s in (x, y, sample_weight)
             )
             n = split
-        if validation_data is not None:
+        if validation_data is not None and val_source is None:
             vx, vy, vsw = data_lib.unpack_x_y_sample_weight(validation_data)
             vx, vy, vsw, vn = self._prepare(vx, vy, vsw, "fit(validation_data)")
         if batch_size is None:
@@ -193,7 +243,10 @@ class Loops:
                             callback_list.on_train_batch_end(step - 1, logs)
                 self._sync_state(builder, state)
                 epoch_logs = _pythonify(logs) if logs is not None else {}
-                if validation_data is not None and (epoch + 1) % validation_freq == 0:
+                if val_source is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = evaluate_source(self, val_source, callback_list)
+                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                elif validation_data is not None and (epoch + 1) % validation_freq == 0:
                     val_logs = self._evaluate_arrays(
                         vx,
                         vy,
@@ -211,6 +264,8 @@ class Loops:
                     break
         finally:
             self._sync_state(builder, state)
+            if val_source is not None:
+                val_source.close()
         callback_list.on_train_end(epoch_logs)
         return callback_list.history
 
@@ -280,6 +335,24 @@ class Loops:
         if kwargs:
             raise ValueError(f"evaluate(): unexpected arguments {sorted(kwargs)}.")
         verbose_level = _resolve_verbose(verbose)
+        if streams.kind_of(x) is not None:
+            _no_targets_with_source(x, y, sample_weight, "evaluate")
+            source = streams.BatchSource(x, steps)
+            bx, by, _ = source.peek()
+            self._symbolic_build(bx, by)
+            callback_list = CallbackList(
+                callbacks,
+                add_progbar=verbose_level != 0,
+                model=self,
+                verbose=verbose,
+                epochs=1,
+                steps=source.num_batches,
+            )
+            try:
+                logs = evaluate_source(self, source, callback_list)
+            finally:
+                source.close()
+            return self._format_logs(logs, return_dict)
         x, y, sample_weight, n = self._prepare(x, y, sample_weight, "evaluate")
         if batch_size is None:
             batch_size = math.ceil(n / steps) if steps else 32
@@ -309,6 +382,10 @@ class Loops:
     ):
         """Returns the model's outputs on `x` as NumPy arrays (same structure as outputs)."""
         verbose_level = _resolve_verbose(verbose)
+        if streams.kind_of(x) is not None:
+            return predict_source(
+                self, streams.BatchSource(x, steps), verbose, verbose_level, callbacks
+            )
         x, _, _, n = self._prepare(x, None, None, "predict")
         if batch_size is None:
             batch_size = math.ceil(n / steps) if steps else 32

@@ -326,12 +326,6 @@ class Trainer(Loops):
     def _prepare(self, x, y, sample_weight, method: str):
         if x is None:
             raise ValueError(f"{method}(): `x` is required.")
-        kind = type(x).__name__
-        if kind in ("generator", "PyDataset", "DataLoader") or "Dataset" in kind:
-            raise TypeError(
-                f"{method}(): data of type {kind} is not supported yet; pass NumPy or JAX arrays "
-                "(or lists/dicts of them)."
-            )
         x = data_lib.normalize_structure(x, "x")
         y = data_lib.normalize_structure(y, "y")
         sample_weight = data_lib.normalize_structure(sample_weight, "sample_weight")

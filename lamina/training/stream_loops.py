@@ -1,0 +1,181 @@
+"""fit / evaluate / predict over data that arrives batch by batch (see `streams`).
+
+Each batch runs the same jitted step as in-memory data, with the batch itself as the data (one
+compiled step per batch shape). The step is dispatched asynchronously, so reading and converting
+the next batch in Python overlaps with the device working on the current one.
+"""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+
+from lamina.callbacks.callback_list import CallbackList
+from lamina.training.streams import BatchSource
+
+
+def _pythonify(logs):
+    from lamina.training.loops import _pythonify as convert
+
+    return convert(logs)
+
+
+def _class_weighted(model, batch, class_weight):
+    x, y, sw = batch
+    if class_weight is None:
+        return batch
+    return x, y, model._class_weights(y, class_weight)
+
+
+def run_batch(model, builder, kind, state, batch):
+    n = jax.tree.leaves(batch[0])[0].shape[0]
+    indices, masks = builder.whole_batch(n)
+    if kind == "test":
+        metrics, logs = builder.get("test", 1)(state, batch, indices, masks, 0)
+        return state._replace(metrics=metrics), logs
+    return builder.get(kind, 1)(state, batch, indices, masks, 0)
+
+
+def evaluate_source(model, source: BatchSource, callback_list: CallbackList) -> dict:
+    builder = model._builder()
+    state = model._gather_state(builder, reset_metrics=True)._replace(optimizer=[])
+    callback_list.on_test_begin()
+    hooks = callback_list.any_batch_hooks
+    logs = None
+    for step, batch in enumerate(source.epoch()):
+        if "on_test_batch_begin" in hooks:
+            callback_list.on_test_batch_begin(step)
+        state, logs = run_batch(model, builder, "test", state, batch)
+        if "on_test_batch_end" in hooks:
+            callback_list.on_test_batch_end(step, _pythonify(logs))
+    if logs is None:
+        raise ValueError("evaluate(): the data produced no batch.")
+    for v, value in zip(builder.metric_vars, state.metrics):
+        v._value = value
+    result = _pythonify(logs)
+    callback_list.on_test_end(result)
+    return result
+
+
+def fit_source(
+    model,
+    source: BatchSource,
+    epochs,
+    verbose,
+    verbose_level,
+    callbacks,
+    validation,
+    validation_freq,
+    class_weight,
+    initial_epoch,
+):
+    """The fit loop for a batch source; `validation` is a callable returning val logs or None."""
+    x, y, _ = source.peek()
+    model._symbolic_build(x, y)
+    builder = model._builder()
+    callback_list = CallbackList(
+        callbacks,
+        add_history=True,
+        add_progbar=verbose_level != 0,
+        model=model,
+        verbose=verbose,
+        epochs=epochs,
+        steps=source.num_batches,
+    )
+    hooks = callback_list.any_batch_hooks
+    user_hooks = callback_list.user_batch_hooks
+    object.__setattr__(model, "stop_training", False)
+    callback_list.on_train_begin()
+    resume_epoch = model.__dict__.pop("_initial_epoch", None)
+    model.__dict__.pop("_initial_step", None)
+    if resume_epoch is not None:
+        initial_epoch = max(initial_epoch, int(resume_epoch))
+    state = model._gather_state(builder, reset_metrics=True)
+    epoch_logs: dict = {}
+    try:
+        for epoch in range(initial_epoch, epochs):
+            callback_list.on_epoch_begin(epoch)
+            state = model._gather_state(builder, reset_metrics=True)
+            logs = None
+            for step, batch in enumerate(source.epoch()):
+                batch = _class_weighted(model, batch, class_weight)
+                if "on_train_batch_begin" in hooks:
+                    if user_hooks:
+                        model._sync_state(builder, state)
+                    callback_list.on_train_batch_begin(step)
+                    if user_hooks:
+                        state = model._gather_state(builder, reset_metrics=False)
+                state, logs = run_batch(model, builder, "train", state, batch)
+                if "on_train_batch_end" in hooks:
+                    if user_hooks:
+                        model._sync_state(builder, state)
+                        callback_list.on_train_batch_end(step, _pythonify(logs))
+                        state = model._gather_state(builder, reset_metrics=False)
+                    else:
+                        callback_list.on_train_batch_end(step, logs)
+                if model.stop_training:
+                    break
+            if logs is None:
+                import warnings
+
+                warnings.warn(
+                    "Your input ran out of data; interrupting training. Pass `steps_per_epoch` "
+                    "(and make the generator repeat) to train for several epochs.",
+                    stacklevel=3,
+                )
+                break
+            model._sync_state(builder, state)
+            epoch_logs = _pythonify(logs)
+            if validation is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = validation(callback_list)
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            epoch_logs = dict(sorted(epoch_logs.items()))
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            state = model._gather_state(builder, reset_metrics=True)
+            if model.stop_training or source.exhausted:
+                break
+    finally:
+        model._sync_state(builder, state)
+        source.close()
+    callback_list.on_train_end(epoch_logs)
+    return callback_list.history
+
+
+def predict_source(model, source: BatchSource, verbose, verbose_level, callbacks):
+    from lamina.training.steps import TrainState
+
+    x, _, _ = source.peek()
+    if not model.built:
+        from lamina.training.loops import _spec_of
+
+        model._maybe_build((_spec_of(x),), {})
+    builder = model._predict_builder()
+    callback_list = CallbackList(
+        callbacks,
+        add_progbar=verbose_level != 0,
+        model=model,
+        verbose=verbose,
+        epochs=1,
+        steps=source.num_batches,
+    )
+    state = TrainState(
+        [v.value for v in builder.trainable_vars],
+        [v.value for v in builder.non_trainable_vars],
+        [],
+        [],
+    )
+    callback_list.on_predict_begin()
+    outputs = []
+    for step, (bx, _, _) in enumerate(source.epoch()):
+        n = jax.tree.leaves(bx)[0].shape[0]
+        indices, _ = builder.whole_batch(n)
+        out = jax.tree.map(lambda a: a[0], builder.get("predict", 1)(state, bx, indices, 0))
+        outputs.append(out)
+        if "on_predict_batch_end" in callback_list.any_batch_hooks:
+            callback_list.on_predict_batch_end(step, {"outputs": out})
+    source.close()
+    if not outputs:
+        raise ValueError("predict(): the data produced no batch.")
+    result = jax.tree.map(lambda *parts: np.concatenate([np.asarray(p) for p in parts]), *outputs)
+    callback_list.on_predict_end()
+    return result

@@ -1,0 +1,184 @@
+"""Data that arrives batch by batch: Python generators, `PyDataset`, tf.data and torch loaders.
+
+Every source becomes an iterator of `(x, y, sample_weight)` NumPy batches; tf.data datasets and
+torch `DataLoader`s are recognised by class name (lamina never imports TensorFlow or torch).
+"""
+
+from __future__ import annotations
+
+import itertools
+import types
+import warnings
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+
+import jax
+import numpy as np
+
+from lamina.training import data as data_lib
+
+
+def _class_names(obj) -> set[str]:
+    return {f"{c.__module__}.{c.__name__}" for c in type(obj).__mro__}
+
+
+def kind_of(x) -> str | None:
+    """'pydataset', 'tf', 'torch', 'generator' for batch sources, None for in-memory arrays."""
+    from lamina.utils.py_dataset import PyDataset
+
+    if isinstance(x, PyDataset):
+        return "pydataset"
+    names = _class_names(x)
+    if any(n.startswith("tensorflow.") and "Dataset" in n for n in names):
+        return "tf"
+    if any(n.startswith("torch.utils.data") and "DataLoader" in n for n in names):
+        return "torch"
+    if isinstance(x, (types.GeneratorType, itertools.chain)) or (
+        hasattr(x, "__next__") and hasattr(x, "__iter__")
+    ):
+        return "generator"
+    return None
+
+
+def _to_numpy(value):
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return {k: _to_numpy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_numpy(v) for v in value)
+    if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
+        value = value.numpy()  # tf / torch tensors, by duck typing
+    if isinstance(value, jax.Array):
+        return value
+    return data_lib.to_array(value, "batch")
+
+
+def standardize_batch(batch, source: str):
+    """`(x, y, sample_weight)` from a batch tuple, with tensors converted to arrays."""
+    if isinstance(batch, dict) or not isinstance(batch, (tuple, list)):
+        raise ValueError(
+            f"Each batch from the {source} must be a tuple (x,), (x, y) or (x, y, sample_weight); "
+            f"received a {type(batch).__name__}. Yield `(x,)` when there are no targets."
+        )
+    if len(batch) not in (1, 2, 3):
+        raise ValueError(
+            f"Each batch from the {source} must be a tuple (x,), (x, y) or (x, y, sample_weight); "
+            f"received a tuple of {len(batch)} elements."
+        )
+    x, y, sw = (tuple(batch) + (None, None))[:3]
+    x, y, sw = _to_numpy(x), _to_numpy(y), _to_numpy(sw)
+    data_lib.check_same_samples(x=x, y=y, sample_weight=sw)
+    return x, y, sw
+
+
+class BatchSource:
+    """Batches from a generator, `PyDataset`, tf.data dataset or torch `DataLoader`.
+
+    Args:
+        data: the source.
+        steps: batches per epoch (None: until the source is exhausted, or `len` when known).
+    """
+
+    def __init__(self, data, steps: int | None = None):
+        self.data = data
+        self.kind = kind_of(data)
+        self.steps = steps
+        self._iterator = None
+        self._executor = None
+        self.exhausted = False
+        if self.kind == "generator":
+            # Peek at the first batch (for building the model) and put it back.
+            try:
+                first = next(data)
+            except StopIteration:
+                raise ValueError("The data generator is empty: it yielded no batch.") from None
+            self.data = itertools.chain([first], data)
+            self.first = standardize_batch(first, "generator")
+        else:
+            self.first = None
+
+    @property
+    def num_batches(self) -> int | None:
+        if self.steps is not None:
+            return self.steps
+        if self.kind == "pydataset":
+            return self.data.num_batches
+        if self.kind in ("tf", "torch"):
+            try:
+                n = len(self.data)
+                return n if n >= 0 else None
+            except TypeError:
+                return None
+        return None
+
+    def _pydataset_epoch(self):
+        dataset = self.data
+        n = dataset.num_batches
+        indices = range(n) if n is not None else itertools.count()
+        if self.steps is not None:
+            indices = itertools.islice(indices, self.steps)
+        if dataset.workers <= 1:
+            for i in indices:
+                try:
+                    yield dataset[i]
+                except IndexError:
+                    return
+            return
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=dataset.workers)
+        pending: deque = deque()
+        indices = iter(indices)
+        for i in itertools.islice(indices, dataset.max_queue_size):
+            pending.append(self._executor.submit(dataset.__getitem__, i))
+        while pending:
+            batch = pending.popleft().result()
+            nxt = next(indices, None)
+            if nxt is not None:
+                pending.append(self._executor.submit(dataset.__getitem__, nxt))
+            yield batch
+
+    def epoch(self):
+        """Iterates the batches of one epoch as `(x, y, sample_weight)`."""
+        if self.kind == "pydataset":
+            self.data.on_epoch_begin()
+            raw = self._pydataset_epoch()
+        elif self.kind == "generator":
+            # One iterator for the whole run: each epoch continues where the last one stopped.
+            raw = self.data if self.steps is None else itertools.islice(self.data, self.steps)
+        else:
+            if self.steps is not None:
+                if self._iterator is None:
+                    self._iterator = self._fresh_iterator()
+                raw = itertools.islice(self._iterator, self.steps)
+            else:
+                raw = self._fresh_iterator()
+        count = 0
+        for batch in raw:
+            count += 1
+            yield standardize_batch(batch, self.kind)
+        if self.steps is not None and count < self.steps:
+            warnings.warn(
+                "Your input ran out of data; interrupting training. Make sure that your dataset "
+                f"or generator can generate at least `steps` batches ({self.steps} per epoch).",
+                stacklevel=2,
+            )
+            self.exhausted = True
+        if self.kind == "pydataset":
+            self.data.on_epoch_end()
+
+    def _fresh_iterator(self):
+        if self.kind == "tf" and hasattr(self.data, "as_numpy_iterator"):
+            return iter(self.data.as_numpy_iterator())
+        return iter(self.data)
+
+    def peek(self):
+        """The first batch (building the model needs its shapes)."""
+        if self.first is None:
+            self.first = standardize_batch(next(self._fresh_iterator()), self.kind)
+        return self.first
+
+    def close(self):
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None
