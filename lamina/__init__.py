@@ -13,6 +13,7 @@ from lamina import (
     layers,
     losses,
     metrics,
+    mixed_precision,
     models,
     ops,
     optimizers,
@@ -20,6 +21,7 @@ from lamina import (
     saving,
     utils,
 )
+from lamina.core.dtype_policy import DTypePolicy
 from lamina.core.input_spec import InputSpec
 from lamina.core.layer import Layer
 from lamina.core.random import SeedGenerator
@@ -34,6 +36,7 @@ from lamina.saving.serialization import deserialize_keras_object, serialize_kera
 __version__ = "0.1.0"
 
 __all__ = [
+    "DTypePolicy",
     "Input",
     "InputSpec",
     "Layer",
@@ -53,6 +56,7 @@ __all__ = [
     "layers",
     "losses",
     "metrics",
+    "mixed_precision",
     "models",
     "ops",
     "optimizers",

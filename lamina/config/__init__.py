@@ -6,3 +6,5 @@ from lamina.core.config import image_data_format as image_data_format
 from lamina.core.config import set_epsilon as set_epsilon
 from lamina.core.config import set_floatx as set_floatx
 from lamina.core.config import set_image_data_format as set_image_data_format
+from lamina.core.dtype_policy import dtype_policy as dtype_policy
+from lamina.core.dtype_policy import set_dtype_policy as set_dtype_policy

@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lamina.core import naming, state
+from lamina.core.dtype_policy import DTypePolicy, policy_name
 from lamina.core.input_spec import InputSpec, check_input_spec
 from lamina.core.layer_utils import (
     _convert_inputs,
@@ -24,17 +25,6 @@ from lamina.core.layer_utils import (
 from lamina.core.symbolic import KerasTensor, Node, any_symbolic, from_specs, is_symbolic, to_specs
 from lamina.core.tracking import Tracker
 from lamina.core.variable import Variable, standardize_dtype
-
-
-def dtype_policy_name(dtype) -> str | None:
-    """Accepts a dtype, a policy name or a serialized `DTypePolicy` record."""
-    if dtype is None:
-        return None
-    if isinstance(dtype, dict):
-        return dtype.get("config", {}).get("name", "float32")
-    if hasattr(dtype, "name") and not isinstance(dtype, str) and hasattr(dtype, "compute_dtype"):
-        return dtype.name
-    return str(dtype) if isinstance(dtype, str) else standardize_dtype(dtype)
 
 
 class Layer(Tracker):
@@ -99,7 +89,7 @@ class Layer(Tracker):
         if name is not None and not isinstance(name, str):
             raise TypeError(f"{type(self).__name__}: `name` must be a string, received {name!r}.")
         self.name = name or naming.auto_name(type(self).__name__)
-        self._dtype_policy = dtype_policy_name(dtype) or standardize_dtype(None)
+        self._dtype_policy = DTypePolicy(policy_name(dtype))
         self.autocast = autocast
         self.trainable = trainable
         self.activity_regularizer = _get_regularizer(activity_regularizer)
@@ -116,25 +106,25 @@ class Layer(Tracker):
         self._build_shapes_dict = None
 
     @property
-    def dtype_policy(self) -> str:
+    def dtype_policy(self) -> DTypePolicy:
         return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value) -> None:
+        self._dtype_policy = DTypePolicy(policy_name(value))
 
     @property
     def dtype(self) -> str:
         """The dtype of the layer's variables."""
-        name = self._dtype_policy
-        return "float32" if name.startswith("mixed_") else name
+        return self._dtype_policy.variable_dtype
 
     @property
     def variable_dtype(self) -> str:
-        return self.dtype
+        return self._dtype_policy.variable_dtype
 
     @property
     def compute_dtype(self) -> str:
-        name = self._dtype_policy
-        if name.startswith("mixed_"):
-            return name[len("mixed_") :]
-        return name
+        return self._dtype_policy.compute_dtype
 
     @property
     def path(self) -> str:
@@ -301,7 +291,13 @@ class Layer(Tracker):
         if outermost and not symbolic:
             self._clear_losses()
         batch_mask = None if ctx is None else ctx.batch_mask
-        with state.call_context(training, batch_mask):
+        policy = self._dtype_policy
+        cast_to = (
+            policy.compute_dtype
+            if self.autocast and policy.compute_dtype != policy.variable_dtype
+            else None
+        )
+        with state.call_context(training, batch_mask), state.autocast_scope(cast_to):
             if not self.built:
                 self._maybe_build(args, kwargs)
             if self.input_spec is not None and args:
@@ -464,7 +460,7 @@ class Layer(Tracker):
             "dtype": {
                 "module": "keras",
                 "class_name": "DTypePolicy",
-                "config": {"name": self._dtype_policy},
+                "config": {"name": self._dtype_policy.name},
                 "registered_name": None,
             },
         }

@@ -22,6 +22,9 @@ _NAME_SCOPE: contextvars.ContextVar[tuple[tuple[str, int | None], ...]] = contex
 _CALL_CONTEXT: contextvars.ContextVar[CallContext | None] = contextvars.ContextVar(
     "lamina_call_context", default=None
 )
+_AUTOCAST: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "lamina_autocast", default=None
+)
 
 
 class StateScope:
@@ -156,3 +159,23 @@ class call_context:
 
     def __exit__(self, *exc):
         _CALL_CONTEXT.reset(self._token)
+
+
+def current_autocast() -> str | None:
+    """The dtype float variables are read as inside the current layer call, or None."""
+    return _AUTOCAST.get()
+
+
+class autocast_scope:
+    """Inside a mixed-precision layer's call, float variables read as `dtype` (None: as stored)."""
+
+    def __init__(self, dtype: str | None):
+        self.dtype = dtype
+        self._token = None
+
+    def __enter__(self):
+        self._token = _AUTOCAST.set(self.dtype)
+        return self
+
+    def __exit__(self, *exc):
+        _AUTOCAST.reset(self._token)

@@ -125,12 +125,17 @@ class Variable:
     # --- reading -----------------------------------------------------------------------------
     @property
     def value(self):
+        value = self._value
         scope = state.current_scope()
         if scope is not None:
             found = scope.get(self)
             if found is not None:
-                return found
-        return self._value
+                value = found
+        if self.autocast:
+            dtype = state.current_autocast()
+            if dtype is not None and dtype != self._dtype and "float" in self._dtype:
+                value = value.astype(dtype)
+        return value
 
     @property
     def shape(self) -> tuple:

@@ -1,0 +1,95 @@
+"""Dtype policies: the dtype of a layer's variables and of its computations.
+
+`'float32'` computes and stores in float32; `'mixed_bfloat16'` / `'mixed_float16'` keep variables
+in float32 and compute in the low precision (variables are cast when read inside the layer).
+"""
+
+from __future__ import annotations
+
+import contextvars
+
+from lamina.core.config import floatx
+
+_GLOBAL_POLICY: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "lamina_dtype_policy", default=None
+)
+_MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
+_PLAIN = ("float16", "bfloat16", "float32", "float64", "int32", "int64", "uint8", "bool")
+
+
+class DTypePolicy:
+    """A named dtype policy (`'float32'`, `'mixed_bfloat16'`, `'mixed_float16'`, ...).
+
+    Attributes:
+        name: the policy's name.
+        compute_dtype: the dtype layers compute in.
+        variable_dtype: the dtype layer variables are stored in.
+    """
+
+    def __init__(self, name: str | None = None):
+        if name is None:
+            name = dtype_policy().name
+        if isinstance(name, DTypePolicy):
+            name = name.name
+        if not isinstance(name, str) or (name not in _MIXED and name not in _PLAIN):
+            raise ValueError(
+                f"DTypePolicy: unknown policy {name!r}. Use a dtype such as 'float32' or "
+                "'bfloat16', or 'mixed_float16' / 'mixed_bfloat16'."
+            )
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def compute_dtype(self) -> str:
+        return _MIXED.get(self._name, self._name)
+
+    @property
+    def variable_dtype(self) -> str:
+        return "float32" if self._name in _MIXED else self._name
+
+    def get_config(self) -> dict:
+        return {"name": self._name}
+
+    @classmethod
+    def from_config(cls, config: dict) -> DTypePolicy:
+        return cls(**config)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, DTypePolicy) and other.name == self._name
+
+    def __hash__(self) -> int:
+        return hash(self._name)
+
+    def __repr__(self) -> str:
+        return f'<DTypePolicy "{self._name}">'
+
+
+def set_dtype_policy(policy) -> None:
+    """Sets the policy of layers created from now on (`'mixed_bfloat16'`, `'float32'`, ...)."""
+    if policy is None:
+        _GLOBAL_POLICY.set(None)
+        return
+    _GLOBAL_POLICY.set(DTypePolicy(policy.name if isinstance(policy, DTypePolicy) else policy).name)
+
+
+def dtype_policy() -> DTypePolicy:
+    """The policy new layers get (default: `floatx()`)."""
+    name = _GLOBAL_POLICY.get()
+    return DTypePolicy(name if name is not None else floatx())
+
+
+def policy_name(dtype) -> str:
+    """The policy name for a layer's `dtype=` argument (a dtype, policy, name or record)."""
+    if dtype is None:
+        return dtype_policy().name
+    if isinstance(dtype, DTypePolicy):
+        return dtype.name
+    if isinstance(dtype, dict):
+        return DTypePolicy(dtype.get("config", {}).get("name", "float32")).name
+    from lamina.core.variable import standardize_dtype
+
+    name = dtype if isinstance(dtype, str) and dtype in _MIXED else standardize_dtype(dtype)
+    return DTypePolicy(name).name
