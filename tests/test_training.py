@@ -456,9 +456,16 @@ def test_regularization_is_part_of_the_reported_loss():
 def test_model_call_is_compiled_once_and_matches_the_layer_by_layer_path():
     keras.utils.set_random_seed(3)
     model = keras.Sequential(
-        [layers.Dense(16, activation="relu", input_shape=(8,),
-                      activity_regularizer=keras.regularizers.l2(0.1)),
-         layers.Dropout(0.5), layers.Dense(2)]
+        [
+            layers.Dense(
+                16,
+                activation="relu",
+                input_shape=(8,),
+                activity_regularizer=keras.regularizers.l2(0.1),
+            ),
+            layers.Dropout(0.5),
+            layers.Dense(2),
+        ]
     )
     x = RNG.normal(size=(4, 8)).astype("float32")
     out = np.asarray(model(x))
@@ -476,3 +483,31 @@ def test_model_call_is_compiled_once_and_matches_the_layer_by_layer_path():
     model.compile("sgd", "mse")
     model.fit(x, np.zeros((4, 2)), epochs=1, verbose=0)  # new optimizer variables
     np.testing.assert_allclose(np.asarray(model(x)), model.predict(x, verbose=0), rtol=1e-5)
+
+
+def test_run_eagerly_gives_call_concrete_values_in_predict_and_evaluate():
+    seen = []
+
+    class Inspecting(keras.Layer):
+        def call(self, x):
+            if isinstance(x, jax.core.Tracer):
+                seen.append("tracer")
+                return x
+            # Python control flow on values, and float(), work on concrete arrays.
+            seen.append(float(jnp.max(x)) > 100)
+            return x * 2 if float(jnp.max(x)) > 100 else x
+
+    inputs = keras.Input(shape=(3,))
+    model = keras.Model(inputs, layers.Dense(1)(Inspecting()(inputs)))
+    model.compile("sgd", "mse", run_eagerly=True, steps_per_execution=4)
+    x, y = np.full((8, 3), 1000.0, "float32"), np.zeros((8, 1), "float32")
+    model.evaluate(x, y, batch_size=4, verbose=0)  # the first call also builds (shapes only)
+    seen.clear()
+    model.predict(x, batch_size=4, verbose=0)
+    model.evaluate(x, y, batch_size=4, verbose=0)
+    assert seen == [True] * 4
+    seen.clear()
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    # In fit, values that do not depend on the weights stay concrete (Keras passes tracers);
+    # values downstream of a weight are tracers, since gradients need tracing.
+    assert seen == [True] * 2

@@ -65,6 +65,12 @@ def _no_targets_with_source(x, y, sample_weight, method):
 class Loops:
     """The data loops of `Model` (mixed into `Trainer`)."""
 
+    def _steps_per_execution_for_run(self) -> int:
+        # Eager mode runs one step at a time, so `call` sees concrete values (no scan).
+        if self.__dict__.get("_run_eagerly"):
+            return 1
+        return max(self.__dict__.get("_steps_per_execution", 1), 1)
+
     # ------------------------------------------------------------------ fit
     def fit(
         self,
@@ -183,7 +189,7 @@ class Loops:
         user_batch = bool(
             callback_list.user_batch_hooks & {"on_train_batch_begin", "on_train_batch_end"}
         )
-        k_max = self._steps_per_execution
+        k_max = self._steps_per_execution_for_run()
         object.__setattr__(self, "stop_training", False)
         callback_list.on_train_begin()
         # A callback (BackupAndRestore) may ask to resume at an epoch, and at a step in it.
@@ -280,7 +286,7 @@ class Loops:
         callback_list.on_test_begin()
         needs_end = "on_test_batch_end" in callback_list.any_batch_hooks
         needs_begin = "on_test_batch_begin" in callback_list.any_batch_hooks
-        k_max = 1 if (needs_end or needs_begin) else max(self._steps_per_execution, 1)
+        k_max = 1 if (needs_end or needs_begin) else self._steps_per_execution_for_run()
         indices, masks = jnp.asarray(plan.indices), jnp.asarray(plan.mask)
         # A user-written test step gets the real partial batch (it knows nothing of the mask).
         full_steps = plan.steps
@@ -412,7 +418,7 @@ class Loops:
         )
         callback_list.on_predict_begin()
         needs_end = "on_predict_batch_end" in callback_list.any_batch_hooks
-        k_max = 1 if needs_end else max(getattr(self, "_steps_per_execution", 1), 1)
+        k_max = 1 if needs_end else self._steps_per_execution_for_run()
         indices = jnp.asarray(plan.indices)
         chunks = []
         step = 0
