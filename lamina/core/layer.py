@@ -22,9 +22,19 @@ from lamina.core.layer_utils import (
     _shape_to_list,
     _shapes_of,
 )
+from lamina.core.masking import get_keras_mask, set_keras_mask
 from lamina.core.symbolic import KerasTensor, Node, any_symbolic, from_specs, is_symbolic, to_specs
 from lamina.core.tracking import Tracker
 from lamina.core.variable import Variable, standardize_dtype
+
+
+def _input_mask(args):
+    """The mask(s) attached to the first argument (a list for a list of inputs), or None."""
+    first = args[0]
+    if isinstance(first, (list, tuple)):
+        masks = [get_keras_mask(x) for x in first]
+        return masks if any(m is not None for m in masks) else None
+    return get_keras_mask(first)
 
 
 class Layer(Tracker):
@@ -308,6 +318,9 @@ class Layer(Tracker):
                     raise
             if symbolic:
                 return self._symbolic_call(args, kwargs)
+            previous_mask = _input_mask(args) if args else None
+            if self._call_has_mask and kwargs.get("mask") is None and previous_mask is not None:
+                kwargs["mask"] = previous_mask
             try:
                 outputs = self.call(*args, **kwargs)
             except Exception as e:
@@ -315,7 +328,22 @@ class Layer(Tracker):
                 raise
             if self.activity_regularizer is not None:
                 self._add_activity_loss(outputs, batch_mask)
+            if previous_mask is not None or type(self).compute_mask is not Layer.compute_mask:
+                out_mask = self.compute_mask(args[0], kwargs.get("mask", previous_mask))
+                if out_mask is not None:
+                    for out, m in zip(
+                        jax.tree.leaves(outputs),
+                        out_mask if isinstance(out_mask, (list, tuple)) else [out_mask] * 99,
+                    ):
+                        set_keras_mask(out, m)
         return outputs
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """The mask of the outputs: the input's mask for layers that support masking (the
+        default), None otherwise. Override it in layers that create or change masks."""
+        if not self.supports_masking:
+            return None
+        return previous_mask
 
     def _add_activity_loss(self, outputs, batch_mask) -> None:
         """Adds the activity penalty per sample; padded samples (engine mask) count nothing."""
@@ -327,29 +355,60 @@ class Layer(Tracker):
                 penalty = self.activity_regularizer(out) / (out.shape[0] if out.ndim else 1)
             self.add_loss(penalty)
 
-    def _symbolic_outputs(self, args, kwargs):
-        """Runs `call` on shapes only (`jax.eval_shape`) and returns output ShapeDtypeStructs."""
+    def _symbolic_outputs(self, args, kwargs, with_mask: bool = False):
+        """Runs `call` on shapes only (`jax.eval_shape`) and returns output ShapeDtypeStructs
+        (and the output mask's, with `with_mask`). Masks of symbolic inputs take part."""
         leaves, treedef = jax.tree.flatten((args, kwargs), is_leaf=is_symbolic)
         positions = [i for i, x in enumerate(leaves) if isinstance(x, KerasTensor)]
         specs = [to_specs(leaves[i]) for i in positions]
+        masked = [
+            j
+            for j, i in enumerate(positions)
+            if isinstance(getattr(leaves[i], "_keras_mask", None), KerasTensor)
+        ]
+        mask_specs = [to_specs(leaves[positions[j]]._keras_mask) for j in masked]
 
-        def fn(*dynamic):
+        def fn(dynamic, masks):
             full = list(leaves)
             for i, v in zip(positions, dynamic):
                 full[i] = v
+            for j, m in zip(masked, masks):
+                set_keras_mask(dynamic[j], m)
             call_args, call_kwargs = jax.tree.unflatten(treedef, full)
+            previous_mask = _input_mask(call_args) if call_args else None
+            if (
+                self._call_has_mask
+                and call_kwargs.get("mask") is None
+                and previous_mask is not None
+            ):
+                call_kwargs["mask"] = previous_mask
             with state.StateScope(collect_losses=True, symbolic=True):
-                return self.call(*call_args, **call_kwargs)
+                out = self.call(*call_args, **call_kwargs)
+                out_mask = None
+                if with_mask and (
+                    previous_mask is not None or type(self).compute_mask is not Layer.compute_mask
+                ):
+                    out_mask = self.compute_mask(
+                        call_args[0], call_kwargs.get("mask", previous_mask)
+                    )
+            return out, out_mask
 
         try:
-            return jax.eval_shape(fn, *specs)
+            out, out_mask = jax.eval_shape(fn, specs, mask_specs)
         except Exception as e:
             _note_call(e, self, args)
             raise
+        return (out, out_mask) if with_mask else out
 
     def _symbolic_call(self, args, kwargs):
-        out_specs = self._symbolic_outputs(args, kwargs)
+        out_specs, mask_specs = self._symbolic_outputs(args, kwargs, with_mask=True)
         outputs = from_specs(out_specs)
+        if mask_specs is not None:
+            masks = from_specs(mask_specs)
+            flat = jax.tree.leaves(outputs, is_leaf=is_symbolic)
+            mask_list = masks if isinstance(masks, (list, tuple)) else [masks] * len(flat)
+            for out, m in zip(flat, mask_list):
+                out._keras_mask = m
         Node(self, args, kwargs, outputs)
         return outputs
 
