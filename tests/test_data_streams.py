@@ -137,3 +137,17 @@ def test_bad_batches_and_arguments():
         m.fit(batches(), steps_per_epoch=2, validation_split=0.2, verbose=0)
     with pytest.raises(ValueError, match="workers"):
         Batches(workers=0)
+
+
+def test_variable_length_batches_for_a_model_with_an_unknown_axis():
+    inputs = keras.Input((None, 3))
+    pooled = layers.Lambda(lambda t: keras.ops.mean(t, axis=1))(inputs)
+    m = keras.Model(inputs, layers.Dense(1)(pooled))
+    m.compile("sgd", "mse")
+
+    def ragged():
+        for length in (4, 7, 2, 5):
+            yield RNG.normal(size=(8, length, 3)).astype("float32"), np.zeros((8, 1), "float32")
+
+    hist = m.fit(ragged(), epochs=1, verbose=0)
+    assert len(hist.history["loss"]) == 1

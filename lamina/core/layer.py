@@ -7,7 +7,6 @@ import warnings
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from lamina.core import naming, state
 from lamina.core.dtype_policy import DTypePolicy, policy_name
@@ -22,6 +21,7 @@ from lamina.core.layer_utils import (
     _shape_to_list,
     _shapes_of,
 )
+from lamina.core.layer_weights import LayerWeights
 from lamina.core.masking import get_keras_mask, set_keras_mask
 from lamina.core.symbolic import KerasTensor, Node, any_symbolic, from_specs, is_symbolic, to_specs
 from lamina.core.tracking import Tracker
@@ -37,7 +37,7 @@ def _input_mask(args):
     return get_keras_mask(first)
 
 
-class Layer(Tracker):
+class Layer(LayerWeights, Tracker):
     """The base class of every layer (and of `Model`).
 
     Subclasses create state in `__init__` or `build(input_shape)` with `add_weight`, and compute
@@ -423,93 +423,6 @@ class Layer(Tracker):
             self._maybe_build((x,), {})
         out = self.compute_output_spec(x)
         return jax.tree.map(lambda t: t.shape, out, is_leaf=is_symbolic)
-
-    def stateless_call(
-        self,
-        trainable_variables,
-        non_trainable_variables,
-        *args,
-        return_losses: bool = False,
-        **kwargs,
-    ):
-        """Calls the layer with the given variable values, touching no variable.
-
-        Returns `(outputs, new_non_trainable_values)` (and the losses added during the call if
-        `return_losses=True`).
-        """
-        trainable = self.trainable_variables
-        non_trainable = self.non_trainable_variables
-        if len(trainable_variables) != len(trainable) or len(non_trainable_variables) != len(
-            non_trainable
-        ):
-            raise ValueError(
-                f"{self.name}.stateless_call(): expected {len(trainable)} trainable and "
-                f"{len(non_trainable)} non-trainable values (in `trainable_variables` and "
-                f"`non_trainable_variables` order), received {len(trainable_variables)} and "
-                f"{len(non_trainable_variables)}."
-            )
-        mapping = list(zip(trainable, trainable_variables)) + list(
-            zip(non_trainable, non_trainable_variables)
-        )
-        with state.StateScope(mapping, collect_losses=return_losses) as scope:
-            outputs = self(*args, **kwargs)
-            new_non_trainable = [scope.get(v) for v in non_trainable]
-            losses = list(scope.losses)
-            if return_losses:
-                losses.extend(
-                    v.regularizer(v.value)
-                    for v in self.trainable_weights
-                    if v.regularizer is not None
-                )
-        if return_losses:
-            return outputs, new_non_trainable, losses
-        return outputs, new_non_trainable
-
-    # ------------------------------------------------------------------------ weights
-    def get_weights(self) -> list[np.ndarray]:
-        return [np.asarray(v.value) for v in self.weights]
-
-    def set_weights(self, weights) -> None:
-        variables = self.weights
-        if len(weights) != len(variables):
-            raise ValueError(
-                f"Layer '{self.name}'.set_weights(): expected a list of {len(variables)} arrays "
-                f"(for {[v.path for v in variables]}), received {len(weights)}."
-            )
-        new = []
-        for v, w in zip(variables, weights):
-            w = np.asarray(w)
-            if tuple(w.shape) != tuple(v.shape):
-                raise ValueError(
-                    f"Layer '{self.name}'.set_weights(): weight '{v.path}' has shape {v.shape}, "
-                    f"but the array given has shape {tuple(w.shape)}."
-                )
-            new.append(w)
-        for v, w in zip(variables, new):
-            v.assign(w)
-
-    def count_params(self) -> int:
-        if not self.built:
-            raise ValueError(
-                f"Layer '{self.name}' is not built yet, so it has no weights to count. Call it on "
-                "data or `build(input_shape)` first."
-            )
-        return int(sum(v.size for v in self.weights))
-
-    def save_own_variables(self, store) -> None:
-        own = self._trainable_variables + self._non_trainable_variables
-        for i, v in enumerate(own):
-            store[str(i)] = np.asarray(v.value)
-
-    def load_own_variables(self, store) -> None:
-        own = self._trainable_variables + self._non_trainable_variables
-        if len(store.keys()) != len(own):
-            raise ValueError(
-                f"Layer '{self.name}' expected {len(own)} variables "
-                f"({[v.path for v in own]}), but received {len(store.keys())} variables."
-            )
-        for i, v in enumerate(own):
-            v.assign(store[str(i)])
 
     # ------------------------------------------------------------------------ config
     def get_config(self) -> dict:

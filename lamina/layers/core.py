@@ -121,6 +121,7 @@ class Activation(Layer):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.activation = activations.get(activation)
+        self.built = True  # built at construction, as in Keras (so no `build_config` is saved)
 
     def call(self, inputs):
         return self.activation(inputs)
@@ -193,8 +194,8 @@ class Flatten(Layer):
                 "Flatten: `data_format` must be 'channels_last' or 'channels_first', received "
                 f"{data_format!r}."
             )
+        # Not built at construction: Keras saves a `build_config` for Flatten.
         self.input_spec = InputSpec(min_ndim=1)
-        self.built = True
 
     def call(self, inputs):
         if self.data_format == "channels_first" and inputs.ndim > 2:

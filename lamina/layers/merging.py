@@ -145,15 +145,14 @@ class Dot(_Merge):
         if self.normalize:
             x = x / jnp.sqrt(jnp.maximum(jnp.sum(x * x, axis=axes[0], keepdims=True), 1e-12))
             y = y / jnp.sqrt(jnp.maximum(jnp.sum(y * y, axis=axes[1], keepdims=True), 1e-12))
-        # Batched contraction: the batch axis 0 is kept.
+        # Batched contraction: the batch axis 0 is kept (so the output labels are explicit).
+        y_rest = [x.ndim + i for i in range(1, y.ndim) if i != axes[1]]
         out = jnp.einsum(
             x,
             list(range(x.ndim)),
             y,
-            [0]
-            + [x.ndim + i for i in range(1, y.ndim) if i != axes[1]][: axes[1] - 1]
-            + [axes[0]]
-            + [x.ndim + i for i in range(1, y.ndim) if i != axes[1]][axes[1] - 1 :],
+            [0] + y_rest[: axes[1] - 1] + [axes[0]] + y_rest[axes[1] - 1 :],
+            [0] + [i for i in range(1, x.ndim) if i != axes[0]] + y_rest,
         )
         if out.ndim == 1:
             out = out[:, None]

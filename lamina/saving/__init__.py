@@ -2,6 +2,9 @@
 
 from lamina.core.registry import custom_object_scope as custom_object_scope
 from lamina.core.registry import register_keras_serializable as register_keras_serializable
+from lamina.saving.archive import ModelFileError as ModelFileError
+from lamina.saving.saving_lib import load_model as load_model
+from lamina.saving.saving_lib import save_model as save_model
 from lamina.saving.serialization import deserialize_keras_object as deserialize_keras_object
 from lamina.saving.serialization import serialize_keras_object as serialize_keras_object
 from lamina.saving.weights_io import load_weights as load_weights

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 
 from lamina.core import registry
+from lamina.core.config import SafeModeScope, in_safe_mode
 
 # lamina package -> Keras export module, for classes defined in that package.
 _EXPORT_MODULES = (
@@ -125,5 +126,40 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode: bool = True
             f"deserialize_keras_object: expected a dict record, received {type(config).__name__}."
         )
     objects = _namespace_objects(config.get("module"))
-    with registry.custom_object_scope(custom_objects or {}):
-        return registry.deserialize(config, kind="object", objects=objects)
+    # An enclosing `SafeModeScope` (e.g. `load_model(safe_mode=...)`) wins over the argument.
+    scope_mode = None if in_safe_mode() is not None else safe_mode
+    with SafeModeScope(scope_mode), registry.custom_object_scope(custom_objects or {}):
+        obj = registry.deserialize(config, kind="object", objects=objects)
+        build_config = config.get("build_config")
+        if build_config and not getattr(obj, "built", True):
+            obj.build_from_config(build_config)
+        compile_config = config.get("compile_config")
+        if compile_config and hasattr(obj, "compile"):
+            compile_from_config(obj, compile_config)
+    return obj
+
+
+def deserialize_compile_config(config: dict) -> dict:
+    """The arguments of `compile` from a saved `compile_config` (records become objects)."""
+
+    def convert(value):
+        if isinstance(value, dict):
+            if "class_name" in value:
+                return deserialize_keras_object(value)
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [convert(v) for v in value]
+        return value
+
+    return {k: convert(v) for k, v in config.items()}
+
+
+def compile_from_config(model, config: dict) -> None:
+    """Compiles `model` from a saved `compile_config` and builds the optimizer's slots, so
+    that saved optimizer state can be loaded into them."""
+    kwargs = deserialize_compile_config(config)
+    model.compile(**kwargs)
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and getattr(model, "built", False) and hasattr(optimizer, "build"):
+        if not getattr(optimizer, "built", False):
+            optimizer.build(model.trainable_variables)

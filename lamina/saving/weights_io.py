@@ -111,12 +111,23 @@ def _atomic_h5_write(path: str, write) -> None:
         raise
 
 
-def write_weights(model: Layer, store: WeightsStore | ShardedWriter) -> None:
-    """Writes every saveable object of `model` to `store` at its Keras path."""
-    for path, obj in walk(model):
+def write_weights(model: Layer, store: WeightsStore | ShardedWriter, objects_to_skip=()) -> None:
+    """Writes every saveable object of `model` (but `objects_to_skip`) to `store`."""
+    for path, obj in walk(model, objects_to_skip):
         name = getattr(obj, "name", None)
         metadata = {"name": name} if isinstance(name, str) else None
         obj.save_own_variables(store.make(path, metadata))
+
+
+def weights_bytes(model: Layer, objects_to_skip=()) -> bytes:
+    """The model's `.weights.h5` file as bytes (the `model.weights.h5` of a `.keras` archive)."""
+    buffer = io.BytesIO()
+    store = WeightsStore.open(buffer, "w")
+    try:
+        write_weights(model, store, objects_to_skip)
+    finally:
+        store.close()
+    return buffer.getvalue()
 
 
 def save_weights(
@@ -324,11 +335,22 @@ def load_weights(model: Layer, filepath, skip_mismatch: bool = False, **kwargs) 
     path = os.fspath(filepath)
     store = _open_for_reading(filepath)
     try:
-        loads, problems, notes = _plan(model, store, objects_to_skip)
+        load_from_store(model, store, path, skip_mismatch, objects_to_skip)
     finally:
         store.close()
+
+
+def load_from_store(
+    model: Layer,
+    store: WeightsStore | ShardedReader,
+    path: str,
+    skip_mismatch: bool = False,
+    objects_to_skip=None,
+) -> None:
+    """Validates then loads every object of `model` from an open `store` (read from `path`)."""
+    loads, problems, notes = _plan(model, store, objects_to_skip)
     for note in notes:
-        warnings.warn(note, stacklevel=2)
+        warnings.warn(note, stacklevel=3)
     if problems:
         listing = "\n".join(f"  - {message}" for _, message in problems)
         paths = sorted({p for p, _ in problems})
@@ -341,7 +363,7 @@ def load_weights(model: Layer, filepath, skip_mismatch: bool = False, **kwargs) 
                 f"{summary}\nNo weights were changed. Pass skip_mismatch=True to load the "
                 "objects that fit and skip the others."
             )
-        warnings.warn(f"{summary}\nThese objects were skipped.", stacklevel=2)
+        warnings.warn(f"{summary}\nThese objects were skipped.", stacklevel=3)
     snapshot = _snapshot(model)
     try:
         for _, obj, entry in loads:

@@ -78,8 +78,21 @@ class VarsEntry(dict):
         self.name = name
 
 
+# A compressed dataset over this size that expands more than 1000x is refused (a bomb).
+_BOMB_FLOOR = 1 << 32
+_MAX_EXPANSION = 1000
+
+
 def read_dataset(dataset: h5py.Dataset) -> np.ndarray:
     """A dataset as a NumPy array (bfloat16 when Keras tagged it so)."""
+    declared = int(np.prod(dataset.shape, dtype=np.int64)) * dataset.dtype.itemsize
+    if declared > _BOMB_FLOOR:
+        stored = dataset.id.get_storage_size()
+        if declared > _MAX_EXPANSION * max(stored, 1):
+            raise ValueError(
+                f"Refusing to read HDF5 dataset '{dataset.name}': it declares {declared} bytes "
+                f"but stores {stored} (a decompression bomb)."
+            )
     value = np.asarray(dataset[()])
     tag = dataset.attrs.get("dtype")
     if isinstance(tag, bytes):

@@ -27,6 +27,22 @@ def _class_weighted(model, batch, class_weight):
     return x, y, model._class_weights(y, class_weight)
 
 
+def describe_failure(error: ValueError, source: BatchSource, step: int, batch) -> ValueError:
+    """The step's error, prefixed with which batch failed and how its shapes differ from the
+    first batch's (a generator yielding inconsistent shapes is the usual cause)."""
+    from lamina.training.streams import _leaf_shapes
+
+    first = dict(source._shapes or [])
+    changed = [
+        f"{name} of shape {shape} (the first batch's had shape {first[name]})"
+        for name, shape in _leaf_shapes(batch)
+        if name in first and shape[1:] != first[name][1:]
+    ]
+    if not changed:
+        return error
+    return ValueError(f"Batch {step} from the {source.kind} has {', '.join(changed)}: {error}")
+
+
 def run_batch(model, builder, kind, state, batch):
     n = jax.tree.leaves(batch[0])[0].shape[0]
     indices, masks = builder.whole_batch(n)
@@ -45,7 +61,10 @@ def evaluate_source(model, source: BatchSource, callback_list: CallbackList) -> 
     for step, batch in enumerate(source.epoch()):
         if "on_test_batch_begin" in hooks:
             callback_list.on_test_batch_begin(step)
-        state, logs = run_batch(model, builder, "test", state, batch)
+        try:
+            state, logs = run_batch(model, builder, "test", state, batch)
+        except ValueError as e:
+            raise describe_failure(e, source, step, batch) from e
         if "on_test_batch_end" in hooks:
             callback_list.on_test_batch_end(step, _pythonify(logs))
     if logs is None:
@@ -105,7 +124,10 @@ def fit_source(
                     callback_list.on_train_batch_begin(step)
                     if user_hooks:
                         state = model._gather_state(builder, reset_metrics=False)
-                state, logs = run_batch(model, builder, "train", state, batch)
+                try:
+                    state, logs = run_batch(model, builder, "train", state, batch)
+                except ValueError as e:
+                    raise describe_failure(e, source, step, batch) from e
                 if "on_train_batch_end" in hooks:
                     if user_hooks:
                         model._sync_state(builder, state)

@@ -72,6 +72,37 @@ def standardize_batch(batch, source: str):
     return x, y, sw
 
 
+def _leaf_shapes(batch) -> list[tuple[str, tuple[int, ...]]]:
+    """`(name, shape)` for every array of an `(x, y, sample_weight)` batch, e.g. `("x['a']", ...)`."""
+    out = []
+    for part, value in zip(("x", "y", "sample_weight"), batch):
+        if value is None:
+            continue
+        for path, leaf in jax.tree_util.tree_flatten_with_path(value)[0]:
+            out.append((part + jax.tree_util.keystr(path), tuple(np.shape(leaf))))
+    return out
+
+
+def check_batch_shapes(expected, batch, index: int, source: str) -> None:
+    """Raises a `ValueError` when `batch`'s arrays differ from `expected` (the first batch's
+    `_leaf_shapes`) in structure or rank. Other sizes may vary (sequences padded per batch for an
+    `Input((None,))` model): the model's own input checks name a fixed axis that does not fit."""
+    got = _leaf_shapes(batch)
+    if [name for name, _ in got] != [name for name, _ in expected]:
+        raise ValueError(
+            f"Batch {index} from the {source} has arrays {[n for n, _ in got]}, but the first "
+            f"batch had {[n for n, _ in expected]}: every batch must have the same structure."
+        )
+    for (name, shape), (_, first) in zip(got, expected):
+        if len(shape) != len(first):
+            raise ValueError(
+                f"Batch {index} from the {source} has {name} of shape {shape}, but the first "
+                f"batch's {name} had shape {first}: batches may differ only in their size (the "
+                "first axis). Pad or reshape the data to one shape (lamina.utils.pad_sequences "
+                "pads sequences to one length)."
+            )
+
+
 class BatchSource:
     """Batches from a generator, `PyDataset`, tf.data dataset or torch `DataLoader`.
 
@@ -87,6 +118,7 @@ class BatchSource:
         self._iterator = None
         self._executor = None
         self.exhausted = False
+        self._shapes: list | None = None
         if self.kind == "generator":
             # Peek at the first batch (for building the model) and put it back.
             try:
@@ -155,8 +187,13 @@ class BatchSource:
                 raw = self._fresh_iterator()
         count = 0
         for batch in raw:
+            batch = standardize_batch(batch, self.kind)
+            if self._shapes is None:
+                self._shapes = _leaf_shapes(batch)
+            else:
+                check_batch_shapes(self._shapes, batch, count, self.kind)
             count += 1
-            yield standardize_batch(batch, self.kind)
+            yield batch
         if self.steps is not None and count < self.steps:
             warnings.warn(
                 "Your input ran out of data; interrupting training. Make sure that your dataset "

@@ -13,12 +13,13 @@ import numpy as np
 
 from lamina.core import state as state_lib
 from lamina.training import data as data_lib
+from lamina.training.batch_methods import BatchMethods
 from lamina.training.compile_utils import CompileLoss, CompileMetrics
 from lamina.training.loops import Loops, _spec_of
 from lamina.training.steps import StepBuilder, TrainState, flatten_outputs, flatten_targets
 
 
-class Trainer(Loops):
+class Trainer(Loops, BatchMethods):
     """The training half of `Model` (mixed into it)."""
 
     def __init__(self):

@@ -1,7 +1,9 @@
 """Utilities with Keras's names (`keras.utils`)."""
 
+from lamina.utils.dataset_utils import split_dataset as split_dataset
 from lamina.utils.numerical_utils import normalize as normalize
 from lamina.utils.numerical_utils import to_categorical as to_categorical
 from lamina.utils.progbar import Progbar as Progbar
 from lamina.utils.py_dataset import PyDataset as PyDataset
 from lamina.utils.random_utils import set_random_seed as set_random_seed
+from lamina.utils.sequence_utils import pad_sequences as pad_sequences

@@ -1,0 +1,314 @@
+"""Whole-model files: `save_model` / `load_model` in Keras 3's `.keras` format.
+
+A `.keras` file (see `lamina.saving.archive`) holds `metadata.json`, `config.json` (the model's
+record from `serialize_keras_object`, with `build_config` and `compile_config`) and
+`model.weights.h5` (the same tree as `save_weights`, optimizer state included).
+
+Differences from Keras, all on the safe side:
+- every save is atomic (temporary file beside the target, then a rename);
+- `overwrite=False` on an existing file raises `FileExistsError` instead of asking;
+- a path without suffix (TensorFlow 2's SavedModel habit) gets the unzipped directory layout
+  that Keras 3 also reads, with a warning;
+- any failure while loading raises `ModelFileError` (a `ValueError`; a `TypeError` for an
+  unknown class) naming the file and the problem; the archive is checked for unsafe members
+  before anything is read, and nothing from the file is executed in safe mode.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import os
+import warnings
+
+from lamina.core import registry
+from lamina.core.config import SafeModeScope
+from lamina.saving import archive
+from lamina.saving.archive import ModelFileError
+from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
+
+# The Keras release whose `.keras` format lamina writes; Keras itself does not read this field.
+KERAS_FORMAT_VERSION = "3.15.1"
+
+
+def _path_str(filepath) -> str:
+    path = os.fspath(filepath)
+    return os.fsdecode(path) if isinstance(path, bytes) else path
+
+
+def _metadata_json() -> bytes:
+    from lamina import __version__
+
+    return json.dumps(
+        {
+            "keras_version": KERAS_FORMAT_VERSION,
+            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+            "lamina_version": __version__,
+        }
+    ).encode()
+
+
+def model_config_json(model, **kwargs) -> str:
+    """The JSON of the model's record (what `config.json` and `to_json` hold)."""
+    return json.dumps(serialize_keras_object(model), **kwargs)
+
+
+# ------------------------------------------------------------------------------------- saving
+def save_model(model, filepath, overwrite: bool = True, zipped: bool | None = None, **kwargs):
+    """Saves `model` (architecture, weights, optimizer state) to a Keras 3 file.
+
+    `path.keras` gets the zip archive; `zipped=False` (or a path without suffix) the same files
+    in a directory; `path.h5` the legacy Keras 2 HDF5 file. Keyword arguments: `include_optimizer`
+    (default True) and Keras 2's `save_format` ('keras' or 'h5'; 'tf' is refused).
+    """
+    include_optimizer = kwargs.pop("include_optimizer", True)
+    save_format = kwargs.pop("save_format", None)
+    if isinstance(filepath, io.IOBase):
+        if kwargs:
+            raise ValueError(f"save_model: unsupported argument(s) {sorted(kwargs)}.")
+        archive.write_zip(filepath, *_payload(model, include_optimizer))
+        return
+    path = _path_str(filepath)
+    if kwargs:
+        raise ValueError(
+            f"save_model('{path}'): unsupported argument(s) {sorted(kwargs)}. Supported: "
+            "overwrite, zipped, include_optimizer, save_format."
+        )
+    fmt = _choose_format(path, zipped, save_format)
+    if not getattr(model, "built", False):
+        warnings.warn(
+            f"Saving model '{model.name}', which is not built yet: the file holds no weights. "
+            "Build it first (call it on data or model.build(input_shape)).",
+            stacklevel=3,
+        )
+    if os.path.exists(path) and not overwrite:
+        raise FileExistsError(
+            f"save('{path}'): the file already exists and overwrite=False. Pass overwrite=True "
+            "to replace it."
+        )
+    if fmt == "h5":
+        from lamina.saving.legacy_h5 import save_legacy_h5
+
+        save_legacy_h5(model, path, include_optimizer)
+        return
+    metadata, config, weights_fn = _payload(model, include_optimizer, lazy=True)
+    if fmt == "dir":
+        archive.atomic_write_dir(path, metadata, config, weights_fn)
+    else:
+        archive.atomic_write_zip(path, metadata, config, weights_fn)
+
+
+def _payload(model, include_optimizer: bool, lazy: bool = False):
+    from lamina.saving.weights_io import weights_bytes
+
+    config = model_config_json(model).encode()
+    optimizer = getattr(model, "optimizer", None)
+    skip = () if include_optimizer or optimizer is None else (optimizer,)
+
+    def weights_fn() -> bytes:
+        return weights_bytes(model, skip)
+
+    return _metadata_json(), config, (weights_fn if lazy else weights_fn())
+
+
+def _choose_format(path: str, zipped: bool | None, save_format) -> str:
+    if save_format is not None:
+        fmt = str(save_format).lower()
+        if fmt == "tf":
+            raise ValueError(
+                f"save('{path}', save_format='tf'): TensorFlow SavedModel is not a Keras 3 "
+                "format. Save to 'name.keras' (or a directory with zipped=False); use "
+                "model.export() tooling outside lamina for serving."
+            )
+        if fmt not in ("keras", "h5", "hdf5"):
+            raise ValueError(
+                f"save('{path}', save_format={save_format!r}): expected 'keras' or 'h5'."
+            )
+    lowered = path.lower()
+    if lowered.endswith((".h5", ".hdf5")):
+        if zipped is False:
+            raise ValueError(f"save('{path}', zipped=False): an '.h5' file is never zipped.")
+        warnings.warn(
+            f"save('{path}'): the '.h5' (Keras 2) format is legacy; prefer 'name.keras'.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return "h5"
+    if zipped is False:
+        if lowered.endswith(".keras"):
+            raise ValueError(
+                f"save('{path}', zipped=False): a directory layout must not end in '.keras'."
+            )
+        return "dir"
+    if lowered.endswith(".keras"):
+        return "zip"
+    if zipped is None and os.path.splitext(os.path.basename(path))[1] == "":
+        warnings.warn(
+            f"save('{path}'): no suffix, so lamina writes the unzipped `.keras` layout (a "
+            "directory, as save(path, zipped=False) does); Keras 3's load_model reads it. Name "
+            "the file 'name.keras' to get a single zip file.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return "dir"
+    raise ValueError(
+        "Invalid filepath extension for saving: expected 'name.keras' (or 'name.h5' for the "
+        f"legacy format, or zipped=False for a directory). Received: filepath={path}"
+    )
+
+
+# ------------------------------------------------------------------------------------ loading
+def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: bool = True):
+    """Loads a model saved with `model.save()` by lamina or Keras 3.
+
+    Reads `.keras` archives (also from an open binary file), the directory layout of
+    `save(path, zipped=False)`, and legacy `.h5` files. With `compile=True` a saved
+    compiled model comes back compiled with its optimizer state, so training resumes exactly.
+    `safe_mode=True` refuses objects whose loading would run code from the file (a `Lambda`
+    holding Python bytecode).
+    """
+    if isinstance(filepath, io.IOBase):
+        name = getattr(filepath, "name", "<file object>")
+        contents = archive.read_zip(str(name), filepath)
+        return _load_contents(str(name), contents, custom_objects, compile, safe_mode)
+    path = _path_str(filepath)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"load_model: no file or directory at '{path}'.")
+    if os.path.isdir(path):
+        if not os.path.isfile(os.path.join(path, archive.CONFIG)):
+            raise ModelFileError(
+                f"load_model('{path}'): this directory has no '{archive.CONFIG}', so it is not "
+                "a model saved with save(path, zipped=False). TensorFlow SavedModel "
+                "directories cannot be loaded by Keras 3 or lamina."
+            )
+        contents = archive.read_dir(path)
+    elif archive.is_zip(path):
+        contents = archive.read_zip(path, path)
+    elif path.lower().endswith((".h5", ".hdf5")):
+        from lamina.saving.legacy_h5 import load_legacy_h5
+
+        return load_legacy_h5(path, custom_objects, compile, safe_mode)
+    elif path.endswith(".weights.h5"):
+        raise ModelFileError(
+            f"load_model('{path}'): this is a weights-only file. Rebuild the model in code, "
+            "then call model.load_weights(...)."
+        )
+    else:
+        hint = " (truncated or corrupt)" if path.lower().endswith(".keras") else ""
+        raise ModelFileError(
+            f"load_model('{path}'): not a `.keras` zip archive{hint}. lamina reads `.keras` "
+            "files, directories written with zipped=False, and legacy `.h5` files."
+        )
+    return _load_contents(path, contents, custom_objects, compile, safe_mode)
+
+
+def _check_metadata(path: str, metadata: bytes | None) -> None:
+    if metadata is None:
+        return
+    try:
+        version = json.loads(metadata).get("keras_version", "")
+        major = int(str(version).split(".")[0])
+    except (ValueError, TypeError, AttributeError):
+        warnings.warn(f"load_model('{path}'): unreadable metadata.json, ignored.", stacklevel=4)
+        return
+    if major > 3:
+        raise ModelFileError(
+            f"load_model('{path}'): the file was written by Keras {version}, a newer format "
+            "than lamina reads (Keras 3). Save it with Keras 3 instead."
+        )
+
+
+def _parse_config(path: str, raw: bytes) -> dict:
+    try:
+        config = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ModelFileError(
+            f"Could not load '{path}': '{archive.CONFIG}' is not valid JSON ({e})."
+        ) from None
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ModelFileError(
+            f"Could not load '{path}': '{archive.CONFIG}' does not hold a model record (a "
+            "JSON object with 'class_name' and 'config')."
+        )
+    return config
+
+
+def model_from_config_dict(
+    path: str, config: dict, custom_objects=None, compile: bool = True, safe_mode: bool = True
+):
+    """Rebuilds (and compiles) a model from its record; errors name `path`."""
+    config = dict(config)
+    if not compile:
+        config.pop("compile_config", None)
+    try:
+        with SafeModeScope(safe_mode), registry.custom_object_scope(custom_objects or {}):
+            return deserialize_keras_object(config, custom_objects=custom_objects)
+    except ModelFileError:
+        raise
+    except TypeError as e:
+        raise TypeError(f"Could not load '{path}': {e}") from e
+    except (ValueError, KeyError, AttributeError, NotImplementedError) as e:
+        raise ModelFileError(
+            f"Could not load '{path}': rebuilding the model from '{archive.CONFIG}' failed: "
+            f"{type(e).__name__}: {e}"
+        ) from e
+
+
+def _load_contents(path, contents, custom_objects, compile, safe_mode):
+    _check_metadata(path, contents.metadata)
+    config = _parse_config(path, contents.config)
+    model = model_from_config_dict(path, config, custom_objects, compile, safe_mode)
+    if contents.weights is None:
+        if contents.has_npz_weights:
+            raise ModelFileError(
+                f"Could not load '{path}': its weights are in '{archive.WEIGHTS_NPZ}' "
+                "(weights_format='npz'), which lamina does not read. Re-save with the default "
+                "HDF5 weights."
+            )
+        raise ModelFileError(f"Could not load '{path}': it has no '{archive.WEIGHTS}' member.")
+    _load_weights_bytes(path, model, contents.weights)
+    return model
+
+
+def _load_weights_bytes(path: str, model, data: bytes) -> None:
+    from lamina.saving.weights_io import load_from_store
+    from lamina.saving.weights_store import WeightsStore
+
+    try:
+        store = WeightsStore.open(io.BytesIO(data), "r")
+    except (OSError, ValueError) as e:
+        raise ModelFileError(
+            f"Could not load '{path}': '{archive.WEIGHTS}' is not a readable HDF5 file ({e})."
+        ) from None
+    try:
+        load_from_store(model, store, f"{path}/{archive.WEIGHTS}")
+    except (OSError, KeyError, RuntimeError) as e:
+        raise ModelFileError(
+            f"Could not load '{path}': '{archive.WEIGHTS}' is corrupt ({e})."
+        ) from None
+    finally:
+        store.close()
+
+
+# ------------------------------------------------------------------------------------ JSON
+def model_from_json(json_string: str, custom_objects=None):
+    """Rebuilds a model (new weights) from `model.to_json()`'s output, compiled if it was."""
+    try:
+        config = json.loads(json_string)
+    except (TypeError, json.JSONDecodeError) as e:
+        raise ValueError(f"model_from_json: the string is not valid JSON ({e}).") from None
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(
+            "model_from_json: expected the JSON of a model record (from model.to_json())."
+        )
+    return model_from_config_dict("<json string>", config, custom_objects, True, True)
+
+
+def model_from_yaml(*args, **kwargs):
+    """Removed, as in Keras 3: YAML could run code when loaded. Use `model_from_json`."""
+    raise RuntimeError(
+        "model_from_yaml() was removed (Keras 3 has no YAML support: loading YAML could run "
+        "arbitrary code). Use lamina.models.model_from_json(json_string) with the output of "
+        "model.to_json()."
+    )
