@@ -107,6 +107,11 @@ LOSSES = {
     "Poisson": {},
     "SparseCategoricalCrossentropy": {"from_logits": True, "ignore_class": 0},
     "SquaredHinge": {},
+    "CTC": {"reduction": "sum"},
+    "CategoricalGeneralizedCrossEntropy": {"q": 0.3},
+    "Circle": {"gamma": 16.0, "margin": 0.3, "remove_diagonal": False},
+    "Dice": {"axis": (1, 2)},
+    "Tversky": {"alpha": 0.3, "beta": 0.7},
 }
 
 METRICS = {
@@ -133,6 +138,28 @@ METRICS = {
     "TopKCategoricalAccuracy": {"k": 2},
     "TrueNegatives": {},
     "TruePositives": {"thresholds": [0.5]},
+    "BinaryCrossentropy": {"from_logits": True, "label_smoothing": 0.1},
+    "BinaryIoU": {"target_class_ids": [1], "threshold": 0.3},
+    "CategoricalCrossentropy": {"label_smoothing": 0.2, "axis": 1},
+    "CategoricalHinge": {},
+    "ConcordanceCorrelation": {"axis": 1},
+    "F1Score": {"average": "macro", "threshold": 0.4},
+    "FBetaScore": {"average": "weighted", "beta": 2.0},
+    "Hinge": {},
+    "IoU": {"num_classes": 3, "target_class_ids": [0, 2], "ignore_class": 1},
+    "KLDivergence": {},
+    "MeanIoU": {"num_classes": 4, "sparse_y_pred": False},
+    "OneHotIoU": {"num_classes": 3, "target_class_ids": [1]},
+    "OneHotMeanIoU": {"num_classes": 3, "sparse_y_pred": True},
+    "PearsonCorrelation": {"axis": 1},
+    "Poisson": {},
+    "PrecisionAtRecall": {"recall": 0.4, "num_thresholds": 20, "class_id": 1},
+    "R2Score": {"class_aggregation": None, "num_regressors": 2},
+    "RecallAtPrecision": {"precision": 0.6},
+    "SensitivityAtSpecificity": {"specificity": 0.5, "num_thresholds": 10},
+    "SparseCategoricalCrossentropy": {"from_logits": True, "ignore_class": 0},
+    "SpecificityAtSensitivity": {"sensitivity": 0.5},
+    "SquaredHinge": {},
 }
 
 INITIALIZERS = {

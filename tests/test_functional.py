@@ -304,3 +304,15 @@ def test_functional_config_round_trip_preserves_graph_and_outputs():
         got = clone.predict(data, verbose=0)
         for a, b in zip(jax.tree.leaves(expected), jax.tree.leaves(got)):
             np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_dropout_in_a_functional_model_is_active_in_fit_only():
+    inputs = keras.Input(shape=(50,))
+    outputs = layers.Dropout(0.5, seed=1)(inputs)
+    model = keras.Model(inputs, outputs)
+    x = np.ones((4, 50), "float32")
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x)
+    trained = np.asarray(model(x, training=True))
+    assert (trained == 0).mean() > 0.3 and np.allclose(trained[trained != 0], 2.0)
+    node_kwargs = model.layers[1]._inbound_nodes[0].arguments[1]
+    assert "training" not in node_kwargs  # the build-time default is not recorded

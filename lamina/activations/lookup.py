@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -43,6 +44,7 @@ _PUBLIC_FUNCTIONS = (
 )
 
 
+@functools.cache  # the names never change after import
 def activation_objects() -> dict[str, Callable]:
     """Every built-in activation by name, aliases (`swish`, `hard_swish`) included."""
     table = {fn.__name__: fn for fn in _PUBLIC_FUNCTIONS}

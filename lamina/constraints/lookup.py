@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -10,6 +11,7 @@ from lamina.constraints.norm_constraints import MaxNorm, MinMaxNorm, UnitNorm
 from lamina.core import registry
 
 
+@functools.cache  # the names never change after import
 def constraint_objects() -> dict[str, type]:
     """Every constraint class by class name and snake_case alias."""
     return {

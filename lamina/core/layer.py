@@ -45,6 +45,10 @@ class Layer(LayerWeights, Tracker):
     the `training` flag and, on symbolic inputs (`keras.Input`), infers shapes without compute.
     """
 
+    # Subclasses whose `compute_output_shape` is exact (and whose output dtype is the compute
+    # dtype) set this so symbolic calls skip tracing `call`.
+    _shape_only_symbolic = False
+
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
         obj._init_tracking()
@@ -293,7 +297,10 @@ class Layer(LayerWeights, Tracker):
                 training = ctx.training
             if training is None:
                 training = self._training_default
-            kwargs["training"] = training
+            # A symbolic call records only what the user passed: a graph replayed in `fit`
+            # must get the flag of that call, not the default resolved while building it.
+            if not symbolic or kwargs.get("training") is not None:
+                kwargs["training"] = training
         else:
             training = kwargs.pop("training", None)
             if training is None and ctx is not None:
@@ -401,6 +408,17 @@ class Layer(LayerWeights, Tracker):
         return (out, out_mask) if with_mask else out
 
     def _symbolic_call(self, args, kwargs):
+        if self._shape_only_symbolic and len(args) == 1 and set(kwargs) <= {"training"}:
+            x = args[0]
+            if isinstance(x, KerasTensor) and "float" in x.dtype:
+                # Layers that declare it compute symbolic outputs from `compute_output_shape`
+                # alone: no trace, which keeps building large models linear and fast.
+                out = KerasTensor(self.compute_output_shape(x.shape), self.compute_dtype)
+                mask = getattr(x, "_keras_mask", None)
+                if mask is not None and self.supports_masking:
+                    out._keras_mask = mask
+                Node(self, args, kwargs, out)
+                return out
         out_specs, mask_specs = self._symbolic_outputs(args, kwargs, with_mask=True)
         outputs = from_specs(out_specs)
         if mask_specs is not None:

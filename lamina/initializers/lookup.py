@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -57,6 +58,7 @@ def snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+@functools.cache  # the names never change after import
 def initializer_objects() -> dict[str, type]:
     """Every initializer class by class name, snake_case name and Keras alias."""
     table: dict[str, type] = {cls.__name__: cls for cls in _CLASSES}

@@ -20,6 +20,8 @@ class Dense(Layer):
     `(input_dim, units)`, the bias `(units,)`.
     """
 
+    _shape_only_symbolic = True
+
     def __init__(
         self,
         units: int,
@@ -117,6 +119,8 @@ class Dense(Layer):
 class Activation(Layer):
     """Applies an activation function (a name such as `'relu'` or a callable)."""
 
+    _shape_only_symbolic = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
@@ -138,6 +142,8 @@ class Activation(Layer):
 class Dropout(Layer):
     """Sets a fraction `rate` of inputs to 0 during training, scaling the rest by
     `1 / (1 - rate)`; the identity at inference."""
+
+    _shape_only_symbolic = True
 
     def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)

@@ -1,5 +1,7 @@
 """Losses with Keras's names: classes, functions, `get`, `serialize`, `deserialize`."""
 
+from lamina.losses.ctc_loss import CTC as CTC
+from lamina.losses.ctc_loss import ctc as ctc
 from lamina.losses.functions import binary_crossentropy as binary_crossentropy
 from lamina.losses.functions import binary_focal_crossentropy as binary_focal_crossentropy
 from lamina.losses.functions import categorical_crossentropy as categorical_crossentropy
@@ -45,6 +47,18 @@ from lamina.losses.losses import MeanSquaredLogarithmicError as MeanSquaredLogar
 from lamina.losses.losses import Poisson as Poisson
 from lamina.losses.losses import SparseCategoricalCrossentropy as SparseCategoricalCrossentropy
 from lamina.losses.losses import SquaredHinge as SquaredHinge
+from lamina.losses.robust_losses import (
+    CategoricalGeneralizedCrossEntropy as CategoricalGeneralizedCrossEntropy,
+)
+from lamina.losses.robust_losses import Circle as Circle
+from lamina.losses.robust_losses import (
+    categorical_generalized_cross_entropy as categorical_generalized_cross_entropy,
+)
+from lamina.losses.robust_losses import circle as circle
+from lamina.losses.segmentation_losses import Dice as Dice
+from lamina.losses.segmentation_losses import Tversky as Tversky
+from lamina.losses.segmentation_losses import dice as dice
+from lamina.losses.segmentation_losses import tversky as tversky
 from lamina.losses.serialization import deserialize as deserialize
 from lamina.losses.serialization import get as get
 from lamina.losses.serialization import serialize as serialize

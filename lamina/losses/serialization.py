@@ -21,11 +21,17 @@ _ALIASES = {
 
 def loss_objects() -> dict[str, Any]:
     """The names a loss identifier may take: classes, functions and aliases (also uppercase)."""
-    from lamina.losses import functions, losses
+    from lamina.losses import (
+        ctc_loss,
+        functions,
+        losses,
+        robust_losses,
+        segmentation_losses,
+    )
     from lamina.losses.loss import Loss
 
     objects: dict[str, Any] = {"Loss": Loss}
-    for module in (losses, functions):
+    for module in (losses, functions, segmentation_losses, ctc_loss, robust_losses):
         for name, obj in vars(module).items():
             if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
                 continue

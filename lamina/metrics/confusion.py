@@ -36,6 +36,8 @@ def confusion_counts(
     top_k: int | None = None,
     class_id: int | None = None,
     evenly: bool = False,
+    multi_label: bool = False,
+    label_weights=None,
     dtype="float32",
 ) -> dict:
     """Weighted true/false positive/negative counts, one per threshold.
@@ -44,8 +46,13 @@ def confusion_counts(
     nonzero. With `evenly` (thresholds `i / (n - 1)`), counts come from one bucketing pass,
     as Keras does, instead of comparing every prediction with every threshold.
 
+    With `multi_label`, `y_pred` of shape `(batch, labels)` is counted per label; otherwise every
+    entry is one decision. `label_weights` (one per label, flattened case only) scale the
+    weights of each label's entries.
+
     Returns:
-        dict with keys "tp", "fp", "tn", "fn", each of shape `(len(thresholds),)`.
+        dict with keys "tp", "fp", "tn", "fn", each of shape `(len(thresholds),)`, or
+        `(len(thresholds), labels)` with `multi_label`.
     """
     y_true = jnp.asarray(y_true).astype(dtype)
     y_pred = jnp.asarray(y_pred).astype(dtype)
@@ -70,38 +77,67 @@ def confusion_counts(
         weights = jnp.ones(y_pred.shape, dtype)
     else:
         weights = jnp.broadcast_to(sample_weight, y_pred.shape)
-    weights = weights.reshape(-1)
-    n = len(thresholds_np)
+    if label_weights is not None and not multi_label:
+        label_weights = jnp.asarray(label_weights, dtype)
+        weights = weights * jnp.broadcast_to(label_weights[None], y_pred.shape)
+    # Work on (entries, columns): one column per label with `multi_label`, else one column.
+    if multi_label:
+        labels, preds = y_true != 0, y_pred
+    else:
+        labels, preds = (y_true != 0).reshape(-1, 1), y_pred.reshape(-1, 1)
+        weights = weights.reshape(-1, 1)
     if evenly:
-        labels = (y_true != 0).astype(dtype).reshape(-1)
-        preds = jnp.clip(y_pred, 0.0, 1.0).reshape(-1)
-        true_w, false_w = labels * weights, (1.0 - labels) * weights
-        buckets = jnp.ceil(preds * (n - 1)) - 1
-        if thresholds_np[0] < 0.0 or thresholds_np[-1] > 1.0:
-            buckets = jax.nn.relu(buckets)
-        buckets = buckets.astype("int32")
-        tp_b = jax.ops.segment_sum(true_w, buckets, num_segments=n)
-        fp_b = jax.ops.segment_sum(false_w, buckets, num_segments=n)
-        tp = jnp.flip(jnp.cumsum(jnp.flip(tp_b)))
-        fp = jnp.flip(jnp.cumsum(jnp.flip(fp_b)))
-        return {"tp": tp, "fp": fp, "tn": jnp.sum(false_w) - fp, "fn": jnp.sum(true_w) - tp}
-    labels = (y_true != 0).reshape(1, -1)
-    thr = jnp.asarray(thresholds_np, dtype).reshape(-1, 1)
-    pred_pos = y_pred.reshape(1, -1) > thr
+        counts = _bucketed_counts(labels, preds, weights, thresholds_np, dtype)
+    else:
+        thr = jnp.asarray(thresholds_np, dtype).reshape(-1, 1, 1)
+        pred_pos = preds[None] > thr
 
-    def count(label, pred):
-        return jnp.sum(jnp.where(label & pred, weights[None, :], 0.0), axis=1)
+        def count(label, pred):
+            return jnp.sum(jnp.where(label & pred, weights[None], 0.0), axis=1)
 
+        labels = labels[None]
+        counts = {
+            "tp": count(labels, pred_pos),
+            "fp": count(~labels, pred_pos),
+            "tn": count(~labels, ~pred_pos),
+            "fn": count(labels, ~pred_pos),
+        }
+    if not multi_label:
+        counts = {key: value[:, 0] for key, value in counts.items()}
+    return counts
+
+
+def _bucketed_counts(labels, preds, weights, thresholds_np, dtype) -> dict:
+    """Counts of shape `(thresholds, columns)` via one bucketing pass per column."""
+    n = len(thresholds_np)
+    labels = labels.astype(dtype)
+    true_w, false_w = labels * weights, (1.0 - labels) * weights
+    buckets = jnp.ceil(jnp.clip(preds, 0.0, 1.0) * (n - 1)) - 1
+    if thresholds_np[0] < 0.0 or thresholds_np[-1] > 1.0:
+        buckets = jax.nn.relu(buckets)
+    buckets = buckets.astype("int32")
+
+    def per_column(data, ids):
+        return jax.ops.segment_sum(data, ids, num_segments=n)
+
+    def above(data):
+        per_bucket = jax.vmap(per_column, in_axes=1, out_axes=1)(data, buckets)
+        return jnp.flip(jnp.cumsum(jnp.flip(per_bucket, 0), axis=0), 0)
+
+    tp, fp = above(true_w), above(false_w)
     return {
-        "tp": count(labels, pred_pos),
-        "fp": count(~labels, pred_pos),
-        "tn": count(~labels, ~pred_pos),
-        "fn": count(labels, ~pred_pos),
+        "tp": tp,
+        "fp": fp,
+        "tn": jnp.sum(false_w, axis=0) - fp,
+        "fn": jnp.sum(true_w, axis=0) - tp,
     }
 
 
 def auc_from_counts(tp, fp, tn, fn, curve: str = "ROC", summation_method: str = "interpolation"):
-    """Area under the ROC, PR or PR-gain curve from per-threshold counts (Riemann sum)."""
+    """Area under the ROC, PR or PR-gain curve from per-threshold counts (Riemann sum).
+
+    Counts may carry a trailing label axis; the area is then one value per label.
+    """
     n = tp.shape[0]
     if curve == "PR" and summation_method == "interpolation":
         return _interpolate_pr_auc(tp, fp, fn)
@@ -122,7 +158,7 @@ def auc_from_counts(tp, fp, tn, fn, curve: str = "ROC", summation_method: str = 
         heights = jnp.minimum(y[: n - 1], y[1:])
     else:
         heights = jnp.maximum(y[: n - 1], y[1:])
-    return jnp.sum((x[: n - 1] - x[1:]) * heights)
+    return jnp.sum((x[: n - 1] - x[1:]) * heights, axis=0)
 
 
 def _interpolate_pr_auc(tp, fp, fn):
@@ -138,4 +174,4 @@ def _interpolate_pr_auc(tp, fp, fn):
     increments = divide_no_nan(
         slope * (dtp + intercept * jnp.log(ratio)), jnp.maximum(tp[1:] + fn[1:], 0)
     )
-    return jnp.sum(increments)
+    return jnp.sum(increments, axis=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from lamina.core.config import epsilon
 from lamina.losses.loss import divide_no_nan
@@ -134,8 +135,13 @@ class AUC(Metric):
     """Approximate area under the ROC (default), PR or PR-gain curve.
 
     Counts are accumulated at `num_thresholds` evenly spaced thresholds (or the given
-    `thresholds`, to which 0 - eps and 1 + eps are added). `multi_label=True` is not supported
-    yet.
+    `thresholds`, to which 0 - eps and 1 + eps are added). With `multi_label=True`, inputs of
+    shape `(batch, labels)` get one curve per label and the result is their mean (weighted by
+    `label_weights` when given); otherwise every entry is one decision and `label_weights` weigh
+    the entries of each label. Without `num_labels`, a multi-label AUC creates its variables on
+    the first `update_state` (or `build`). `from_logits=True` applies a sigmoid first.
+
+    Unlike Keras (which stores an array), `get_config()["label_weights"]` is a list.
     """
 
     def __init__(
@@ -143,11 +149,11 @@ class AUC(Metric):
         num_thresholds: int = 200,
         curve: str = "ROC",
         summation_method: str = "interpolation",
-        name=None,
+        name: str | None = None,
         dtype=None,
         thresholds=None,
         multi_label: bool = False,
-        num_labels=None,
+        num_labels: int | None = None,
         label_weights=None,
         from_logits: bool = False,
     ):
@@ -160,10 +166,6 @@ class AUC(Metric):
         if str(summation_method).lower() not in methods:
             raise ValueError(
                 f"Invalid AUC summation_method {summation_method!r}: expected one of {methods}."
-            )
-        if multi_label or label_weights is not None or num_labels:
-            raise NotImplementedError(
-                "AUC: multi_label, num_labels and label_weights are not supported by lamina yet."
             )
         self._init_from_thresholds = thresholds is not None
         if thresholds is not None:
@@ -182,23 +184,57 @@ class AUC(Metric):
         super().__init__(name=name, dtype=dtype)
         self.multi_label = multi_label
         self.num_labels = num_labels
-        self.label_weights = label_weights
+        self.label_weights = (
+            None if label_weights is None else jnp.asarray(label_weights, self.dtype)
+        )
         self._from_logits = from_logits
-        shape = (self.num_thresholds,)
-        self.true_positives = self.add_variable(shape, "zeros", name="true_positives")
-        self.false_positives = self.add_variable(shape, "zeros", name="false_positives")
-        self.true_negatives = self.add_variable(shape, "zeros", name="true_negatives")
-        self.false_negatives = self.add_variable(shape, "zeros", name="false_negatives")
+        self._built = False
+        if multi_label:
+            if num_labels:
+                self.build(None, (None, num_labels))
+        else:
+            if num_labels:
+                raise ValueError("AUC: `num_labels` is needed only when `multi_label` is True.")
+            self.build(None, None)
 
     @property
     def thresholds(self) -> list[float]:
         return list(self._thresholds)
 
+    def build(self, y_true_shape, y_pred_shape) -> None:
+        """Creates the count variables: `(num_thresholds,)`, or per label with `multi_label`."""
+        if self._built:
+            return
+        shape: tuple[int, ...] = (self.num_thresholds,)
+        if self.multi_label:
+            if y_pred_shape is None or len(y_pred_shape) != 2:
+                raise ValueError(
+                    f"AUC '{self.name}': with multi_label=True, y_pred must have rank 2 "
+                    f"(batch, labels), received shape {y_pred_shape}."
+                )
+            self._num_labels = int(y_pred_shape[1])
+            shape = (self.num_thresholds, self._num_labels)
+        self.true_positives = self.add_variable(shape, "zeros", name="true_positives")
+        self.false_positives = self.add_variable(shape, "zeros", name="false_positives")
+        self.true_negatives = self.add_variable(shape, "zeros", name="true_negatives")
+        self.false_negatives = self.add_variable(shape, "zeros", name="false_negatives")
+        self._built = True
+
     def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = jnp.asarray(y_pred)
+        if not self._built:
+            self.build(jnp.shape(y_true), y_pred.shape)
         if self._from_logits:
-            y_pred = jax.nn.sigmoid(jnp.asarray(y_pred))
+            y_pred = jax.nn.sigmoid(y_pred)
         counts = confusion_counts(
-            y_true, y_pred, self._thresholds, sample_weight, evenly=self._evenly, dtype=self.dtype
+            y_true,
+            y_pred,
+            self._thresholds,
+            sample_weight,
+            evenly=self._evenly,
+            multi_label=self.multi_label,
+            label_weights=None if self.multi_label else self.label_weights,
+            dtype=self.dtype,
         )
         for key, variable in (
             ("tp", self.true_positives),
@@ -209,7 +245,9 @@ class AUC(Metric):
             variable.assign(variable.value + counts[key])
 
     def result(self):
-        return auc_from_counts(
+        if not self._built:
+            return jnp.zeros((), self.dtype)
+        area = auc_from_counts(
             self.true_positives.value,
             self.false_positives.value,
             self.true_negatives.value,
@@ -217,15 +255,23 @@ class AUC(Metric):
             self.curve,
             self.summation_method,
         )
+        if not self.multi_label:
+            return area
+        if self.label_weights is None:
+            return jnp.mean(area)
+        return divide_no_nan(jnp.sum(area * self.label_weights), jnp.sum(self.label_weights))
 
     def get_config(self) -> dict:
+        label_weights = self.label_weights
+        if label_weights is not None:
+            label_weights = [float(w) for w in np.asarray(label_weights)]
         config = {
             "num_thresholds": self.num_thresholds,
             "curve": self.curve,
             "summation_method": self.summation_method,
             "multi_label": self.multi_label,
             "num_labels": self.num_labels,
-            "label_weights": self.label_weights,
+            "label_weights": label_weights,
             "from_logits": self._from_logits,
         }
         if self._init_from_thresholds:

@@ -21,12 +21,17 @@ _ALIASES = {
 def metric_functions() -> dict[str, Any]:
     """Metric functions by name (for deserializing `MeanMetricWrapper(fn)` configs)."""
     from lamina.losses.serialization import loss_objects
-    from lamina.metrics import functions
+    from lamina.metrics import correlation_metrics, functions
 
     out = {k: v for k, v in loss_objects().items() if inspect.isfunction(v)}
-    for name, obj in vars(functions).items():
-        if inspect.isfunction(obj) and not name.startswith("_"):
-            out[name] = obj
+    for module in (functions, correlation_metrics):
+        for name, obj in vars(module).items():
+            if (
+                inspect.isfunction(obj)
+                and not name.startswith("_")
+                and obj.__module__ == module.__name__
+            ):
+                out[name] = obj
     return out
 
 
@@ -35,9 +40,15 @@ def metric_objects() -> dict[str, Any]:
     from lamina.metrics import (
         accuracy_metrics,
         confusion_metrics,
+        correlation_metrics,
+        f_score_metrics,
+        hinge_metrics,
+        iou_metrics,
         metric,
+        probabilistic_metrics,
         reduction_metrics,
         regression_metrics,
+        sensitivity_metrics,
     )
 
     classes: dict[str, Any] = {}
@@ -47,6 +58,12 @@ def metric_objects() -> dict[str, Any]:
         accuracy_metrics,
         regression_metrics,
         confusion_metrics,
+        sensitivity_metrics,
+        f_score_metrics,
+        correlation_metrics,
+        iou_metrics,
+        probabilistic_metrics,
+        hinge_metrics,
     ):
         for name, obj in vars(module).items():
             if (

@@ -1,11 +1,16 @@
 """Optimizers (`keras.optimizers`): Keras's names, arguments, numerics and variable layout."""
 
 from lamina.optimizers import schedules as schedules
+from lamina.optimizers.adafactor import Adafactor as Adafactor
 from lamina.optimizers.adam import Adam as Adam
 from lamina.optimizers.adam import Adamax as Adamax
 from lamina.optimizers.adam import AdamW as AdamW
 from lamina.optimizers.adam import Nadam as Nadam
+from lamina.optimizers.ftrl import Ftrl as Ftrl
+from lamina.optimizers.lamb import Lamb as Lamb
 from lamina.optimizers.lion import Lion as Lion
+from lamina.optimizers.loss_scale_optimizer import LossScaleOptimizer as LossScaleOptimizer
+from lamina.optimizers.muon import Muon as Muon
 from lamina.optimizers.optimizer import Optimizer as Optimizer
 from lamina.optimizers.rmsprop import Adadelta as Adadelta
 from lamina.optimizers.rmsprop import Adagrad as Adagrad

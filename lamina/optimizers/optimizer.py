@@ -50,6 +50,9 @@ class Optimizer(OptimizerVariablesMixin):
         name: the optimizer's name, which prefixes its variable paths.
     """
 
+    # Whether `_make_transform`'s updates are the new weights rather than deltas (Ftrl).
+    _transform_returns_values: bool = False
+
     def __init__(
         self,
         learning_rate,
@@ -325,7 +328,8 @@ class Optimizer(OptimizerVariablesMixin):
         else:
             trainable_variables = list(trainable_variables)
             if not self.built:
-                self.build(trainable_variables)
+                with state.name_scope(self.name, owner=self):
+                    self.build(trainable_variables)
             full = [None] * len(self._trainable_variables)
             for grad, variable in zip(grads, trainable_variables):
                 index = self._trainable_variables_indices.get(id(variable))
@@ -418,6 +422,12 @@ class Optimizer(OptimizerVariablesMixin):
             )
         self._exclude_ids = {id(v) for v in var_list or ()}
         self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
+
+    def _weight_decay_rate(self, variable: Variable) -> float | None:
+        """The decoupled weight decay applied to `variable` (None: none)."""
+        if self.weight_decay is None or not self._use_weight_decay(variable):
+            return None
+        return self.weight_decay
 
     def _use_weight_decay(self, variable: Variable) -> bool:
         if id(variable) in self._exclude_ids:

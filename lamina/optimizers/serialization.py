@@ -5,15 +5,36 @@ from __future__ import annotations
 from typing import Any
 
 from lamina.core import registry
+from lamina.optimizers.adafactor import Adafactor
 from lamina.optimizers.adam import Adam, Adamax, AdamW, Nadam
+from lamina.optimizers.ftrl import Ftrl
+from lamina.optimizers.lamb import Lamb
 from lamina.optimizers.lion import Lion
+from lamina.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from lamina.optimizers.muon import Muon
 from lamina.optimizers.optimizer import Optimizer
 from lamina.optimizers.rmsprop import Adadelta, Adagrad, RMSprop
 from lamina.optimizers.sgd import SGD
 
 
 def _objects() -> dict[str, Any]:
-    classes = (Optimizer, SGD, Adam, AdamW, Adamax, Nadam, RMSprop, Adagrad, Adadelta, Lion)
+    classes = (
+        Optimizer,
+        SGD,
+        Adam,
+        AdamW,
+        Adamax,
+        Nadam,
+        RMSprop,
+        Adagrad,
+        Adadelta,
+        Lion,
+        Ftrl,
+        Lamb,
+        Adafactor,
+        LossScaleOptimizer,
+        Muon,
+    )
     objects: dict[str, Any] = {cls.__name__: cls for cls in classes}
     objects.update({cls.__name__.lower(): cls for cls in classes})
     return objects

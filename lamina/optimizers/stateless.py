@@ -92,12 +92,12 @@ def pure_step(optimizer, opt_values: list, grads: list, params: list) -> tuple[l
         )
         g, _ = clip.update(g, optax.EmptyState())
         g = list(g)
-        if optimizer.weight_decay is not None:
-            for j in normal:
-                if optimizer._use_weight_decay(variables[j]):
-                    p = params[j]
-                    wd = jnp.asarray(optimizer.weight_decay, p.dtype)
-                    params[j] = p - p * wd * jnp.asarray(lr).astype(p.dtype)
+        for j in normal:
+            rate = optimizer._weight_decay_rate(variables[j])
+            if rate is not None:
+                p = params[j]
+                wd = jnp.asarray(rate, p.dtype)
+                params[j] = p - p * wd * jnp.asarray(lr).astype(p.dtype)
         transform = optimizer._make_transform()
         if transform is not None:
             _transform_update(
@@ -125,18 +125,29 @@ def pure_step(optimizer, opt_values: list, grads: list, params: list) -> tuple[l
 
 def _transform_update(optimizer, transform, pos, opt, params, normal, grads, lr, count) -> None:
     """Runs the optax transform on the updated variables' slices of the state, in place."""
-    slot_pos = [[pos[id(column[j])] for j in normal] for column in optimizer._slot_variables]
+    # A slot list may hold None where a variable has no slot of that kind (Muon's velocities).
+    slot_pos = [
+        [None if column[j] is None else pos[id(column[j])] for j in normal]
+        for column in optimizer._slot_variables
+    ]
     extra_pos = [pos[id(v)] for v in optimizer._extra_variables]
-    sub_state = tuple([opt[k] for k in ks] for ks in slot_pos) + tuple(opt[k] for k in extra_pos)
+    sub_state = tuple([None if k is None else opt[k] for k in ks] for ks in slot_pos) + tuple(
+        opt[k] for k in extra_pos
+    )
     sub_params = [params[j] for j in normal]
     updates, new_state = transform.update(
         grads, sub_state, sub_params, learning_rate=lr, count=count
     )
-    for j, value in zip(normal, transforms.apply_updates(sub_params, updates)):
+    if optimizer._transform_returns_values:
+        new_params = [u.astype(p.dtype) for u, p in zip(updates, sub_params)]
+    else:
+        new_params = transforms.apply_updates(sub_params, updates)
+    for j, value in zip(normal, new_params):
         params[j] = value
     for ks, values in zip(slot_pos, new_state[: len(slot_pos)]):
         for k, value in zip(ks, values):
-            opt[k] = value
+            if k is not None:
+                opt[k] = value
     for k, value in zip(extra_pos, new_state[len(slot_pos) :]):
         opt[k] = value
 

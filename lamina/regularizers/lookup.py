@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -10,6 +11,7 @@ from lamina.regularizers.orthogonal_regularizer import OrthogonalRegularizer
 from lamina.regularizers.regularizer import L1, L1L2, L2, Regularizer
 
 
+@functools.cache  # the names never change after import
 def regularizer_objects() -> dict[str, type]:
     """Every regularizer class by class name and snake_case alias."""
     return {

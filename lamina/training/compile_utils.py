@@ -244,6 +244,10 @@ class CompileMetrics(metrics_module.Metric):
             for i, identifiers in enumerate(self._per_output(config, output_names, argument)):
                 for identifier in identifiers:
                     metric = resolve_metric(identifier, y_true_shapes[i], y_pred_shapes[i])
+                    if hasattr(metric, "build"):
+                        # Metrics whose variables depend on shapes create them now, outside
+                        # the traced step.
+                        metric.build(y_true_shapes[i], y_pred_shapes[i])
                     key = f"{output_names[i]}_{metric.name}" if n > 1 else metric.name
                     self.entries.append((i, metric, weighted, key))
                     self._metrics.append(metric)

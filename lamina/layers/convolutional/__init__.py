@@ -1,0 +1,1 @@
+"""Convolution layers (re-exported from `lamina.layers`)."""

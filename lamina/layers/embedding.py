@@ -1,0 +1,138 @@
+"""`Embedding` (integer indices to vectors, optionally masking index 0) and `Masking`."""
+
+from __future__ import annotations
+
+import warnings
+
+import jax.numpy as jnp
+
+from lamina import constraints, initializers, regularizers
+from lamina.core.layer import Layer
+
+
+def _positive_int(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(
+            f"Embedding: `{name}` must be a positive integer, received {name}={value!r} "
+            f"(of type {type(value).__name__})."
+        )
+
+
+class Embedding(Layer):
+    """Maps integer indices in `[0, input_dim)` to rows of an `(input_dim, output_dim)`
+    `embeddings` matrix: `(batch, ...)` -> `(batch, ..., output_dim)`.
+
+    With `mask_zero=True`, index 0 is padding: the output carries the mask `inputs != 0`, so
+    layers downstream (RNNs, pooling, losses) skip those positions.
+    """
+
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int,
+        embeddings_initializer="uniform",
+        embeddings_regularizer=None,
+        embeddings_constraint=None,
+        mask_zero: bool = False,
+        weights=None,
+        lora_rank=None,
+        lora_alpha=None,
+        quantization_config=None,
+        **kwargs,
+    ):
+        _positive_int("input_dim", input_dim)
+        _positive_int("output_dim", output_dim)
+        if kwargs.pop("input_length", None) is not None:
+            warnings.warn("Embedding: `input_length` is deprecated and ignored.", stacklevel=2)
+        super().__init__(**kwargs)
+        if lora_rank:
+            raise NotImplementedError("Embedding: `lora_rank` is not supported by lamina yet.")
+        if quantization_config is not None:
+            raise NotImplementedError("Embedding: quantization is not supported by lamina yet.")
+        self.input_dim = input_dim
+        self.output_dim = output_dim
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.mask_zero = mask_zero
+        self.supports_masking = mask_zero
+        self.autocast = False
+        self.lora_rank = None
+        self.lora_alpha = None
+        if weights is not None:
+            self.build()
+            if not (isinstance(weights, list) and len(weights) == 1):
+                weights = [weights]
+            self.set_weights(weights)
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.embeddings = self.add_weight(
+            shape=(self.input_dim, self.output_dim),
+            initializer=self.embeddings_initializer,
+            name="embeddings",
+            regularizer=self.embeddings_regularizer,
+            constraint=self.embeddings_constraint,
+        )
+        self.built = True
+
+    def call(self, inputs):
+        if inputs.dtype not in (jnp.int32, jnp.int64):
+            inputs = inputs.astype(jnp.int32)
+        outputs = jnp.take(self.embeddings.value, inputs, axis=0)
+        return outputs.astype(self.compute_dtype)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        if not self.mask_zero:
+            return None
+        return jnp.not_equal(inputs, 0)
+
+    def compute_output_shape(self, input_shape):
+        return (*tuple(input_shape), self.output_dim)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "input_dim": self.input_dim,
+                "output_dim": self.output_dim,
+                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+                "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
+                "mask_zero": self.mask_zero,
+                "quantization_config": None,
+            }
+        )
+        return config
+
+
+class Masking(Layer):
+    """Marks timesteps whose features all equal `mask_value` as padding: they are set to 0
+    and the output mask is `any(inputs != mask_value, axis=-1)`."""
+
+    def __init__(self, mask_value: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(mask_value, dict) and mask_value.get("config"):
+            from lamina.saving.serialization import deserialize_keras_object
+
+            mask_value = deserialize_keras_object(mask_value)
+        self.mask_value = mask_value
+        self.supports_masking = True
+        self.built = True
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return jnp.any(jnp.not_equal(inputs, self.mask_value), axis=-1)
+
+    def call(self, inputs):
+        keep = jnp.any(jnp.not_equal(inputs, self.mask_value), axis=-1, keepdims=True)
+        return jnp.where(keep, inputs, jnp.zeros_like(inputs))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["mask_value"] = self.mask_value
+        return config

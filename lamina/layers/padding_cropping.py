@@ -1,0 +1,161 @@
+"""Zero padding and cropping of spatial axes: `ZeroPadding1D/2D/3D`, `Cropping1D/2D/3D`."""
+
+from __future__ import annotations
+
+import numbers
+
+import jax.numpy as jnp
+
+from lamina.core.input_spec import InputSpec
+from lamina.core.layer import Layer
+from lamina.layers.arg_utils import spatial_axes, standardize_data_format, standardize_tuple
+
+_ORDINALS = ("1st", "2nd", "3rd")
+
+
+def _pairs(value, rank: int, name: str, owner: str) -> tuple[tuple[int, int], ...]:
+    """Normalizes an int, `rank` ints or `rank` (before, after) pairs to `rank` pairs."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        if value < 0:
+            raise ValueError(f"{owner}: `{name}` cannot be negative, received {name}={value!r}.")
+        return ((int(value), int(value)),) * rank
+    if not hasattr(value, "__len__") or len(value) != rank:
+        raise ValueError(
+            f"{owner}: `{name}` must be an int, a tuple of {rank} ints or a tuple of {rank} "
+            f"(before, after) pairs, received {name}={value!r}."
+        )
+    return tuple(
+        standardize_tuple(v, 2, f"{_ORDINALS[i]} entry of {name}", owner, allow_zero=True)
+        for i, v in enumerate(value)
+    )
+
+
+class _Spatial(Layer):
+    """Shared by the padding and cropping layers: per spatial axis (before, after) amounts."""
+
+    def _setup(self, rank: int, amounts, data_format) -> None:
+        self.rank = rank
+        self.data_format = standardize_data_format(data_format, type(self).__name__)
+        self._amounts = amounts
+        self.input_spec = InputSpec(ndim=rank + 2)
+
+    @property
+    def _axes(self) -> tuple[int, ...]:
+        return spatial_axes(self.rank, self.data_format)
+
+
+class _ZeroPadding(_Spatial):
+    def call(self, inputs):
+        widths = [(0, 0)] * inputs.ndim
+        for axis, pair in zip(self._axes, self._amounts):
+            widths[axis] = pair
+        return jnp.pad(inputs, widths)
+
+    def compute_output_shape(self, input_shape):
+        out = list(input_shape)
+        for axis, (lo, hi) in zip(self._axes, self._amounts):
+            if out[axis] is not None:
+                out[axis] += lo + hi
+        return tuple(out)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"padding": self.padding, "data_format": self.data_format})
+        return config
+
+
+class ZeroPadding1D(_ZeroPadding):
+    """Adds zeros at the start and end of the steps axis. `padding`: an int or `(before, after)`."""
+
+    def __init__(self, padding=1, data_format: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = standardize_tuple(padding, 2, "padding", "ZeroPadding1D", allow_zero=True)
+        self._setup(1, (self.padding,), data_format)
+
+
+class ZeroPadding2D(_ZeroPadding):
+    """Adds rows and columns of zeros. `padding`: an int, `(h, w)` or `((top, bottom), (left,
+    right))`."""
+
+    def __init__(self, padding=(1, 1), data_format: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = _pairs(padding, 2, "padding", "ZeroPadding2D")
+        self._setup(2, self.padding, data_format)
+
+
+class ZeroPadding3D(_ZeroPadding):
+    """Adds zeros around the three spatial axes of volumes."""
+
+    def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = _pairs(padding, 3, "padding", "ZeroPadding3D")
+        self._setup(3, self.padding, data_format)
+
+
+class _Cropping(_Spatial):
+    def _check(self, shape) -> None:
+        for axis, (lo, hi) in zip(self._axes, self._amounts):
+            n = shape[axis]
+            if isinstance(n, int) and lo + hi >= n:
+                raise ValueError(
+                    f"{type(self).__name__} '{self.name}': the cropping must be smaller than the "
+                    f"input's spatial size, received input shape {tuple(shape)} and "
+                    f"cropping={self.cropping}."
+                )
+
+    def call(self, inputs):
+        self._check(inputs.shape)
+        index = [slice(None)] * inputs.ndim
+        for axis, (lo, hi) in zip(self._axes, self._amounts):
+            index[axis] = slice(lo, -hi if hi else None)
+        return inputs[tuple(index)]
+
+    def compute_output_shape(self, input_shape):
+        self._check(input_shape)
+        out = list(input_shape)
+        for axis, (lo, hi) in zip(self._axes, self._amounts):
+            if out[axis] is not None:
+                out[axis] -= lo + hi
+        return tuple(out)
+
+
+class Cropping1D(_Cropping):
+    """Removes steps at the start and end. `cropping`: an int or `(before, after)`."""
+
+    def __init__(self, cropping=(1, 1), **kwargs):
+        super().__init__(**kwargs)
+        self.cropping = standardize_tuple(cropping, 2, "cropping", "Cropping1D", allow_zero=True)
+        self._setup(1, (self.cropping,), "channels_last")
+
+    def get_config(self):
+        config = super().get_config()
+        config["cropping"] = self.cropping
+        return config
+
+
+class Cropping2D(_Cropping):
+    """Removes rows and columns at the borders of images."""
+
+    def __init__(self, cropping=((0, 0), (0, 0)), data_format: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.cropping = _pairs(cropping, 2, "cropping", "Cropping2D")
+        self._setup(2, self.cropping, data_format)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"cropping": self.cropping, "data_format": self.data_format})
+        return config
+
+
+class Cropping3D(_Cropping):
+    """Removes borders of the three spatial axes of volumes."""
+
+    def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.cropping = _pairs(cropping, 3, "cropping", "Cropping3D")
+        self._setup(3, self.cropping, data_format)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"cropping": self.cropping, "data_format": self.data_format})
+        return config
