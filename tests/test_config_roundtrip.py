@@ -16,6 +16,8 @@ from lamina.saving import deserialize_keras_object, serialize_keras_object
 RNG = np.random.default_rng(0)
 X24 = RNG.random((2, 4), dtype=np.float32)
 X234 = RNG.random((2, 3, 4), dtype=np.float32)
+X2334 = RNG.random((2, 3, 3, 4), dtype=np.float32)
+X23334 = RNG.random((2, 3, 3, 3, 4), dtype=np.float32)
 S = keras.optimizers.schedules
 
 # Abstract bases and helpers that are not meant to be built from a config on their own.
@@ -65,6 +67,50 @@ LAYERS = {
     "RepeatVector": ({"n": 3}, X24),
     "Reshape": ({"target_shape": (2, 2)}, X24),
     "Subtract": ({}, [X24, X24 / 2]),
+    # --- convolution, pooling, padding/cropping, up-sampling (issue 4, conv part)
+    "Conv1D": ({"filters": 2, "kernel_size": 2, "padding": "causal", "dilation_rate": 2}, X234),
+    "Conv2D": (
+        {
+            "filters": 2,
+            "kernel_size": 2,
+            "strides": 2,
+            "padding": "same",
+            "groups": 1,
+            "activation": "relu",
+            "kernel_regularizer": "l2",
+            "bias_constraint": "non_neg",
+        },
+        X2334,
+    ),
+    "Conv3D": ({"filters": 2, "kernel_size": 1, "data_format": "channels_first"}, X23334),
+    "Conv1DTranspose": ({"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same"}, X234),
+    "Conv2DTranspose": ({"filters": 2, "kernel_size": 3, "strides": 2, "output_padding": 1}, X2334),
+    "Conv3DTranspose": ({"filters": 2, "kernel_size": 2, "use_bias": False}, X23334),
+    "DepthwiseConv1D": ({"kernel_size": 2, "depth_multiplier": 2}, X234),
+    "DepthwiseConv2D": ({"kernel_size": 2, "depthwise_initializer": "he_normal"}, X2334),
+    "SeparableConv1D": ({"filters": 3, "kernel_size": 2, "pointwise_regularizer": "l1"}, X234),
+    "SeparableConv2D": ({"filters": 3, "kernel_size": 2, "depth_multiplier": 2}, X2334),
+    "MaxPooling1D": ({"pool_size": 2, "strides": 1, "padding": "same"}, X234),
+    "MaxPooling2D": ({"pool_size": (2, 1)}, X2334),
+    "MaxPooling3D": ({"pool_size": 1}, X23334),
+    "AveragePooling1D": ({"pool_size": 2, "padding": "same"}, X234),
+    "AveragePooling2D": ({"pool_size": 2, "strides": 1}, X2334),
+    "AveragePooling3D": ({"pool_size": (1, 2, 2), "padding": "same"}, X23334),
+    "GlobalAveragePooling1D": ({"keepdims": True}, X234),
+    "GlobalAveragePooling2D": ({"data_format": "channels_first"}, X2334),
+    "GlobalAveragePooling3D": ({}, X23334),
+    "GlobalMaxPooling1D": ({}, X234),
+    "GlobalMaxPooling2D": ({"keepdims": True}, X2334),
+    "GlobalMaxPooling3D": ({}, X23334),
+    "ZeroPadding1D": ({"padding": (1, 2)}, X234),
+    "ZeroPadding2D": ({"padding": ((1, 0), (0, 2))}, X2334),
+    "ZeroPadding3D": ({"padding": 1}, X23334),
+    "Cropping1D": ({"cropping": (1, 0)}, X234),
+    "Cropping2D": ({"cropping": ((1, 0), (0, 1))}, X2334),
+    "Cropping3D": ({"cropping": ((1, 0), (0, 1), (1, 1))}, X23334),
+    "UpSampling1D": ({"size": 3}, X234),
+    "UpSampling2D": ({"size": (2, 1), "interpolation": "bilinear"}, X2334),
+    "UpSampling3D": ({"size": 2}, X23334),
 }
 
 SCHEDULES = {

@@ -316,13 +316,11 @@ class Layer(LayerWeights, Tracker):
         )
         with state.call_context(training, batch_mask), state.autocast_scope(cast_to):
             if not self.built:
+                # Check what the layer declared before building, so `build` never sees an input
+                # it cannot take (e.g. the wrong rank); then again with what `build` learned.
+                self._check_input(args)
                 self._maybe_build(args, kwargs)
-            if self.input_spec is not None and args:
-                try:
-                    check_input_spec(self.name, self.input_spec, args[0])
-                except ValueError as e:
-                    _note_call(e, self, args)
-                    raise
+            self._check_input(args)
             if symbolic:
                 return self._symbolic_call(args, kwargs)
             previous_mask = _input_mask(args) if args else None
@@ -351,6 +349,14 @@ class Layer(LayerWeights, Tracker):
         if not self.supports_masking:
             return None
         return previous_mask
+
+    def _check_input(self, args) -> None:
+        if self.input_spec is not None and args:
+            try:
+                check_input_spec(self.name, self.input_spec, args[0])
+            except ValueError as e:
+                _note_call(e, self, args)
+                raise
 
     def _add_activity_loss(self, outputs, batch_mask) -> None:
         """Adds the activity penalty per sample; padded samples (engine mask) count nothing."""

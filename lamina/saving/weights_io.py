@@ -172,7 +172,7 @@ def save_weights(
 
 
 # ----------------------------------------------------------------------------------- loading
-def _open_for_reading(filepath) -> WeightsStore | ShardedReader:
+def _open_for_reading(filepath, allow_legacy: bool = False) -> WeightsStore | ShardedReader:
     path = os.fspath(filepath)
     if isinstance(path, bytes):
         path = os.fsdecode(path)
@@ -197,7 +197,7 @@ def _open_for_reading(filepath) -> WeightsStore | ShardedReader:
             f"load_weights('{path}'): the file is neither HDF5 (`{SUFFIX}`) nor a `.keras` archive."
         )
     store = WeightsStore.open(path, "r")
-    if store.is_legacy_keras2():
+    if store.is_legacy_keras2() and not allow_legacy:
         store.close()
         raise ValueError(
             f"load_weights('{path}'): this is a Keras 2 (tf.keras) HDF5 file, whose layout "
@@ -314,17 +314,14 @@ def _snapshot(model: Layer) -> list[tuple[Any, Any]]:
 def load_weights(model: Layer, filepath, skip_mismatch: bool = False, **kwargs) -> None:
     """Loads weights saved by `save_weights` (lamina's or Keras 3's) into a built `model`.
 
-    Also reads the weights of a `.keras` archive. Every count and shape is checked before any
+    Also reads the weights of a `.keras` archive, and Keras 2 HDF5 weights or `.h5` model
+    files (told by content; matched by layer order, or by layer name with `by_name=True`). Every count and shape is checked before any
     variable changes, so a failed load leaves the model as it was. With `skip_mismatch=True`
     the objects that do not fit keep their weights and a warning lists them. Keras's keyword
     `objects_to_skip` (objects, with what they hold, left as they are) is accepted.
     """
     objects_to_skip = kwargs.pop("objects_to_skip", None)
-    if kwargs.pop("by_name", None) is not None:
-        raise ValueError(
-            "load_weights(by_name=...) only applies to Keras 2 '.h5' files, which lamina does "
-            "not read. Keras 3 files match weights by their path in the model."
-        )
+    by_name = kwargs.pop("by_name", None)
     if kwargs:
         raise ValueError(f"Invalid keyword arguments: {kwargs}")
     if not getattr(model, "built", False):
@@ -333,7 +330,20 @@ def load_weights(model: Layer, filepath, skip_mismatch: bool = False, **kwargs) 
             "load into: build the model first: call it on data or model.build(input_shape)."
         )
     path = os.fspath(filepath)
-    store = _open_for_reading(filepath)
+    store = _open_for_reading(filepath, allow_legacy=True)
+    if isinstance(store, WeightsStore) and store.is_legacy_keras2():
+        # A Keras 2 layout (told by content): weights go by layer order, or by name.
+        from lamina.saving.legacy_h5_weights import load_legacy_weights
+
+        store.close()
+        load_legacy_weights(model, os.fsdecode(path), bool(by_name), skip_mismatch)
+        return
+    if by_name:
+        store.close()
+        raise ValueError(
+            "load_weights(by_name=...) only applies to Keras 2 '.h5' files. Keras 3 files "
+            "match weights by their path in the model."
+        )
     try:
         load_from_store(model, store, path, skip_mismatch, objects_to_skip)
     finally:

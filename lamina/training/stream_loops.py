@@ -20,6 +20,20 @@ def _pythonify(logs):
     return convert(logs)
 
 
+def prefetched(batches):
+    """Puts each batch on the device one step ahead: the copy of batch k+1 (and reading it from
+    the source) overlaps with step k, which JAX runs asynchronously."""
+    iterator = iter(batches)
+    try:
+        upcoming = jax.device_put(next(iterator))
+    except StopIteration:
+        return
+    for batch in iterator:
+        current, upcoming = upcoming, jax.device_put(batch)
+        yield current
+    yield upcoming
+
+
 def _class_weighted(model, batch, class_weight):
     x, y, sw = batch
     if class_weight is None:
@@ -58,7 +72,7 @@ def evaluate_source(model, source: BatchSource, callback_list: CallbackList) -> 
     callback_list.on_test_begin()
     hooks = callback_list.any_batch_hooks
     logs = None
-    for step, batch in enumerate(source.epoch()):
+    for step, batch in enumerate(prefetched(source.epoch())):
         if "on_test_batch_begin" in hooks:
             callback_list.on_test_batch_begin(step)
         try:
@@ -116,8 +130,8 @@ def fit_source(
             callback_list.on_epoch_begin(epoch)
             state = model._gather_state(builder, reset_metrics=True)
             logs = None
-            for step, batch in enumerate(source.epoch()):
-                batch = _class_weighted(model, batch, class_weight)
+            batches = (_class_weighted(model, b, class_weight) for b in source.epoch())
+            for step, batch in enumerate(prefetched(batches)):
                 if "on_train_batch_begin" in hooks:
                     if user_hooks:
                         model._sync_state(builder, state)

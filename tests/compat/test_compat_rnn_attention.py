@@ -41,20 +41,19 @@ def _compare(k_layer, l_layer, call, tol=1e-5):
 
 
 RNN_CASES = [
-    ("SimpleRNN", {}),
-    ("SimpleRNN", {"activation": "relu", "use_bias": False, "return_sequences": True}),
-    ("LSTM", {}),
-    ("LSTM", {"return_sequences": True, "return_state": True, "go_backwards": True}),
-    ("LSTM", {"unit_forget_bias": False, "recurrent_activation": "hard_sigmoid"}),
-    ("LSTM", {"unroll": True, "return_sequences": True}),
-    ("GRU", {}),
-    ("GRU", {"reset_after": False, "return_state": True}),
-    ("GRU", {"use_bias": False, "go_backwards": True, "return_sequences": True}),
+    ("SimpleRNN", {}, False),
+    ("SimpleRNN", {"activation": "relu", "use_bias": False, "return_sequences": True}, True),
+    ("LSTM", {}, True),
+    ("LSTM", {"return_sequences": True, "return_state": True, "go_backwards": True}, True),
+    ("LSTM", {"unit_forget_bias": False, "recurrent_activation": "hard_sigmoid"}, False),
+    ("LSTM", {"unroll": True, "return_sequences": True}, True),
+    ("GRU", {}, True),
+    ("GRU", {"reset_after": False, "return_state": True}, True),
+    ("GRU", {"use_bias": False, "go_backwards": True, "return_sequences": True}, False),
 ]
 
 
-@pytest.mark.parametrize("cls,kwargs", RNN_CASES)
-@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("cls,kwargs,masked", RNN_CASES)
 def test_recurrent_layers(cls, kwargs, masked):
     kl = getattr(keras.layers, cls)(5, **kwargs)
     ll = getattr(lamina.layers, cls)(5, **kwargs)
@@ -73,14 +72,14 @@ def test_cells_through_rnn(cls):
 
 def test_stacked_cells():
     kl = keras.layers.RNN([keras.layers.LSTMCell(3), keras.layers.GRUCell(2)], return_state=True)
-    ll = lamina.layers.RNN(
-        [lamina.layers.LSTMCell(3), lamina.layers.GRUCell(2)], return_state=True
-    )
+    ll = lamina.layers.RNN([lamina.layers.LSTMCell(3), lamina.layers.GRUCell(2)], return_state=True)
     _compare(kl, ll, lambda layer: layer(X, mask=MASK))
 
 
-@pytest.mark.parametrize("merge_mode", ["concat", "sum", "mul", "ave", None])
-@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize(
+    "merge_mode,return_sequences",
+    [("concat", True), ("sum", False), ("mul", True), ("ave", False), (None, True)],
+)
 def test_bidirectional(merge_mode, return_sequences):
     def make(m):
         return m.layers.Bidirectional(
@@ -135,7 +134,14 @@ def test_multi_head_attention_value_dim_shapes():
     out, scores = mha(Q, V, return_attention_scores=True)
     assert out.shape == (2, 5, 8) and scores.shape == (2, 2, 5, 7)
     assert [tuple(w.shape) for w in mha.weights] == [
-        (8, 2, 4), (2, 4), (6, 2, 4), (2, 4), (6, 2, 3), (2, 3), (2, 3, 8), (8,)
+        (8, 2, 4),
+        (2, 4),
+        (6, 2, 4),
+        (2, 4),
+        (6, 2, 3),
+        (2, 3),
+        (2, 3, 8),
+        (8,),
     ]
     q = lamina.Input((5, 8))
     v = lamina.Input((7, 6))
@@ -144,16 +150,15 @@ def test_multi_head_attention_value_dim_shapes():
 
 
 @pytest.mark.parametrize(
-    "cls,kwargs",
+    "cls,kwargs,with_key",
     [
-        ("Attention", {}),
-        ("Attention", {"use_scale": True}),
-        ("Attention", {"score_mode": "concat", "use_scale": True}),
-        ("AdditiveAttention", {}),
-        ("AdditiveAttention", {"use_scale": False}),
+        ("Attention", {}, False),
+        ("Attention", {"use_scale": True}, True),
+        ("Attention", {"score_mode": "concat", "use_scale": True}, False),
+        ("AdditiveAttention", {}, True),
+        ("AdditiveAttention", {"use_scale": False}, False),
     ],
 )
-@pytest.mark.parametrize("with_key", [False, True])
 def test_attention_layers(cls, kwargs, with_key):
     q = RNG.normal(size=(2, 4, 3)).astype("float32")
     v = RNG.normal(size=(2, 5, 3)).astype("float32")

@@ -88,8 +88,8 @@ class BatchNormalization(Layer):
         if isinstance(axis, bool) or not isinstance(axis, int):
             try:
                 axis = int(axis)
-            except (TypeError, ValueError):
-                raise ValueError(
+            except (TypeError, ValueError) as e:
+                raise type(e)(
                     f"BatchNormalization '{self.name}': `axis` must be an int, received "
                     f"axis={axis!r}."
                 ) from None
