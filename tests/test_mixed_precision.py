@@ -1,5 +1,7 @@
 """Dtype policies: float32 variables, low-precision compute."""
 
+import os
+
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -56,6 +58,7 @@ def test_mixed_model_trains(mixed_bfloat16):
 
 
 def test_mixed_bfloat16_matches_keras(mixed_bfloat16):
+    os.environ.setdefault("KERAS_BACKEND", "jax")
     keras_ = pytest.importorskip("keras")
     keras_.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
@@ -70,3 +73,24 @@ def test_mixed_bfloat16_matches_keras(mixed_bfloat16):
         assert str(theirs(x).dtype) == str(ours(x).dtype) == "bfloat16"
     finally:
         keras_.mixed_precision.set_global_policy("float32")
+
+
+def test_mixed_float16_wraps_the_optimizer_in_loss_scaling_and_trains():
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential(
+            [
+                keras.Input((8,)),
+                layers.Dense(32, activation="relu"),
+                layers.Dense(1, dtype="float32"),
+            ]
+        )
+        model.compile(keras.optimizers.Adam(0.01), "mse")
+        assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+        x = np.random.default_rng(0).uniform(size=(128, 8)).astype("float32")
+        losses = model.fit(x, x.sum(1, keepdims=True), epochs=20, verbose=0).history["loss"]
+        assert losses[-1] < 0.1 * losses[0]
+        assert model.layers[0].compute_dtype == "float16"
+    finally:
+        keras.mixed_precision.set_global_policy(None)

@@ -176,7 +176,9 @@ class StepBuilder:
             total, per_output, preds, targets, weights = self._loss(
                 x, y, y_pred, sw, mask, losses, True
             )
-            scaled = model.optimizer.scale_loss(total)
+            # The loss scale (LossScaleOptimizer) is optimizer state: read it from this step's.
+            with state_lib.StateScope(list(zip(self.optimizer_vars, state.optimizer))):
+                scaled = model.optimizer.scale_loss(total)
             return scaled, (total, per_output, preds, targets, weights, new_nt)
 
         grads, aux = jax.grad(loss_fn, has_aux=True)(state.trainable)

@@ -59,6 +59,13 @@ class Trainer(Loops, BatchMethods):
         from lamina import optimizers
 
         optimizer = optimizers.get(optimizer)
+        if (
+            auto_scale_loss
+            and self.dtype_policy.name == "mixed_float16"
+            and not isinstance(optimizer, optimizers.LossScaleOptimizer)
+        ):
+            # float16 gradients underflow without loss scaling (Keras does the same).
+            optimizer = optimizers.LossScaleOptimizer(optimizer, name="loss_scale_optimizer")
         if isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int):
             raise ValueError(
                 f"compile(steps_per_execution=...): expected a positive int, received "
