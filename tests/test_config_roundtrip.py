@@ -111,6 +111,64 @@ LAYERS = {
     "UpSampling1D": ({"size": 3}, X234),
     "UpSampling2D": ({"size": (2, 1), "interpolation": "bilinear"}, X2334),
     "UpSampling3D": ({"size": 2}, X23334),
+    # --- normalization, noise, activation layers, embedding (issue 4)
+    "ActivityRegularization": ({"l1": 0.01, "l2": 0.02}, X24),
+    "AlphaDropout": ({"rate": 0.2, "seed": 1, "noise_shape": (None, 1)}, X24),
+    "BatchNormalization": (
+        {
+            "momentum": 0.9,
+            "epsilon": 1e-2,
+            "center": False,
+            "gamma_regularizer": "l2",
+            "gamma_constraint": "non_neg",
+            "renorm": True,
+            "renorm_clipping": {"rmax": 2.0},
+        },
+        X24,
+    ),
+    "ELU": ({"alpha": 0.5}, X24 - 0.5),
+    "Embedding": (
+        {"input_dim": 10, "output_dim": 3, "mask_zero": True},
+        np.array([[1, 2, 0]], "int32"),
+    ),
+    "GaussianDropout": ({"rate": 0.3, "seed": 2}, X24),
+    "GaussianNoise": ({"stddev": 0.1, "seed": 2}, X24),
+    "GroupNormalization": ({"groups": 2, "epsilon": 1e-4}, X24),
+    "LayerNormalization": ({"axis": [1, 2], "center": False}, X234),
+    "LeakyReLU": ({"negative_slope": 0.1}, X24 - 0.5),
+    "Masking": ({"mask_value": 0.5}, X234),
+    "PReLU": ({"alpha_initializer": "ones", "shared_axes": [1]}, X234 - 0.5),
+    "RMSNormalization": ({"epsilon": 1e-5}, X24),
+    "ReLU": ({"max_value": 0.8, "negative_slope": 0.1, "threshold": 0.2}, X24),
+    "Softmax": ({"axis": [1, 2]}, X234),
+    "SpatialDropout1D": ({"rate": 0.2, "seed": 1}, X234),
+    "SpatialDropout2D": ({"rate": 0.2, "data_format": "channels_first"}, None),
+    "SpatialDropout3D": ({"rate": 0.2}, None),
+    "UnitNormalization": ({"axis": [1, 2]}, X234),
+    # --- preprocessing (issue 4)
+    "CategoryEncoding": (
+        {"num_tokens": 4, "output_mode": "count"},
+        np.array([[0, 1, 1, 3]], "int32"),
+    ),
+    "CenterCrop": ({"height": 2, "width": 2}, X2334),
+    "Discretization": ({"bin_boundaries": [0.25, 0.5, 0.75]}, X24),
+    "Hashing": ({"num_bins": 5, "salt": 7}, np.array([[1, 2, 3]], "int64")),
+    "IntegerLookup": ({"vocabulary": [3, 5, 7], "num_oov_indices": 2}, None),
+    "Normalization": ({"mean": 0.5, "variance": 2.0}, X24),
+    "RandomContrast": ({"factor": 0.3, "seed": 4}, None),  # random draws differ between instances
+    "RandomFlip": ({"mode": "horizontal", "seed": 4}, X2334),
+    "RandomRotation": (
+        {"factor": 0.1, "fill_mode": "constant", "seed": 4},
+        None,
+    ),  # random draws differ between instances
+    "RandomTranslation": (
+        {"height_factor": 0.1, "width_factor": 0.2, "seed": 4},
+        None,
+    ),  # random draws differ between instances
+    "RandomZoom": ({"height_factor": 0.2, "seed": 4}, X2334),
+    "Rescaling": ({"scale": 0.5, "offset": 1.0}, X24),
+    "Resizing": ({"height": 2, "width": 4, "interpolation": "nearest"}, X2334),
+    "StringLookup": ({"vocabulary": ["a", "b", "c"], "mask_token": ""}, None),
 }
 
 SCHEDULES = {

@@ -353,7 +353,7 @@ def test_keras_archive_round_trip(tmp_path):
     inp = keras.Input((5, 4))
     h = keras.layers.Bidirectional(keras.layers.LSTM(3, return_sequences=True))(inp)
     h = keras.layers.TimeDistributed(keras.layers.Dense(4))(h)
-    h = h + keras.layers.MultiHeadAttention(2, 2)(h, h)
+    h = keras.layers.Add()([h, keras.layers.MultiHeadAttention(2, 2)(h, h)])
     h = keras.layers.RNN([keras.layers.GRUCell(3), keras.layers.SimpleRNNCell(2)])(h)
     model = keras.Model(inp, h)
     path = str(tmp_path / "m.keras")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import warnings
 
@@ -28,6 +29,25 @@ from lamina.core.tracking import Tracker
 from lamina.core.variable import Variable, standardize_dtype
 
 
+def _wrap_build(build):
+    """Every `build` runs in the layer's name scope and leaves the layer built, also when a user
+    calls `layer.build(shape)` directly (as Keras's wrapped `build` does)."""
+    if getattr(build, "_lamina_wrapped", False):
+        return build
+
+    @functools.wraps(build)
+    def wrapped(self, *args, **kwargs):
+        with state.name_scope(self.name, owner=self):
+            result = build(self, *args, **kwargs)
+        if args and self.__dict__.get("_build_shapes_dict") is None:
+            self._build_shapes_dict = {"input_shape": args[0]}
+        self.built = True
+        return result
+
+    wrapped._lamina_wrapped = True
+    return wrapped
+
+
 def _input_mask(args):
     """The mask(s) attached to the first argument (a list for a list of inputs), or None."""
     first = args[0]
@@ -48,6 +68,11 @@ class Layer(LayerWeights, Tracker):
     # Subclasses whose `compute_output_shape` is exact (and whose output dtype is the compute
     # dtype) set this so symbolic calls skip tracing `call`.
     _shape_only_symbolic = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            cls.build = _wrap_build(cls.__dict__["build"])
 
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
