@@ -169,6 +169,20 @@ LAYERS = {
     "Rescaling": ({"scale": 0.5, "offset": 1.0}, X24),
     "Resizing": ({"height": 2, "width": 4, "interpolation": "nearest"}, X2334),
     "StringLookup": ({"vocabulary": ["a", "b", "c"], "mask_token": ""}, None),
+    # --- recurrent and attention (issue 4)
+    "SimpleRNN": ({"units": 3, "return_sequences": True}, X234),
+    "LSTM": ({"units": 3, "go_backwards": True, "recurrent_dropout": 0.1}, X234),
+    "GRU": ({"units": 3, "reset_after": False}, X234),
+    "SimpleRNNCell": ({"units": 3, "activation": "relu"}, None),
+    "LSTMCell": ({"units": 3, "unit_forget_bias": False}, None),
+    "GRUCell": ({"units": 3}, None),
+    "RNN": ({"cell": keras.layers.LSTMCell(3), "return_sequences": True}, X234),
+    "StackedRNNCells": ({"cells": [keras.layers.LSTMCell(3), keras.layers.GRUCell(2)]}, None),
+    "Bidirectional": ({"layer": keras.layers.LSTM(3), "merge_mode": "sum"}, X234),
+    "TimeDistributed": ({"layer": keras.layers.Dense(2)}, X234),
+    "MultiHeadAttention": ({"num_heads": 2, "key_dim": 3, "value_dim": 4}, None),
+    "Attention": ({"use_scale": True, "score_mode": "concat"}, [X234, X234]),
+    "AdditiveAttention": ({"use_scale": False}, [X234, X234]),
 }
 
 SCHEDULES = {
@@ -190,6 +204,11 @@ OPTIMIZERS = {
     "Nadam": {"learning_rate": 0.004, "epsilon": 1e-6},
     "RMSprop": {"learning_rate": 0.01, "momentum": 0.5, "centered": True},
     "SGD": {"learning_rate": 0.1, "momentum": 0.9, "nesterov": True, "global_clipnorm": 2.0},
+    "Adafactor": {"learning_rate": 0.01, "beta_2_decay": -0.6, "clip_threshold": 0.5},
+    "Ftrl": {"learning_rate": 0.05, "l1_regularization_strength": 0.01, "beta": 0.1},
+    "Lamb": {"learning_rate": 0.002, "epsilon": 1e-6},
+    "LossScaleOptimizer": {"inner_optimizer": keras.optimizers.SGD(0.1), "initial_scale": 128.0},
+    "Muon": {"learning_rate": 0.01, "exclude_layers": ["head"], "rms_rate": None},
 }
 
 LOSSES = {

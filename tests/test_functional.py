@@ -315,4 +315,4 @@ def test_dropout_in_a_functional_model_is_active_in_fit_only():
     trained = np.asarray(model(x, training=True))
     assert (trained == 0).mean() > 0.3 and np.allclose(trained[trained != 0], 2.0)
     node_kwargs = model.layers[1]._inbound_nodes[0].arguments[1]
-    assert "training" not in node_kwargs  # the build-time default is not recorded
+    assert node_kwargs == {"training": False}  # recorded as Keras does; the replay overrides it

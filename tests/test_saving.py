@@ -317,11 +317,13 @@ def test_missing_and_wrong_files(tmp_path):
         keras.models.load_model(tmp_path / "empty")
 
 
-def test_legacy_h5_is_refused_clearly(tmp_path):
+def test_legacy_h5_round_trip(tmp_path):
     model = _sequential()
-    with pytest.raises(NotImplementedError, match=r"\.keras"), pytest.warns(UserWarning):
+    with pytest.warns(UserWarning):
         model.save(tmp_path / "m.h5")
-    assert not (tmp_path / "m.h5").exists()
+    loaded = keras.models.load_model(tmp_path / "m.h5")
+    x = np.ones((3, *model.input_shape[1:]), "float32")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
 
 
 # --------------------------------------------------------------------------------- JSON

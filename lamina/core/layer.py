@@ -322,9 +322,9 @@ class Layer(LayerWeights, Tracker):
                 training = ctx.training
             if training is None:
                 training = self._training_default
-            # A symbolic call records only what the user passed: a graph replayed in `fit`
-            # must get the flag of that call, not the default resolved while building it.
-            if not symbolic or kwargs.get("training") is not None:
+            # As in Keras, a resolved flag is passed (and recorded in graph nodes) only when it
+            # is not None; a functional model's replay overrides it with its own flag.
+            if training is not None:
                 kwargs["training"] = training
         else:
             training = kwargs.pop("training", None)

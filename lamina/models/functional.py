@@ -116,8 +116,8 @@ class Functional(Model):
 
             args = jax.tree.map(fill, args, is_leaf=is_symbolic)
             kwargs = jax.tree.map(fill, kwargs, is_leaf=is_symbolic)
-            if layer._call_has_training and "training" not in kwargs:
-                kwargs["training"] = training
+            if layer._call_has_training and training is not None:
+                kwargs["training"] = training  # the model's flag wins over the recorded one
             outputs = layer(*args, **kwargs)
             for t, v in zip(node.output_tensors, _flatten(outputs)):
                 values[id(t)] = v

@@ -315,10 +315,11 @@ def load_weights(model: Layer, filepath, skip_mismatch: bool = False, **kwargs) 
     """Loads weights saved by `save_weights` (lamina's or Keras 3's) into a built `model`.
 
     Also reads the weights of a `.keras` archive, and Keras 2 HDF5 weights or `.h5` model
-    files (told by content; matched by layer order, or by layer name with `by_name=True`). Every count and shape is checked before any
-    variable changes, so a failed load leaves the model as it was. With `skip_mismatch=True`
-    the objects that do not fit keep their weights and a warning lists them. Keras's keyword
-    `objects_to_skip` (objects, with what they hold, left as they are) is accepted.
+    files (told by content; matched by layer order, or by layer name with `by_name=True`).
+    Every count and shape is checked before any variable changes, so a failed load leaves
+    the model as it was. With `skip_mismatch=True` the objects that do not fit keep their
+    weights and a warning lists them. Keras's keyword `objects_to_skip` (objects, with what
+    they hold, left as they are) is accepted.
     """
     objects_to_skip = kwargs.pop("objects_to_skip", None)
     by_name = kwargs.pop("by_name", None)

@@ -272,6 +272,8 @@ class Loops:
             self._sync_state(builder, state)
             if val_source is not None:
                 val_source.close()
+        # With `use_ema`, the moving averages become the weights (as Keras's fit ends).
+        self.optimizer.finalize_variable_values(self.trainable_variables)
         callback_list.on_train_end(epoch_logs)
         return callback_list.history
 

@@ -173,6 +173,8 @@ def fit_source(
     finally:
         model._sync_state(builder, state)
         source.close()
+    # With `use_ema`, the moving averages become the weights (as Keras's fit ends).
+    model.optimizer.finalize_variable_values(model.trainable_variables)
     callback_list.on_train_end(epoch_logs)
     return callback_list.history
 

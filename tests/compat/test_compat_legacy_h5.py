@@ -25,7 +25,7 @@ XB = RNG.random((16, 5), dtype=np.float32)
 def _sequential(k):
     return k.Sequential(
         [
-            k.Input((4,)),
+            k.Input((4,), name="x"),
             k.layers.Dense(8, activation="relu", name="d1"),
             k.layers.BatchNormalization(name="bn"),
             k.layers.Dropout(0.1, name="drop"),
