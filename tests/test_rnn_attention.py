@@ -161,7 +161,7 @@ def test_custom_cell_and_stacked_cells():
         h = X[:, t] @ k + h @ r
         ref.append(h)
     np.testing.assert_allclose(out, np.stack(ref, 1), atol=1e-5)
-    assert layer.weights[0].path == "rnn/minimal_cell/kernel"
+    assert layer.weights[0].path == f"{layer.name}/minimal_cell/kernel"
     stacked = keras.layers.RNN([MinimalCell(3), keras.layers.LSTMCell(2)], return_state=True)
     out, s1, s2 = stacked(X)
     assert out.shape == (3, 2) and s1.shape == (3, 3) and len(s2) == 2

@@ -1,6 +1,7 @@
 """Utilities with Keras's names (`keras.utils`)."""
 
 from lamina.utils.dataset_utils import split_dataset as split_dataset
+from lamina.utils.file_utils import get_file as get_file
 from lamina.utils.numerical_utils import normalize as normalize
 from lamina.utils.numerical_utils import to_categorical as to_categorical
 from lamina.utils.progbar import Progbar as Progbar
