@@ -105,6 +105,27 @@ def functional_config(model) -> dict:
     }
 
 
+def _operation_from_record(record: dict):
+    """A `keras.ops` call recorded as a graph node (`{"module": "keras.src.ops.numpy",
+    "class_name": "NotEqual", ...}`, e.g. the mask an `Embedding(mask_zero=True)` computes in a
+    Keras graph): replayed through the `lamina.ops` function of the same name."""
+    from lamina import ops
+    from lamina.core.naming import to_snake_case
+
+    fn = getattr(ops, to_snake_case(record["class_name"]), None)
+    if fn is None:
+        raise TypeError(
+            f"Could not locate the operation {record['class_name']!r} ({record.get('module')}) "
+            "in lamina.ops; the graph uses a keras.ops function lamina does not have yet."
+        )
+    options = {k: v for k, v in (record.get("config") or {}).items() if k != "name"}
+
+    def replay(*args, **kwargs):
+        return fn(*args, **{**options, **kwargs})
+
+    return replay
+
+
 def _is_model(layer) -> bool:
     from lamina.models.model import Model
 
@@ -130,7 +151,10 @@ def functional_from_config(cls, config: dict, custom_objects=None):
         name = record.pop("name", None) or record.get("config", {}).get("name")
         nodes = record.pop("inbound_nodes", [])
         record.pop("build_config", None)
-        layer = deserialize_keras_object(record, custom_objects=custom_objects)
+        if str(record.get("module") or "").startswith("keras.src.ops"):
+            layer = _operation_from_record(record)
+        else:
+            layer = deserialize_keras_object(record, custom_objects=custom_objects)
         created[name] = layer
         outputs_of[name] = []
         if _is_input_layer(layer):
