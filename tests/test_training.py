@@ -511,3 +511,40 @@ def test_run_eagerly_gives_call_concrete_values_in_predict_and_evaluate():
     # In fit, values that do not depend on the weights stay concrete (Keras passes tracers);
     # values downstream of a weight are tracers, since gradients need tracing.
     assert seen == [True] * 2
+
+
+def test_automatic_steps_per_execution_gives_the_same_results_as_single_steps():
+    x, y, _ = blobs(600)
+    runs = {}
+    for spe in ("auto", 1):
+        keras.utils.set_random_seed(11)
+        model = keras.Sequential(
+            [
+                layers.Dense(32, activation="relu", input_shape=(32,)),
+                layers.Dropout(0.2),
+                layers.Dense(10),
+            ]
+        )
+        model.compile(
+            keras.optimizers.Adam(0.01),
+            keras.losses.CategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+            steps_per_execution=spe,
+        )
+        hist = model.fit(x, y, epochs=4, batch_size=8, verbose=0)
+        runs[spe] = (
+            hist.history,
+            model.get_weights(),
+            model.evaluate(x, y, verbose=0),
+            model.predict(x, verbose=0),
+            model,
+        )
+    auto, single = runs["auto"], runs[1]
+    assert auto[4]._step_builder.auto["train"].decided is not None  # it measured and chose
+    for key in single[0]:
+        np.testing.assert_allclose(auto[0][key], single[0][key], rtol=1e-5)
+    for a, b in zip(auto[1], single[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(auto[2], single[2], rtol=1e-5)
+    np.testing.assert_allclose(auto[3], single[3], rtol=1e-5, atol=1e-6)
+    assert auto[4].get_compile_config()["steps_per_execution"] == 1  # Keras reads the file

@@ -20,6 +20,11 @@ class CallbackList(Callback):
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
         super().__init__()
+        if isinstance(callbacks, Callback):
+            raise TypeError(
+                f"callbacks: expected a list of keras.callbacks.Callback instances, received a "
+                f"single {type(callbacks).__name__}. Wrap it in a list: callbacks=[...]."
+            )
         self.callbacks = list(callbacks or [])
         for cb in self.callbacks:
             if not isinstance(cb, Callback):

@@ -39,6 +39,7 @@ def epsilon() -> float:
 
 
 def set_epsilon(value: float) -> None:
+    """Sets the small constant that guards numeric expressions against division by zero."""
     _set("epsilon", float(value))
 
 
@@ -48,6 +49,7 @@ def image_data_format() -> str:
 
 
 def set_image_data_format(value: str) -> None:
+    """Sets the default image layout: `'channels_last'` or `'channels_first'`."""
     if value not in ("channels_last", "channels_first"):
         raise ValueError(
             "set_image_data_format: expected 'channels_last' or 'channels_first', "

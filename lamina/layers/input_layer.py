@@ -47,7 +47,13 @@ class InputLayer(Layer):
                 shape = (shape,)
             batch_shape = (batch_size, *tuple(shape))
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
-        self._input_dtype = standardize_dtype(dtype)
+        try:
+            self._input_dtype = standardize_dtype(dtype)
+        except (ValueError, TypeError) as e:
+            raise ValueError(
+                f"Input{' ' + repr(name) if name else ''}: unknown `dtype` {dtype!r}. Use a dtype name such as "
+                "'float32', 'int32' or 'string' (or a NumPy dtype)."
+            ) from e
         self.sparse = bool(sparse)
         self.ragged = bool(ragged)
         self.optional = optional

@@ -89,7 +89,8 @@ class Functional(Model):
             if missing:
                 raise ValueError(
                     f"Model '{self.name}' expects inputs named {list(self._inputs_struct)}; "
-                    f"missing {missing}."
+                    f"missing {missing}. Pass a dict with one array per input name, e.g. "
+                    f"model({{{', '.join(repr(k) + ': ...' for k in self._inputs_struct)}}})."
                 )
             flat_in = [inputs[k] for k in self._inputs_struct]
         elif isinstance(inputs, dict):
@@ -99,11 +100,13 @@ class Functional(Model):
             except KeyError as e:
                 raise ValueError(
                     f"Model '{self.name}' expects inputs named {names}; received keys "
-                    f"{list(inputs)}."
+                    f"{list(inputs)}. Pass a dict with one array per input name."
                 ) from e
         if len(flat_in) != len(self.inputs):
             raise ValueError(
-                f"Model '{self.name}' expects {len(self.inputs)} input(s), received {len(flat_in)}."
+                f"Model '{self.name}' expects {len(self.inputs)} input(s), received {len(flat_in)}. "
+                f"Pass a list of {len(self.inputs)} arrays in the order of `model.inputs` "
+                f"({[t.name for t in self.inputs]}), or a dict keyed by input name."
             )
         for t, v in zip(self.inputs, flat_in):
             values[id(t)] = v

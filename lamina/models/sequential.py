@@ -124,6 +124,17 @@ class Sequential(Model):
         self._build_symbolic()
 
     def call(self, inputs, training=None, mask=None):
+        if (
+            isinstance(inputs, (list, tuple))
+            and len(inputs) != 1
+            and self._input_layer() is not None
+            and not _is_shape(inputs)
+        ):
+            raise ValueError(
+                f"Sequential '{self.name}' takes a single input; received a "
+                f"{type(inputs).__name__} of {len(inputs)} inputs. Pass one array, or use the "
+                "functional API (keras.Model(inputs, outputs)) for several inputs."
+            )
         x = inputs
         for layer in self.layers:
             x = layer(x, training=training) if layer._call_has_training else layer(x)

@@ -158,6 +158,9 @@ def compile_from_config(model, config: dict) -> None:
     """Compiles `model` from a saved `compile_config` and builds the optimizer's slots, so
     that saved optimizer state can be loaded into them."""
     kwargs = deserialize_compile_config(config)
+    if kwargs.get("steps_per_execution") == 1:
+        # Keras's default (and what lamina writes for "auto"): let lamina choose.
+        kwargs["steps_per_execution"] = "auto"
     model.compile(**kwargs)
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and getattr(model, "built", False) and hasattr(optimizer, "build"):

@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lamina.core.config import floatx
+from lamina.distribution import engine as dist_engine
 
 
 def _is_array(x) -> bool:
@@ -142,7 +143,8 @@ def to_device(structure, size: int | None = None):
             return jnp.pad(a, pad)
         return jnp.asarray(np.pad(a, pad))
 
-    return jax.tree.map(put, structure)
+    # Under a distribution: split the arrays along the batch axis of the mesh.
+    return dist_engine.place_data(jax.tree.map(put, structure))
 
 
 @dataclass

@@ -15,8 +15,10 @@ import numpy as np
 
 from lamina.callbacks.callback_list import CallbackList
 from lamina.core.symbolic import KerasTensor
+from lamina.distribution import engine as dist_engine
 from lamina.training import data as data_lib
 from lamina.training import streams
+from lamina.training.step_planner import StepPlanner
 from lamina.training.steps import StepBuilder, TrainState
 from lamina.training.stream_loops import evaluate_source, fit_source, predict_source
 
@@ -65,13 +67,16 @@ def _no_targets_with_source(x, y, sample_weight, method):
 class Loops:
     """The data loops of `Model` (mixed into `Trainer`)."""
 
-    def _steps_per_execution_for_run(self) -> int:
-        # Eager mode runs one step at a time, so `call` sees concrete values (no scan).
+    def _planner(self, builder: StepBuilder, kind: str) -> StepPlanner:
+        """How many steps each call runs: `steps_per_execution`, or measured ("auto")."""
         if self.__dict__.get("_run_eagerly"):
-            return 1
-        return max(self.__dict__.get("_steps_per_execution", 1), 1)
+            # Eager mode runs one step at a time, so `call` sees concrete values (no scan).
+            return StepPlanner(None, 1)
+        requested = self.__dict__.get("_steps_per_execution", "auto")
+        if requested == "auto":
+            return StepPlanner(builder.auto[kind])
+        return StepPlanner(None, requested)
 
-    # ------------------------------------------------------------------ fit
     def fit(
         self,
         x=None,
@@ -163,6 +168,7 @@ class Loops:
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"fit(batch_size=...) must be a positive int, received {batch_size}.")
         batch_size = min(batch_size, n)
+        dist_engine.check_batch_size(batch_size, "fit")  # even split over the batch axis
 
         self._symbolic_build(x, y)
         builder = self._builder()
@@ -189,7 +195,7 @@ class Loops:
         user_batch = bool(
             callback_list.user_batch_hooks & {"on_train_batch_begin", "on_train_batch_end"}
         )
-        k_max = self._steps_per_execution_for_run()
+        planner = self._planner(builder, "train")
         object.__setattr__(self, "stop_training", False)
         callback_list.on_train_begin()
         # A callback (BackupAndRestore) may ask to resume at an epoch, and at a step in it.
@@ -220,7 +226,7 @@ class Loops:
                         k = (
                             1
                             if (needs_batch_begin or needs_batch_end and user_batch)
-                            else min(k_max, full_steps - step)
+                            else planner.next_k(full_steps - step)
                         )
                         block_args = (indices, masks, step)
                     else:
@@ -238,7 +244,9 @@ class Loops:
                         callback_list.on_train_batch_begin(step)
                         if user_batch:
                             state = self._gather_state(builder, reset_metrics=False)
-                    state, logs = builder.get("train", k)(state, data, *block_args)
+                    state, logs = planner.run(
+                        builder.get("train", k), k, (state, data, *block_args), state
+                    )
                     step += k
                     if needs_batch_end:
                         if user_batch:
@@ -288,7 +296,8 @@ class Loops:
         callback_list.on_test_begin()
         needs_end = "on_test_batch_end" in callback_list.any_batch_hooks
         needs_begin = "on_test_batch_begin" in callback_list.any_batch_hooks
-        k_max = 1 if (needs_end or needs_begin) else self._steps_per_execution_for_run()
+        planner = self._planner(builder, "test")
+        per_step = needs_end or needs_begin
         indices, masks = jnp.asarray(plan.indices), jnp.asarray(plan.mask)
         # A user-written test step gets the real partial batch (it knows nothing of the mask).
         full_steps = plan.steps
@@ -300,8 +309,10 @@ class Loops:
             if needs_begin:
                 callback_list.on_test_batch_begin(step)
             if step < full_steps:
-                k = min(k_max, full_steps - step)
-                metrics, logs = builder.get("test", k)(state, data, indices, masks, step)
+                k = 1 if per_step else planner.next_k(full_steps - step)
+                metrics, logs = planner.run(
+                    builder.get("test", k), k, (state, data, indices, masks, step), state.metrics
+                )
             else:
                 k, rem = 1, plan.sizes[-1]
                 metrics, logs = builder.get("test", 1)(
@@ -418,15 +429,18 @@ class Loops:
             [],
             [],
         )
+        state = dist_engine.place_state(builder, state)  # by layout, under a distribution
         callback_list.on_predict_begin()
         needs_end = "on_predict_batch_end" in callback_list.any_batch_hooks
-        k_max = 1 if needs_end else self._steps_per_execution_for_run()
+        planner = self._planner(builder, "predict")
         indices = jnp.asarray(plan.indices)
         chunks = []
         step = 0
         while step < plan.steps:
-            k = min(k_max, plan.steps - step)
-            out = builder.get("predict", k)(state, data, indices, step)
+            k = 1 if needs_end else planner.next_k(plan.steps - step)
+            out = planner.run(
+                builder.get("predict", k), k, (state, data, indices, step), chunks[-1:] or state
+            )
             chunks.append(out)
             step += k
             if needs_end:

@@ -15,6 +15,8 @@ import jax
 import jax.numpy as jnp
 
 from lamina.core import state as state_lib
+from lamina.distribution import engine as dist_engine
+from lamina.training.step_planner import AutoChoice
 
 
 class TrainState(NamedTuple):
@@ -68,6 +70,8 @@ class StepBuilder:
         self.metric_vars = model._compile_metric_variables()
         self.initial_metrics = None
         self.signature = None
+        # What "auto" steps_per_execution measured, per kind of step (see step_planner).
+        self.auto = {kind: AutoChoice() for kind in ("train", "test", "predict")}
         overrides = model._overridden_steps()
         self.custom_loss = "compute_loss" in overrides
         self.custom_train = "train_step" in overrides
@@ -209,7 +213,9 @@ class StepBuilder:
     # ------------------------------------------------------------------ blocks of k steps
     def _block(self, core, kind: str, k: int):
         def gather(data, idx):
-            return jax.tree.map(lambda a: jnp.take(a, idx, axis=0), data)
+            batch = jax.tree.map(lambda a: jnp.take(a, idx, axis=0), data)
+            # Under a distribution: split the batch over the mesh's batch axis.
+            return dist_engine.constrain_batch(batch)
 
         if kind == "predict":
 
@@ -217,8 +223,11 @@ class StepBuilder:
                 self.trace_counts[kind] += 1
                 rows = jax.lax.dynamic_slice_in_dim(indices, start, k)
                 if k == 1:
-                    return jax.tree.map(lambda a: a[None], core(state, gather(data, rows[0])))
-                return jax.lax.map(lambda idx: core(state, gather(data, idx)), rows)
+                    out = jax.tree.map(lambda a: a[None], core(state, gather(data, rows[0])))
+                else:
+                    out = jax.lax.map(lambda idx: core(state, gather(data, idx)), rows)
+                # Under a distribution: every process gets the whole result.
+                return dist_engine.replicate(out)
 
             return block
 
@@ -236,6 +245,8 @@ class StepBuilder:
 
                 new_state, logs = jax.lax.scan(body, state, (rows, mrows))
                 logs = jax.tree.map(lambda a: a[-1], logs)
+            # Under a distribution: keep each variable's layout from step to step.
+            new_state = dist_engine.constrain_state(self, new_state)
             if kind == "test":
                 # Only the metrics change in a test step: return just those, not copies of
                 # every weight.
@@ -246,7 +257,8 @@ class StepBuilder:
 
     def get(self, kind: str, k: int = 1):
         """The (jitted unless eager) function running `k` steps of `kind`."""
-        key = (kind, k)
+        # The current distribution is part of the key: its shardings are traced into the step.
+        key = (kind, k, dist_engine.cache_key())
         fn = self._cache.get(key)
         if fn is None:
             core = {"train": self.train_core, "test": self.test_core, "predict": self.predict_core}

@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lamina.core import state as state_lib
+from lamina.distribution import engine as dist_engine
 from lamina.training import data as data_lib
 from lamina.training.batch_methods import BatchMethods
 from lamina.training.compile_utils import CompileLoss, CompileMetrics
@@ -37,7 +38,7 @@ class Trainer(Loops, BatchMethods):
             ("_step_builder", None),
             ("_compile_config", None),
             ("_run_eagerly", False),
-            ("_steps_per_execution", 1),
+            ("_steps_per_execution", "auto"),
         ):
             object.__setattr__(self, name, value)
 
@@ -50,7 +51,7 @@ class Trainer(Loops, BatchMethods):
         metrics=None,
         weighted_metrics=None,
         run_eagerly: bool = False,
-        steps_per_execution: int = 1,
+        steps_per_execution: int | str = "auto",
         jit_compile="auto",
         auto_scale_loss: bool = True,
     ) -> None:
@@ -66,12 +67,14 @@ class Trainer(Loops, BatchMethods):
         ):
             # float16 gradients underflow without loss scaling (Keras does the same).
             optimizer = optimizers.LossScaleOptimizer(optimizer, name="loss_scale_optimizer")
-        if isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int):
+        if steps_per_execution != "auto" and (
+            isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int)
+        ):
             raise ValueError(
-                f"compile(steps_per_execution=...): expected a positive int, received "
+                f"compile(steps_per_execution=...): expected a positive int or 'auto', received "
                 f"{steps_per_execution!r}."
             )
-        if steps_per_execution < 1:
+        if steps_per_execution != "auto" and steps_per_execution < 1:
             raise ValueError(
                 f"compile(steps_per_execution=...) must be >= 1, received {steps_per_execution}."
             )
@@ -103,7 +106,8 @@ class Trainer(Loops, BatchMethods):
                 "metrics": metrics,
                 "weighted_metrics": weighted_metrics,
                 "run_eagerly": bool(run_eagerly),
-                "steps_per_execution": steps_per_execution,
+                # Files carry Keras's int; "auto" (lamina's default) is written as Keras's 1.
+                "steps_per_execution": 1 if steps_per_execution == "auto" else steps_per_execution,
                 # "auto" means jit, as in Keras when every layer supports it (all of lamina's do).
                 "jit_compile": False
                 if run_eagerly
@@ -247,12 +251,14 @@ class Trainer(Loops, BatchMethods):
             metrics = list(builder.initial_metrics)
         else:
             metrics = [v.value for v in builder.metric_vars]
-        return TrainState(
+        state = TrainState(
             [v.value for v in builder.trainable_vars],
             [v.value for v in builder.non_trainable_vars],
             [v.value for v in builder.optimizer_vars],
             metrics,
         )
+        # Under a distribution: place each value by its variable's layout (no-op without one).
+        return dist_engine.place_state(builder, state)
 
     def _sync_state(self, builder: StepBuilder, state: TrainState) -> None:
         for variables, values in (

@@ -37,6 +37,13 @@ def to_categorical(x: Any, num_classes: int | None = None) -> Any:
     x = x.reshape(-1)
     if not num_classes:
         num_classes = int(np.max(x)) + 1
+    if x.size and (x.min() < 0 or x.max() >= num_classes):
+        bad = int(x.min()) if x.min() < 0 else int(x.max())
+        raise ValueError(
+            f"to_categorical: labels must be integers in [0, {num_classes - 1}] for "
+            f"num_classes={num_classes}, received label {bad}. Pass a larger `num_classes` "
+            "(or None to use max(x) + 1), or remap the labels."
+        )
     categorical = np.zeros((x.shape[0], num_classes))
     categorical[np.arange(x.shape[0]), x] = 1
     return categorical.reshape(input_shape + (num_classes,))

@@ -1,0 +1,163 @@
+"""Writes one markdown page per public lamina namespace from the code's docstrings.
+
+Run it directly (`python docs/gen_api.py [OUT_DIR]`, default `docs/api`) or let MkDocs run it
+as a hook (`hooks: [docs/gen_api.py]` in mkdocs.yml) before each build.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+import types
+from pathlib import Path
+
+NAMESPACES = [
+    "lamina",
+    "lamina.layers",
+    "lamina.models",
+    "lamina.optimizers",
+    "lamina.losses",
+    "lamina.metrics",
+    "lamina.activations",
+    "lamina.initializers",
+    "lamina.regularizers",
+    "lamina.constraints",
+    "lamina.callbacks",
+    "lamina.utils",
+    "lamina.datasets",
+    "lamina.saving",
+    "lamina.ops",
+    "lamina.mixed_precision",
+    "lamina.config",
+]
+
+HERE = Path(__file__).resolve().parent
+
+
+def public_symbols(module, own_only: bool = False) -> dict[str, object]:
+    """The public names of `module` (its `__all__`, else non-underscore non-module names).
+
+    With `own_only`, functions and classes imported from elsewhere are left out.
+    """
+    names = getattr(module, "__all__", None)
+    if names is None:
+        names = [
+            n
+            for n, v in vars(module).items()
+            if not n.startswith("_")
+            and not isinstance(v, types.ModuleType)
+            and type(v).__module__ != "__future__"
+            and not (own_only and callable(v) and getattr(v, "__module__", None) != module.__name__)
+        ]
+    return {n: getattr(module, n) for n in sorted(names, key=str.lower)}
+
+
+# Sub-modules that are public namespaces in Keras too (`keras.datasets.mnist`, ...); None: all.
+SUBNAMESPACES = {"lamina.datasets": None, "lamina.optimizers": ["schedules"]}
+
+
+def submodules(namespace: str, module) -> list[str]:
+    """The public sub-namespaces of `namespace` that get their own section."""
+    if namespace not in SUBNAMESPACES:
+        return []
+    wanted = SUBNAMESPACES[namespace]
+    return sorted(
+        n
+        for n, v in vars(module).items()
+        if isinstance(v, types.ModuleType)
+        and not n.startswith("_")
+        and v.__name__.startswith(module.__name__ + ".")
+        and (wanted is None or n in wanted)
+    )
+
+
+def _signature(name: str, obj) -> str:
+    try:
+        sig = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return name if not callable(obj) else f"{name}(...)"
+    return f"{name}{sig}"
+
+
+def own_doc(obj) -> str | None:
+    """The object's own docstring (not one inherited from a base class)."""
+    doc = obj.__doc__ if isinstance(obj, type) else getattr(obj, "__doc__", None)
+    if isinstance(obj, type) and "__doc__" not in vars(obj):
+        doc = None
+    return inspect.cleandoc(doc) if isinstance(doc, str) and doc.strip() else None
+
+
+def needs_doc(obj) -> bool:
+    return inspect.isclass(obj) or inspect.isfunction(obj) or inspect.isbuiltin(obj)
+
+
+def _symbols(namespace: str, module, level: str) -> tuple[list[str], list[str]]:
+    lines, missing = [], []
+    own_only = level != "##" and not hasattr(module, "__path__")  # a plain module re-exports
+    for name, obj in public_symbols(module, own_only=own_only).items():
+        kind = "class" if inspect.isclass(obj) else "function" if callable(obj) else "constant"
+        lines += [f"{level} {name}", "", f"*{kind}*", "", "```python"]
+        if kind == "constant":
+            lines.append(f"{name} = {obj!r}")
+        else:
+            lines.append(_signature(f"{namespace}.{name}", obj))
+        lines += ["```", ""]
+        doc = own_doc(obj) if kind != "constant" else None
+        if doc:
+            lines += [doc, ""]
+        elif needs_doc(obj):
+            missing.append(f"{namespace}.{name}")
+    return lines, missing
+
+
+def render(namespace: str) -> tuple[str, list[str]]:
+    """Returns the page for `namespace` and the public classes/functions without a docstring."""
+    module = importlib.import_module(namespace)
+    lines = [f"# `{namespace}`", ""]
+    mod_doc = own_doc(module)
+    if mod_doc:
+        lines += [mod_doc, ""]
+    lines_, missing = _symbols(namespace, module, "##")
+    lines += lines_
+    for sub in submodules(namespace, module):
+        submodule = getattr(module, sub)
+        lines += [f"## `{namespace}.{sub}`", ""]
+        sub_doc = own_doc(submodule)
+        if sub_doc:
+            lines += [sub_doc, ""]
+        sub_lines, sub_missing = _symbols(f"{namespace}.{sub}", submodule, "###")
+        lines += sub_lines
+        missing += sub_missing
+    return "\n".join(lines).rstrip() + "\n", missing
+
+
+def generate(out_dir) -> dict[str, list[str]]:
+    """Writes `<out_dir>/<namespace>.md` (and index.md); returns missing docstrings by namespace."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    missing = {}
+    index = ["# API reference", "", "One page per public namespace, generated from docstrings.", ""]
+    for namespace in NAMESPACES:
+        text, missing[namespace] = render(namespace)
+        page = out / f"{namespace}.md"
+        if not page.exists() or page.read_text() != text:  # unchanged pages keep `serve` calm
+            page.write_text(text)
+        index.append(f"- [`{namespace}`]({namespace}.md)")
+    text = "\n".join(index) + "\n"
+    if not (out / "index.md").exists() or (out / "index.md").read_text() != text:
+        (out / "index.md").write_text(text)
+    return missing
+
+
+def on_pre_build(config, **kwargs):
+    """MkDocs hook: regenerate `docs/api/` before the files are collected."""
+    generate(Path(config["docs_dir"]) / "api")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE.parent))
+    result = generate(sys.argv[1] if len(sys.argv) > 1 else HERE / "api")
+    for ns, names in result.items():
+        if names:
+            print(f"{ns}: {len(names)} without a docstring: {', '.join(names)}")

@@ -1,0 +1,207 @@
+"""Distributions (`DataParallel`, `ModelParallel`), the current one, and `distribute_tensor`.
+
+A distribution decides the layout of data batches (split along the batch axis of the mesh) and of
+variables (replicated, or per a `LayoutMap`). The current distribution lives in a `ContextVar`:
+`set_distribution(d)` sets it, `with d.scope():` sets it for a block. Only the training engine
+reads it (through `lamina.distribution.engine`); layers never see shardings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import warnings
+
+import jax
+
+from lamina.distribution.mesh import DeviceMesh, LayoutMap, TensorLayout, list_devices
+
+# The one piece of module state: the distribution in effect (None: one device).
+_CURRENT: contextvars.ContextVar = contextvars.ContextVar("lamina_distribution", default=None)
+
+
+class Distribution:
+    """Base class: a mesh, the name of its batch axis, and the layouts it gives.
+
+    Args:
+        device_mesh: the `DeviceMesh`.
+        batch_dim_name: the mesh axis that splits the batch (default: the mesh's first axis).
+        auto_shard_dataset: whether each process should feed only its part of the data (used
+            with several processes).
+    """
+
+    def __init__(
+        self,
+        device_mesh: DeviceMesh,
+        batch_dim_name: str | None = None,
+        auto_shard_dataset: bool = True,
+    ):
+        if not isinstance(device_mesh, DeviceMesh):
+            raise ValueError(f"Expected a DeviceMesh, received {device_mesh!r}.")
+        batch_dim_name = batch_dim_name or device_mesh.axis_names[0]
+        if batch_dim_name not in device_mesh.axis_names:
+            raise ValueError(
+                f"batch_dim_name {batch_dim_name!r} is not an axis of the mesh "
+                f"{device_mesh.axis_names}."
+            )
+        self._device_mesh = device_mesh
+        self._batch_dim_name = batch_dim_name
+        self.auto_shard_dataset = auto_shard_dataset
+
+    @property
+    def device_mesh(self) -> DeviceMesh:
+        return self._device_mesh
+
+    @property
+    def batch_dim_name(self) -> str:
+        return self._batch_dim_name
+
+    def get_data_layout(self, data_shape) -> TensorLayout:
+        """The layout of a batch: split along its first axis over the batch axis."""
+        axes = [None] * len(data_shape)
+        if axes:
+            axes[0] = self._batch_dim_name
+        return TensorLayout(axes, self._device_mesh)
+
+    def get_variable_layout(self, variable) -> TensorLayout:
+        """The layout of `variable` (replicated unless a subclass says otherwise)."""
+        return TensorLayout([None] * len(variable.shape), self._device_mesh)
+
+    def get_tensor_layout(self, path: str) -> TensorLayout | None:
+        """The layout of an intermediate tensor named `path`, if any."""
+        return None
+
+    def distribute_dataset(self, dataset):
+        """Datasets are fed as they are; the engine splits each batch (see the engine)."""
+        return dataset
+
+    @contextlib.contextmanager
+    def scope(self):
+        """Makes this the current distribution inside the `with` block."""
+        token = _CURRENT.set(self)
+        try:
+            yield self
+        finally:
+            _CURRENT.reset(token)
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} mesh={self._device_mesh.shape} "
+            f"axes={self._device_mesh.axis_names} batch_dim={self._batch_dim_name!r}>"
+        )
+
+
+class DataParallel(Distribution):
+    """Every device holds all variables; each batch is split over the devices.
+
+    Args:
+        device_mesh: a mesh (its first axis splits the batch); or
+        devices: the devices for a 1-d mesh named `"batch"` (all devices by default).
+        auto_shard_dataset: see `Distribution`.
+    """
+
+    def __init__(self, device_mesh=None, devices=None, auto_shard_dataset: bool = True):
+        if device_mesh is None:
+            devices = list(devices) if devices is not None else list_devices()
+            device_mesh = DeviceMesh((len(devices),), ("batch",), devices)
+        super().__init__(device_mesh, device_mesh.axis_names[0], auto_shard_dataset)
+
+
+class ModelParallel(Distribution):
+    """Variables are laid out by a `LayoutMap` (replicated when no key matches); batches are
+    split along `batch_dim_name`.
+
+    Args:
+        layout_map: the `LayoutMap` (its mesh is the distribution's mesh).
+        batch_dim_name: the mesh axis splitting the batch (default: the mesh's first axis).
+        auto_shard_dataset: see `Distribution`.
+        device_mesh: accepted for the older form `ModelParallel(device_mesh, layout_map, ...)`;
+            it must be the layout map's mesh.
+    """
+
+    def __init__(
+        self,
+        *args,
+        layout_map: LayoutMap | None = None,
+        batch_dim_name: str | None = None,
+        auto_shard_dataset: bool = True,
+        device_mesh: DeviceMesh | None = None,
+    ):
+        # Older form: ModelParallel(device_mesh, layout_map, batch_dim_name).
+        positional = list(args)
+        if positional and isinstance(positional[0], DeviceMesh):
+            device_mesh = positional.pop(0)
+        if positional:
+            layout_map = positional.pop(0)
+        if positional:
+            batch_dim_name = positional.pop(0)
+        if positional:
+            raise TypeError(f"ModelParallel: too many positional arguments {args!r}.")
+        if layout_map is None:
+            if device_mesh is None:
+                raise ValueError("ModelParallel needs a `layout_map` (or a `device_mesh`).")
+            layout_map = LayoutMap(device_mesh)
+        if not isinstance(layout_map, LayoutMap):
+            raise ValueError(f"`layout_map` must be a LayoutMap, received {layout_map!r}.")
+        if device_mesh is not None and device_mesh is not layout_map.device_mesh:
+            raise ValueError("ModelParallel: `device_mesh` differs from the layout map's mesh.")
+        super().__init__(layout_map.device_mesh, batch_dim_name, auto_shard_dataset)
+        self._layout_map = layout_map
+
+    @property
+    def layout_map(self) -> LayoutMap:
+        return self._layout_map
+
+    def get_variable_layout(self, variable) -> TensorLayout:
+        layout = self._layout_map[variable.path]
+        if layout is None:
+            return super().get_variable_layout(variable)
+        if len(layout.axes) != len(variable.shape):
+            raise ValueError(
+                f"The layout {layout.axes} for variable '{variable.path}' has {len(layout.axes)} "
+                f"axes, but the variable has shape {tuple(variable.shape)}."
+            )
+        return layout
+
+    def get_tensor_layout(self, path: str) -> TensorLayout | None:
+        return self._layout_map[path]
+
+
+def set_distribution(value: Distribution | None) -> None:
+    """Sets the current distribution (`None`: back to one device)."""
+    if value is not None and not isinstance(value, Distribution):
+        raise ValueError(f"Expected a Distribution or None, received {value!r}.")
+    _CURRENT.set(value)
+
+
+def distribution() -> Distribution | None:
+    """The current distribution, or `None`."""
+    return _CURRENT.get()
+
+
+def _as_sharding(layout) -> jax.sharding.Sharding:
+    if isinstance(layout, TensorLayout):
+        return layout.backend_layout
+    if isinstance(layout, jax.sharding.Sharding):
+        return layout
+    raise ValueError(f"Expected a TensorLayout or a jax Sharding, received {layout!r}.")
+
+
+def distribute_tensor(tensor, layout):
+    """Lays `tensor` out by `layout`: a placement outside `jit`, a sharding constraint inside."""
+    sharding = _as_sharding(layout)
+    if isinstance(tensor, jax.core.Tracer):
+        return jax.lax.with_sharding_constraint(tensor, sharding)
+    return jax.device_put(tensor, sharding)
+
+
+def warn_unused_keys(layout_map: LayoutMap, used: set) -> None:
+    """Warns about `LayoutMap` keys that matched no variable path."""
+    for key in layout_map:
+        if key not in used:
+            warnings.warn(
+                f"LayoutMap key {key!r} matched no variable path, so it lays out nothing. "
+                "Paths of layers inside a Sequential model start with the model's name "
+                "(e.g. 'sequential/dense/kernel'); try a key like '.*dense/kernel'.",
+                stacklevel=3,
+            )

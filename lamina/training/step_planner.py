@@ -1,0 +1,108 @@
+"""How many steps each compiled call runs: `steps_per_execution`, or an automatic choice.
+
+Fusing steps (one `lax.scan` per call) removes per-step dispatch, which dominates small models,
+but on some XLA kernels a scan is slower than separate calls (a convolution's gradient on CPU is
+about 10x slower inside a scan). So "auto" measures: it times a few single steps, then one fused
+block sized to take about a tenth of a second (keeping progress bars and callbacks responsive),
+and keeps the block size only if it is faster per step. The choice is made once per compiled
+model and kind of step, and never changes results: a fused block runs exactly the same steps.
+"""
+
+from __future__ import annotations
+
+import time
+
+import jax
+
+# A fused call should take about this long, so the progress bar still moves ~10 times a second.
+_TARGET_SECONDS = 0.1
+_MAX_BLOCK = 64
+# Steps slower than this are bound by their kernels: fusing cannot gain anything visible.
+_SLOW_STEP = 0.02
+_SINGLE_SAMPLES = 3
+
+
+class AutoChoice:
+    """The measurement (and the decision) for one kind of step of one compiled model."""
+
+    def __init__(self):
+        self.decided: int | None = None
+        self.warmed_single = False
+        self.single_times: list[float] = []
+        self.candidate: int | None = None
+        self.warmed_block = False
+
+
+class StepPlanner:
+    """Gives the number of steps of each call and runs the call, timing it while measuring.
+
+    Args:
+        choice: the shared `AutoChoice` for "auto", or None for a fixed count.
+        fixed: the count when not automatic.
+    """
+
+    def __init__(self, choice: AutoChoice | None, fixed: int = 1):
+        self.choice = choice
+        self.fixed = max(int(fixed), 1)
+
+    def next_k(self, remaining: int) -> int:
+        if remaining <= 1:
+            return 1
+        choice = self.choice
+        if choice is None:
+            return min(self.fixed, remaining)
+        if choice.decided is not None:
+            if remaining >= choice.decided:
+                return choice.decided
+            # The tail of an epoch runs in power-of-two blocks: a handful of compiled variants
+            # serve every epoch length.
+            return _power_of_two_at_most(remaining)
+        if choice.candidate is not None and choice.candidate <= remaining:
+            return choice.candidate
+        return 1
+
+    def run(self, fn, k: int, args: tuple, barrier):
+        """Calls `fn(*args)` (k steps); while measuring, waits for `barrier` (the previous
+        results) first and for the outputs after, to time the call alone."""
+        choice = self.choice
+        timed = False
+        if choice is not None and choice.decided is None:
+            if k == 1 and choice.candidate is None:
+                timed = choice.warmed_single
+            elif k == choice.candidate:
+                timed = choice.warmed_block
+        if not timed:
+            out = fn(*args)
+            if choice is not None and choice.decided is None:
+                if k == 1 and choice.candidate is None:
+                    choice.warmed_single = True
+                elif k == choice.candidate:
+                    jax.block_until_ready(out)
+                    choice.warmed_block = True
+            return out
+        jax.block_until_ready(barrier)
+        start = time.perf_counter()
+        out = fn(*args)
+        jax.block_until_ready(out)
+        self._record(k, time.perf_counter() - start)
+        return out
+
+    def _record(self, k: int, seconds: float) -> None:
+        choice = self.choice
+        if k == 1:
+            choice.single_times.append(seconds)
+            if len(choice.single_times) >= _SINGLE_SAMPLES:
+                single = min(choice.single_times)
+                block = int(_TARGET_SECONDS / max(single, 1e-6))
+                if single >= _SLOW_STEP or block < 2:
+                    choice.decided = 1
+                else:
+                    choice.candidate = _power_of_two_at_most(min(block, _MAX_BLOCK))
+            return
+        per_step = seconds / k
+        single = min(choice.single_times)
+        choice.decided = k if per_step < 0.85 * single else 1
+
+
+def _power_of_two_at_most(n: int) -> int:
+    return 1 << (max(int(n), 1).bit_length() - 1)
