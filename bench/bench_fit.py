@@ -54,7 +54,7 @@ WORKLOADS = {
 
 # Contenders of the fit benchmark, in table order.
 FIT_ROWS = {
-    "lamina_fit": "lamina `fit`",
+    "lamina_fit": "lamina `fit` (defaults: steps_per_execution='auto')",
     "jax_numpy_feed": "jax.jit loop, NumPy batch per step",
     "jax_on_device": "jax.jit loop, data on device, index-sliced",
     "lamina_fit_spe": "lamina `fit`, steps_per_execution={spe}",
@@ -72,7 +72,7 @@ def make_data(wl: Workload, samples: int, seed: int = 0):
     return x, y
 
 
-def build_lamina(wl: Workload, steps_per_execution: int = 1):
+def build_lamina(wl: Workload, steps_per_execution: int | str = "auto"):
     layers = [keras.Input(shape=(wl.in_dim,))]
     layers += [keras.layers.Dense(h, activation="relu") for h in wl.hidden]
     layers.append(keras.layers.Dense(wl.classes))
