@@ -26,7 +26,7 @@ from lamina.layers import lambda_layer
 
 OK_ERRORS = (ValueError, TypeError, OSError, KeyError)
 FAST = settings(
-    max_examples=60,
+    max_examples=40,
     deadline=5000,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -97,7 +97,7 @@ def _check_error(error, path=None):
     assert "Traceback" not in message
     if path is not None and not isinstance(error, KeyError):
         name = os.path.basename(path)
-        assert name in message or "weights" in message or "config" in message, message
+        assert any(w in message for w in (name, "weights", "config", "HDF5")), message
 
 
 def _load_model(path, **kwargs):
@@ -188,21 +188,21 @@ def _json_mutations(draw, base):
         path = draw(st.sampled_from(paths[1:] or paths))
         op = draw(st.sampled_from(["replace", "delete", "extra", "nest"]))
         if not path:
-            obj = draw(_WEIRD)
+            obj = copy.deepcopy(draw(_WEIRD))
             continue
         parent = obj
         for key in path[:-1]:
             parent = parent[key]
         key = path[-1]
         if op == "replace":
-            parent[key] = draw(_WEIRD)
+            parent[key] = copy.deepcopy(draw(_WEIRD))
         elif op == "delete":
             del parent[key]
         elif op == "extra" and isinstance(parent[key], dict):
-            parent[key][draw(st.text(min_size=1, max_size=6))] = draw(_WEIRD)
+            parent[key][draw(st.text(min_size=1, max_size=6))] = copy.deepcopy(draw(_WEIRD))
         else:
             value = parent[key]
-            for _ in range(draw(st.sampled_from([3, 50, 5000]))):
+            for _ in range(draw(st.sampled_from([3, 30, 200]))):
                 value = [value] if draw(st.booleans()) else {"config": value}
             parent[key] = value
     return obj
@@ -239,7 +239,10 @@ def _keras_config_case(config):
 
 
 def _json_case(config):
-    text = _dumps(config)
+    _json_case_text(_dumps(config))
+
+
+def _json_case_text(text):
     try:
         model = keras.models.model_from_json(text)
     except OK_ERRORS as e:
@@ -259,10 +262,9 @@ _MEMBER_NAMES = st.one_of(
             "assets/ok.txt",
             "model.weights.h5/../config.json",
             "config.json",
-            "",
         ]
     ),
-    st.text(min_size=1, max_size=12),
+    st.text(min_size=1, max_size=12).filter(lambda n: not n.endswith("/")),
 )
 
 
@@ -345,6 +347,15 @@ def test_keras_archive_member_names(name, data):
 @given(st.integers(0, 50), _H5_CHANGES)
 def test_weights_file_structure(target, change):
     _h5_case(target, change)
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_deeply_nested_json(depth):
+    deep = "[" * depth + "]" * depth
+    _json_case_text(deep)
+    members = dict(_good()["members"])
+    members["config.json"] = deep.encode()
+    _load_model(_write(_archive_with(members), ".keras"))
 
 
 def test_good_files_still_load():

@@ -310,9 +310,11 @@ class Layer(LayerWeights, Tracker):
                 f"Layer '{self.name}' was called without inputs. Call it as layer(inputs)."
             )
         if args:
-            args = (_convert_inputs(args[0], self.compute_dtype if self.autocast else None),) + (
-                args[1:]
-            )
+            try:
+                first = _convert_inputs(args[0], self.compute_dtype if self.autocast else None)
+            except TypeError as e:
+                raise TypeError(f"Layer '{self.name}' {e}") from None
+            args = (first,) + args[1:]
         symbolic = any_symbolic((args, kwargs))
         ctx = state.current_call_context()
         outermost = ctx is None

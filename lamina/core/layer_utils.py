@@ -87,6 +87,12 @@ def _convert_inputs(x, dtype):
         return x
     if isinstance(x, (np.ndarray, np.generic, float, int)) or hasattr(x, "__array__"):
         arr = np.asarray(x)
+        if arr.dtype.kind in "USO":
+            raise TypeError(
+                f"received an input of dtype {arr.dtype}; expected a numeric dtype. Convert "
+                "the data with np.asarray(x, 'float32'), or map strings to integers first "
+                "(keras.layers.StringLookup)."
+            )
         if dtype is not None and np.issubdtype(arr.dtype, np.floating):
             return jnp.asarray(arr, dtype=dtype)
         if arr.dtype == np.float64:

@@ -68,7 +68,8 @@ class LayerWeights:
             if tuple(w.shape) != tuple(v.shape):
                 raise ValueError(
                     f"Layer '{self.name}'.set_weights(): weight '{v.path}' has shape {v.shape}, "
-                    f"but the array given has shape {tuple(w.shape)}."
+                    f"but the array given has shape {tuple(w.shape)}. Pass arrays shaped like "
+                    "model.get_weights() (same order and shapes)."
                 )
             new.append(w)
         for v, w in zip(variables, new):

@@ -71,7 +71,9 @@ class Model(Trainer, Layer):
             return False
         leaves = jax.tree.leaves(args)
         return bool(leaves) and all(
-            isinstance(x, (np.ndarray, jax.Array)) and not isinstance(x, jax.core.Tracer)
+            isinstance(x, (np.ndarray, jax.Array))
+            and not isinstance(x, jax.core.Tracer)
+            and x.dtype.kind not in "USO"  # strings: the layer-by-layer path explains
             for x in leaves
         )
 

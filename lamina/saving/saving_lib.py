@@ -222,7 +222,7 @@ def _check_metadata(path: str, metadata: bytes | None) -> None:
 def _parse_config(path: str, raw: bytes) -> dict:
     try:
         config = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise ModelFileError(
             f"Could not load '{path}': '{archive.CONFIG}' is not valid JSON ({e})."
         ) from None
@@ -296,7 +296,7 @@ def model_from_json(json_string: str, custom_objects=None):
     """Rebuilds a model (new weights) from `model.to_json()`'s output, compiled if it was."""
     try:
         config = json.loads(json_string)
-    except (TypeError, json.JSONDecodeError) as e:
+    except (TypeError, json.JSONDecodeError, RecursionError) as e:
         raise ValueError(f"model_from_json: the string is not valid JSON ({e}).") from None
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(

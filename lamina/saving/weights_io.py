@@ -331,6 +331,32 @@ def load_weights(model: Layer, filepath, skip_mismatch: bool = False, **kwargs) 
             "load into: build the model first: call it on data or model.build(input_shape)."
         )
     path = os.fspath(filepath)
+    try:
+        _load_weights_checked(model, filepath, path, skip_mismatch, objects_to_skip, by_name)
+    except (FileNotFoundError, PermissionError, IsADirectoryError):
+        raise
+    except (OSError, RuntimeError, KeyError) as e:
+        if not _raised_in_h5py(e):
+            raise
+        # h5py's own messages ("truncated file: eof = ...") do not say which file or what to do.
+        raise ValueError(
+            f"load_weights: '{os.fsdecode(path)}' is not a readable weights file (truncated or "
+            f"corrupt HDF5: {e}). No weights were changed. Save the weights again, or load an "
+            "intact copy."
+        ) from e
+
+
+def _raised_in_h5py(error: BaseException) -> bool:
+    # Only h5py's own failures are rewrapped; a user's load_own_variables error passes through.
+    tb = error.__traceback__
+    while tb is not None:
+        if "h5py" in tb.tb_frame.f_code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _load_weights_checked(model, filepath, path, skip_mismatch, objects_to_skip, by_name):
     store = _open_for_reading(filepath, allow_legacy=True)
     if isinstance(store, WeightsStore) and store.is_legacy_keras2():
         # A Keras 2 layout (told by content): weights go by layer order, or by name.

@@ -146,10 +146,9 @@ class WeightsStore:
                 if oid.get_type().get_class() == h5py.h5t.STRING or _tagged_bfloat16(oid):
                     value = read_dataset(self.h5file[name])  # tagged or unusual: the slow path
                 else:
-                    value = np.empty(oid.shape, dtype=oid.dtype)
-                    if value.size:
-                        oid.read(h5py.h5s.ALL, h5py.h5s.ALL, value)
-                    declared = value.nbytes
+                    # Check the declared size before allocating: a forged shape must not
+                    # allocate terabytes.
+                    declared = int(np.prod(oid.shape, dtype=object)) * oid.dtype.itemsize
                     if declared > _BOMB_FLOOR and declared > _MAX_EXPANSION * max(
                         oid.get_storage_size(), 1
                     ):
@@ -157,6 +156,9 @@ class WeightsStore:
                             f"Refusing to read HDF5 dataset '{name}': it declares {declared} "
                             f"bytes but stores {oid.get_storage_size()} (a decompression bomb)."
                         )
+                    value = np.empty(oid.shape, dtype=oid.dtype)
+                    if value.size:
+                        oid.read(h5py.h5s.ALL, h5py.h5s.ALL, value)
                 index.setdefault(parent, {})[leaf] = value
             self._index = index
         return self._index

@@ -55,6 +55,21 @@ def _spec_of(structure):
     return jax.tree.map(spec, structure)
 
 
+def _check_batch_size(batch_size, method: str) -> None:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(
+            f"{method}(batch_size=...) must be a positive int, received {batch_size!r}."
+        )
+
+
+def _check_validation_data(validation_data) -> None:
+    if isinstance(validation_data, (tuple, list)) and len(validation_data) not in (2, 3):
+        raise ValueError(
+            "fit(validation_data=...): expected (x_val, y_val) or (x_val, y_val, sample_weight), "
+            f"received a tuple of {len(validation_data)} element(s)."
+        )
+
+
 def _no_targets_with_source(x, y, sample_weight, method):
     if y is not None or sample_weight is not None:
         raise ValueError(
@@ -100,6 +115,7 @@ class Loops:
         self._assert_compiled("fit")
         verbose_level = _resolve_verbose(verbose)
         val_source = None
+        _check_validation_data(validation_data)
         if validation_data is not None and streams.kind_of(validation_data) is not None:
             val_source = streams.BatchSource(validation_data, validation_steps)
         if streams.kind_of(x) is not None:
@@ -375,6 +391,7 @@ class Loops:
         x, y, sample_weight, n = self._prepare(x, y, sample_weight, "evaluate")
         if batch_size is None:
             batch_size = math.ceil(n / steps) if steps else 32
+        _check_batch_size(batch_size, "evaluate")
         self._symbolic_build(x, y)
         plan_steps = math.ceil(n / min(batch_size, n))
         if steps is not None:
@@ -408,6 +425,7 @@ class Loops:
         x, _, _, n = self._prepare(x, None, None, "predict")
         if batch_size is None:
             batch_size = math.ceil(n / steps) if steps else 32
+        _check_batch_size(batch_size, "predict")
         rows = data_lib.bucket(n)
         batch_size = min(batch_size, rows)
         if not self.built:

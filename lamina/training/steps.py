@@ -153,6 +153,11 @@ class StepBuilder:
             finally:
                 object.__setattr__(model, "_losses_override", None)
             return jnp.asarray(total, "float32"), [], preds, targets, weights
+        if not model._compile_loss.entries and not losses:
+            raise ValueError(
+                "No loss to compute. Provide a loss argument in compile(), e.g. "
+                "model.compile(optimizer=..., loss='mse'), or add losses with add_loss()."
+            )
         total, per_output = model._compile_loss(targets, preds, weights, mask)
         if losses:
             total = total + jnp.sum(jnp.stack([jnp.asarray(v, "float32") for v in losses]))

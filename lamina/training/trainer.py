@@ -340,6 +340,17 @@ class Trainer(Loops, BatchMethods):
     def _prepare(self, x, y, sample_weight, method: str):
         if x is None:
             raise ValueError(f"{method}(): `x` is required.")
+        from lamina.core.symbolic import KerasTensor
+
+        if any(
+            isinstance(leaf, KerasTensor)
+            for leaf in jax.tree.leaves(x, is_leaf=lambda t: isinstance(t, KerasTensor))
+        ):
+            raise TypeError(
+                f"{method}(): `x` must be a concrete array, received a KerasTensor (symbolic, "
+                f"from keras.Input). {method}() needs data; to build a graph on a symbolic "
+                "tensor, call model(x) instead."
+            )
         x = data_lib.normalize_structure(x, "x")
         y = data_lib.normalize_structure(y, "y")
         sample_weight = data_lib.normalize_structure(sample_weight, "sample_weight")

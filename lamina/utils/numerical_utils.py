@@ -37,8 +37,9 @@ def to_categorical(x: Any, num_classes: int | None = None) -> Any:
     x = x.reshape(-1)
     if not num_classes:
         num_classes = int(np.max(x)) + 1
-    if x.size and (x.min() < 0 or x.max() >= num_classes):
-        bad = int(x.min()) if x.min() < 0 else int(x.max())
+    # Negative labels wrap around as NumPy indexing (and Keras) does; beyond that is an error.
+    if x.size and (x.min() < -num_classes or x.max() >= num_classes):
+        bad = int(x.min()) if x.min() < -num_classes else int(x.max())
         raise ValueError(
             f"to_categorical: labels must be integers in [0, {num_classes - 1}] for "
             f"num_classes={num_classes}, received label {bad}. Pass a larger `num_classes` "
