@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import inspect
 import warnings
 
@@ -16,45 +15,19 @@ from lamina.core.layer_utils import (
     _convert_inputs,
     _get_regularizer,
     _init_accepts,
+    _input_mask,
     _is_plain,
     _list_to_shape,
     _note_call,
     _shape_to_list,
     _shapes_of,
+    _wrap_build,
 )
 from lamina.core.layer_weights import LayerWeights
-from lamina.core.masking import get_keras_mask, set_keras_mask
+from lamina.core.masking import set_keras_mask
 from lamina.core.symbolic import KerasTensor, Node, any_symbolic, from_specs, is_symbolic, to_specs
 from lamina.core.tracking import Tracker
 from lamina.core.variable import Variable, standardize_dtype
-
-
-def _wrap_build(build):
-    """Every `build` runs in the layer's name scope and leaves the layer built, also when a user
-    calls `layer.build(shape)` directly (as Keras's wrapped `build` does)."""
-    if getattr(build, "_lamina_wrapped", False):
-        return build
-
-    @functools.wraps(build)
-    def wrapped(self, *args, **kwargs):
-        with state.name_scope(self.name, owner=self):
-            result = build(self, *args, **kwargs)
-        if args and self.__dict__.get("_build_shapes_dict") is None:
-            self._build_shapes_dict = {"input_shape": args[0]}
-        self.built = True
-        return result
-
-    wrapped._lamina_wrapped = True
-    return wrapped
-
-
-def _input_mask(args):
-    """The mask(s) attached to the first argument (a list for a list of inputs), or None."""
-    first = args[0]
-    if isinstance(first, (list, tuple)):
-        masks = [get_keras_mask(x) for x in first]
-        return masks if any(m is not None for m in masks) else None
-    return get_keras_mask(first)
 
 
 class Layer(LayerWeights, Tracker):
@@ -246,9 +219,8 @@ class Layer(LayerWeights, Tracker):
         return variable
 
     def add_variable(self, shape, initializer, dtype=None, trainable=True, name=None, **kwargs):
-        return self.add_weight(
-            shape=shape, initializer=initializer, dtype=dtype, trainable=trainable, name=name
-        )
+        """Keras's alias of `add_weight` (the positional order is `shape, initializer`)."""
+        return self.add_weight(shape, initializer, dtype, trainable, name=name, **kwargs)
 
     # ------------------------------------------------------------------------ building
     def build(self, input_shape=None) -> None:

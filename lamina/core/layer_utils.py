@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lamina.core import state
+from lamina.core.masking import get_keras_mask
 from lamina.core.symbolic import KerasTensor, is_symbolic
 
 
@@ -122,3 +125,31 @@ def _note_call(e: Exception, layer, args) -> None:
         e._lamina_noted = True
     except Exception:
         pass
+
+
+def _wrap_build(build):
+    """Every `build` runs in the layer's name scope and leaves the layer built, also when a user
+    calls `layer.build(shape)` directly (as Keras's wrapped `build` does)."""
+    if getattr(build, "_lamina_wrapped", False):
+        return build
+
+    @functools.wraps(build)
+    def wrapped(self, *args, **kwargs):
+        with state.name_scope(self.name, owner=self):
+            result = build(self, *args, **kwargs)
+        if args and self.__dict__.get("_build_shapes_dict") is None:
+            self._build_shapes_dict = {"input_shape": args[0]}
+        self.built = True
+        return result
+
+    wrapped._lamina_wrapped = True
+    return wrapped
+
+
+def _input_mask(args):
+    """The mask(s) attached to the first argument (a list for a list of inputs), or None."""
+    first = args[0]
+    if isinstance(first, (list, tuple)):
+        masks = [get_keras_mask(x) for x in first]
+        return masks if any(m is not None for m in masks) else None
+    return get_keras_mask(first)
