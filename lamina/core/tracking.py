@@ -12,7 +12,7 @@ from typing import Any
 import jax
 
 from lamina.core.random import SeedGenerator
-from lamina.core.variable import Variable
+from lamina.core.variable import Variable, bump_structure
 
 _INTERNAL_ATTRS = frozenset(
     {
@@ -146,6 +146,8 @@ class Tracker:
         if key in self._tracked_ids:
             return
         self._tracked_ids.add(key)
+        if isinstance(value, (Tracker, Variable)):
+            bump_structure()
         if isinstance(value, Tracker):
             self._layers.append(value)
         elif isinstance(value, Variable):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextvars
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -11,15 +9,21 @@ import numpy as np
 from lamina.core import state
 from lamina.core.config import floatx
 
-# How many variables this context has created: a cheap way for caches keyed on a model's
-# variables (e.g. its jitted call) to know that none was added since.
-_CREATED: contextvars.ContextVar[int] = contextvars.ContextVar(
-    "lamina_variables_created", default=0
-)
+# A counter bumped whenever a variable is created, a variable's `trainable` flag changes, or a
+# layer or variable is attached to (or detached from) another layer: caches keyed on a model's
+# variable lists (its jitted call, its step builder) compare it instead of walking the layers.
+_STRUCTURE = [0]
 
 
-def variables_created() -> int:
-    return _CREATED.get()
+def bump_structure() -> None:
+    _STRUCTURE[0] += 1
+
+
+def structure_version() -> int:
+    return _STRUCTURE[0]
+
+
+variables_created = structure_version  # the older name, kept for callers
 
 
 def standardize_dtype(dtype) -> str:
@@ -120,7 +124,18 @@ class Variable:
                 f"expected {self._shape}."
             )
         self._value = value
-        _CREATED.set(_CREATED.get() + 1)
+        _STRUCTURE[0] += 1
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        value = bool(value)
+        if value != self.__dict__.get("_trainable"):
+            self._trainable = value
+            _STRUCTURE[0] += 1
 
     # --- reading -----------------------------------------------------------------------------
     @property
@@ -154,7 +169,10 @@ class Variable:
         return int(np.prod(self._shape, dtype=np.int64))
 
     def numpy(self) -> np.ndarray:
-        return np.asarray(self.value)
+        # A value sharded over several processes is gathered first (every process must call).
+        from lamina.distribution.multihost import to_host
+
+        return to_host(self.value)
 
     # --- writing -----------------------------------------------------------------------------
     def _check(self, value):

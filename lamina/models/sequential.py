@@ -7,6 +7,7 @@ import jax
 from lamina.core import state
 from lamina.core.layer import Layer
 from lamina.core.symbolic import KerasTensor
+from lamina.core.variable import bump_structure
 from lamina.layers.input_layer import InputLayer
 from lamina.models.model import Model
 
@@ -86,6 +87,7 @@ class Sequential(Model):
             raise TypeError(f"Sequential '{self.name}': there is no layer to pop.")
         layer = self._layers.pop()
         self._tracked_ids.discard(id(layer))
+        bump_structure()
         self._output_tensor = None
         if rebuild and self._input_layer() is not None:
             self._build_symbolic()

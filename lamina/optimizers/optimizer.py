@@ -26,7 +26,7 @@ import optax
 
 from lamina.core import naming, state
 from lamina.core.config import floatx
-from lamina.core.variable import Variable
+from lamina.core.variable import Variable, bump_structure
 from lamina.optimizers import stateless
 from lamina.optimizers.schedules import learning_rate_schedule as lrs
 from lamina.optimizers.variables import OptimizerVariablesMixin
@@ -142,12 +142,14 @@ class Optimizer(OptimizerVariablesMixin):
             self._tracked.add(id(variable))
             self._variables.append(variable)
             self._step_cache.clear()
+            bump_structure()
 
     def _untrack_variable(self, variable: Variable) -> None:
         if id(variable) in self._tracked:
             self._tracked.discard(id(variable))
             self._variables = [v for v in self._variables if v is not variable]
             self._step_cache.clear()
+            bump_structure()
 
     def __setattr__(self, name: str, value) -> None:
         if not hasattr(self, "_tracked"):
@@ -393,7 +395,8 @@ class Optimizer(OptimizerVariablesMixin):
             raise ValueError(
                 f"`trainable_variables` must have one array per variable the optimizer was "
                 f"built with: expected {len(self._trainable_variables)}, received "
-                f"{len(trainable_variables)}."
+                f"{len(trainable_variables)}. If layers were frozen or unfrozen (`trainable`) "
+                "after compile(), call model.compile() again, as in Keras."
             )
         if len(grads) != len(self._trainable_variables):
             raise ValueError(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import jax
-import numpy as np
 
 from lamina.training.loops import _spec_of
 from lamina.training.steps import TrainState
@@ -12,30 +11,30 @@ from lamina.training.steps import TrainState
 def _pythonify(logs):
     from lamina.training.loops import _pythonify as convert
 
-    return convert(logs)
+    return convert(jax.device_get(logs))
 
 
 class BatchMethods:
     """The single-batch methods of `Model` (mixed into `Trainer`)."""
 
     def _one_batch(self, kind, x, y, sample_weight, class_weight=None):
-        x, y, sample_weight, n = self._prepare(x, y, sample_weight, f"{kind}_on_batch")
+        x, y, sample_weight, _ = self._prepare(x, y, sample_weight, f"{kind}_on_batch")
         if class_weight is not None:
             sample_weight = self._class_weights(y, class_weight)
         self._symbolic_build(x, y)
         builder = self._builder()
         # As in Keras 3, each on-batch call reports the metrics of that batch alone.
         state = self._gather_state(builder, reset_metrics=True)
+        step = builder.single(kind)
         # NumPy arrays go straight into the jitted step (cheaper than a separate device_put).
         data = (x, y, sample_weight)
-        indices, masks = builder.whole_batch(n)
         if kind == "test":
-            state = state._replace(optimizer=[])
-            metrics, logs = builder.get(kind, 1)(state, data, indices, masks, 0)
-            state = state._replace(metrics=metrics)
+            metrics, logs = step(state._replace(optimizer=[]), data)
+            for v, value in zip(builder.metric_vars, metrics):
+                v._value = value
         else:
-            state, logs = builder.get(kind, 1)(state, data, indices, masks, 0)
-        self._sync_state(builder, state)
+            state, logs = step(state, data)
+            self._sync_state(builder, state)
         return _pythonify(logs)
 
     def train_on_batch(
@@ -54,16 +53,14 @@ class BatchMethods:
 
     def predict_on_batch(self, x):
         """Returns the outputs for one batch as NumPy arrays."""
-        x, _, _, n = self._prepare(x, None, None, "predict_on_batch")
+        x, _, _, _ = self._prepare(x, None, None, "predict_on_batch")
         if not self.built:
             self._maybe_build((_spec_of(x),), {})
         builder = self._predict_builder()
         state = TrainState(
-            [v.value for v in builder.trainable_vars],
-            [v.value for v in builder.non_trainable_vars],
+            [v._value for v in builder.trainable_vars],
+            [v._value for v in builder.non_trainable_vars],
             [],
             [],
         )
-        indices, _ = builder.whole_batch(n)
-        out = builder.get("predict", 1)(state, x, indices, 0)
-        return jax.tree.map(lambda a: np.asarray(a[0]), out)
+        return jax.device_get(builder.single("predict")(state, x))

@@ -131,20 +131,35 @@ def bucket(n: int) -> int:
     return -(-n // step) * step
 
 
-def to_device(structure, size: int | None = None):
-    """Puts every array on the device once, zero-padded along the batch axis to `size` rows."""
+# Datasets up to this size are zero-padded to their bucketed row count (so nearby sizes share a
+# compiled step); larger ones go to the device as they are, without a padded copy in memory.
+PAD_LIMIT_BYTES = 64 * 2**20
 
-    def put(a):
+
+def to_device(structure, size: int | None = None):
+    """Puts every array on the device once, zero-padded along the batch axis to `size` rows
+    when the data is small (see `PAD_LIMIT_BYTES`). Returns arrays of `size` or their own rows."""
+    leaves = jax.tree.leaves(structure)
+    if size is not None and sum(a.size * a.dtype.itemsize for a in leaves) > PAD_LIMIT_BYTES:
+        size = None
+
+    def pad(a):
         n = a.shape[0]
         if size is None or size == n:
-            return jnp.asarray(a)
-        pad = [(0, size - n)] + [(0, 0)] * (a.ndim - 1)
-        if isinstance(a, jax.Array):
-            return jnp.pad(a, pad)
-        return jnp.asarray(np.pad(a, pad))
+            return a
+        widths = [(0, size - n)] + [(0, 0)] * (a.ndim - 1)
+        return jnp.pad(a, widths) if isinstance(a, jax.Array) else np.pad(a, widths)
 
-    # Under a distribution: split the arrays along the batch axis of the mesh.
-    return dist_engine.place_data(jax.tree.map(put, structure))
+    structure = jax.tree.map(pad, structure)
+    if dist_engine.distribution() is not None:
+        # Under a distribution: split the arrays along the batch axis of the mesh.
+        return dist_engine.place_data(structure)
+    # `device_put` copies a NumPy array once (`jnp.asarray` made two copies at its peak).
+    return jax.tree.map(lambda a: a if isinstance(a, jax.Array) else jax.device_put(a), structure)
+
+
+def rows_of(structure) -> int:
+    return int(jax.tree.leaves(structure)[0].shape[0])
 
 
 @dataclass

@@ -307,14 +307,18 @@ class Loops:
         rows = data_lib.bucket(n)
         batch_size = min(batch_size or 32, rows)
         plan = data_lib.plan_batches(n, batch_size, steps=steps, rows=math.ceil(rows / batch_size))
-        data = data_lib.to_device((x, y, sw), rows)
+        # Padded to whole batches, the steps slice batch after batch, in order; data too large
+        # to pad is gathered by index instead.
+        data = data_lib.to_device((x, y, sw), plan.indices.size)
+        sliced = batch_size if data_lib.rows_of(data) >= plan.steps * batch_size else None
+        indices = None if sliced else jnp.asarray(plan.indices)
         state = self._gather_state(builder, reset_metrics=True)._replace(optimizer=[])
         callback_list.on_test_begin()
         needs_end = "on_test_batch_end" in callback_list.any_batch_hooks
         needs_begin = "on_test_batch_begin" in callback_list.any_batch_hooks
         planner = self._planner(builder, "test")
         per_step = needs_end or needs_begin
-        indices, masks = jnp.asarray(plan.indices), jnp.asarray(plan.mask)
+        masks = jnp.asarray(plan.mask)
         # A user-written test step gets the real partial batch (it knows nothing of the mask).
         full_steps = plan.steps
         if builder.exact_batches("test") and plan.sizes[-1] < batch_size:
@@ -327,7 +331,10 @@ class Loops:
             if step < full_steps:
                 k = 1 if per_step else planner.next_k(full_steps - step)
                 metrics, logs = planner.run(
-                    builder.get("test", k), k, (state, data, indices, masks, step), state.metrics
+                    builder.get("test", k, sliced),
+                    k,
+                    (state, data, indices, masks, step),
+                    state.metrics,
                 )
             else:
                 k, rem = 1, plan.sizes[-1]
@@ -440,7 +447,9 @@ class Loops:
             epochs=1,
             steps=plan.steps,
         )
-        data = data_lib.to_device(x, rows)
+        data = data_lib.to_device(x, plan.indices.size)  # whole batches, sliced in order
+        sliced = batch_size if data_lib.rows_of(data) >= plan.steps * batch_size else None
+        indices = None if sliced else jnp.asarray(plan.indices)
         state = TrainState(
             [v.value for v in builder.trainable_vars],
             [v.value for v in builder.non_trainable_vars],
@@ -451,13 +460,15 @@ class Loops:
         callback_list.on_predict_begin()
         needs_end = "on_predict_batch_end" in callback_list.any_batch_hooks
         planner = self._planner(builder, "predict")
-        indices = jnp.asarray(plan.indices)
         chunks = []
         step = 0
         while step < plan.steps:
             k = 1 if needs_end else planner.next_k(plan.steps - step)
             out = planner.run(
-                builder.get("predict", k), k, (state, data, indices, step), chunks[-1:] or state
+                builder.get("predict", k, sliced),
+                k,
+                (state, data, indices, step),
+                chunks[-1:] or state,
             )
             chunks.append(out)
             step += k
@@ -466,11 +477,11 @@ class Loops:
         used = sum(plan.sizes)
 
         def assemble(*parts):
-            stacked = jnp.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
-            flat = stacked.reshape((-1, *stacked.shape[2:]))
-            return np.asarray(flat[:used])
+            # On the host: one transfer per chunk, no further device ops.
+            stacked = np.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
+            return stacked.reshape((-1, *stacked.shape[2:]))[:used]
 
-        outputs = jax.tree.map(assemble, *chunks)
+        outputs = jax.tree.map(assemble, *jax.device_get(chunks))
         callback_list.on_predict_end()
         return outputs
 

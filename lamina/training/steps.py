@@ -70,6 +70,7 @@ class StepBuilder:
         self.metric_vars = model._compile_metric_variables()
         self.initial_metrics = None
         self.signature = None
+        self.version = None
         # What "auto" steps_per_execution measured, per kind of step (see step_planner).
         self.auto = {kind: AutoChoice() for kind in ("train", "test", "predict")}
         overrides = model._overridden_steps()
@@ -77,14 +78,6 @@ class StepBuilder:
         self.custom_train = "train_step" in overrides
         self.custom_test = "test_step" in overrides
         self.custom_predict = "predict_step" in overrides
-
-    def whole_batch(self, n: int):
-        """Device arrays `(indices, mask)` selecting all `n` rows as one batch (cached)."""
-        cached = self._cache.get(("whole", n))
-        if cached is None:
-            cached = (jnp.arange(n, dtype=jnp.int32)[None], jnp.ones((1, n), jnp.float32))
-            self._cache[("whole", n)] = cached
-        return cached
 
     def exact_batches(self, kind: str) -> bool:
         """Whether `kind` needs unpadded batches: user-written steps and losses know nothing
@@ -216,17 +209,32 @@ class StepBuilder:
         return y_pred
 
     # ------------------------------------------------------------------ blocks of k steps
-    def _block(self, core, kind: str, k: int):
-        def gather(data, idx):
-            batch = jax.tree.map(lambda a: jnp.take(a, idx, axis=0), data)
-            # Under a distribution: split the batch over the mesh's batch axis.
-            return dist_engine.constrain_batch(batch)
+    def _block(self, core, kind: str, k: int, batch_size: int | None = None):
+        if batch_size is None:
+
+            def gather(data, idx):
+                batch = jax.tree.map(lambda a: jnp.take(a, idx, axis=0), data)
+                # Under a distribution: split the batch over the mesh's batch axis.
+                return dist_engine.constrain_batch(batch)
+
+        else:
+            # In-order passes (evaluate, predict): batch `i` is rows `[i*b, (i+1)*b)`, so a
+            # contiguous slice replaces the gather. The caller pads the data to a whole number
+            # of batches (a slice running past the end would be clamped, not padded).
+            def gather(data, i):
+                batch = jax.tree.map(
+                    lambda a: jax.lax.dynamic_slice_in_dim(a, i * batch_size, batch_size), data
+                )
+                return dist_engine.constrain_batch(batch)
 
         if kind == "predict":
 
             def block(state, data, indices, start):
                 self.trace_counts[kind] += 1
-                rows = jax.lax.dynamic_slice_in_dim(indices, start, k)
+                if batch_size is not None:
+                    rows = start + jnp.arange(k)
+                else:
+                    rows = jax.lax.dynamic_slice_in_dim(indices, start, k)
                 if k == 1:
                     out = jax.tree.map(lambda a: a[None], core(state, gather(data, rows[0])))
                 else:
@@ -238,7 +246,10 @@ class StepBuilder:
 
         def block(state, data, indices, masks, start):
             self.trace_counts[kind] += 1
-            rows = jax.lax.dynamic_slice_in_dim(indices, start, k)
+            if batch_size is not None:
+                rows = start + jnp.arange(k)
+            else:
+                rows = jax.lax.dynamic_slice_in_dim(indices, start, k)
             mrows = jax.lax.dynamic_slice_in_dim(masks, start, k)
             if k == 1:
                 new_state, logs = core(state, gather(data, rows[0]), mrows[0])
@@ -260,18 +271,57 @@ class StepBuilder:
 
         return block
 
-    def get(self, kind: str, k: int = 1):
-        """The (jitted unless eager) function running `k` steps of `kind`."""
-        # The current distribution is part of the key: its shardings are traced into the step.
-        key = (kind, k, dist_engine.cache_key())
+    def single(self, kind: str):
+        """The (jitted unless eager) function running one step of `kind` on one given batch:
+        `(state, batch) -> (state, logs)` for train, `(metrics, logs)` for test, the outputs for
+        predict (given `x` alone). `train_on_batch` and streamed data use it: no indices, no
+        mask to send, no gather."""
+        key = ("single", kind, dist_engine.cache_key())
         fn = self._cache.get(key)
         if fn is None:
-            core = {"train": self.train_core, "test": self.test_core, "predict": self.predict_core}
-            if kind == "train" and self.custom_train or kind == "test" and self.custom_test:
-                core[kind] = self._user_core(kind)
-            if kind == "predict" and self.custom_predict:
-                core[kind] = self._user_predict_core
-            fn = self._block(core[kind], kind, k)
+            fn = self._single(kind)
+            if self.jit:
+                fn = jax.jit(fn, donate_argnums=(0,) if kind == "train" else ())
+            self._cache[key] = fn
+        return fn
+
+    def _single(self, kind: str):
+        core = self._core(kind)
+        if kind == "predict":
+
+            def predict(state, x):
+                self.trace_counts[kind] += 1
+                return dist_engine.replicate(core(state, dist_engine.constrain_batch(x)))
+
+            return predict
+
+        def step(state, batch):
+            self.trace_counts[kind] += 1
+            n = jax.tree.leaves(batch[0])[0].shape[0]
+            mask = jnp.ones((n,), jnp.float32)
+            new_state, logs = core(state, dist_engine.constrain_batch(batch), mask)
+            new_state = dist_engine.constrain_state(self, new_state)
+            return (new_state.metrics, logs) if kind == "test" else (new_state, logs)
+
+        return step
+
+    def _core(self, kind: str):
+        if kind == "train" and self.custom_train or kind == "test" and self.custom_test:
+            return self._user_core(kind)
+        if kind == "predict" and self.custom_predict:
+            return self._user_predict_core
+        return {"train": self.train_core, "test": self.test_core, "predict": self.predict_core}[
+            kind
+        ]
+
+    def get(self, kind: str, k: int = 1, batch_size: int | None = None):
+        """The (jitted unless eager) function running `k` steps of `kind`. Batches are gathered
+        by the `indices` argument, or with `batch_size`, sliced in order (`indices` unused)."""
+        # The current distribution is part of the key: its shardings are traced into the step.
+        key = (kind, k, batch_size, dist_engine.cache_key())
+        fn = self._cache.get(key)
+        if fn is None:
+            fn = self._block(self._core(kind), kind, k, batch_size)
             if self.jit:
                 fn = jax.jit(fn, donate_argnums=(0,) if kind == "train" else ())
             self._cache[key] = fn

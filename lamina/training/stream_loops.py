@@ -58,12 +58,10 @@ def describe_failure(error: ValueError, source: BatchSource, step: int, batch) -
 
 
 def run_batch(model, builder, kind, state, batch):
-    n = jax.tree.leaves(batch[0])[0].shape[0]
-    indices, masks = builder.whole_batch(n)
     if kind == "test":
-        metrics, logs = builder.get("test", 1)(state, batch, indices, masks, 0)
+        metrics, logs = builder.single("test")(state, batch)
         return state._replace(metrics=metrics), logs
-    return builder.get(kind, 1)(state, batch, indices, masks, 0)
+    return builder.single(kind)(state, batch)
 
 
 def evaluate_source(model, source: BatchSource, callback_list: CallbackList) -> dict:
@@ -205,9 +203,7 @@ def predict_source(model, source: BatchSource, verbose, verbose_level, callbacks
     callback_list.on_predict_begin()
     outputs = []
     for step, (bx, _, _) in enumerate(source.epoch()):
-        n = jax.tree.leaves(bx)[0].shape[0]
-        indices, _ = builder.whole_batch(n)
-        out = jax.tree.map(lambda a: a[0], builder.get("predict", 1)(state, bx, indices, 0))
+        out = builder.single("predict")(state, bx)
         outputs.append(out)
         if "on_predict_batch_end" in callback_list.any_batch_hooks:
             callback_list.on_predict_batch_end(step, {"outputs": out})

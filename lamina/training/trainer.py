@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lamina.core import state as state_lib
+from lamina.core.variable import structure_version
 from lamina.distribution import engine as dist_engine
 from lamina.training import data as data_lib
 from lamina.training.batch_methods import BatchMethods
@@ -190,6 +191,8 @@ class Trainer(Loops, BatchMethods):
         return [f"output_{i + 1}" for i in range(n)] if n > 1 else ["output"]
 
     def _symbolic_build(self, x, y=None) -> None:
+        if self.built and self._compile_built:
+            return
         x_spec = _spec_of(x)
         if not self.built:
             self._maybe_build((x_spec,), {})
@@ -228,6 +231,9 @@ class Trainer(Loops, BatchMethods):
         """The step builder for the current variables (rebuilt when they change, e.g. after the
         compiled metrics are first built)."""
         builder = self._step_builder
+        version = structure_version()
+        if builder is not None and builder.version == version:
+            return builder  # nothing was created, attached or (un)frozen since
         signature = (
             len(self.trainable_variables),
             len(self.non_trainable_variables),
@@ -238,6 +244,7 @@ class Trainer(Loops, BatchMethods):
             builder = StepBuilder(self, jit=not self._run_eagerly)
             builder.signature = signature
             object.__setattr__(self, "_step_builder", builder)
+        builder.version = version
         return builder
 
     def _gather_state(self, builder: StepBuilder, reset_metrics: bool) -> TrainState:
@@ -251,10 +258,12 @@ class Trainer(Loops, BatchMethods):
             metrics = list(builder.initial_metrics)
         else:
             metrics = [v.value for v in builder.metric_vars]
+        # Outside any state scope (the usual case) a variable's value is its stored array.
+        read = (lambda v: v.value) if state_lib.current_scope() is not None else _stored
         state = TrainState(
-            [v.value for v in builder.trainable_vars],
-            [v.value for v in builder.non_trainable_vars],
-            [v.value for v in builder.optimizer_vars],
+            [read(v) for v in builder.trainable_vars],
+            [read(v) for v in builder.non_trainable_vars],
+            [read(v) for v in builder.optimizer_vars],
             metrics,
         )
         # Under a distribution: place each value by its variable's layout (no-op without one).
@@ -338,6 +347,21 @@ class Trainer(Loops, BatchMethods):
 
     # ------------------------------------------------------------------ data
     def _prepare(self, x, y, sample_weight, method: str):
+        if (
+            type(x) is np.ndarray
+            and x.dtype in _READY_DTYPES
+            and x.ndim
+            and sample_weight is None
+            and (
+                y is None
+                or type(y) is np.ndarray
+                and y.dtype in _READY_DTYPES
+                and y.ndim
+                and y.shape[0] == x.shape[0]
+            )
+        ):
+            # The common case, already in its final form (parts of several processes joined).
+            return dist_engine.process_data(x, y, None, x.shape[0], method)
         if x is None:
             raise ValueError(f"{method}(): `x` is required.")
         from lamina.core.symbolic import KerasTensor
@@ -355,7 +379,8 @@ class Trainer(Loops, BatchMethods):
         y = data_lib.normalize_structure(y, "y")
         sample_weight = data_lib.normalize_structure(sample_weight, "sample_weight")
         n = data_lib.check_same_samples(x=x, y=y, sample_weight=sample_weight)
-        return x, y, sample_weight, n
+        # Several processes, each passing its own part of the data: join the parts.
+        return dist_engine.process_data(x, y, sample_weight, n, method)
 
     def _class_weights(self, y, class_weight):
         if isinstance(y, (list, tuple, dict)):
@@ -385,6 +410,16 @@ class Trainer(Loops, BatchMethods):
         order += sorted(k for k in logs if k not in order)
         values = [logs[k] for k in order]
         return values[0] if len(values) == 1 else values
+
+
+# NumPy dtypes that need no conversion before they reach a step (float64 and int64 do).
+_READY_DTYPES = frozenset(
+    np.dtype(d) for d in ("float32", "float16", "int32", "uint8", "int8", "int16", "bool")
+)
+
+
+def _stored(variable):
+    return variable._value
 
 
 def _validate_names(loss, metrics, weighted_metrics) -> None:
