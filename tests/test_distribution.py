@@ -1,4 +1,4 @@
-"""lamina.distribution on 4 virtual CPU devices and on 2 local processes.
+"""lamina.distribution on 4 virtual CPU devices (several processes: test_distribution_multiprocess).
 
 The main test process already imported JAX with one device, so each check runs a Python snippet
 in a subprocess started with `XLA_FLAGS=--xla_force_host_platform_device_count=N`, which prints
@@ -14,8 +14,6 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -195,77 +193,67 @@ def test_data_and_model_parallel_match_single_device(tmp_path):
     assert r["load_spec"] == [None, "model"]
 
 
-MULTI = """
-import sys
-pid, port, out_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-os.environ["KERAS_DISTRIBUTION_JOB_ADDRESSES"] = f"127.0.0.1:{port}"
-os.environ["KERAS_DISTRIBUTION_NUM_PROCESSES"] = "2"
-os.environ["KERAS_DISTRIBUTION_PROCESS_ID"] = str(pid)
-D.initialize(initialization_timeout=30)
-assert len(D.list_devices()) == 4 and len(jax.local_devices()) == 2
-with D.DataParallel().scope():
-    m = make()
-    m.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
-    p = m.predict(x, verbose=0)
-    e = m.evaluate(x, y, verbose=0)
-json.dump({"w": [w.tolist() for w in m.get_weights()], "p": p.tolist(), "e": e},
-          open(out_path, "w"))
-"""
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def test_two_processes_match_single_process(tmp_path):
-    single = run_snippet(
-        """
-        m = make()
-        m.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
-        print("RESULT", json.dumps({"w": [w.tolist() for w in m.get_weights()],
-                                    "p": m.predict(x, verbose=0).tolist(),
-                                    "e": m.evaluate(x, y, verbose=0)}))
-        """,
-        devices=1,
-    )
-    port = str(_free_port())
-    src = PRELUDE + MULTI
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", src, str(i), port, str(tmp_path / f"r{i}.json")],
-            env=_env(2),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=str(ROOT),
+def test_variables_made_before_the_distribution_are_laid_out_and_loads_keep_layouts(tmp_path):
+    r = run_snippet(
+        f"""
+        out = {{}}
+        ref = make("adam")
+        ref.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        path = r"{tmp_path / "ref.weights.h5"}"
+        ref.save_weights(path)
+
+        mesh = D.DeviceMesh((2, 2), ("batch", "model"))
+        lm = D.LayoutMap(mesh)
+        lm[".*d1/kernel"] = (None, "model")
+        mp = D.ModelParallel(layout_map=lm, batch_dim_name="batch")
+        early = make("adam")                      # created before the distribution is set
+        out["before"] = type(early.layers[0].kernel.value.sharding).__name__
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            D.set_distribution(mp)
+            early.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        out["warnings"] = [str(w.message) for w in caught]
+        out["spec"] = list(early.layers[0].kernel.value.sharding.spec)
+        out["w"] = diff(ref.get_weights(), early.get_weights())
+
+        # load_weights under the distribution: placed by layout at once, optimizer slots too.
+        late = make("adam")
+        late.load_weights(path)
+        k = late.layers[0].kernel.value
+        out["load_kind"] = type(k.sharding).__name__
+        out["load_spec"] = list(k.sharding.spec)
+        out["load_w"] = diff(ref.get_weights(), late.get_weights())
+        out["slot_specs"] = sorted(
+            str(list(v.value.sharding.spec)) for v in late.optimizer.variables
+            if "d1_kernel" in v.path
         )
-        for i in range(2)
-    ]
-    try:
-        for p in procs:
-            _, err = p.communicate(timeout=90)
-            assert p.returncode == 0, err[-4000:]
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-    for i in range(2):
-        r = json.loads((tmp_path / f"r{i}.json").read_text())
-        for a, b in zip(single["w"], r["w"]):
-            np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-5)
-        np.testing.assert_allclose(np.asarray(single["p"]), np.asarray(r["p"]), atol=1e-5)
-        np.testing.assert_allclose(single["e"], r["e"], atol=1e-5)
+        D.set_distribution(None)
 
+        # A loaded sharded kernel keeps its NamedSharding, also outside the distribution.
+        early.load_weights(path)
+        out["kept_spec"] = list(early.layers[0].kernel.value.sharding.spec)
 
-def test_unreachable_coordinator_times_out():
-    code = """
-    try:
-        D.initialize("127.0.0.1:PORT", 2, 1, initialization_timeout=3)
-        print("RESULT", json.dumps({"error": None}))
-    except RuntimeError as e:
-        print("RESULT", json.dumps({"error": str(e)}))
-    """.replace("PORT", str(_free_port()))
-    r = run_snippet(code, devices=1, timeout=60)
-    assert r["error"] and "could not join the job" in r["error"]
+        # load_model under a distribution places the values too.
+        model_path = r"{tmp_path / "m.keras"}"
+        ref.save(model_path)
+        with mp.scope():
+            loaded = keras.models.load_model(model_path)
+        out["load_model_spec"] = list(loaded.layers[0].kernel.value.sharding.spec)
+        out["load_model_p"] = diff([ref.predict(x, verbose=0)], [loaded.predict(x, verbose=0)])
+        print("RESULT", json.dumps(out))
+        """
+    )
+    assert r["before"] == "SingleDeviceSharding"
+    assert r["warnings"] == []
+    assert r["spec"] == [None, "model"] and r["w"] < 1e-5
+    assert r["load_kind"] == "NamedSharding" and r["load_spec"] == [None, "model"]
+    assert r["load_w"] == 0.0
+    assert r["slot_specs"] == ["[None, 'model']"] * 2
+    assert r["kept_spec"] == [None, "model"]
+    assert r["load_model_spec"] == [None, "model"] and r["load_model_p"] < 1e-5

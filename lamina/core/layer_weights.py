@@ -53,7 +53,8 @@ class LayerWeights:
 
     # ------------------------------------------------------------------------ weights
     def get_weights(self) -> list[np.ndarray]:
-        return [np.asarray(v.value) for v in self.weights]
+        # `numpy()` gathers values sharded over several processes (every process must call).
+        return [v.numpy() for v in self.weights]
 
     def set_weights(self, weights) -> None:
         variables = self.weights
@@ -86,7 +87,7 @@ class LayerWeights:
     def save_own_variables(self, store) -> None:
         own = self._trainable_variables + self._non_trainable_variables
         for i, v in enumerate(own):
-            store[str(i)] = np.asarray(v.value)
+            store[str(i)] = v.numpy()
 
     def load_own_variables(self, store) -> None:
         own = self._trainable_variables + self._non_trainable_variables

@@ -26,8 +26,10 @@ class Distribution:
     Args:
         device_mesh: the `DeviceMesh`.
         batch_dim_name: the mesh axis that splits the batch (default: the mesh's first axis).
-        auto_shard_dataset: whether each process should feed only its part of the data (used
-            with several processes).
+        auto_shard_dataset: in a job of several processes, `True` (default): every process
+            passes the same full arrays and each hands over only its own rows; `False`: each
+            process passes its own part of the data, and the parts are joined in process order
+            into one dataset (`batch_size` stays global, unlike Keras where it is per process).
     """
 
     def __init__(
@@ -72,7 +74,8 @@ class Distribution:
         return None
 
     def distribute_dataset(self, dataset):
-        """Datasets are fed as they are; the engine splits each batch (see the engine)."""
+        """Datasets are fed as they are (every process yields the same global batches); the
+        engine splits each batch (see the engine)."""
         return dataset
 
     @contextlib.contextmanager

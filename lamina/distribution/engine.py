@@ -5,12 +5,19 @@ by their layouts (optimizer slots take the layout of the variable they belong to
 variables are replicated); data arrays are split along their first axis over the mesh's batch
 axis; inside the jitted steps, each gathered batch and the new state are pinned to those same
 shardings so layouts persist from step to step.
+
+With several processes, in-memory data becomes global arrays through
+`jax.make_array_from_process_local_data` (`place_data`, `process_data`), and loaded weights are
+put back by layout (`place_loaded`). The helpers that talk to other processes are in
+`lamina.distribution.multihost`.
 """
 
 from __future__ import annotations
 
 import jax
+import numpy as np
 
+from lamina.distribution import multihost
 from lamina.distribution.distribution_lib import (
     ModelParallel,
     TensorLayout,
@@ -56,6 +63,27 @@ def _slot_owner(slot, by_mangled: dict):
     return None
 
 
+def _shardings_for(dist, trainable_vars, non_trainable_vars, optimizer_vars, metric_vars, warn):
+    used: set = set()
+    trainable = [_variable_sharding(dist, v, used) for v in trainable_vars]
+    non_trainable = [_variable_sharding(dist, v, used) for v in non_trainable_vars]
+    by_mangled = {
+        v.path.replace("/", "_").replace(":", "_"): (v, s)
+        for v, s in zip(trainable_vars, trainable)
+    }
+    owners = {k: v for k, (v, _) in by_mangled.items()}
+    sharding_of = {id(v): s for v, s in by_mangled.values()}
+    replicated = _replicated(dist)
+    optimizer = []
+    for slot in optimizer_vars:
+        owner = _slot_owner(slot, owners)
+        optimizer.append(sharding_of[id(owner)] if owner is not None else replicated)
+    metrics = [replicated] * len(metric_vars)
+    if warn and isinstance(dist, ModelParallel):
+        warn_unused_keys(dist.layout_map, used)
+    return (trainable, non_trainable, optimizer, metrics)
+
+
 def state_shardings(builder):
     """Per-variable shardings for a step builder's state under the current distribution, as
     `(trainable, non_trainable, optimizer, metrics)` lists (computed once per distribution);
@@ -66,26 +94,29 @@ def state_shardings(builder):
     cache = builder.__dict__.setdefault("_distribution_shardings", {})
     if id(dist) in cache and cache[id(dist)][0] is dist:
         return cache[id(dist)][1]
-    used: set = set()
-    trainable = [_variable_sharding(dist, v, used) for v in builder.trainable_vars]
-    non_trainable = [_variable_sharding(dist, v, used) for v in builder.non_trainable_vars]
-    by_mangled = {
-        v.path.replace("/", "_").replace(":", "_"): (v, s)
-        for v, s in zip(builder.trainable_vars, trainable)
-    }
-    owners = {k: v for k, (v, _) in by_mangled.items()}
-    sharding_of = {id(v): s for v, s in by_mangled.values()}
-    replicated = _replicated(dist)
-    optimizer = []
-    for slot in builder.optimizer_vars:
-        owner = _slot_owner(slot, owners)
-        optimizer.append(sharding_of[id(owner)] if owner is not None else replicated)
-    metrics = [replicated] * len(builder.metric_vars)
-    if isinstance(dist, ModelParallel):
-        warn_unused_keys(dist.layout_map, used)
-    result = (trainable, non_trainable, optimizer, metrics)
+    result = _shardings_for(
+        dist,
+        builder.trainable_vars,
+        builder.non_trainable_vars,
+        builder.optimizer_vars,
+        builder.metric_vars,
+        warn=True,
+    )
     cache[id(dist)] = (dist, result)
     return result
+
+
+def put(value, sharding):
+    """`jax.device_put(value, sharding)`; in a job of several processes, a value held whole by
+    this process (the same on every process) goes through `make_array_from_process_local_data`,
+    each process handing over only the part its devices hold."""
+    if (
+        multihost.is_multi_process()
+        and not sharding.is_fully_addressable
+        and (not isinstance(value, jax.Array) or value.is_fully_addressable)
+    ):
+        return multihost.from_full_array(np.asarray(value), sharding)
+    return jax.device_put(value, sharding)
 
 
 def place_state(builder, state):
@@ -96,7 +127,7 @@ def place_state(builder, state):
         return state
     return type(state)(
         *[
-            [jax.device_put(value, s) for value, s in zip(values, group)]
+            [put(value, s) for value, s in zip(values, group)]
             for values, group in zip(state, shardings)
         ]
     )
@@ -124,15 +155,20 @@ def _batch_sharding(dist, array):
 
 def place_data(structure):
     """Puts whole in-memory arrays on the mesh, split along the first axis over the batch axis
-    (replicated when the row count does not divide evenly)."""
+    (replicated when the row count does not divide evenly).
+
+    In a job of several processes, an array this process holds whole (the same full array on
+    every process: `auto_shard_dataset=True`) is split automatically: each process hands over
+    only the rows its own devices hold. Arrays already global (the per-process parts joined by
+    `process_data`) are only resharded."""
     dist = distribution()
     if dist is None:
         return structure
 
-    def put(a):
-        return jax.device_put(a, _batch_sharding(dist, a) or _replicated(dist))
+    def place(a):
+        return put(a, _batch_sharding(dist, a) or _replicated(dist))
 
-    return jax.tree.map(put, structure)
+    return jax.tree.map(place, structure)
 
 
 def constrain_batch(batch):
@@ -173,3 +209,98 @@ def check_batch_size(batch_size: int, method: str = "fit") -> None:
 def cache_key():
     """What the compiled steps depend on: the current distribution object (or `None`)."""
     return distribution()
+
+
+# ------------------------------------------------------------------ several processes
+def _process_data_error(method: str, detail: str) -> ValueError:
+    return ValueError(
+        f"{method}(): with several processes and `auto_shard_dataset=False`, each process "
+        f"passes its own part of the data, and the parts are joined in process order. {detail} "
+        "Or set `auto_shard_dataset=True` (the default) and pass the same full arrays on every "
+        "process."
+    )
+
+
+def process_data(x, y, sample_weight, n: int, method: str):
+    """Joins each process's own part of the data into global arrays (in process order), when
+    the job has several processes and the distribution has `auto_shard_dataset=False`.
+
+    Returns `(x, y, sample_weight, n)`, with `n` the global number of samples; unchanged
+    otherwise (one process, or every process passing the same full arrays).
+    """
+    dist = distribution()
+    if dist is None or dist.auto_shard_dataset or not multihost.is_multi_process():
+        return x, y, sample_weight, n
+    counts = multihost.gather_counts(n)
+    if len(set(counts)) > 1:
+        raise _process_data_error(
+            method,
+            f"The parts must have the same number of samples, but the processes passed "
+            f"{counts} samples (in process order); drop or repeat samples so that they match.",
+        )
+    total = sum(counts)
+    shards = batch_shards(dist)
+    per_process = shards // jax.process_count()
+    if total % shards != 0 or shards % jax.process_count() != 0:
+        raise _process_data_error(
+            method,
+            f"Each part ({n} samples) must split evenly over the {max(per_process, 1)} "
+            f"device(s) of this process on the mesh axis {dist.batch_dim_name!r} "
+            f"({shards} in all); pass a multiple of {max(per_process, 1)} samples per process.",
+        )
+    own = slice(jax.process_index() * n, (jax.process_index() + 1) * n)
+
+    def join(a):
+        sharding = dist.get_data_layout((total, *a.shape[1:])).backend_layout
+        rows = multihost.row_slices(sharding, (total, *a.shape[1:]))
+        if [(s.start, s.stop) for s in rows] != [(own.start, own.stop)]:
+            raise _process_data_error(
+                method,
+                "The mesh does not give each process one block of the batch axis (its devices "
+                "must be listed process by process, as `list_devices()` does).",
+            )
+        return multihost.from_process_parts(np.asarray(a), sharding, total)
+
+    def join_tree(structure):
+        return None if structure is None else jax.tree.map(join, structure)
+
+    return join_tree(x), join_tree(y), join_tree(sample_weight), total
+
+
+# ------------------------------------------------------------------ loaded weights
+def _model_variables(model):
+    trainable = list(getattr(model, "trainable_variables", []))
+    non_trainable = list(getattr(model, "non_trainable_variables", []))
+    optimizer = getattr(model, "optimizer", None)
+    slots = list(getattr(optimizer, "variables", []) or []) if optimizer is not None else []
+    return trainable, non_trainable, slots
+
+
+def current_shardings(model) -> dict:
+    """`{id(variable): NamedSharding}` for the model's (and optimizer's) variables that are laid
+    out on a mesh now; taken before a load so the load can keep them."""
+    out = {}
+    for group in _model_variables(model):
+        for v in group:
+            value = getattr(v, "_value", None)
+            sharding = getattr(value, "sharding", None)
+            if isinstance(sharding, jax.sharding.NamedSharding):
+                out[id(v)] = sharding
+    return out
+
+
+def place_loaded(model, before: dict) -> None:
+    """Right after a load: puts each variable back on the devices by its layout: the current
+    distribution's layout when one is set, else the sharding the variable had before."""
+    trainable, non_trainable, slots = _model_variables(model)
+    targets = dict(before)
+    dist = distribution()
+    if dist is not None:
+        groups = _shardings_for(dist, trainable, non_trainable, slots, [], warn=False)
+        for variables, shardings in zip((trainable, non_trainable, slots), groups):
+            targets.update({id(v): s for v, s in zip(variables, shardings)})
+    for v in trainable + non_trainable + slots:
+        target = targets.get(id(v))
+        value = getattr(v, "_value", None)
+        if target is not None and value is not None and getattr(value, "sharding", None) != target:
+            v._value = put(value, target)

@@ -61,6 +61,8 @@ def initialize(
 
     With nothing given and no variables set, JAX detects the cluster itself (TPU pods, SLURM,
     ...). On CPU, collectives across processes use gloo (set here if nothing was chosen).
+    Afterwards every process is seeded alike (`set_random_seed` with a seed drawn on process
+    0), so that they build the same initial weights and shuffle alike, as Keras does.
     """
     job_addresses = _from_env(job_addresses, "KERAS_DISTRIBUTION_JOB_ADDRESSES", str)
     num_processes = _from_env(num_processes, "KERAS_DISTRIBUTION_NUM_PROCESSES", int)
@@ -84,3 +86,11 @@ def initialize(
             f"{initialization_timeout} s: {e}. Check that every process was started with the "
             "same coordinator address and that it is reachable."
         ) from e
+    if jax.process_count() > 1:
+        # Every process must draw the same initial weights and the same shuffling order, so
+        # seed them all alike: process 0 draws the seed from its own generator (so a seed set
+        # with `set_random_seed` before this call still makes runs repeat), and sends it.
+        from lamina.distribution.multihost import common_seed
+        from lamina.utils.random_utils import set_random_seed
+
+        set_random_seed(common_seed())

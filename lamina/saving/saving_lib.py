@@ -24,6 +24,8 @@ import warnings
 
 from lamina.core import registry
 from lamina.core.config import SafeModeScope
+from lamina.distribution import engine as dist_engine
+from lamina.distribution import multihost
 from lamina.saving import archive
 from lamina.saving.archive import ModelFileError
 from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
@@ -82,21 +84,23 @@ def save_model(model, filepath, overwrite: bool = True, zipped: bool | None = No
             "Build it first (call it on data or model.build(input_shape)).",
             stacklevel=3,
         )
-    if os.path.exists(path) and not overwrite:
+    # Several processes: process 0 decides and writes; all gather (see `multihost`).
+    if not overwrite and multihost.agree(os.path.exists(path)):
         raise FileExistsError(
             f"save('{path}'): the file already exists and overwrite=False. Pass overwrite=True "
             "to replace it."
         )
-    if fmt == "h5":
-        from lamina.saving.legacy_h5 import save_legacy_h5
+    with multihost.written_by_process_zero(path) as target:
+        if fmt == "h5":
+            from lamina.saving.legacy_h5 import save_legacy_h5
 
-        save_legacy_h5(model, path, include_optimizer)
-        return
-    metadata, config, weights_fn = _payload(model, include_optimizer, lazy=True)
-    if fmt == "dir":
-        archive.atomic_write_dir(path, metadata, config, weights_fn)
-    else:
-        archive.atomic_write_zip(path, metadata, config, weights_fn)
+            save_legacy_h5(model, target, include_optimizer)
+            return
+        metadata, config, weights_fn = _payload(model, include_optimizer, lazy=True)
+        if fmt == "dir":
+            archive.atomic_write_dir(target, metadata, config, weights_fn)
+        else:
+            archive.atomic_write_zip(target, metadata, config, weights_fn)
 
 
 def _payload(model, include_optimizer: bool, lazy: bool = False):
@@ -171,7 +175,7 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
     if isinstance(filepath, io.IOBase):
         name = getattr(filepath, "name", "<file object>")
         contents = archive.read_zip(str(name), filepath)
-        return _load_contents(str(name), contents, custom_objects, compile, safe_mode)
+        return _placed(_load_contents(str(name), contents, custom_objects, compile, safe_mode))
     path = _path_str(filepath)
     if not os.path.exists(path):
         raise FileNotFoundError(f"load_model: no file or directory at '{path}'.")
@@ -188,7 +192,7 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
     elif path.lower().endswith((".h5", ".hdf5")):
         from lamina.saving.legacy_h5 import load_legacy_h5
 
-        return load_legacy_h5(path, custom_objects, compile, safe_mode)
+        return _placed(load_legacy_h5(path, custom_objects, compile, safe_mode))
     elif path.endswith(".weights.h5"):
         raise ModelFileError(
             f"load_model('{path}'): this is a weights-only file. Rebuild the model in code, "
@@ -200,7 +204,13 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
             f"load_model('{path}'): not a `.keras` zip archive{hint}. lamina reads `.keras` "
             "files, directories written with zipped=False, and legacy `.h5` files."
         )
-    return _load_contents(path, contents, custom_objects, compile, safe_mode)
+    return _placed(_load_contents(path, contents, custom_objects, compile, safe_mode))
+
+
+def _placed(model):
+    """Under a distribution, the loaded values go straight to their devices, by layout."""
+    dist_engine.place_loaded(model, {})
+    return model
 
 
 def _check_metadata(path: str, metadata: bytes | None) -> None:

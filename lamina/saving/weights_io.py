@@ -11,7 +11,10 @@ Differences from Keras, all on the safe side:
 - sharded files (`max_shard_size`, a `.weights.json` index) follow Keras's layout; each file is
   written to a temporary name and renamed, the index last;
 - the optimizer of a compiled model is built on load when the file holds its state, so that
-  `fit` resumes with the saved moments.
+  `fit` resumes with the saved moments;
+- in a job of several processes, every process calls `save_weights` (values sharded over
+  processes are gathered, a collective) and only process 0 writes the file; loaded values are
+  put back on the devices by their layout at once.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ import h5py
 import numpy as np
 
 from lamina.core.layer import Layer
+from lamina.distribution import engine as dist_engine
+from lamina.distribution import multihost
 from lamina.saving.weights_sharded import ShardedReader, ShardedWriter
 from lamina.saving.weights_store import VarsEntry, WeightsStore, vars_group_path
 from lamina.saving.weights_walk import walk
@@ -153,22 +158,24 @@ def save_weights(
             f"Model '{getattr(model, 'name', model)}' has no weights yet: build the model "
             "first: call it on data or model.build(input_shape)."
         )
-    if not overwrite and os.path.exists(path):
+    # Several processes: process 0 decides and writes; all gather (see `multihost`).
+    if not overwrite and multihost.agree(os.path.exists(path)):
         raise FileExistsError(
             f"save_weights: '{path}' already exists and overwrite=False. Pass overwrite=True "
             "to replace it."
         )
-    if max_shard_size is None:
-        _atomic_h5_write(path, lambda store: write_weights(model, store))
-        return
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    writer = ShardedWriter(path, max_shard_size)
-    try:
-        write_weights(model, writer)
-        writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
+    with multihost.written_by_process_zero(path) as target:
+        if max_shard_size is None:
+            _atomic_h5_write(target, lambda store: write_weights(model, store))
+            return
+        os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+        writer = ShardedWriter(target, max_shard_size)
+        try:
+            write_weights(model, writer)
+            writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
 
 
 # ----------------------------------------------------------------------------------- loading
@@ -331,8 +338,11 @@ def load_weights(model: Layer, filepath, skip_mismatch: bool = False, **kwargs) 
             "load into: build the model first: call it on data or model.build(input_shape)."
         )
     path = os.fspath(filepath)
+    layouts = dist_engine.current_shardings(model)
     try:
         _load_weights_checked(model, filepath, path, skip_mismatch, objects_to_skip, by_name)
+        # Loaded values go straight back to their devices, by layout.
+        dist_engine.place_loaded(model, layouts)
     except (FileNotFoundError, PermissionError, IsADirectoryError):
         raise
     except (OSError, RuntimeError, KeyError) as e:

@@ -12,8 +12,8 @@ import os
 import uuid
 
 import h5py
-import numpy as np
 
+from lamina.distribution.multihost import to_host
 from lamina.saving.weights_store import VarsEntry, WeightsStore, read_dataset, vars_group_path
 
 _GIB = 1024**3
@@ -50,7 +50,7 @@ class _ShardVarsWriter:
         return group
 
     def __setitem__(self, key: str, value) -> None:
-        array = np.asarray(value)
+        array = to_host(value)
         self._owner.reserve(key, array.nbytes)
         group = self._group()
         dataset = group.create_dataset(key, data=array)

@@ -13,6 +13,8 @@ import h5py
 import jax.numpy as jnp
 import numpy as np
 
+from lamina.distribution.multihost import to_host
+
 _BFLOAT16 = np.dtype(jnp.bfloat16)
 
 # An old TF 2.13 writer named the `layers` groups this way; Keras still reads it.
@@ -48,7 +50,7 @@ class VarsWriter:
 
     def __setitem__(self, key: str, value) -> None:
         group = self._group if self._group is not None else self._create()
-        array = np.asarray(value)
+        array = to_host(value)
         if array.dtype == _BFLOAT16:
             # HDF5 has no bfloat16: Keras stores the raw 2-byte values and tags the dataset.
             dataset = group.create_dataset(key, data=array)
