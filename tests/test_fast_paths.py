@@ -158,3 +158,33 @@ def test_large_data_is_not_padded_and_gives_the_same_results(monkeypatch, n):
     b.fit(x, y, epochs=2, shuffle=False, verbose=0)
     for wa, wb in zip(a.get_weights(), b.get_weights()):
         np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
+
+
+def test_blocks_of_any_length_share_one_compiled_loop():
+    """steps_per_execution runs `count` steps per call with the count traced: the epoch's tail
+    (here 5 of 13 steps, then 1) reuses the block, and results equal one step per call."""
+    x, y = data(n=100, seed=4)
+    fused, single = model(), model()
+    fused.compile(
+        keras.optimizers.Adam(0.01),
+        keras.losses.CategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+        steps_per_execution=8,
+    )
+    h1 = fused.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+    h2 = single.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(h1["loss"], h2["loss"], rtol=1e-5)
+    np.testing.assert_allclose(h1["accuracy"], h2["accuracy"], rtol=1e-6)
+    for wa, wb in zip(fused.get_weights(), single.get_weights()):
+        np.testing.assert_allclose(wa, wb, rtol=1e-4, atol=1e-6)
+    builder = fused._builder()
+    counts = dict(builder.trace_counts)
+    fused.fit(x[:97], y[:97], batch_size=8, epochs=1, verbose=0)  # same size bucket
+    fused.evaluate(x, y, batch_size=8, verbose=0)
+    fused.evaluate(x[:90], y[:90], batch_size=8, verbose=0)
+    out = fused.predict(x[:90], batch_size=8, verbose=0)
+    counts_after = dict(builder.trace_counts)
+    fused.predict(x[:85], batch_size=8, verbose=0)  # 11 steps: another tail, same buffer
+    assert builder.trace_counts == counts_after
+    assert counts_after["train"] == counts["train"]
+    np.testing.assert_allclose(out, np.asarray(fused(x[:90])), rtol=1e-5, atol=1e-6)

@@ -183,7 +183,7 @@ def test_train_state_is_donated():
     data = data_lib.to_device((x, y, None))
     idx = jnp.arange(32, dtype=jnp.int32)[None]
     mask = jnp.ones((1, 32))
-    new_state, _ = builder.get("train", 1)(state, data, idx, mask, 0)
+    new_state, _ = builder.get("train", 1)(state, data, idx, mask, 0, 1)
     if jax.default_backend() != "cpu" or state.trainable[0].is_deleted():
         assert state.trainable[0].is_deleted()
     model._sync_state(builder, new_state)

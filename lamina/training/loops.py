@@ -244,7 +244,7 @@ class Loops:
                             if (needs_batch_begin or needs_batch_end and user_batch)
                             else planner.next_k(full_steps - step)
                         )
-                        block_args = (indices, masks, step)
+                        block_args = (indices, masks, step, k)
                     else:
                         k = 1
                         rem = plan.sizes[-1]
@@ -253,6 +253,7 @@ class Loops:
                             jnp.asarray(plan.indices[last : last + 1, :rem]),
                             jnp.asarray(plan.mask[last : last + 1, :rem]),
                             0,
+                            1,
                         )
                     if needs_batch_begin:
                         if user_batch:
@@ -333,7 +334,7 @@ class Loops:
                 metrics, logs = planner.run(
                     builder.get("test", k, sliced),
                     k,
-                    (state, data, indices, masks, step),
+                    (state, data, indices, masks, step, k),
                     state.metrics,
                 )
             else:
@@ -344,6 +345,7 @@ class Loops:
                     jnp.asarray(plan.indices[step : step + 1, :rem]),
                     jnp.asarray(plan.mask[step : step + 1, :rem]),
                     0,
+                    1,
                 )
             state = state._replace(metrics=metrics)
             step += k
@@ -460,24 +462,27 @@ class Loops:
         callback_list.on_predict_begin()
         needs_end = "on_predict_batch_end" in callback_list.any_batch_hooks
         planner = self._planner(builder, "predict")
-        chunks = []
+        chunks, counts = [], []
         step = 0
         while step < plan.steps:
             k = 1 if needs_end else planner.next_k(plan.steps - step)
             out = planner.run(
-                builder.get("predict", k, sliced),
+                builder.get("predict", planner.block_size(k), sliced),
                 k,
-                (state, data, indices, step),
+                (state, data, indices, step, k),
                 chunks[-1:] or state,
             )
             chunks.append(out)
+            counts.append(k)
             step += k
             if needs_end:
                 callback_list.on_predict_batch_end(step - 1, {"outputs": out})
         used = sum(plan.sizes)
 
         def assemble(*parts):
-            # On the host: one transfer per chunk, no further device ops.
+            # On the host: one transfer per chunk, no further device ops. A block holds
+            # `count` batches (its buffer may be larger).
+            parts = [p[:c] for p, c in zip(parts, counts)]
             stacked = np.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
             return stacked.reshape((-1, *stacked.shape[2:]))[:used]
 

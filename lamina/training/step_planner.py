@@ -52,14 +52,22 @@ class StepPlanner:
         if choice is None:
             return min(self.fixed, remaining)
         if choice.decided is not None:
-            if remaining >= choice.decided:
-                return choice.decided
-            # The tail of an epoch runs in power-of-two blocks: a handful of compiled variants
-            # serve every epoch length.
-            return _power_of_two_at_most(remaining)
+            # The tail of an epoch runs in one call of the same compiled block (its step count
+            # is an argument, not a shape).
+            return min(choice.decided, remaining)
         if choice.candidate is not None and choice.candidate <= remaining:
             return choice.candidate
         return 1
+
+    def block_size(self, count: int) -> int:
+        """The compiled size of a block that runs `count` steps (outputs of `predict` are
+        stacked into a buffer of this many batches)."""
+        if count <= 1:
+            return 1
+        choice = self.choice
+        if choice is None:
+            return max(self.fixed, count)
+        return max(choice.decided or 0, choice.candidate or 0, count)
 
     def run(self, fn, k: int, args: tuple, barrier):
         """Calls `fn(*args)` (k steps); while measuring, waits for `barrier` (the previous

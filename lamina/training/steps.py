@@ -227,40 +227,55 @@ class StepBuilder:
                 )
                 return dist_engine.constrain_batch(batch)
 
+        def row(indices, step):
+            """What `gather` takes for step `step`: its row of indices, or its number."""
+            if batch_size is not None:
+                return step
+            return jax.lax.dynamic_index_in_dim(indices, step, keepdims=False)
+
         if kind == "predict":
 
-            def block(state, data, indices, start):
+            def block(state, data, indices, start, count):
                 self.trace_counts[kind] += 1
-                if batch_size is not None:
-                    rows = start + jnp.arange(k)
-                else:
-                    rows = jax.lax.dynamic_slice_in_dim(indices, start, k)
                 if k == 1:
-                    out = jax.tree.map(lambda a: a[None], core(state, gather(data, rows[0])))
+                    out = core(state, gather(data, row(indices, start)))
+                    out = jax.tree.map(lambda a: a[None], out)
                 else:
-                    out = jax.lax.map(lambda idx: core(state, gather(data, idx)), rows)
+                    # `count` (traced, at most k) steps: one compiled block serves every tail.
+                    shapes = jax.eval_shape(lambda: core(state, gather(data, row(indices, start))))
+                    buffer = jax.tree.map(lambda s: jnp.zeros((k, *s.shape), s.dtype), shapes)
+
+                    def body(i, buffer):
+                        out = core(state, gather(data, row(indices, start + i)))
+                        return jax.tree.map(
+                            lambda b, o: jax.lax.dynamic_update_index_in_dim(b, o, i, 0),
+                            buffer,
+                            out,
+                        )
+
+                    out = jax.lax.fori_loop(0, count, body, buffer)
                 # Under a distribution: every process gets the whole result.
                 return dist_engine.replicate(out)
 
             return block
 
-        def block(state, data, indices, masks, start):
+        def block(state, data, indices, masks, start, count):
             self.trace_counts[kind] += 1
-            if batch_size is not None:
-                rows = start + jnp.arange(k)
-            else:
-                rows = jax.lax.dynamic_slice_in_dim(indices, start, k)
-            mrows = jax.lax.dynamic_slice_in_dim(masks, start, k)
+
+            def step(state, i):
+                mask = jax.lax.dynamic_index_in_dim(masks, start + i, keepdims=False)
+                return core(state, gather(data, row(indices, start + i)), mask)
+
             if k == 1:
-                new_state, logs = core(state, gather(data, rows[0]), mrows[0])
+                new_state, logs = step(state, 0)
             else:
-
-                def body(carry, xs):
-                    idx, m = xs
-                    return core(carry, gather(data, idx), m)
-
-                new_state, logs = jax.lax.scan(body, state, (rows, mrows))
-                logs = jax.tree.map(lambda a: a[-1], logs)
+                # `count` (traced) steps in one loop: one compiled block serves every block
+                # size, the tail of an epoch included. The logs are those of the last step.
+                shapes = jax.eval_shape(step, state, 0)[1]
+                logs = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shapes)
+                new_state, logs = jax.lax.fori_loop(
+                    0, count, lambda i, carry: step(carry[0], i), (state, logs)
+                )
             # Under a distribution: keep each variable's layout from step to step.
             new_state = dist_engine.constrain_state(self, new_state)
             if kind == "test":
@@ -315,10 +330,14 @@ class StepBuilder:
         ]
 
     def get(self, kind: str, k: int = 1, batch_size: int | None = None):
-        """The (jitted unless eager) function running `k` steps of `kind`. Batches are gathered
-        by the `indices` argument, or with `batch_size`, sliced in order (`indices` unused)."""
+        """The (jitted unless eager) function running up to `k` steps of `kind`: called as
+        `fn(state, data, indices, [masks,] start, count)`, it runs steps `start` to
+        `start + count - 1` (`count <= k`, traced: no recompilation per count). Batches are
+        gathered by the rows of `indices`, or with `batch_size`, sliced in order."""
         # The current distribution is part of the key: its shardings are traced into the step.
-        key = (kind, k, batch_size, dist_engine.cache_key())
+        # Train and test blocks loop over a traced step count: every k > 1 shares one.
+        size = k if kind == "predict" or k == 1 else 0
+        key = (kind, size, batch_size, dist_engine.cache_key())
         fn = self._cache.get(key)
         if fn is None:
             fn = self._block(self._core(kind), kind, k, batch_size)
