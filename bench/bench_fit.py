@@ -1,12 +1,15 @@
-"""Benchmark: lamina's `fit`/`evaluate`/`predict` against hand-written `jax.jit` + optax loops.
+"""Benchmark: lamina's `fit`/`evaluate`/`predict` against hand-written `jax.jit` + optax loops and
+Keras 3.
 
-Same model, data, batch size, optimizer (Adam, lr 1e-3) and loss (categorical crossentropy from
-logits) on both sides. Compilation is excluded (one warm-up epoch each); then every round times one
-epoch of each contender, interleaved (the order rotates from round to round), and the report gives
-medians. Run `python bench/bench_fit.py --help`; see bench/README.md for what each row measures.
+Same model, data, batch size, optimizer (Adam, lr 1e-3, epsilon 1e-7) and loss (categorical
+crossentropy from logits) on every side. Compilation is excluded (two warm-up epochs each); then
+every round times one epoch of each contender, interleaved (the order rotates from round to round),
+and the report gives medians. Keras runs in its own process (never alongside lamina), right after
+the lamina rounds of the same workload. Run `python bench/bench_fit.py --help`; see
+bench/README.md for what each row measures.
 
-The module has a function API (`run_workload`, `run_inference`, `run_micro`) so the smoke test can
-call it with tiny sizes.
+The module has a function API (`run_workload`, `run_inference`, `run_micro`, `run_startup_table`,
+`markdown`) so the smoke test can call it with tiny sizes.
 """
 
 from __future__ import annotations
@@ -14,298 +17,112 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import math
-import platform
+import os
 import statistics
 import sys
 import time
-from dataclasses import dataclass
 
-import jax
-import jax.numpy as jnp
-import numpy as np
-import optax
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import lamina as keras
+import jax  # noqa: E402
+import numpy as np  # noqa: E402
+from jax_loops import JaxLoops  # noqa: E402
+from keras_side import available as keras_available  # noqa: E402
+from keras_side import run_keras  # noqa: E402
+from report import FIT_ROWS, environment, markdown  # noqa: E402
+from startup import LIBS, run_startup  # noqa: E402
+from workloads import (  # noqa: E402
+    WORKLOADS,
+    build_model,
+    interleave,
+    make_data,
+    median_rate,
+    trim,
+    warm_up,
+)
 
-LEARNING_RATE = 1e-3
-# Keras's (and lamina's) Adam epsilon; optax's default is 1e-8.
-EPSILON = 1e-7
+import lamina  # noqa: E402
 
-
-@dataclass(frozen=True)
-class Workload:
-    name: str
-    description: str
-    in_dim: int
-    hidden: tuple
-    classes: int
-    batch_size: int
-    samples: int
-    quick_samples: int
-
-
-WORKLOADS = {
-    "mlp": Workload("mlp", "overview MLP 32-64-64-10", 32, (64, 64), 10, 32, 60_000, 6_400),
-    "wide": Workload(
-        "wide", "wide MLP 784-1024-1024-10", 784, (1024, 1024), 10, 256, 15_360, 1_536
-    ),
-}
-
-# Contenders of the fit benchmark, in table order.
-FIT_ROWS = {
-    "lamina_fit": "lamina `fit` (defaults: steps_per_execution='auto')",
-    "jax_numpy_feed": "jax.jit loop, NumPy batch per step",
-    "jax_on_device": "jax.jit loop, data on device, index-sliced",
-    "lamina_fit_spe": "lamina `fit`, steps_per_execution={spe}",
-    "jax_scan_epoch": "jax.jit, whole epoch in one `lax.scan`",
-}
 BASELINES = ("jax_numpy_feed", "jax_on_device")
+__all__ = ["FIT_ROWS", "WORKLOADS", "markdown", "run_inference", "run_micro", "run_workload"]
 
 
-# ---------------------------------------------------------------------------------- data, models
-def make_data(wl: Workload, samples: int, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((samples, wl.in_dim), dtype=np.float32)
-    labels = rng.integers(0, wl.classes, size=samples)
-    y = np.eye(wl.classes, dtype=np.float32)[labels]
-    return x, y
+def _note(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
 
 
-def build_lamina(wl: Workload, steps_per_execution: int | str = "auto"):
-    layers = [keras.Input(shape=(wl.in_dim,))]
-    layers += [keras.layers.Dense(h, activation="relu") for h in wl.hidden]
-    layers.append(keras.layers.Dense(wl.classes))
-    model = keras.Sequential(layers)
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
-        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
-        steps_per_execution=steps_per_execution,
-    )
-    return model
+def _keras_times(spec: dict, use_keras: bool) -> dict | None:
+    """Runs a Keras spec in its subprocess; None when not asked, `{"error"}` when unavailable."""
+    if not use_keras:
+        return None
+    if not keras_available():
+        return {"error": "keras is not installed"}
+    res = run_keras(spec)
+    if "error" in res:
+        _note(f"keras {spec['task']} failed: {res['error']}")
+    return res
 
 
-def init_params(wl: Workload, seed: int = 0):
-    """Glorot-uniform kernels and zero biases (Dense's defaults), as a list of dicts.
-
-    Drawn with NumPy: `jax.random.uniform` compiles once per shape (~0.3 s each on CPU)."""
-    rng = np.random.default_rng(seed)
-    dims = (wl.in_dim, *wl.hidden, wl.classes)
-    params = []
-    for fan_in, fan_out in zip(dims[:-1], dims[1:]):
-        limit = math.sqrt(6.0 / (fan_in + fan_out))
-        w = rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32)
-        params.append({"w": jnp.asarray(w), "b": jnp.zeros((fan_out,), jnp.float32)})
-    return params
-
-
-def forward(params, x):
-    for layer in params[:-1]:
-        x = jax.nn.relu(x @ layer["w"] + layer["b"])
-    return x @ params[-1]["w"] + params[-1]["b"]
-
-
-def loss_fn(params, x, y):
-    return optax.softmax_cross_entropy(forward(params, x), y).mean()
-
-
-class JaxLoops:
-    """The hand-written side: a params pytree, optax Adam, jitted steps with donated state."""
-
-    def __init__(self, wl: Workload, x: np.ndarray, y: np.ndarray, seed: int = 0):
-        self.wl = wl
-        self.x, self.y = x, y
-        self.n = x.shape[0]
-        self.steps = self.n // wl.batch_size
-        self.rng = np.random.default_rng(seed + 1)
-        self.opt = optax.adam(LEARNING_RATE, eps=EPSILON)
-        self.params = init_params(wl, seed)
-        self.opt_state = self.opt.init(self.params)
-        self._x_dev = None
-        self._y_dev = None
-        opt = self.opt
-
-        def sgd_step(params, opt_state, xb, yb):
-            loss, grads = jax.value_and_grad(loss_fn)(params, xb, yb)
-            updates, opt_state = opt.update(grads, opt_state, params)
-            return optax.apply_updates(params, updates), opt_state, loss
-
-        def step_indexed(params, opt_state, x_all, y_all, perm, i):
-            idx = jax.lax.dynamic_index_in_dim(perm, i, keepdims=False)
-            xb = jnp.take(x_all, idx, axis=0)
-            yb = jnp.take(y_all, idx, axis=0)
-            params, opt_state, loss = sgd_step(params, opt_state, xb, yb)
-            return params, opt_state, loss, i + 1
-
-        def epoch_scan(params, opt_state, x_all, y_all, perm):
-            def body(carry, idx):
-                p, s = carry
-                p, s, loss = sgd_step(p, s, jnp.take(x_all, idx, axis=0), jnp.take(y_all, idx, 0))
-                return (p, s), loss
-
-            (params, opt_state), losses = jax.lax.scan(body, (params, opt_state), perm)
-            return params, opt_state, losses[-1]
-
-        def eval_step(params, total, xb, yb):
-            return total + loss_fn(params, xb, yb) * xb.shape[0]
-
-        def eval_indexed(params, total, x_all, y_all, i):
-            bs = wl.batch_size
-            xb = jax.lax.dynamic_slice_in_dim(x_all, i * bs, bs)
-            yb = jax.lax.dynamic_slice_in_dim(y_all, i * bs, bs)
-            return total + loss_fn(params, xb, yb) * bs, i + 1
-
-        def predict_indexed(params, x_all, i):
-            xb = jax.lax.dynamic_slice_in_dim(x_all, i * wl.batch_size, wl.batch_size)
-            return forward(params, xb), i + 1
-
-        self.train_step = jax.jit(sgd_step, donate_argnums=(0, 1))
-        self.train_step_indexed = jax.jit(step_indexed, donate_argnums=(0, 1, 5))
-        self.train_epoch_scan = jax.jit(epoch_scan, donate_argnums=(0, 1))
-        self.eval_step = jax.jit(eval_step, donate_argnums=(1,))
-        self.eval_indexed = jax.jit(eval_indexed, donate_argnums=(1, 4))
-        self.forward = jax.jit(forward)
-        self.predict_indexed = jax.jit(predict_indexed, donate_argnums=(2,))
-
-    def _device_data(self):
-        if self._x_dev is None:
-            self._x_dev, self._y_dev = jnp.asarray(self.x), jnp.asarray(self.y)
-        return self._x_dev, self._y_dev
-
-    def _perm(self):
-        bs = self.wl.batch_size
-        return self.rng.permutation(self.n)[: self.steps * bs].reshape(self.steps, bs)
-
-    # ---- training epochs (each ends with block_until_ready)
-    def epoch_numpy_feed(self):
-        """Shuffles on the host once per epoch, then feeds contiguous NumPy slices per step."""
-        perm = self._perm().reshape(-1)
-        xs, ys = self.x[perm], self.y[perm]
-        bs = self.wl.batch_size
-        params, opt_state, loss = self.params, self.opt_state, None
-        for i in range(self.steps):
-            sl = slice(i * bs, (i + 1) * bs)
-            params, opt_state, loss = self.train_step(params, opt_state, xs[sl], ys[sl])
-        self.params, self.opt_state = jax.block_until_ready((params, opt_state))
-        return float(loss)
-
-    def epoch_on_device(self):
-        """Data already on device; a per-epoch permutation; batches gathered inside the step."""
-        x_all, y_all = self._device_data()
-        perm = jnp.asarray(self._perm(), dtype=jnp.int32)
-        i = jnp.zeros((), jnp.int32)
-        params, opt_state, loss = self.params, self.opt_state, None
-        for _ in range(self.steps):
-            params, opt_state, loss, i = self.train_step_indexed(
-                params, opt_state, x_all, y_all, perm, i
-            )
-        self.params, self.opt_state = jax.block_until_ready((params, opt_state))
-        return float(loss)
-
-    def epoch_scan(self):
-        x_all, y_all = self._device_data()
-        perm = jnp.asarray(self._perm(), dtype=jnp.int32)
-        self.params, self.opt_state, loss = self.train_epoch_scan(
-            self.params, self.opt_state, x_all, y_all, perm
-        )
-        jax.block_until_ready((self.params, self.opt_state))
-        return float(loss)
-
-    # ---- inference passes (no shuffling, batch = workload batch size, full batches)
-    def evaluate_numpy_feed(self):
-        bs = self.wl.batch_size
-        total = jnp.zeros((), jnp.float32)
-        for i in range(self.steps):
-            sl = slice(i * bs, (i + 1) * bs)
-            total = self.eval_step(self.params, total, self.x[sl], self.y[sl])
-        return float(total) / (self.steps * bs)
-
-    def evaluate_on_device(self):
-        x_all, y_all = self._device_data()
-        total, i = jnp.zeros((), jnp.float32), jnp.zeros((), jnp.int32)
-        for _ in range(self.steps):
-            total, i = self.eval_indexed(self.params, total, x_all, y_all, i)
-        return float(total) / (self.steps * self.wl.batch_size)
-
-    def predict_numpy_feed(self):
-        bs = self.wl.batch_size
-        outs = [self.forward(self.params, self.x[i * bs : (i + 1) * bs]) for i in range(self.steps)]
-        return np.concatenate(jax.device_get(outs))
-
-    def predict_on_device(self):
-        x_all, _ = self._device_data()
-        i = jnp.zeros((), jnp.int32)
-        outs = []
-        for _ in range(self.steps):
-            out, i = self.predict_indexed(self.params, x_all, i)
-            outs.append(out)
-        return np.concatenate(jax.device_get(outs))
-
-
-# ---------------------------------------------------------------------------------- timing
-def _timed(fn):
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def _interleave(contenders: dict, rounds: int) -> dict:
-    """Times each contender once per round, rotating the order; returns seconds per round."""
-    names = list(contenders)
-    times = {name: [] for name in names}
-    for r in range(rounds):
-        k = r % len(names)
-        for name in names[k:] + names[:k]:
-            times[name].append(_timed(contenders[name]))
-    return times
-
-
-def _median_rate(seconds: list, samples: int) -> float:
-    return samples / statistics.median(seconds)
+def _block(model):
+    jax.block_until_ready([v.value for v in model.trainable_variables])
 
 
 def run_workload(
     name: str,
-    rounds: int = 5,
+    rounds: int | None = None,
     samples: int | None = None,
     spe: int | None = 32,
     extras: bool = True,
     seed: int = 0,
+    slow_scan: bool = False,
+    use_keras: bool = False,
+    warmup: int = 2,
 ) -> dict:
-    """Times one epoch of lamina `fit` against the hand-written loops on workload `name`.
+    """Times one epoch of lamina `fit` against the hand-written loops (and Keras) on `name`.
 
-    Returns a dict with the per-round seconds (`times`), median samples/s (`samples_per_s`) and
-    `ratio` = lamina / best of the two hand-written baselines (plus `ratio_spe` = lamina with
-    `steps_per_execution=spe` / whole-epoch `lax.scan`, when `extras`).
+    Returns a dict with the per-round seconds (`times`), median samples/s (`samples_per_s`),
+    `ratio` = lamina / best of the two per-step hand-written loops, `ratio_spe` = lamina with
+    `steps_per_execution=spe` / whole-epoch `lax.scan` (when both ran), the training losses
+    (`losses`) and the Keras rows (`keras_fit`, `keras_fit_spe`, when `use_keras`).
+    The fused rows are skipped on workloads where `lax.scan` is known to be slow (the CNN)
+    unless `slow_scan`.
     """
     wl = WORKLOADS[name]
-    samples = samples or wl.samples
-    samples -= samples % wl.batch_size  # full batches only, so every contender does the same work
-    if samples < wl.batch_size:
-        raise ValueError(f"{name}: need at least one batch ({wl.batch_size}) of samples.")
-    keras.utils.set_random_seed(seed)
+    rounds = rounds or wl.rounds
+    samples = trim(wl, samples)
+    lamina.utils.set_random_seed(seed)
     x, y = make_data(wl, samples, seed)
     bs = wl.batch_size
     jl = JaxLoops(wl, x, y, seed)
-    model = build_lamina(wl)
+    model = build_model(lamina, wl)
+    lamina_losses: dict = {}
 
-    def lamina_fit(m=model):
-        m.fit(x, y, batch_size=bs, epochs=1, verbose=0, shuffle=True)
-        jax.block_until_ready([v.value for v in m.trainable_variables])
+    def lamina_fit(m=model, key="lamina_fit"):
+        hist = m.fit(x, y, batch_size=bs, epochs=1, verbose=0, shuffle=True)
+        _block(m)
+        lamina_losses.setdefault(key, []).append(float(hist.history["loss"][-1]))
 
     contenders = {
         "lamina_fit": lamina_fit,
         "jax_numpy_feed": jl.epoch_numpy_feed,
         "jax_on_device": jl.epoch_on_device,
     }
+    skipped = []
     if extras and spe and spe > 1:
-        model_spe = build_lamina(wl, steps_per_execution=spe)
-        contenders["lamina_fit_spe"] = functools.partial(lamina_fit, m=model_spe)
-        contenders["jax_scan_epoch"] = jl.epoch_scan
+        if wl.scan_is_slow and not slow_scan:
+            skipped = ["lamina_fit_spe", "jax_scan_epoch"]
+        else:
+            model_spe = build_model(lamina, wl, steps_per_execution=spe)
+            contenders["lamina_fit_spe"] = functools.partial(
+                lamina_fit, m=model_spe, key="lamina_fit_spe"
+            )
+            contenders["jax_scan_epoch"] = jl.epoch_scan
 
-    compile_s = {name_: _timed(fn) for name_, fn in contenders.items()}  # warm-up epoch
-    times = _interleave(contenders, rounds)
-    rates = {k: _median_rate(v, samples) for k, v in times.items()}
+    jax_loss_before = jl.evaluate_on_device()[0]
+    warm = warm_up(contenders, warmup)  # compiles (not timed in the report)
+    times = interleave(contenders, rounds)
+    jax_loss_after = jl.evaluate_on_device()[0]
+    rates = {k: median_rate(v, samples) for k, v in times.items()}
     best = max(BASELINES, key=lambda k: rates[k])
     result = {
         "workload": name,
@@ -314,64 +131,108 @@ def run_workload(
         "batch_size": bs,
         "steps_per_epoch": samples // bs,
         "rounds": rounds,
-        "spe": spe if "lamina_fit_spe" in contenders else None,
-        "warmup_s": compile_s,
+        "spe": spe if extras and spe and spe > 1 else None,
+        "skipped": skipped,
+        "warmup_s": warm,
         "times": times,
         "samples_per_s": rates,
-        "ms_per_step": {k: 1e3 * statistics.median(v) / (samples // bs) for k, v in times.items()},
         "best_baseline": best,
         "ratio": rates["lamina_fit"] / rates[best],
+        "losses": {
+            **{k: [v[0], v[-1]] for k, v in lamina_losses.items()},
+            "jax (full-data loss before/after)": [jax_loss_before, jax_loss_after],
+        },
     }
     if "lamina_fit_spe" in contenders:
         result["ratio_spe"] = rates["lamina_fit_spe"] / rates["jax_scan_epoch"]
+    spec = {"task": "fit", "workload": name, "samples": samples, "rounds": rounds}
+    spec.update(spe=result["spe"], seed=seed, warmup=warmup)
+    kres = _keras_times(spec, use_keras)
+    if kres is not None:
+        result["keras"] = kres
+        for k, v in kres.get("times", {}).items():
+            times[k] = v
+            rates[k] = median_rate(v, samples)
+            result["losses"][k] = [kres["losses"][k][0], kres["losses"][k][-1]]
+        result["warmup_s"].update(kres.get("warmup_s", {}))
+        if "keras_fit" in rates:
+            result["ratio_keras"] = rates["lamina_fit"] / rates["keras_fit"]
+    result["ms_per_step"] = {
+        k: 1e3 * statistics.median(v) / (samples // bs) for k, v in times.items()
+    }
     return result
 
 
-def run_inference(rounds: int = 5, samples: int | None = None, seed: int = 0) -> dict:
-    """`evaluate` and `predict` on the overview MLP (batch 32) against jitted forward loops."""
+def run_inference(
+    rounds: int = 5,
+    samples: int | None = None,
+    seed: int = 0,
+    use_keras: bool = False,
+    warmup: int = 2,
+) -> dict:
+    """`evaluate` (loss + accuracy) and `predict` on the overview MLP (batch 32) against jitted
+    loops: NumPy batch per step, data on device, and the whole dataset in one `lax.scan`."""
     wl = WORKLOADS["mlp"]
-    samples = samples or wl.samples
-    samples -= samples % wl.batch_size
-    keras.utils.set_random_seed(seed)
+    samples = trim(wl, samples)
+    lamina.utils.set_random_seed(seed)
     x, y = make_data(wl, samples, seed)
     jl = JaxLoops(wl, x, y, seed)
-    model = build_lamina(wl)
+    model = build_model(lamina, wl, metrics=["accuracy"])
     bs = wl.batch_size
+    outputs: dict = {}
+
+    def keep(key, fn):
+        def run():
+            out = fn()
+            outputs[key] = list(np.shape(out)) if isinstance(out, np.ndarray) else list(out)
+
+        return run
+
     contenders = {
         "lamina_evaluate": lambda: model.evaluate(x, y, batch_size=bs, verbose=0),
         "jax_eval_numpy_feed": jl.evaluate_numpy_feed,
         "jax_eval_on_device": jl.evaluate_on_device,
+        "jax_eval_scan": jl.evaluate_scan,
         "lamina_predict": lambda: model.predict(x, batch_size=bs, verbose=0),
         "jax_predict_numpy_feed": jl.predict_numpy_feed,
         "jax_predict_on_device": jl.predict_on_device,
+        "jax_predict_scan": jl.predict_scan,
     }
-    warm = {k: _timed(fn) for k, fn in contenders.items()}
-    times = _interleave(contenders, rounds)
-    rates = {k: _median_rate(v, samples) for k, v in times.items()}
+    contenders = {k: keep(k, fn) for k, fn in contenders.items()}
+    warm = warm_up(contenders, warmup)
+    times = interleave(contenders, rounds)
+    rates = {k: median_rate(v, samples) for k, v in times.items()}
     out = {"samples": samples, "batch_size": bs, "rounds": rounds, "warmup_s": warm}
-    out.update(times=times, samples_per_s=rates)
+    out.update(times=times, samples_per_s=rates, outputs=outputs)
+    spec = {"task": "inference", "samples": samples, "rounds": rounds, "seed": seed}
+    kres = _keras_times({**spec, "warmup": warmup}, use_keras)
+    if kres is not None:
+        out["keras"] = kres
+        for k, v in kres.get("times", {}).items():
+            times[k] = v
+            rates[k] = median_rate(v, samples)
     for kind in ("eval", "predict"):
         lam = rates["lamina_evaluate" if kind == "eval" else "lamina_predict"]
         best = max((f"jax_{kind}_numpy_feed", f"jax_{kind}_on_device"), key=rates.get)
         out[f"{kind}_best_baseline"] = best
         out[f"{kind}_ratio"] = lam / rates[best]
+        out[f"{kind}_scan_ratio"] = lam / rates[f"jax_{kind}_scan"]
     return out
 
 
-def run_micro(calls: int = 300, rounds: int = 5, seed: int = 0) -> dict:
+def run_micro(calls: int = 300, rounds: int = 5, seed: int = 0, use_keras: bool = False) -> dict:
     """Per-call microseconds of the single-batch APIs on the overview MLP (batch 32)."""
     wl = WORKLOADS["mlp"]
-    keras.utils.set_random_seed(seed)
+    lamina.utils.set_random_seed(seed)
     x, y = make_data(wl, wl.batch_size, seed)
     jl = JaxLoops(wl, x, y, seed)
-    model = build_lamina(wl)
+    model = build_model(lamina, wl)
 
     def jax_train():
-        jl.params, jl.opt_state, loss = jl.train_step(jl.params, jl.opt_state, x, y)
+        jl.state, loss = jl.train_step(jl.state, x, y)
         return float(loss)
 
-    # train_on_batch goes first, so the model is trained (optimizer built) before any predict
-    # call; an earlier lamina failed on train-after-predict on a fresh compiled model.
+    # train_on_batch goes first, so the model is trained (optimizer built) before any predict.
     pairs = {
         "train_on_batch": (
             lambda: model.train_on_batch(x, y),
@@ -403,162 +264,147 @@ def run_micro(calls: int = 300, rounds: int = 5, seed: int = 0) -> dict:
         contenders[f"jax {api}"] = repeat(base)
     for fn in contenders.values():  # warm-up: compile and settle caches
         fn()
-    times = _interleave(contenders, rounds)
+    times = interleave(contenders, rounds)
     us = {k: 1e6 * statistics.median(v) / calls for k, v in times.items()}
-    rows = {
-        api: {
+    kres = _keras_times(
+        {"task": "micro", "calls": calls, "rounds": rounds, "seed": seed}, use_keras
+    )
+    kus = (kres or {}).get("per_call_us", {})
+    rows = {}
+    for api, (_, _, desc) in pairs.items():
+        row = {
             "lamina_us": us[f"lamina {api}"],
             "jax_us": us[f"jax {api}"],
             "baseline": desc,
             "ratio": us[f"lamina {api}"] / us[f"jax {api}"],
         }
-        for api, (_, _, desc) in pairs.items()
-    }
-    return {"calls": calls, "rounds": rounds, "times": times, "per_call_us": rows}
+        if api in kus:
+            row["keras_us"] = kus[api]
+            row["keras_ratio"] = kus[api] / us[f"jax {api}"]
+        rows[api] = row
+    out = {"calls": calls, "rounds": rounds, "times": times, "per_call_us": rows}
+    if kres is not None:
+        out["keras"] = kres
+    return out
 
 
-# ---------------------------------------------------------------------------------- report
-def _fmt_rate(rate: float) -> str:
-    return f"{rate / 1e3:,.1f}k" if rate < 1e6 else f"{rate / 1e6:,.2f}M"
-
-
-def markdown(results: dict) -> str:
-    lines = []
-    fits = results.get("fit", [])
-    if fits:
-        lines += [
-            "### Training: one epoch (median samples/s; ratio = lamina / best hand-written loop)",
-            "",
-            "| workload | contender | samples/s | ms/step | vs best baseline |",
-            "|---|---|---:|---:|---:|",
-        ]
-        for res in fits:
-            head = f"{res['description']}, batch {res['batch_size']}, {res['samples']:,} samples"
-            best_rate = res["samples_per_s"][res["best_baseline"]]
-            for key, label in FIT_ROWS.items():
-                if key not in res["samples_per_s"]:
-                    continue
-                rate = res["samples_per_s"][key]
-                label = label.format(spe=res["spe"])
-                if key == res["best_baseline"]:
-                    label += " (best baseline)"
-                lines.append(
-                    f"| {head} | {label} | {_fmt_rate(rate)} | {res['ms_per_step'][key]:.3f} "
-                    f"| {rate / best_rate:.2f}x |"
-                )
-                head = ""
-        lines.append("")
-        for res in fits:
-            line = f"- **{res['workload']}**: lamina fit / best baseline = **{res['ratio']:.2f}x**"
-            if "ratio_spe" in res:
-                line += (
-                    f"; lamina steps_per_execution={res['spe']} / one-scan epoch = "
-                    f"{res['ratio_spe']:.2f}x"
-                )
-            lines.append(line)
-        lines.append("")
-    inf = results.get("inference")
-    if inf:
-        lines += [
-            f"### evaluate / predict: overview MLP, batch {inf['batch_size']}, "
-            f"{inf['samples']:,} samples (median samples/s)",
-            "",
-            "| contender | samples/s | vs best baseline |",
-            "|---|---:|---:|",
-        ]
-        rates = inf["samples_per_s"]
-        for kind, lam_key in (("eval", "lamina_evaluate"), ("predict", "lamina_predict")):
-            best = rates[inf[f"{kind}_best_baseline"]]
-            label = "evaluate" if kind == "eval" else "predict"
-            for key, desc in (
-                (lam_key, f"lamina `{label}`"),
-                (f"jax_{kind}_numpy_feed", f"jitted {label} loop, NumPy batch per step"),
-                (f"jax_{kind}_on_device", f"jitted {label} loop, data on device"),
-            ):
-                lines.append(f"| {desc} | {_fmt_rate(rates[key])} | {rates[key] / best:.2f}x |")
-        lines.append("")
-    micro = results.get("micro")
-    if micro:
-        lines += [
-            f"### Single-batch calls: overview MLP, batch 32 (median µs per call over "
-            f"{micro['calls']} calls)",
-            "",
-            "| API | lamina µs | hand-written µs | baseline | lamina / baseline |",
-            "|---|---:|---:|---|---:|",
-        ]
-        for api, row in micro["per_call_us"].items():
-            lines.append(
-                f"| `{api}` | {row['lamina_us']:.0f} | {row['jax_us']:.0f} | {row['baseline']} "
-                f"| {row['ratio']:.2f}x |"
-            )
-        lines.append("")
-    return "\n".join(lines)
-
-
-def environment() -> dict:
-    import os
-
-    return {
-        "python": platform.python_version(),
-        "jax": jax.__version__,
-        "optax": optax.__version__,
-        "numpy": np.__version__,
-        "backend": jax.default_backend(),
-        "devices": [str(d) for d in jax.devices()],
-        "cpu_count": os.cpu_count(),
-        "machine": platform.machine(),
-    }
+def run_startup_table(
+    names, samples: dict | None = None, libs=LIBS, seed: int = 0, use_keras: bool = True
+) -> list:
+    """Fresh-process import time, time to first step and peak RSS for each workload and library
+    (`samples[name]` samples per epoch; the workload's default otherwise)."""
+    rows = []
+    for name in names:
+        n = trim(WORKLOADS[name], (samples or {}).get(name))
+        for lib in libs:
+            if lib == "keras" and not (use_keras and keras_available()):
+                continue
+            _note(f"startup: {name} / {lib} ...")
+            res = run_startup(lib, name, n, seed)
+            res.setdefault("lib", lib)
+            res.setdefault("workload", name)
+            rows.append(res)
+    return rows
 
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workloads", default="mlp,wide", help="comma list of: mlp, wide")
     parser.add_argument(
-        "--rounds", type=int, default=None, help="timed rounds per contender (5; --quick: 2)"
+        "--workloads", default="mlp,wide,cnn,lstm", help="comma list of: mlp, wide, cnn, lstm"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="timed rounds per contender (default: 5 for mlp/wide, 3 for cnn/lstm; --quick: 2)",
     )
     parser.add_argument("--quick", action="store_true", help="few samples and rounds (smoke run)")
     parser.add_argument(
         "--spe",
         type=int,
         default=32,
-        help="steps_per_execution for the extra lamina row (0 or 1: skip the extra rows)",
+        help="steps_per_execution of the extra lamina and Keras rows (0 or 1: skip them)",
+    )
+    parser.add_argument(
+        "--slow-scan",
+        action="store_true",
+        help="also run the fused rows (lamina spe, one-scan epoch) on the CNN (~10x slower there)",
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=2, help="untimed warm-up epochs per contender (2)"
     )
     parser.add_argument("--no-inference", action="store_true", help="skip evaluate/predict")
     parser.add_argument("--no-micro", action="store_true", help="skip the *_on_batch timings")
+    parser.add_argument("--no-keras", action="store_true", help="skip every Keras measurement")
+    parser.add_argument("--no-startup", action="store_true", help="skip the startup/memory table")
+    parser.add_argument(
+        "--startup-workloads",
+        default=None,
+        help="comma list for the startup/memory table (default: mlp,cnn among --workloads)",
+    )
     parser.add_argument(
         "--calls", type=int, default=None, help="calls per round, micro timings (300; --quick: 50)"
     )
     parser.add_argument("--json", metavar="PATH", help="also write the raw numbers here")
     args = parser.parse_args(argv)
 
-    names = [w.strip() for w in args.workloads.split(",") if w.strip()]
-    unknown = [w for w in names if w not in WORKLOADS]
-    if unknown:
-        parser.error(f"unknown workload(s) {unknown}; choose from {sorted(WORKLOADS)}")
-    rounds = args.rounds or (2 if args.quick else 5)
+    def names_of(text):
+        names = [w.strip() for w in text.split(",") if w.strip()]
+        unknown = [w for w in names if w not in WORKLOADS]
+        if unknown:
+            parser.error(f"unknown workload(s) {unknown}; choose from {sorted(WORKLOADS)}")
+        return names
+
+    names = names_of(args.workloads)
+    if args.startup_workloads is not None:
+        startup_names = names_of(args.startup_workloads)
+    else:
+        startup_names = [n for n in ("mlp", "cnn") if n in names]
+    rounds = args.rounds or (2 if args.quick else None)
     calls = args.calls or (50 if args.quick else 300)
+    use_keras = not args.no_keras
+    if use_keras and not keras_available():
+        print("note: keras is not installed; the Keras rows are skipped.", file=sys.stderr)
+        use_keras = False
+
+    def samples_of(name):
+        return WORKLOADS[name].quick_samples if args.quick else WORKLOADS[name].samples
 
     start = time.perf_counter()
     results: dict = {"environment": environment(), "quick": args.quick, "fit": []}
+    results["keras_requested"] = not args.no_keras
+    results["warmup"] = args.warmup
     for name in names:
-        wl = WORKLOADS[name]
-        samples = wl.quick_samples if args.quick else wl.samples
-        print(f"[bench] {name}: {samples:,} samples, {rounds} rounds ...", file=sys.stderr)
-        results["fit"].append(run_workload(name, rounds, samples, spe=args.spe))
+        _note(f"{name}: {samples_of(name):,} samples, {rounds or WORKLOADS[name].rounds} rounds")
+        results["fit"].append(
+            run_workload(
+                name,
+                rounds,
+                samples_of(name),
+                args.spe,
+                slow_scan=args.slow_scan,
+                use_keras=use_keras,
+                warmup=args.warmup,
+            )
+        )
+    inf_rounds = rounds or 5
     if not args.no_inference:
-        print("[bench] evaluate/predict ...", file=sys.stderr)
-        samples = WORKLOADS["mlp"].quick_samples if args.quick else None
-        results["inference"] = run_inference(rounds, samples)
+        _note("evaluate/predict ...")
+        samples = samples_of("mlp")
+        results["inference"] = run_inference(
+            inf_rounds, samples, use_keras=use_keras, warmup=args.warmup
+        )
     if not args.no_micro:
-        print("[bench] single-batch calls ...", file=sys.stderr)
-        results["micro"] = run_micro(calls, rounds)
+        _note("single-batch calls ...")
+        results["micro"] = run_micro(calls, inf_rounds, use_keras=use_keras)
+    if not args.no_startup and startup_names:
+        samples = {n: samples_of(n) for n in startup_names}
+        results["startup"] = run_startup_table(startup_names, samples, use_keras=use_keras)
     results["total_s"] = time.perf_counter() - start
+    for part in [*results["fit"], results.get("inference"), results.get("micro")]:
+        if part and "keras_version" in part.get("keras", {}):
+            results["environment"]["keras"] = part["keras"]["keras_version"]
 
-    env = results["environment"]
-    print(
-        f"lamina bench: jax {env['jax']} on {env['backend']} ({env['cpu_count']} cores), "
-        f"{rounds} interleaved rounds, medians; total {results['total_s']:.0f} s\n"
-    )
     print(markdown(results))
     if args.json:
         with open(args.json, "w") as f:

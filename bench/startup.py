@@ -1,0 +1,131 @@
+"""Time to first step and peak memory, each library in a fresh process.
+
+`run_startup(lib, workload, samples, seed)` (parent side) starts
+`python bench/startup.py SPEC_JSON OUT_PATH`; the child, with `lib` one of
+
+- `"jax"`: `import jax, optax`, then the hand-written loop (`bench/jax_loops.py`);
+- `"lamina"`: `import lamina`, then `build_model` + `compile` + `fit`;
+- `"keras"`: `import keras` (`KERAS_BACKEND=jax`), then the same Keras-API code as lamina;
+
+measures, in order: the import of the library (data is generated before, with NumPy only), the
+build + compile + first training step (`fit` on exactly one batch, `epochs=1, verbose=0`; the
+hand-written side: parameters, optimizer state, one jitted step), one full epoch on the whole
+dataset, and the process's peak resident memory at three points: `VmHWM` from /proc/self/status
+(KiB), because `ru_maxrss` (also recorded, as `ru_maxrss_kib`) is inherited from the parent
+across fork + exec on Linux and would read the parent's (the benchmark's) size.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from workloads import WORKLOADS, build_model, make_data, run_json_subprocess  # noqa: E402
+
+HERE = os.path.abspath(__file__)
+LIBS = ("jax", "lamina", "keras")
+LIB_LABELS = {
+    "jax": "hand-written (`import jax, optax`)",
+    "lamina": "lamina (`import lamina`)",
+    "keras": "Keras 3 (`import keras`, JAX backend)",
+}
+
+
+def run_startup(lib: str, workload: str, samples: int, seed: int = 0, timeout=900) -> dict:
+    env = {"KERAS_BACKEND": "jax"} if lib == "keras" else None
+    spec = {"lib": lib, "workload": workload, "samples": samples, "seed": seed}
+    return run_json_subprocess(HERE, spec, env=env, timeout=timeout)
+
+
+def _maxrss_kib() -> int:
+    """`ru_maxrss` (KiB on Linux). Caveat: Linux carries it over from the parent across
+    fork + exec, so in a child of a big process it reads at least the parent's size."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _peak_kib() -> int:
+    """This process image's peak RSS: `VmHWM` (reset by exec), else `ru_maxrss`."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return _maxrss_kib()
+
+
+def measure(spec: dict) -> dict:
+    lib, wl = spec["lib"], WORKLOADS[spec["workload"]]
+    x, y = make_data(wl, spec["samples"], spec["seed"])
+    bs = wl.batch_size
+    rss_data = _peak_kib()
+    t0 = time.perf_counter()
+    if lib == "jax":
+        import jax
+        import optax  # noqa: F401
+
+        mod = None
+    elif lib == "lamina":
+        import jax
+
+        import lamina as mod
+    elif lib == "keras":
+        import jax
+        import keras as mod
+    else:
+        raise ValueError(f"unknown lib {lib!r}")
+    t1 = time.perf_counter()
+    rss_import = _peak_kib()
+
+    if mod is None:
+        from jax_loops import JaxLoops
+
+        jl = JaxLoops(wl, x, y, spec["seed"])
+        jl.first_step()
+        epoch = jl.epoch_numpy_feed  # the step compiled by first_step: no new compile
+    else:
+        mod.utils.set_random_seed(spec["seed"])
+        model = build_model(mod, wl)
+        model.fit(x[:bs], y[:bs], batch_size=bs, epochs=1, verbose=0)
+        jax.block_until_ready([v.value for v in model.trainable_variables])
+
+        def epoch():
+            model.fit(x, y, batch_size=bs, epochs=1, verbose=0, shuffle=True)
+            jax.block_until_ready([v.value for v in model.trainable_variables])
+
+    t2 = time.perf_counter()
+    rss_first = _peak_kib()
+    epoch()
+    t3 = time.perf_counter()
+    return {
+        "lib": lib,
+        "version": mod.__version__ if mod is not None else jax.__version__,
+        "workload": wl.name,
+        "samples": spec["samples"],
+        "import_s": t1 - t0,
+        "first_step_s": t2 - t1,
+        "first_epoch_s": t3 - t2,
+        "rss_data_kib": rss_data,
+        "rss_import_kib": rss_import,
+        "rss_first_step_kib": rss_first,
+        "peak_rss_kib": _peak_kib(),
+        "ru_maxrss_kib": _maxrss_kib(),
+    }
+
+
+def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    spec, out_path = json.loads(argv[0]), argv[1]
+    result = measure(spec)
+    with open(out_path, "w") as f:
+        json.dump(result, f)
+
+
+if __name__ == "__main__":
+    main()
