@@ -188,3 +188,27 @@ def test_blocks_of_any_length_share_one_compiled_loop():
     assert builder.trace_counts == counts_after
     assert counts_after["train"] == counts["train"]
     np.testing.assert_allclose(out, np.asarray(fused(x[:90])), rtol=1e-5, atol=1e-6)
+
+
+def test_evaluate_and_predict_compile_nothing_new_for_new_dataset_sizes():
+    """In-order passes feed blocks cut from the host arrays: the compiled steps depend on the
+    block's shape, not on the number of samples."""
+    m = model()
+    x, y = data(n=3000, seed=5)
+    m.fit(x[:64], y[:64], epochs=1, verbose=0)
+    m.evaluate(x, y, verbose=0)
+    m.predict(x, verbose=0)
+    builder = m._builder()
+    counts = dict(builder.trace_counts)
+    for n in (2900, 2000, 1500, 999):
+        loss, acc = m.evaluate(x[:n], y[:n], verbose=0)
+        out = m.predict(x[:n], verbose=0)
+        assert out.shape == (n, 4)
+        logits = np.asarray(m(x[:n]))
+        np.testing.assert_allclose(out, logits, rtol=1e-5, atol=1e-6)
+        shifted = logits - logits.max(-1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
+        assert loss == pytest.approx(float(-(y[:n] * logp).sum(-1).mean()), rel=1e-5)
+        assert acc == pytest.approx(float((logits.argmax(-1) == y[:n].argmax(-1)).mean()))
+    assert builder.trace_counts["predict"] == counts["predict"]
+    assert builder.trace_counts["test"] == counts["test"]

@@ -197,7 +197,8 @@ def plan_batches(
     used = min(n, total_steps * batch_size)
     padded[:used] = order[:used]
     mask[:used] = 1.0
-    sizes = [min(batch_size, used - i * batch_size) for i in range(total_steps)]
+    full, rem = divmod(used, batch_size)
+    sizes = [batch_size] * full + ([rem] if rem else [])
     padded = padded.reshape(total_steps, batch_size)
     mask = mask.reshape(total_steps, batch_size)
     if rows is not None and rows > total_steps:

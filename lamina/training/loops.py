@@ -18,8 +18,9 @@ from lamina.core.symbolic import KerasTensor
 from lamina.distribution import engine as dist_engine
 from lamina.training import data as data_lib
 from lamina.training import streams
+from lamina.training.inorder_loops import evaluate_arrays, predict_arrays
 from lamina.training.step_planner import StepPlanner
-from lamina.training.steps import StepBuilder, TrainState
+from lamina.training.steps import StepBuilder
 from lamina.training.stream_loops import evaluate_source, fit_source, predict_source
 
 
@@ -304,63 +305,7 @@ class Loops:
 
     # ------------------------------------------------------------------ evaluate
     def _evaluate_arrays(self, x, y, sw, n, batch_size, steps, callback_list) -> dict:
-        builder = self._builder()
-        rows = data_lib.bucket(n)
-        batch_size = min(batch_size or 32, rows)
-        plan = data_lib.plan_batches(n, batch_size, steps=steps, rows=math.ceil(rows / batch_size))
-        # Padded to whole batches, the steps slice batch after batch, in order; data too large
-        # to pad is gathered by index instead.
-        data = data_lib.to_device((x, y, sw), plan.indices.size)
-        sliced = batch_size if data_lib.rows_of(data) >= plan.steps * batch_size else None
-        indices = None if sliced else jnp.asarray(plan.indices)
-        state = self._gather_state(builder, reset_metrics=True)._replace(optimizer=[])
-        callback_list.on_test_begin()
-        needs_end = "on_test_batch_end" in callback_list.any_batch_hooks
-        needs_begin = "on_test_batch_begin" in callback_list.any_batch_hooks
-        planner = self._planner(builder, "test")
-        per_step = needs_end or needs_begin
-        masks = jnp.asarray(plan.mask)
-        # A user-written test step gets the real partial batch (it knows nothing of the mask).
-        full_steps = plan.steps
-        if builder.exact_batches("test") and plan.sizes[-1] < batch_size:
-            full_steps -= 1
-        logs = None
-        step = 0
-        while step < plan.steps:
-            if needs_begin:
-                callback_list.on_test_batch_begin(step)
-            if step < full_steps:
-                k = 1 if per_step else planner.next_k(full_steps - step)
-                metrics, logs = planner.run(
-                    builder.get("test", k, sliced),
-                    k,
-                    (state, data, indices, masks, step, k),
-                    state.metrics,
-                )
-            else:
-                k, rem = 1, plan.sizes[-1]
-                metrics, logs = builder.get("test", 1)(
-                    state,
-                    data,
-                    jnp.asarray(plan.indices[step : step + 1, :rem]),
-                    jnp.asarray(plan.mask[step : step + 1, :rem]),
-                    0,
-                    1,
-                )
-            state = state._replace(metrics=metrics)
-            step += k
-            if needs_end:
-                batch_logs = (
-                    _pythonify(logs)
-                    if "on_test_batch_end" in callback_list.user_batch_hooks
-                    else logs
-                )
-                callback_list.on_test_batch_end(step - 1, batch_logs)
-        for v, value in zip(builder.metric_vars, state.metrics):
-            v._value = value
-        result = _pythonify(logs) if logs is not None else {}
-        callback_list.on_test_end(result)
-        return result
+        return evaluate_arrays(self, x, y, sw, n, batch_size, steps, callback_list, _pythonify)
 
     def evaluate(
         self,
@@ -439,56 +384,16 @@ class Loops:
         batch_size = min(batch_size, rows)
         if not self.built:
             self._maybe_build((_spec_of(x),), {})
-        builder = self._predict_builder()
-        plan = data_lib.plan_batches(n, batch_size, steps=steps, rows=math.ceil(rows / batch_size))
+        plan_steps = math.ceil(n / batch_size)
         callback_list = CallbackList(
             callbacks,
             add_progbar=verbose_level != 0,
             model=self,
             verbose=verbose,
             epochs=1,
-            steps=plan.steps,
+            steps=min(plan_steps, steps) if steps is not None else plan_steps,
         )
-        data = data_lib.to_device(x, plan.indices.size)  # whole batches, sliced in order
-        sliced = batch_size if data_lib.rows_of(data) >= plan.steps * batch_size else None
-        indices = None if sliced else jnp.asarray(plan.indices)
-        state = TrainState(
-            [v.value for v in builder.trainable_vars],
-            [v.value for v in builder.non_trainable_vars],
-            [],
-            [],
-        )
-        state = dist_engine.place_state(builder, state)  # by layout, under a distribution
-        callback_list.on_predict_begin()
-        needs_end = "on_predict_batch_end" in callback_list.any_batch_hooks
-        planner = self._planner(builder, "predict")
-        chunks, counts = [], []
-        step = 0
-        while step < plan.steps:
-            k = 1 if needs_end else planner.next_k(plan.steps - step)
-            out = planner.run(
-                builder.get("predict", planner.block_size(k), sliced),
-                k,
-                (state, data, indices, step, k),
-                chunks[-1:] or state,
-            )
-            chunks.append(out)
-            counts.append(k)
-            step += k
-            if needs_end:
-                callback_list.on_predict_batch_end(step - 1, {"outputs": out})
-        used = sum(plan.sizes)
-
-        def assemble(*parts):
-            # On the host: one transfer per chunk, no further device ops. A block holds
-            # `count` batches (its buffer may be larger).
-            parts = [p[:c] for p, c in zip(parts, counts)]
-            stacked = np.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
-            return stacked.reshape((-1, *stacked.shape[2:]))[:used]
-
-        outputs = jax.tree.map(assemble, *jax.device_get(chunks))
-        callback_list.on_predict_end()
-        return outputs
+        return predict_arrays(self, x, n, batch_size, steps, callback_list)
 
     def _predict_builder(self) -> StepBuilder:
         if self.compiled:
