@@ -54,7 +54,6 @@ class InOrderFeed:
         masks[:count] = self.plan.mask[step : step + count]
         return block, None, masks, 0
 
-
     def tail_slice(self, rem: int):
         return rem if self.streamed else None
 
