@@ -59,6 +59,16 @@ def agree(value: bool) -> bool:
     return bool(multihost_utils.broadcast_one_to_all(np.asarray(bool(value))))
 
 
+def agree_ints(values: tuple) -> tuple:
+    """Process 0's tuple of ints, on every process (e.g. a decision made from timings, which
+    differ from process to process, while every process must run the same programs)."""
+    if not is_multi_process():
+        return tuple(int(v) for v in values)
+    _settle()
+    agreed = multihost_utils.broadcast_one_to_all(np.asarray(values, np.int32))
+    return tuple(int(v) for v in np.asarray(agreed))
+
+
 def barrier(name: str) -> None:
     """Waits until every process reaches the barrier `name`."""
     if is_multi_process():

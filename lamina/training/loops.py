@@ -245,12 +245,17 @@ class Loops:
                             if (needs_batch_begin or needs_batch_end and user_batch)
                             else planner.next_k(full_steps - step)
                         )
-                        block_args = (indices, masks, step, k)
+                        size = planner.block_size(k)
+                        block, block_masks = builder.take(data, indices, masks, step, size)
+                        fn = builder.get("train", size, batch_size)
+                        block_args = (block, None, block_masks, 0, k)
                     else:
                         k = 1
                         rem = plan.sizes[-1]
                         last = plan.steps - 1
+                        fn = builder.get("train", 1)
                         block_args = (
+                            data,
                             jnp.asarray(plan.indices[last : last + 1, :rem]),
                             jnp.asarray(plan.mask[last : last + 1, :rem]),
                             0,
@@ -262,9 +267,7 @@ class Loops:
                         callback_list.on_train_batch_begin(step)
                         if user_batch:
                             state = self._gather_state(builder, reset_metrics=False)
-                    state, logs = planner.run(
-                        builder.get("train", k), k, (state, data, *block_args), state
-                    )
+                    state, logs = planner.run(fn, k, (state, *block_args), state)
                     step += k
                     if needs_batch_end:
                         if user_batch:

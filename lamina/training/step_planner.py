@@ -14,6 +14,8 @@ import time
 
 import jax
 
+from lamina.distribution import multihost
+
 # A fused call should take about this long, so the progress bar still moves ~10 times a second.
 _TARGET_SECONDS = 0.1
 _MAX_BLOCK = 64
@@ -106,10 +108,20 @@ class StepPlanner:
                     choice.decided = 1
                 else:
                     choice.candidate = _power_of_two_at_most(min(block, _MAX_BLOCK))
+                _agree(choice)
             return
         per_step = seconds / k
         single = min(choice.single_times)
         choice.decided = k if per_step < 0.85 * single else 1
+        _agree(choice)
+
+
+def _agree(choice: AutoChoice) -> None:
+    """In a job of several processes, every process takes process 0's decision: they must run
+    the same compiled programs in the same order (their timings differ)."""
+    decided, candidate = multihost.agree_ints((choice.decided or 0, choice.candidate or 0))
+    choice.decided = decided or None
+    choice.candidate = candidate or None
 
 
 def _power_of_two_at_most(n: int) -> int:

@@ -286,6 +286,27 @@ class StepBuilder:
 
         return block
 
+    def take(self, data, indices, masks, start: int, size: int):
+        """Gathers the batches of steps `start .. start + size - 1` from device-resident data,
+        as one block of `size * batch` rows and its `(size, batch)` mask. A separate (cheap)
+        compiled call, so that the compiled steps depend on the block's shape only, not on the
+        dataset's size: a new dataset compiles this gather, not the model. Rows past the plan's
+        end repeat its last row (a block's `count` stops before them)."""
+        key = ("take", size, dist_engine.cache_key())
+        fn = self._cache.get(key)
+        if fn is None:
+
+            def fn(data, indices, masks, start):
+                steps = start + jnp.arange(size)
+                rows = jnp.take(indices, steps, axis=0, mode="clip").reshape(-1)
+                block = jax.tree.map(lambda a: jnp.take(a, rows, axis=0), data)
+                return block, jnp.take(masks, steps, axis=0, mode="clip")
+
+            if self.jit:
+                fn = jax.jit(fn)
+            self._cache[key] = fn
+        return fn(data, indices, masks, start)
+
     def single(self, kind: str):
         """The (jitted unless eager) function running one step of `kind` on one given batch:
         `(state, batch) -> (state, logs)` for train, `(metrics, logs)` for test, the outputs for
