@@ -15,6 +15,12 @@ from lamina.core.config import floatx
 _STRUCTURE = [0]
 
 
+def _under_trace() -> bool:
+    from jax._src import core as jax_core
+
+    return not jax_core.trace_state_clean()
+
+
 def bump_structure() -> None:
     _STRUCTURE[0] += 1
 
@@ -104,7 +110,12 @@ class Variable:
             self._shape = tuple(int(d) for d in shape)
             # Created outside traces: compute the initial value eagerly even when the owning
             # layer is first built inside a trace (e.g. a lazily built sublayer).
-            with jax.ensure_compile_time_eval():
+            if _under_trace():
+                with jax.ensure_compile_time_eval():
+                    value = initializer(self._shape, dtype=self._dtype)
+            else:
+                # (Outside traces: plain calls; compile-time evaluation would compile each of
+                # the random generator's inner jitted pieces on its own.)
                 value = initializer(self._shape, dtype=self._dtype)
             value = jnp.asarray(value, dtype=self._dtype)
         else:

@@ -1,79 +1,17 @@
-"""`evaluate` and `predict` on in-memory arrays: one pass, in order.
-
-A pass reads each sample once, so nothing is gained by copying the whole dataset to the device
-first. Without a distribution, each compiled call receives its own block of whole batches, cut
-from the host arrays (a view; only the last block is padded): the compiled steps depend on the
-block's shape alone, never on the dataset's size, so no dataset size compiles anew and no padded
-copy of the data is made. Under a distribution the data is placed on the mesh once, as `fit`
-does, and the steps slice or gather it there.
-"""
+"""`evaluate` and `predict` on in-memory arrays: one pass, in order, fed by
+`lamina.training.feeds.InOrderFeed` (blocks of whole batches cut from the host arrays)."""
 
 from __future__ import annotations
 
 import math
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from lamina.distribution import engine as dist_engine
 from lamina.training import data as data_lib
+from lamina.training.feeds import InOrderFeed
 from lamina.training.steps import TrainState
-
-
-class InOrderFeed:
-    """Cuts the blocks of one in-order pass: `args(step, count, size)` gives what a block
-    function of `size` compiled batches needs to run steps `step .. step + count - 1`."""
-
-    def __init__(self, structure, n: int, batch_size: int, plan):
-        self.plan = plan
-        self.batch_size = batch_size
-        self.used = sum(plan.sizes)
-        self.streamed = dist_engine.distribution() is None
-        if self.streamed:
-            self.structure = structure
-            self.sliced = batch_size
-            return
-        # Under a distribution: on the mesh once, padded to whole batches when small.
-        self.data = data_lib.to_device(structure, plan.indices.size)
-        whole = data_lib.rows_of(self.data) >= plan.steps * batch_size
-        self.sliced = batch_size if whole else None
-        self.indices = None if whole else jnp.asarray(plan.indices)
-        self.masks = jnp.asarray(plan.mask)
-
-    def args(self, step: int, count: int, size: int, with_mask: bool) -> tuple:
-        if not self.streamed:
-            head = (self.data, self.indices)
-            return (*head, self.masks, step) if with_mask else (*head, step)
-        b = self.batch_size
-        lo, hi = step * b, min((step + count) * b, self.used)
-        block = jax.tree.map(lambda a: _padded(a[lo:hi], size * b), self.structure)
-        if not with_mask:
-            return block, None, 0
-        masks = np.zeros((size, b), np.float32)
-        masks[:count] = self.plan.mask[step : step + count]
-        return block, None, masks, 0
-
-    def tail_slice(self, rem: int):
-        return rem if self.streamed else None
-
-    def tail_args(self, step: int, rem: int) -> tuple:
-        """The exact last partial batch, alone (`rem` samples, no padding)."""
-        if not self.streamed:
-            rows = jnp.asarray(self.plan.indices[step : step + 1, :rem])
-            return self.data, rows, jnp.asarray(self.plan.mask[step : step + 1, :rem]), 0
-        lo = step * self.batch_size
-        tail = jax.tree.map(lambda a: a[lo : lo + rem], self.structure)
-        return tail, None, np.ones((1, rem), np.float32), 0
-
-
-def _padded(part, rows: int):
-    if part.shape[0] == rows:
-        return part
-    fill = np.zeros((rows - part.shape[0], *part.shape[1:]), part.dtype)
-    if isinstance(part, jax.Array):
-        return jnp.concatenate([part, jnp.asarray(fill)])
-    return np.concatenate([part, fill])
 
 
 def evaluate_arrays(model, x, y, sw, n, batch_size, steps, callback_list, pythonify) -> dict:

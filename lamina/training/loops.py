@@ -10,7 +10,6 @@ import math
 from functools import partial
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from lamina.callbacks.callback_list import CallbackList
@@ -18,6 +17,7 @@ from lamina.core.symbolic import KerasTensor
 from lamina.distribution import engine as dist_engine
 from lamina.training import data as data_lib
 from lamina.training import streams
+from lamina.training.feeds import ShuffledFeed
 from lamina.training.inorder_loops import evaluate_arrays, predict_arrays
 from lamina.training.step_planner import StepPlanner
 from lamina.training.steps import StepBuilder
@@ -189,9 +189,8 @@ class Loops:
 
         self._symbolic_build(x, y)
         builder = self._builder()
-        rows = data_lib.bucket(n)
-        data = data_lib.to_device((x, y, sample_weight), rows)
-        plan_rows = math.ceil(rows / batch_size)
+        feed = ShuffledFeed((x, y, sample_weight), builder)
+        plan_rows = math.ceil(n / batch_size)
         separate_partial = n % batch_size != 0 and (
             self._has_batch_dependent_layers() or builder.exact_batches("train")
         )
@@ -234,8 +233,7 @@ class Loops:
                 full_steps = plan.steps
                 if separate_partial and plan.sizes[-1] < batch_size:
                     full_steps -= 1
-                indices = jnp.asarray(plan.indices)
-                masks = jnp.asarray(plan.mask)
+                feed.start_epoch(plan)
                 logs = None
                 step, resume_step = min(resume_step, plan.steps), 0
                 while step < plan.steps and not self.stop_training:
@@ -246,21 +244,14 @@ class Loops:
                             else planner.next_k(full_steps - step)
                         )
                         size = planner.block_size(k)
-                        block, block_masks = builder.take(data, indices, masks, step, size)
+                        block, block_masks = feed.block(step, size)
                         fn = builder.get("train", size, batch_size)
                         block_args = (block, None, block_masks, 0, k)
                     else:
                         k = 1
-                        rem = plan.sizes[-1]
-                        last = plan.steps - 1
-                        fn = builder.get("train", 1)
-                        block_args = (
-                            data,
-                            jnp.asarray(plan.indices[last : last + 1, :rem]),
-                            jnp.asarray(plan.mask[last : last + 1, :rem]),
-                            0,
-                            1,
-                        )
+                        *tail, exact = feed.tail(plan.steps - 1, plan.sizes[-1])
+                        fn = builder.get("train", 1, exact)
+                        block_args = (*tail, 1)
                     if needs_batch_begin:
                         if user_batch:
                             self._sync_state(builder, state)
