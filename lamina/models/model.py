@@ -92,19 +92,22 @@ class Model(Trainer, Layer):
         # NumPy inputs go straight into the jitted call (cheaper than a separate device_put);
         # float64 becomes the compute dtype first, as a layer call would do.
         dtype = self.compute_dtype if self.autocast else None
-        args = tuple(
-            jax.tree.map(
-                lambda x: (
-                    x.astype(dtype)
-                    if dtype is not None
-                    and x.dtype != dtype
-                    and np.issubdtype(x.dtype, np.floating)
-                    else x
-                ),
-                args,
+        if not (len(args) == 1 and getattr(args[0], "dtype", None) == dtype):
+            args = tuple(
+                jax.tree.map(
+                    lambda x: (
+                        x.astype(dtype)
+                        if dtype is not None
+                        and x.dtype != dtype
+                        and np.issubdtype(x.dtype, np.floating)
+                        else x
+                    ),
+                    args,
+                )
             )
-        )
-        self._clear_losses()
+        for layer in fn.layers:  # as a layer call does: the losses of the last call only
+            if layer._losses:
+                layer._losses.clear()
         outputs, losses = fn(args, {}, training)
         self._losses.extend(losses)
         return outputs

@@ -378,6 +378,7 @@ class CallFunction:
         self.trainable_vars = model.trainable_variables
         self.non_trainable_vars = model.non_trainable_variables
         self.signature = (len(self.trainable_vars), len(self.non_trainable_vars))
+        self.layers = model._flatten_layers()
         self.trace_count = 0
         self._fns: dict = {}
 
