@@ -36,7 +36,22 @@ LIB_LABELS = {
 }
 
 
+def ensure_bytecode() -> None:
+    """Compiles lamina's modules to `__pycache__` first, as `pip install` does for an installed
+    package (Keras's and JAX's are compiled at install). Without it, an editable checkout run
+    with PYTHONDONTWRITEBYTECODE=1 (as on this project's machines) recompiles every module
+    from source at each import: ~0.2 s more for `import lamina`, none of it lamina's."""
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("lamina")
+    for folder in spec.submodule_search_locations or []:
+        compileall.compile_dir(folder, quiet=1)
+
+
 def run_startup(lib: str, workload: str, samples: int, seed: int = 0, timeout=900) -> dict:
+    if lib == "lamina":
+        ensure_bytecode()
     env = {"KERAS_BACKEND": "jax"} if lib == "keras" else None
     spec = {"lib": lib, "workload": workload, "samples": samples, "seed": seed}
     return run_json_subprocess(HERE, spec, env=env, timeout=timeout)

@@ -22,13 +22,13 @@ import os
 import uuid
 import warnings
 
-import h5py
 import numpy as np
 
 from lamina.core import registry
 from lamina.core.config import SafeModeScope
 from lamina.saving import legacy_h5_weights as weights_lib
 from lamina.saving.archive import ModelFileError
+from lamina.saving.lazy_h5py import h5py
 from lamina.saving.serialization import (
     deserialize_keras_object,
     serialize_compile_config,

@@ -17,9 +17,9 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-import h5py
 import numpy as np
 
+from lamina.saving.lazy_h5py import h5py
 from lamina.saving.weights_store import read_dataset
 
 # HDF5 keeps attributes in the object header; bigger lists are split into numbered chunks.

@@ -26,12 +26,12 @@ import warnings
 import zipfile
 from typing import Any
 
-import h5py
 import numpy as np
 
 from lamina.core.layer import Layer
 from lamina.distribution import engine as dist_engine
 from lamina.distribution import multihost
+from lamina.saving.lazy_h5py import h5py
 from lamina.saving.weights_sharded import ShardedReader, ShardedWriter
 from lamina.saving.weights_store import VarsEntry, WeightsStore, vars_group_path
 from lamina.saving.weights_walk import walk

@@ -11,9 +11,8 @@ import json
 import os
 import uuid
 
-import h5py
-
 from lamina.distribution.multihost import to_host
+from lamina.saving.lazy_h5py import h5py
 from lamina.saving.weights_store import VarsEntry, WeightsStore, read_dataset, vars_group_path
 
 _GIB = 1024**3

@@ -9,11 +9,11 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 
-import h5py
 import jax.numpy as jnp
 import numpy as np
 
 from lamina.distribution.multihost import to_host
+from lamina.saving.lazy_h5py import h5py
 
 _BFLOAT16 = np.dtype(jnp.bfloat16)
 
