@@ -56,6 +56,10 @@ RNN_CASES = [
     ("GRU", {}, True),
     ("GRU", {"reset_after": False, "return_state": True}, True),
     ("GRU", {"use_bias": False, "go_backwards": True, "return_sequences": True}, False),
+    # Last output only (carried through the loop, not stacked): backwards, masked, unrolled.
+    ("LSTM", {"go_backwards": True}, True),
+    ("GRU", {"go_backwards": True, "return_state": True}, True),
+    ("SimpleRNN", {"unroll": True}, True),
 ]
 
 

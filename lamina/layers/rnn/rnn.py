@@ -46,11 +46,16 @@ def rnn_loop(
     go_backwards: bool = False,
     unroll: bool = False,
     zero_output_for_mask: bool = False,
+    sequences: bool = True,
+    output_spec=None,
 ):
     """Runs `step(input_t, states) -> (output_t, new_states)` over axis 1 of `inputs`.
 
     Returns `(last_output, outputs, final_states)`; with `go_backwards` the outputs are in
-    processing order (the reversed sequence), as in Keras.
+    processing order (the reversed sequence), as in Keras. With `sequences=False` and the
+    per-step output's `output_spec` (shape, dtype) known, the outputs are not stacked (None):
+    the last one travels in the loop's carry instead, which spares a write per step and its
+    gradient.
     """
     xs = jnp.swapaxes(inputs, 0, 1)
     init = _as_lists(initial_states)
@@ -87,9 +92,20 @@ def rnn_loop(
 
         scan_xs = (xs, jnp.swapaxes(mask, 0, 1))
     steps = xs.shape[0]
-    final, outs = jax.lax.scan(
-        body, init, scan_xs, reverse=go_backwards, unroll=max(steps, 1) if unroll else 1
-    )
+    unroll_by = max(steps, 1) if unroll else 1
+    if not sequences and output_spec is not None:
+        shape, dtype = output_spec
+
+        def carried(carry, x):
+            new, out = body(carry[0], x)
+            return (new, out.astype(dtype)), None
+
+        start = (init, jnp.zeros(shape, dtype))
+        (final, last), _ = jax.lax.scan(
+            carried, start, scan_xs, reverse=go_backwards, unroll=unroll_by
+        )
+        return last, None, final
+    final, outs = jax.lax.scan(body, init, scan_xs, reverse=go_backwards, unroll=unroll_by)
     if go_backwards:
         outs = jnp.flip(outs, axis=0)
     return outs[-1], jnp.swapaxes(outs, 0, 1), final
@@ -288,11 +304,14 @@ class RNN(Layer):
                 go_backwards=self.go_backwards,
                 unroll=self.unroll,
                 zero_output_for_mask=self.zero_output_for_mask,
+                sequences=self.return_sequences,
+                output_spec=self._output_spec(batch, initial_state),
             )
         finally:
             reset_dropout(self.cell)
         out_dtype = self.compute_dtype
-        last, outputs = last.astype(out_dtype), outputs.astype(out_dtype)
+        last = last.astype(out_dtype)
+        outputs = outputs.astype(out_dtype) if outputs is not None else None
         states = jax.tree.map(lambda s: s.astype(out_dtype), states)
         if self.stateful and self._state_slots:
             for slot, value in zip(self._state_slots, jax.tree.leaves(states)):
@@ -301,6 +320,13 @@ class RNN(Layer):
         if self.return_state:
             return (output, *states)
         return output
+
+    def _output_spec(self, batch: int, initial_state):
+        """(shape, dtype) of one step's output, when the cell declares an int `output_size`."""
+        size = getattr(self.cell, "output_size", None)
+        if isinstance(size, bool) or not isinstance(size, int):
+            return None
+        return (batch, size), jax.tree.leaves(initial_state)[0].dtype
 
     def compute_mask(self, inputs, mask=None):
         if isinstance(mask, (list, tuple)):
