@@ -30,6 +30,7 @@ NAMESPACES = [
     "lamina.ops",
     "lamina.mixed_precision",
     "lamina.config",
+    "lamina.backend",
 ]
 
 HERE = Path(__file__).resolve().parent

@@ -5,6 +5,7 @@
 
 from lamina import (
     activations,
+    backend,
     callbacks,
     config,
     constraints,
@@ -48,6 +49,7 @@ __all__ = [
     "StateScope",
     "Variable",
     "activations",
+    "backend",
     "callbacks",
     "config",
     "constraints",

@@ -50,6 +50,13 @@ def _serialize_argument(value, node_index):
                 "keras_history": _history_record(value, node_index),
             },
         }
+    if isinstance(value, slice):
+        return {
+            "class_name": "__slice__",
+            "config": {"start": value.start, "stop": value.stop, "step": value.step},
+        }
+    if value is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
     if isinstance(value, (list, tuple)):
         return [_serialize_argument(v, node_index) for v in value]
     if isinstance(value, dict):
@@ -70,12 +77,29 @@ def _structure_record(structure, node_index):
     return _history_record(structure, node_index)
 
 
+def _operation_record(layer, node_index) -> dict:
+    """A `keras.ops` call's record, as Keras writes it (`keras.src.ops.*` class, constructor
+    arguments in `config`, call arguments in the node)."""
+    head, nodes = None, []
+    for node in layer._inbound_nodes:
+        if id(node) not in node_index or node.is_input:
+            continue
+        head, call_args = layer.keras_record(node.arguments[0])
+        nodes.append({"args": _serialize_argument(call_args, node_index), "kwargs": {}})
+    if head is None:
+        head, _ = layer.keras_record(layer._inbound_nodes[0].arguments[0])
+    return {**head, "name": layer.name, "inbound_nodes": nodes}
+
+
 def functional_config(model) -> dict:
     from lamina.saving.serialization import serialize_keras_object
 
     node_index = _node_index_maps(model)
     records = []
     for layer in model._graph_layers:
+        if getattr(layer, "_is_operation", False):
+            records.append(_operation_record(layer, node_index))
+            continue
         record = serialize_keras_object(layer)
         record["name"] = layer.name
         nodes = []
@@ -118,7 +142,11 @@ def _operation_from_record(record: dict):
             f"Could not locate the operation {record['class_name']!r} ({record.get('module')}) "
             "in lamina.ops; the graph uses a keras.ops function lamina does not have yet."
         )
-    options = {k: v for k, v in (record.get("config") or {}).items() if k != "name"}
+    options = {
+        k: tuple(v) if isinstance(v, list) else v
+        for k, v in (record.get("config") or {}).items()
+        if k != "name"
+    }
 
     def replay(*args, **kwargs):
         return fn(*args, **{**options, **kwargs})
@@ -169,6 +197,11 @@ def functional_from_config(cls, config: dict, custom_objects=None):
             if node_i >= len(produced):
                 raise LookupError
             return produced[node_i][tensor_i]
+        if isinstance(value, dict) and value.get("class_name") == "__slice__":
+            c = value.get("config") or {}
+            return slice(c.get("start"), c.get("stop"), c.get("step"))
+        if isinstance(value, dict) and value.get("class_name") == "__ellipsis__":
+            return Ellipsis
         if isinstance(value, dict) and value.get("class_name") == "__numpy__":
             import numpy as np
 

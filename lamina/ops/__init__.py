@@ -214,3 +214,19 @@ from lamina.ops.numpy_arrays import vstack as vstack
 from lamina.ops.numpy_arrays import zeros as zeros
 from lamina.ops.numpy_arrays import zeros_like as zeros_like
 from lamina.ops.operation import OpLayer as OpLayer
+
+
+def _record_whole_calls() -> None:
+    """On symbolic tensors, each function with a Keras operation class records its whole call
+    (all its arguments), which is what a saved functional config needs."""
+    from lamina.core.naming import to_snake_case
+    from lamina.ops.keras_operations import KERAS_OPERATIONS
+    from lamina.ops.operation import recording
+
+    scope = globals()
+    for name, (_, class_name, _, _) in KERAS_OPERATIONS.items():
+        if name in scope:
+            scope[name] = recording(name, to_snake_case(class_name), scope[name])
+
+
+_record_whole_calls()

@@ -231,7 +231,10 @@ def meshgrid(*x, indexing: str = "xy"):
 
 # ---------------------------------------------------------------------------- indexing
 def get_item(x, key):
-    """`x[key]`: NumPy basic and advanced indexing."""
+    """`x[key]`: NumPy basic and advanced indexing. A list key is read as a tuple (one entry
+    per axis), as Keras's `GetItem` does (it is how a saved key comes back)."""
+    if isinstance(key, list):
+        key = tuple(key)
     return dispatch("get_item", lambda x, key: x[key], x, key)
 
 

@@ -10,6 +10,9 @@ tensors, so `Layer.__call__` infers the output with `jax.eval_shape` and records
 
 from __future__ import annotations
 
+import functools
+import inspect
+import json
 from collections.abc import Callable
 
 import jax
@@ -114,8 +117,85 @@ class OpLayer(Layer):
         # The stored arguments may hold functions or arrays, so only the name is serialized.
         return {"name": self.name}
 
+    def keras_record(self, tensors) -> tuple[dict, list]:
+        """This call in Keras's format: the record head (`module`, `class_name`, `config` with
+        the constructor arguments) and the call's arguments with `tensors` in place."""
+        from lamina.ops.keras_operations import KERAS_OPERATIONS
+
+        public = self.__dict__.get("_op_public")
+        if public is None:
+            raise TypeError(
+                f"The graph calls an operation ('{self.name}') that lamina cannot write in "
+                "Keras's format. Use a layer instead (e.g. keras.layers.Add, or a Lambda layer "
+                "wrapping the call) in models you save."
+            )
+        module, class_name, init, call = KERAS_OPERATIONS[public]
+        fn, treedef, static, positions = self._op_spec
+        leaves = list(static)
+        for i, t in zip(positions, tensors):
+            leaves[i] = t
+        args, kwargs = jax.tree.unflatten(treedef, leaves)
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+        bound.apply_defaults()
+        values = bound.arguments
+        config = {"name": self.name}
+        for key in init:
+            config[key] = _plain(values[key], key)
+        call_args = [values[key] for key in call]
+
+        def arrays_only(value):
+            if isinstance(value, (KerasTensor, np.ndarray, np.generic, jax.Array, slice)):
+                return 0
+            if value is Ellipsis:
+                return 0
+            raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+        try:
+            json.dumps([config, call_args], default=arrays_only)
+        except TypeError as e:
+            raise TypeError(
+                f"Operation '{self.name}' (keras.ops.{public}) has an argument that cannot be "
+                f"saved ({e}). Wrap the call in a Lambda layer or a custom layer to save it."
+            ) from e
+        head = {
+            "module": f"keras.src.ops.{module}",
+            "class_name": class_name,
+            "config": config,
+            "registered_name": class_name,
+        }
+        return head, call_args
+
     def __repr__(self) -> str:
         return f"<OpLayer {self._op_base_name} name={self.name}>"
+
+
+def _plain(value, key: str):
+    """A constructor argument as JSON: tuples as lists, NumPy scalars as numbers, dtypes by
+    name."""
+    if key == "dtype" and value is not None:
+        from lamina.core.variable import standardize_dtype
+
+        return standardize_dtype(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, key) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def recording(public_name: str, keras_name: str, fn: Callable) -> Callable:
+    """`fn` (a public `lamina.ops` function) that, called on symbolic tensors, records one
+    graph node for the whole call, so the node can be written as Keras's operation record."""
+
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        if has_symbolic(args) or has_symbolic(kwargs):
+            layer = OpLayer(fn, args, kwargs, keras_name)
+            layer.__dict__["_op_public"] = public_name
+            return layer(*layer.symbolic_inputs(args, kwargs))
+        return fn(*args, **kwargs)
+
+    return op
 
 
 def dispatch(name: str, fn: Callable, *args, **kwargs):

@@ -1,5 +1,6 @@
 """Utilities with Keras's names (`keras.utils`)."""
 
+from lamina.backend import clear_session as clear_session
 from lamina.utils.dataset_utils import split_dataset as split_dataset
 from lamina.utils.file_utils import get_file as get_file
 from lamina.utils.model_visualization import model_to_dot as model_to_dot
