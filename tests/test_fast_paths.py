@@ -212,3 +212,21 @@ def test_evaluate_and_predict_compile_nothing_new_for_new_dataset_sizes():
         assert acc == pytest.approx(float((logits.argmax(-1) == y[:n].argmax(-1)).mean()))
     assert builder.trace_counts["predict"] == counts["predict"]
     assert builder.trace_counts["test"] == counts["test"]
+
+
+def test_predict_runs_non_trainable_state_on_from_batch_to_batch():
+    """A stateful RNN's states (and seed generators) advance through `predict`'s batches, as
+    in Keras: predicting two batches equals two successive calls."""
+    keras.utils.set_random_seed(0)
+    inp = keras.Input(batch_shape=(2, 3, 4))
+    out = layers.SimpleRNN(5, stateful=True)(inp)
+    m = keras.Model(inp, out)
+    x = np.random.default_rng(1).normal(size=(4, 3, 4)).astype("float32")
+    m.layers[1].reset_states()
+    whole = m.predict(x, batch_size=2, verbose=0)
+    m.layers[1].reset_states()
+    first, second = np.asarray(m(x[:2])), np.asarray(m(x[2:]))
+    np.testing.assert_allclose(whole, np.concatenate([first, second]), rtol=1e-5, atol=1e-6)
+    m.layers[1].reset_states()
+    on_batch = [m.predict_on_batch(x[:2]), m.predict_on_batch(x[2:])]
+    np.testing.assert_allclose(np.concatenate(on_batch), whole, rtol=1e-5, atol=1e-6)

@@ -69,7 +69,8 @@ def draw_key(seed):
     if isinstance(seed, SeedGenerator):
         return jax.random.wrap_key_data(seed.next())
     if seed is None:
-        if state.current_scope() is not None:
+        scope = state.current_scope()
+        if scope is not None and not getattr(scope, "symbolic", False):
             raise ValueError(
                 "Drawing random numbers with seed=None inside a traced computation would give "
                 "the same numbers at every step. Use a `SeedGenerator` created in `__init__`."

@@ -63,4 +63,7 @@ class BatchMethods:
             [],
             [],
         )
-        return jax.device_get(builder.single("predict")(state, x))
+        out, nt = builder.single("predict")(state, x)
+        for v, value in zip(builder.non_trainable_vars, nt):
+            v._value = value  # seed generators and stateful RNN states moved on
+        return jax.device_get(out)

@@ -85,12 +85,13 @@ def predict_arrays(model, x, n, batch_size, steps, callback_list):
     while step < plan.steps:
         k = 1 if needs_end else planner.next_k(plan.steps - step)
         size = planner.block_size(k)
-        out = planner.run(
+        out, nt = planner.run(
             builder.get("predict", size, feed.sliced),
             k,
             (state, *feed.args(step, k, size, with_mask=False), k),
             chunks[-1:] or state,
         )
+        state = state._replace(non_trainable=nt)
         chunks.append(out)
         counts.append(k)
         step += k
@@ -105,5 +106,7 @@ def predict_arrays(model, x, n, batch_size, steps, callback_list):
         return stacked.reshape((-1, *stacked.shape[2:]))[: feed.used]
 
     outputs = jax.tree.map(assemble, *jax.device_get(chunks))
+    for v, value in zip(builder.non_trainable_vars, state.non_trainable):
+        v._value = value  # seed generators and stateful RNN states moved on
     callback_list.on_predict_end()
     return outputs

@@ -113,8 +113,13 @@ class StepBuilder:
         return core
 
     def _user_predict_core(self, state, x):
-        outputs, _ = self.model.predict_step((state.trainable, state.non_trainable), (x,))
-        return outputs
+        result = self.model.predict_step((state.trainable, state.non_trainable), (x,))
+        if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], list):
+            outputs, new_nt = result
+            if len(new_nt) == len(state.non_trainable):
+                return outputs, list(new_nt)
+            return outputs, state.non_trainable
+        return result, state.non_trainable
 
     # ------------------------------------------------------------------ pure cores
     def _forward(self, trainable, non_trainable, x, training, mask=None):
@@ -205,8 +210,10 @@ class StepBuilder:
         return state._replace(metrics=new_metrics), logs
 
     def predict_core(self, state: TrainState, x):
-        y_pred, _, _ = self._forward(state.trainable, state.non_trainable, x, False)
-        return y_pred
+        """`(outputs, non_trainable)`: seed generators and stateful RNN states advance from
+        batch to batch in `predict` too, as in Keras."""
+        y_pred, new_nt, _ = self._forward(state.trainable, state.non_trainable, x, False)
+        return y_pred, new_nt
 
     # ------------------------------------------------------------------ blocks of k steps
     def _block(self, core, kind: str, k: int, batch_size: int | None = None):
@@ -236,26 +243,34 @@ class StepBuilder:
         if kind == "predict":
 
             def block(state, data, indices, start, count):
+                """`(outputs stacked per batch, non_trainable)`: the non-trainable state
+                (seed generators, stateful RNN states) runs on from batch to batch."""
                 self.trace_counts[kind] += 1
                 if k == 1:
-                    out = core(state, gather(data, row(indices, start)))
+                    out, nt = core(state, gather(data, row(indices, start)))
                     out = jax.tree.map(lambda a: a[None], out)
                 else:
                     # `count` (traced, at most k) steps: one compiled block serves every tail.
-                    shapes = jax.eval_shape(lambda: core(state, gather(data, row(indices, start))))
+                    first = gather(data, row(indices, start))
+                    shapes = jax.eval_shape(lambda: core(state, first)[0])
                     buffer = jax.tree.map(lambda s: jnp.zeros((k, *s.shape), s.dtype), shapes)
 
-                    def body(i, buffer):
-                        out = core(state, gather(data, row(indices, start + i)))
-                        return jax.tree.map(
+                    def body(i, carry):
+                        buffer, nt = carry
+                        out, nt = core(
+                            state._replace(non_trainable=nt),
+                            gather(data, row(indices, start + i)),
+                        )
+                        buffer = jax.tree.map(
                             lambda b, o: jax.lax.dynamic_update_index_in_dim(b, o, i, 0),
                             buffer,
                             out,
                         )
+                        return buffer, nt
 
-                    out = jax.lax.fori_loop(0, count, body, buffer)
+                    out, nt = jax.lax.fori_loop(0, count, body, (buffer, state.non_trainable))
                 # Under a distribution: every process gets the whole result.
-                return dist_engine.replicate(out)
+                return dist_engine.replicate(out), nt
 
             return block
 
@@ -327,7 +342,8 @@ class StepBuilder:
 
             def predict(state, x):
                 self.trace_counts[kind] += 1
-                return dist_engine.replicate(core(state, dist_engine.constrain_batch(x)))
+                out, nt = core(state, dist_engine.constrain_batch(x))
+                return dist_engine.replicate(out), nt
 
             return predict
 

@@ -203,7 +203,8 @@ def predict_source(model, source: BatchSource, verbose, verbose_level, callbacks
     callback_list.on_predict_begin()
     outputs = []
     for step, (bx, _, _) in enumerate(source.epoch()):
-        out = builder.single("predict")(state, bx)
+        out, nt = builder.single("predict")(state, bx)
+        state = state._replace(non_trainable=nt)
         outputs.append(out)
         if "on_predict_batch_end" in callback_list.any_batch_hooks:
             callback_list.on_predict_batch_end(step, {"outputs": out})
@@ -211,5 +212,7 @@ def predict_source(model, source: BatchSource, verbose, verbose_level, callbacks
     if not outputs:
         raise ValueError("predict(): the data produced no batch.")
     result = jax.tree.map(lambda *parts: np.concatenate([np.asarray(p) for p in parts]), *outputs)
+    for v, value in zip(builder.non_trainable_vars, state.non_trainable):
+        v._value = value
     callback_list.on_predict_end()
     return result

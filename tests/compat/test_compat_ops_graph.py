@@ -74,3 +74,18 @@ def test_an_operation_with_a_function_argument_fails_at_save_time(tmp_path):
     with pytest.raises(TypeError, match="Lambda"):
         model.save(tmp_path / "m.keras")
     assert not (tmp_path / "m.keras").exists()
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("normal", ((3, 4),)),
+        ("uniform", ((5,),)),
+        ("truncated_normal", ((6,),)),
+        ("randint", ((8,), 0, 10)),
+    ],
+)
+def test_random_with_an_int_seed_gives_keras_values(keras, name, args):
+    got = getattr(lamina.random, name)(*args, seed=42)
+    want = getattr(keras.random, name)(*args, seed=42)
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
