@@ -31,6 +31,8 @@ NAMESPACES = [
     "lamina.mixed_precision",
     "lamina.config",
     "lamina.backend",
+    "lamina.random",
+    "lamina.tree",
 ]
 
 HERE = Path(__file__).resolve().parent

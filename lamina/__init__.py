@@ -22,6 +22,7 @@ from lamina import (
     random,
     regularizers,
     saving,
+    tree,
     utils,
 )
 from lamina.core.dtype_policy import DTypePolicy
@@ -29,17 +30,35 @@ from lamina.core.input_spec import InputSpec
 from lamina.core.layer import Layer
 from lamina.core.random import SeedGenerator
 from lamina.core.state import StateScope
+from lamina.core.symbolic import KerasTensor
 from lamina.core.variable import Variable
+from lamina.initializers import Initializer
 from lamina.layers.input_layer import Input
+from lamina.losses import Loss
+from lamina.metrics import Metric
 from lamina.models.functional import Functional
 from lamina.models.model import Model
 from lamina.models.sequential import Sequential
+from lamina.optimizers import Optimizer
+from lamina.regularizers import Regularizer
 from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 __version__ = "0.1.0"
 
+
+def version() -> str:
+    """lamina's version string."""
+    return __version__
+
+
 __all__ = [
     "DTypePolicy",
+    "Initializer",
+    "KerasTensor",
+    "Loss",
+    "Metric",
+    "Optimizer",
+    "Regularizer",
     "Input",
     "InputSpec",
     "Layer",
@@ -69,5 +88,7 @@ __all__ = [
     "regularizers",
     "saving",
     "serialize_keras_object",
+    "tree",
     "utils",
+    "version",
 ]

@@ -89,3 +89,29 @@ def test_random_with_an_int_seed_gives_keras_values(keras, name, args):
     got = getattr(lamina.random, name)(*args, seed=42)
     want = getattr(keras.random, name)(*args, seed=42)
     np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+
+
+STRUCTURES = [
+    {"b": [1, (2, 3)], "a": None},
+    [1, [2, {"z": 3, "y": (4, None)}]],
+    (1,),
+]
+
+
+@pytest.mark.parametrize("structure", STRUCTURES)
+def test_tree_functions_agree_with_keras(keras, structure):
+    assert lamina.tree.flatten(structure) == keras.tree.flatten(structure)
+    assert lamina.tree.flatten_with_path(structure) == keras.tree.flatten_with_path(structure)
+    double = lambda v: None if v is None else v * 2  # noqa: E731
+    assert lamina.tree.map_structure(double, structure) == keras.tree.map_structure(
+        double, structure
+    )
+    flat = list(range(len(keras.tree.flatten(structure))))
+    assert lamina.tree.pack_sequence_as(structure, flat) == keras.tree.pack_sequence_as(
+        structure, flat
+    )
+    assert lamina.tree.lists_to_tuples(structure) == keras.tree.lists_to_tuples(structure)
+    assert lamina.tree.is_nested(structure) == keras.tree.is_nested(structure)
+    lamina.tree.assert_same_structure(structure, structure)
+    with pytest.raises(ValueError):
+        lamina.tree.assert_same_structure(structure, [structure])
