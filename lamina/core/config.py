@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextvars
+import os
+import warnings
 
 _DEFAULTS = (("floatx", "float32"), ("epsilon", 1e-7), ("image_data_format", "channels_last"))
 _SETTINGS: contextvars.ContextVar[tuple] = contextvars.ContextVar(
@@ -97,3 +99,116 @@ class SafeModeScope:
 
     def __exit__(self, *exc) -> None:
         _SAFE_MODE.reset(self._token)
+
+
+# Process-wide switches with Keras's names. Plain module globals (as in Keras), so that they hold in
+# every thread; the debugging caps also read `KERAS_MAX_EPOCHS` / `KERAS_MAX_STEPS_PER_EPOCH`.
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name)
+    return int(value) if value else None
+
+
+_FLAGS: dict = {
+    "interactive_logging": True,
+    "traceback_filtering": True,
+    "flash_attention": None,
+    "max_epochs": _env_int("KERAS_MAX_EPOCHS"),
+    "max_steps_per_epoch": _env_int("KERAS_MAX_STEPS_PER_EPOCH"),
+}
+
+
+def enable_interactive_logging() -> None:
+    """Progress bars and messages go to stdout (the default)."""
+    _FLAGS["interactive_logging"] = True
+
+
+def disable_interactive_logging() -> None:
+    """Progress output goes to Python's `logging` (logger `"lamina"`, level INFO), not stdout."""
+    _FLAGS["interactive_logging"] = False
+
+
+def is_interactive_logging_enabled() -> bool:
+    """Whether progress output is written to stdout (True) or to Python's `logging` (False)."""
+    return _FLAGS["interactive_logging"]
+
+
+def enable_traceback_filtering() -> None:
+    """Sets the traceback-filtering flag (kept for Keras compatibility; lamina filters nothing)."""
+    _FLAGS["traceback_filtering"] = True
+
+
+def disable_traceback_filtering() -> None:
+    """Clears the traceback-filtering flag (kept for Keras compatibility)."""
+    _FLAGS["traceback_filtering"] = False
+
+
+def is_traceback_filtering_enabled() -> bool:
+    """The traceback-filtering flag (True unless disabled)."""
+    return _FLAGS["traceback_filtering"]
+
+
+def enable_flash_attention() -> None:
+    """Sets the flash-attention flag (a flag only: lamina's attention layers do not read it)."""
+    _FLAGS["flash_attention"] = True
+
+
+def disable_flash_attention() -> None:
+    """Sets the flash-attention flag to False (a flag only)."""
+    _FLAGS["flash_attention"] = False
+
+
+def is_flash_attention_enabled() -> bool | None:
+    """The flash-attention flag: None when never set (as in Keras), else True/False."""
+    return _FLAGS["flash_attention"]
+
+
+def max_epochs() -> int | None:
+    """The cap on `fit`'s epochs (None: no cap), from `set_max_epochs` or `KERAS_MAX_EPOCHS`."""
+    return _FLAGS["max_epochs"]
+
+
+def set_max_epochs(max_epochs: int | None) -> None:
+    """Caps the number of epochs of every `fit` call (for debugging); None removes the cap."""
+    _FLAGS["max_epochs"] = max_epochs
+
+
+def max_steps_per_epoch() -> int | None:
+    """The cap on `fit`'s steps per epoch (None: no cap)."""
+    return _FLAGS["max_steps_per_epoch"]
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch: int | None) -> None:
+    """Caps the steps of each epoch of every `fit` call (for debugging); None removes the cap."""
+    _FLAGS["max_steps_per_epoch"] = max_steps_per_epoch
+
+
+def cap_epochs(epochs: int) -> int:
+    """`epochs`, limited by `max_epochs()` (with Keras's warning)."""
+    cap = max_epochs()
+    if cap and cap < epochs:
+        warnings.warn(f"Limiting epochs to {cap}", stacklevel=3)
+        return cap
+    return epochs
+
+
+def cap_steps(steps: int | None) -> int | None:
+    """`steps` per epoch, limited by `max_steps_per_epoch()` (with Keras's warning)."""
+    cap = max_steps_per_epoch()
+    if cap and (not steps or cap < steps):
+        warnings.warn(f"Limiting steps_per_epoch to {cap}", stacklevel=3)
+        return cap
+    return steps
+
+
+def set_backend(backend: str) -> None:
+    """lamina only runs on JAX: `set_backend("jax")` does nothing, any other name is an error."""
+    if backend != "jax":
+        raise ValueError(
+            f"set_backend({backend!r}): lamina runs only on JAX; the only accepted backend is "
+            "'jax'. Use Keras itself for the TensorFlow, PyTorch or OpenVINO backends."
+        )
+
+
+def is_nnx_enabled() -> bool:
+    """Always False: lamina does not use Flax NNX."""
+    return False

@@ -64,6 +64,43 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
     return decorator
 
 
+# Keras's class name for the same context manager.
+CustomObjectScope = custom_object_scope
+
+
+def get_custom_objects() -> dict:
+    """The global dict of registered custom objects (mutable, as in Keras).
+
+    Adding `get_custom_objects()["MyLayer"] = MyLayer` makes `MyLayer` visible to
+    deserialization everywhere; `register_keras_serializable` adds entries under `package>name`.
+    """
+    return registered_objects()
+
+
+def get_registered_name(obj) -> str:
+    """The name `obj` was registered under (`package>name`), else its `__name__`."""
+    own = obj.__dict__ if hasattr(obj, "__dict__") else {}
+    registered = own.get("_lamina_registered_name")
+    if registered is None and inspect.isfunction(obj):
+        registered = getattr(obj, "_lamina_registered_name", None)
+    return registered or obj.__name__
+
+
+def get_registered_object(name: str, custom_objects=None, module_objects=None):
+    """The object registered as `name`: looked up in the active `custom_object_scope`s, then the
+    global custom objects, then `custom_objects`, then `module_objects`; None when absent."""
+    for scope in reversed(_SCOPED.get()):
+        if name in scope:
+            return scope[name]
+    if name in registered_objects():
+        return registered_objects()[name]
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    if module_objects and name in module_objects:
+        return module_objects[name]
+    return None
+
+
 def _suggest(name: str, choices) -> str:
     close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
     if not close:

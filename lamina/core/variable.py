@@ -36,6 +36,14 @@ def standardize_dtype(dtype) -> str:
     """Returns a dtype's canonical name (`'float32'`, `'int32'`, ...)."""
     if dtype is None:
         return floatx()
+    if isinstance(dtype, type):  # Python and NumPy scalar types, as Keras accepts them
+        python = {bool: "bool", int: "int32", float: "float32", complex: "complex64"}
+        if dtype in python:
+            return python[dtype]
+        if issubclass(dtype, np.generic):
+            dtype = np.dtype(dtype)
+        elif isinstance(getattr(dtype, "dtype", None), np.dtype):  # jnp.float32, jnp.bfloat16
+            dtype = dtype.dtype
     if hasattr(dtype, "name") and not isinstance(dtype, str):
         name = dtype.name
     else:

@@ -1,6 +1,10 @@
 """Saving and loading in Keras 3's formats."""
 
+from lamina.core.registry import CustomObjectScope as CustomObjectScope
 from lamina.core.registry import custom_object_scope as custom_object_scope
+from lamina.core.registry import get_custom_objects as get_custom_objects
+from lamina.core.registry import get_registered_name as get_registered_name
+from lamina.core.registry import get_registered_object as get_registered_object
 from lamina.core.registry import register_keras_serializable as register_keras_serializable
 from lamina.saving.archive import ModelFileError as ModelFileError
 from lamina.saving.saving_lib import load_model as load_model

@@ -13,6 +13,7 @@ import jax
 import numpy as np
 
 from lamina.callbacks.callback_list import CallbackList
+from lamina.core import config as lamina_config
 from lamina.core.symbolic import KerasTensor
 from lamina.distribution import engine as dist_engine
 from lamina.training import data as data_lib
@@ -115,6 +116,7 @@ class Loops:
         """Trains the model for `epochs` epochs; returns a `History`."""
         self._assert_compiled("fit")
         verbose_level = _resolve_verbose(verbose)
+        epochs = lamina_config.cap_epochs(epochs)  # keras.config.set_max_epochs
         val_source = None
         _check_validation_data(validation_data)
         if validation_data is not None and streams.kind_of(validation_data) is not None:
@@ -144,7 +146,7 @@ class Loops:
                 validation = None
             return fit_source(
                 self,
-                streams.BatchSource(x, steps_per_epoch),
+                streams.BatchSource(x, lamina_config.cap_steps(steps_per_epoch)),
                 epochs,
                 verbose,
                 verbose_level,
@@ -197,6 +199,7 @@ class Loops:
         steps = math.ceil(n / batch_size)
         if steps_per_epoch is not None:
             steps = min(steps, int(steps_per_epoch))
+        steps = lamina_config.cap_steps(steps)  # keras.config.set_max_steps_per_epoch
         callback_list = CallbackList(
             callbacks,
             add_history=True,

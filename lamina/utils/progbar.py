@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
+
+from lamina.core.config import is_interactive_logging_enabled
 
 
 def _format_value(value) -> str:
@@ -26,6 +29,15 @@ def _format_per_unit(seconds: float, unit: str) -> str:
     if seconds >= 1e-3:
         return f"{seconds * 1e3:.0f}ms/{unit}"
     return f"{seconds * 1e6:.0f}us/{unit}"
+
+
+def _emit(line: str) -> None:
+    """One finished line: to stdout, or to the `"lamina"` logger when interactive logging is off."""
+    if is_interactive_logging_enabled():
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    else:
+        logging.getLogger("lamina").info(line)
 
 
 class Progbar:
@@ -81,13 +93,14 @@ class Progbar:
         elapsed = now - self._start
         per_unit = elapsed / current if current else 0.0
         metrics = "".join(f" - {k}: {_format_value(v)}" for k, v in self._values.items())
+        live = self._live and is_interactive_logging_enabled()
         if self.verbose == 1:
             if self.target is not None:
                 digits = len(str(self.target))
                 done = int(self.width * min(current, self.target) / max(self.target, 1))
                 bar = "━" * done + (
                     "\x1b[2m" + "━" * (self.width - done) + "\x1b[0m"
-                    if self._live
+                    if live
                     else " " * (self.width - done)
                 )
                 head = f"{current:>{digits}}/{self.target} {bar}"
@@ -102,23 +115,22 @@ class Progbar:
                 head = f"{current}/Unknown"
                 timing = f" {_format_time(elapsed)} {_format_per_unit(per_unit, self.unit_name)}"
             line = head + timing + metrics
-            if self._live:
+            if live:
                 pad = max(self._last_width - len(line), 0)
                 sys.stdout.write("\r" + line + " " * pad)
                 self._last_width = len(line)
                 if finalize:
                     sys.stdout.write("\n")
+                sys.stdout.flush()
             elif finalize:
-                sys.stdout.write(line + "\n")
-            sys.stdout.flush()
+                _emit(line)
         elif self.verbose == 2 and finalize:
             count = f"{current}/{self.target}" if self.target is not None else f"{current}"
             line = (
                 f"{count} - {_format_time(elapsed)} - "
                 f"{_format_per_unit(per_unit, self.unit_name)}{metrics}"
             )
-            sys.stdout.write(line + "\n")
-            sys.stdout.flush()
+            _emit(line)
 
     def add(self, n: int, values=None) -> None:
         self.update((self._seen if hasattr(self, "_seen") else 0) + n, values)
