@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lamina.core.config import floatx
-from lamina.core.random import SeedGenerator, draw_key
+from lamina.core.random import SeedGenerator, draw_key, int_seed_key
 from lamina.core.variable import standardize_dtype
 
 __all__ = [
@@ -33,7 +33,7 @@ __all__ = [
 
 def _key(seed):
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        return jax.random.wrap_key_data(jnp.array([int(seed) % (2**32), 0], dtype="uint32"))
+        return int_seed_key(seed)
     if seed is not None and not isinstance(seed, (SeedGenerator, jax.Array, np.ndarray)):
         raise ValueError(
             "`seed` must be an int, a keras.random.SeedGenerator or None; received "

@@ -64,6 +64,12 @@ class SeedGenerator:
         return cls(**config)
 
 
+def int_seed_key(seed: int):
+    """The key Keras on JAX makes of an int seed: the raw key `[seed, 0]` (so the same seed
+    gives Keras's exact values)."""
+    return jax.random.wrap_key_data(jnp.array([int(seed) % (2**32), 0], dtype="uint32"))
+
+
 def draw_key(seed):
     """A `jax.random` key from an int, a raw key, or a `SeedGenerator` (which advances)."""
     if isinstance(seed, SeedGenerator):

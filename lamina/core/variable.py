@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax._src import core as jax_core
 
 from lamina.core import state
 from lamina.core.config import floatx
@@ -16,8 +17,6 @@ _STRUCTURE = [0]
 
 
 def _under_trace() -> bool:
-    from jax._src import core as jax_core
-
     return not jax_core.trace_state_clean()
 
 
@@ -27,9 +26,6 @@ def bump_structure() -> None:
 
 def structure_version() -> int:
     return _STRUCTURE[0]
-
-
-variables_created = structure_version  # the older name, kept for callers
 
 
 def standardize_dtype(dtype) -> str:

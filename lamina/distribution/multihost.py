@@ -53,10 +53,7 @@ def to_host(value) -> np.ndarray:
 
 def agree(value: bool) -> bool:
     """Process 0's `value`, on every process (so that all take the same branch)."""
-    if not is_multi_process():
-        return bool(value)
-    _settle()
-    return bool(multihost_utils.broadcast_one_to_all(np.asarray(bool(value))))
+    return bool(agree_ints((int(bool(value)),))[0])
 
 
 def agree_ints(values: tuple) -> tuple:

@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lamina.core import registry
-from lamina.core.random import SeedGenerator, draw_key, make_default_seed
+from lamina.core.random import SeedGenerator, draw_key, int_seed_key, make_default_seed
 from lamina.initializers.initializer import Initializer, resolve_dtype, standardize_shape
 
 
@@ -45,9 +45,7 @@ class RandomInitializer(Initializer):
     def _key(self) -> jax.Array:
         if isinstance(self.seed, SeedGenerator):
             return draw_key(self.seed)
-        # Keras on JAX uses the raw key [seed, 0]; doing the same gives Keras's exact values.
-        raw = np.array([self.seed & 0xFFFFFFFF, 0], dtype=np.uint32)
-        return jax.random.wrap_key_data(jnp.asarray(raw))
+        return int_seed_key(self.seed)
 
     def get_config(self) -> dict:
         seed = self._init_seed

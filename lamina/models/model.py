@@ -78,13 +78,13 @@ class Model(Trainer, Layer):
         )
 
     def _call_compiled(self, args, kwargs):
-        from lamina.core.variable import variables_created
+        from lamina.core.variable import structure_version
         from lamina.training.steps import CallFunction
 
         fn = self.__dict__.get("_call_function")
-        if fn is None or fn.created != variables_created():
+        if fn is None or fn.created != structure_version():
             fn = CallFunction(self)
-            fn.created = variables_created()
+            fn.created = structure_version()
             object.__setattr__(self, "_call_function", fn)
         training = kwargs.get("training")
         if not isinstance(training, (bool, type(None))):

@@ -173,16 +173,10 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     """`(x - mean) / sqrt(variance + epsilon) * scale + offset`, the statistics along `axis`."""
 
     def fn(x, mean, variance, axis, offset, scale, epsilon):
-        x = jnp.asarray(x)
-        shape = [1] * x.ndim
-        shape[axis] = jnp.shape(mean)[0]
-        inv = jax.lax.rsqrt(jnp.reshape(variance, shape) + epsilon)
-        if scale is not None:
-            inv = inv * jnp.reshape(scale, shape)
-        res = -jnp.reshape(mean, shape) * inv
-        if offset is not None:
-            res = res + jnp.reshape(offset, shape)
-        return jnp.add(x * inv, res)
+        from lamina.layers.normalization.batch_normalization import normalize_with_moments
+
+        x, mean = jnp.asarray(x), jnp.asarray(mean)
+        return normalize_with_moments(x, mean, variance, axis, offset, scale, epsilon)
 
     return dispatch("batch_normalization", fn, x, mean, variance, axis, offset, scale, epsilon)
 

@@ -11,7 +11,7 @@ import jax.numpy as jnp
 
 from lamina.core.config import floatx
 from lamina.core.variable import standardize_dtype
-from lamina.ops.numpy import _binary, _t, _unary
+from lamina.ops.numpy import _binary, _unary
 from lamina.ops.operation import dispatch
 
 
@@ -93,22 +93,13 @@ def ldexp(x1, x2):
 
 
 # ---------------------------------------------------------------------------- bitwise
-def _bitwise(name: str, fn, doc: str):
-    def op(x, y):
-        return dispatch(name, lambda x, y: fn(_t(x), _t(y)), x, y)
-
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = doc
-    return op
-
-
-bitwise_and = _bitwise("bitwise_and", jnp.bitwise_and, "Element-wise bitwise AND.")
-bitwise_or = _bitwise("bitwise_or", jnp.bitwise_or, "Element-wise bitwise OR.")
-bitwise_xor = _bitwise("bitwise_xor", jnp.bitwise_xor, "Element-wise bitwise XOR.")
-bitwise_left_shift = _bitwise("bitwise_left_shift", jnp.left_shift, "Element-wise `x << y`.")
-bitwise_right_shift = _bitwise("bitwise_right_shift", jnp.right_shift, "Element-wise `x >> y`.")
-left_shift = _bitwise("left_shift", jnp.left_shift, "Element-wise `x << y`.")
-right_shift = _bitwise("right_shift", jnp.right_shift, "Element-wise `x >> y`.")
+bitwise_and = _binary("bitwise_and", jnp.bitwise_and, "Element-wise bitwise AND.")
+bitwise_or = _binary("bitwise_or", jnp.bitwise_or, "Element-wise bitwise OR.")
+bitwise_xor = _binary("bitwise_xor", jnp.bitwise_xor, "Element-wise bitwise XOR.")
+bitwise_left_shift = _binary("bitwise_left_shift", jnp.left_shift, "Element-wise `x << y`.")
+bitwise_right_shift = _binary("bitwise_right_shift", jnp.right_shift, "Element-wise `x >> y`.")
+left_shift = _binary("left_shift", jnp.left_shift, "Element-wise `x << y`.")
+right_shift = _binary("right_shift", jnp.right_shift, "Element-wise `x >> y`.")
 bitwise_invert = _unary("bitwise_invert", jnp.invert, "Element-wise bitwise NOT.")
 bitwise_not = _unary("bitwise_invert", jnp.invert, "Element-wise bitwise NOT.")
 

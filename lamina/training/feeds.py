@@ -26,7 +26,7 @@ class InOrderFeed:
     """Cuts the blocks of one in-order pass: `args(step, count, size)` gives what a block
     function of `size` compiled batches needs to run steps `step .. step + count - 1`."""
 
-    def __init__(self, structure, n: int, batch_size: int, plan):
+    def __init__(self, structure, batch_size: int, plan):
         self.plan = plan
         self.batch_size = batch_size
         self.used = sum(plan.sizes)

@@ -20,7 +20,7 @@ def evaluate_arrays(model, x, y, sw, n, batch_size, steps, callback_list, python
     plan = data_lib.plan_batches(
         n, batch_size, steps=steps, rows=math.ceil(data_lib.bucket(n) / batch_size)
     )
-    feed = InOrderFeed((x, y, sw), n, batch_size, plan)
+    feed = InOrderFeed((x, y, sw), batch_size, plan)
     state = model._gather_state(builder, reset_metrics=True)._replace(optimizer=[])
     callback_list.on_test_begin()
     needs_end = "on_test_batch_end" in callback_list.any_batch_hooks
@@ -69,7 +69,7 @@ def predict_arrays(model, x, n, batch_size, steps, callback_list):
     plan = data_lib.plan_batches(
         n, batch_size, steps=steps, rows=math.ceil(data_lib.bucket(n) / batch_size)
     )
-    feed = InOrderFeed(x, n, batch_size, plan)
+    feed = InOrderFeed(x, batch_size, plan)
     state = TrainState(
         [v.value for v in builder.trainable_vars],
         [v.value for v in builder.non_trainable_vars],
