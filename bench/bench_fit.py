@@ -333,6 +333,9 @@ def main(argv=None) -> dict:
     parser.add_argument(
         "--warmup", type=int, default=2, help="untimed warm-up epochs per contender (2)"
     )
+    parser.add_argument(
+        "--no-fit", action="store_true", help="skip the training tables (keep the other parts)"
+    )
     parser.add_argument("--no-inference", action="store_true", help="skip evaluate/predict")
     parser.add_argument("--no-micro", action="store_true", help="skip the *_on_batch timings")
     parser.add_argument("--no-keras", action="store_true", help="skip every Keras measurement")
@@ -374,7 +377,7 @@ def main(argv=None) -> dict:
     results: dict = {"environment": environment(), "quick": args.quick, "fit": []}
     results["keras_requested"] = not args.no_keras
     results["warmup"] = args.warmup
-    for name in names:
+    for name in [] if args.no_fit else names:
         _note(f"{name}: {samples_of(name):,} samples, {rounds or WORKLOADS[name].rounds} rounds")
         results["fit"].append(
             run_workload(

@@ -4,7 +4,10 @@
 `python bench/startup.py SPEC_JSON OUT_PATH`; the child, with `lib` one of
 
 - `"jax"`: `import jax, optax`, then the hand-written loop (`bench/jax_loops.py`);
-- `"lamina"`: `import lamina`, then `build_model` + `compile` + `fit`;
+- `"lamina"`: `import lamina`, then `build_model` + `compile` + `fit`, with an empty
+  compilation cache (a fresh `LAMINA_COMPILATION_CACHE` folder: the cold start);
+- `"lamina_warm"`: the same again with the folder the `"lamina"` run filled (a second run of the
+  same script);
 - `"keras"`: `import keras` (`KERAS_BACKEND=jax`), then the same Keras-API code as lamina;
 
 measures, in order: the import of the library (data is generated before, with NumPy only), the
@@ -28,10 +31,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from workloads import WORKLOADS, build_model, make_data, run_json_subprocess  # noqa: E402
 
 HERE = os.path.abspath(__file__)
-LIBS = ("jax", "lamina", "keras")
+LIBS = ("jax", "lamina", "lamina_warm", "keras")
 LIB_LABELS = {
     "jax": "hand-written (`import jax, optax`)",
-    "lamina": "lamina (`import lamina`)",
+    "lamina": "lamina (`import lamina`), cold compilation cache",
+    "lamina_warm": "lamina, second run (warm compilation cache)",
     "keras": "Keras 3 (`import keras`, JAX backend)",
 }
 
@@ -49,12 +53,64 @@ def ensure_bytecode() -> None:
         compileall.compile_dir(folder, quiet=1)
 
 
+_CACHE_DIRS: dict = {}  # (workload, samples, seed) -> the cache folder of the cold lamina run
+
+
 def run_startup(lib: str, workload: str, samples: int, seed: int = 0, timeout=900) -> dict:
+    """One fresh process for `lib` on `workload`. `"lamina_warm"` reuses the compilation cache
+    that the last `"lamina"` run of the same workload filled (run `"lamina"` first)."""
+    import tempfile
+
+    env = {"KERAS_BACKEND": "jax"} if lib == "keras" else {"LAMINA_COMPILATION_CACHE": "0"}
+    key = (workload, samples, seed)
     if lib == "lamina":
         ensure_bytecode()
-    env = {"KERAS_BACKEND": "jax"} if lib == "keras" else None
+        _CACHE_DIRS[key] = tempfile.mkdtemp(prefix="lamina-bench-cache-")
+    if lib == "lamina_warm":
+        if key not in _CACHE_DIRS:
+            return {"error": "run the cold 'lamina' row of this workload first"}
+    if lib in ("lamina", "lamina_warm"):
+        env = {"LAMINA_COMPILATION_CACHE": _CACHE_DIRS[key]}
     spec = {"lib": lib, "workload": workload, "samples": samples, "seed": seed}
     return run_json_subprocess(HERE, spec, env=env, timeout=timeout)
+
+
+class CompileCounter:
+    """Counts what JAX compiles in this process, from `jax.monitoring` events: programs
+    compiled by XLA and their seconds, tracing seconds, and executables read from the
+    persistent cache."""
+
+    def __init__(self):
+        self.compiled = 0
+        self.compile_s = 0.0
+        self.trace_s = 0.0
+        self.cache_hits = 0
+
+    def install(self):
+        from jax import monitoring
+
+        def on_duration(event, duration, **kwargs):
+            if event == "/jax/core/compile/backend_compile_duration":
+                self.compiled += 1
+                self.compile_s += duration
+            elif event == "/jax/core/compile/jaxpr_trace_duration":
+                self.trace_s += duration
+
+        def on_event(event, **kwargs):
+            if event == "/jax/compilation_cache/cache_hits":
+                self.cache_hits += 1
+
+        monitoring.register_event_duration_secs_listener(on_duration)
+        monitoring.register_event_listener(on_event)
+        return self
+
+    def snapshot(self) -> dict:
+        return {
+            "compiled": self.compiled,
+            "compile_s": self.compile_s,
+            "trace_s": self.trace_s,
+            "cache_hits": self.cache_hits,
+        }
 
 
 def _maxrss_kib() -> int:
@@ -86,7 +142,7 @@ def measure(spec: dict) -> dict:
         import optax  # noqa: F401
 
         mod = None
-    elif lib == "lamina":
+    elif lib in ("lamina", "lamina_warm"):
         import jax
 
         import lamina as mod
@@ -97,6 +153,7 @@ def measure(spec: dict) -> dict:
         raise ValueError(f"unknown lib {lib!r}")
     t1 = time.perf_counter()
     rss_import = _peak_kib()
+    counter = CompileCounter().install()  # after the import: events of the steps only
 
     if mod is None:
         from jax_loops import JaxLoops
@@ -116,6 +173,7 @@ def measure(spec: dict) -> dict:
 
     t2 = time.perf_counter()
     rss_first = _peak_kib()
+    first = counter.snapshot()
     epoch()
     t3 = time.perf_counter()
     return {
@@ -131,6 +189,8 @@ def measure(spec: dict) -> dict:
         "rss_first_step_kib": rss_first,
         "peak_rss_kib": _peak_kib(),
         "ru_maxrss_kib": _maxrss_kib(),
+        "first_step_compiles": first,
+        "total_compiles": counter.snapshot(),
     }
 
 

@@ -65,6 +65,43 @@ WORKLOADS = {
 }
 
 
+def _scaled(workloads: dict, scale: int) -> dict:
+    """Batch size and samples per epoch of every workload times `scale` (same steps per
+    epoch): on an accelerator the default batches are too small to measure anything but
+    per-step overhead."""
+    from dataclasses import replace
+
+    return {
+        name: replace(
+            wl,
+            batch_size=wl.batch_size * scale,
+            samples=wl.samples * scale,
+            quick_samples=wl.quick_samples * scale,
+        )
+        for name, wl in workloads.items()
+    }
+
+
+def _scale_from_env() -> int:
+    import os
+
+    raw = os.environ.get("LAMINA_BENCH_SCALE", "1")
+    try:
+        scale = int(raw)
+    except ValueError:
+        scale = 0
+    if scale < 1:
+        raise ValueError(f"LAMINA_BENCH_SCALE must be a positive integer; received {raw!r}")
+    return scale
+
+
+# `LAMINA_BENCH_SCALE=K` (read in every process, so the Keras and startup subprocesses agree)
+# multiplies batch sizes and samples per epoch by K (bench/accelerator.sh uses it).
+SCALE = _scale_from_env()
+if SCALE != 1:
+    WORKLOADS = _scaled(WORKLOADS, SCALE)
+
+
 def trim(wl: Workload, samples: int | None) -> int:
     """Sample count rounded down to whole batches (every contender does the same steps)."""
     samples = samples or wl.samples

@@ -45,6 +45,10 @@ from lamina.saving.serialization import deserialize_keras_object, serialize_kera
 
 __version__ = "0.1.0"
 
+from lamina.core.compilation_cache import enable_default_cache as _enable_default_cache  # noqa: E402
+
+_enable_default_cache()
+
 
 def version() -> str:
     """lamina's version string."""
