@@ -1,3 +1,6 @@
+from lamina.core.compilation_cache import compilation_cache_dir as compilation_cache_dir
+from lamina.core.compilation_cache import disable_compilation_cache as disable_compilation_cache
+from lamina.core.compilation_cache import enable_compilation_cache as enable_compilation_cache
 from lamina.core.config import backend as backend
 from lamina.core.config import disable_flash_attention as disable_flash_attention
 from lamina.core.config import disable_interactive_logging as disable_interactive_logging
@@ -23,6 +26,3 @@ from lamina.core.config import set_max_epochs as set_max_epochs
 from lamina.core.config import set_max_steps_per_epoch as set_max_steps_per_epoch
 from lamina.core.dtype_policy import dtype_policy as dtype_policy
 from lamina.core.dtype_policy import set_dtype_policy as set_dtype_policy
-from lamina.core.compilation_cache import compilation_cache_dir as compilation_cache_dir
-from lamina.core.compilation_cache import disable_compilation_cache as disable_compilation_cache
-from lamina.core.compilation_cache import enable_compilation_cache as enable_compilation_cache
