@@ -33,6 +33,7 @@ NAMESPACES = [
     "lamina.backend",
     "lamina.random",
     "lamina.tree",
+    "lamina.export",
 ]
 
 HERE = Path(__file__).resolve().parent

@@ -150,6 +150,27 @@ class Model(Trainer, Layer):
 
         save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
+    def export(
+        self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs
+    ):
+        """Writes the model's inference function (`training=False`) for use outside Python.
+
+        Args:
+            filepath: the file to write (atomically).
+            format: `"onnx"` (through the optional dependency jax2onnx; one named input per
+                model input, outputs named after the model's outputs, a dynamic batch axis) or
+                `"jax"` (serialized StableHLO with a symbolic batch axis; load it with
+                `lamina.export.load`, no model code needed). Keras's TensorFlow-based formats
+                (the default `"tf_saved_model"`, `"litert"`, ...) raise a clear error.
+            verbose: print what was written (default True).
+            input_signature: the inputs' specs (`keras.InputSpec`, `KerasTensor`, ...), for a
+                model whose inputs are not known from its `Input`s.
+            **kwargs: accepted for Keras compatibility.
+        """
+        from lamina.export.archive import export_model
+
+        export_model(self, filepath, format, verbose, input_signature, **kwargs)
+
     def to_json(self, **kwargs) -> str:
         """The model's config as JSON (`json.dumps` keyword arguments are passed on)."""
         from lamina.saving.saving_lib import model_config_json
