@@ -281,7 +281,9 @@ def _first_unconvertible_layer(model):
             jax.tree_util.tree_structure([0]),
         )
         try:
-            jax2onnx.to_onnx(rewrite(lambda x: pure(values, x)), formats._symbolic_specs([sig]))
+            jax2onnx.to_onnx(
+                rewrite(lambda x, p=pure, v=values: p(v, x)), formats._symbolic_specs([sig])
+            )
         except Exception:
             return layer
     return None
