@@ -160,6 +160,9 @@ class Layer(LayerWeights, Tracker):
 
     def add_loss(self, loss) -> None:
         """Adds a scalar loss (e.g. from `call`) to the total training loss."""
+        # Remembered for the training engine: a loss computed from the batch cannot be
+        # masked, so such a model gets its real partial batches rather than padded ones.
+        object.__setattr__(self, "_adds_losses", True)
         scope = state.current_scope()
         if scope is not None and scope.collect_losses:
             scope.add_loss(loss)
