@@ -5,6 +5,9 @@ copies Keras's initial weights into lamina's model, and compares what the user s
 values, `evaluate`'s returned list, predictions, configs.
 """
 
+import copy
+import json
+
 import numpy as np
 import pytest
 
@@ -27,6 +30,11 @@ def _close_history(lam_history, keras_history):
     assert sorted(lam_history) == sorted(keras_history)
     for key, values in keras_history.items():
         _close(lam_history[key], values, what=key)
+
+
+def _json(config):
+    """A config as a saved file holds it (tuples and lists alike)."""
+    return json.loads(json.dumps(config))
 
 
 def _data(n=10, d=3, seed=0):
@@ -235,3 +243,167 @@ def test_scalar_loss_function(keras, weighted):
     (lam_hist, lam_eval), (ker_hist, ker_eval) = _run_both(keras, program)
     _close_history(lam_hist, ker_hist)
     _close(lam_eval, ker_eval, "evaluate")
+
+
+# ------------------------------------------------- subclassed models with constructor arguments
+def _recommender_program(K, weights):
+    class RecommenderNet(K.Model):
+        def __init__(self, num_users, num_items, embedding_size, **kwargs):
+            super().__init__(**kwargs)
+            self.user_embedding = K.layers.Embedding(num_users, embedding_size)
+            self.item_embedding = K.layers.Embedding(num_items, embedding_size)
+            self.item_bias = K.layers.Embedding(num_items, 1)
+
+        def call(self, inputs):
+            user = self.user_embedding(inputs[:, 0])
+            item = self.item_embedding(inputs[:, 1])
+            dot = K.ops.sum(user * item, axis=1, keepdims=True)
+            return K.ops.sigmoid(dot + self.item_bias(inputs[:, 1]))
+
+    rng = np.random.default_rng(3)
+    ids = np.stack([rng.integers(0, 5, 12), rng.integers(0, 7, 12)], axis=1).astype("int32")
+    ratings = rng.uniform(size=(12, 1)).astype("float32")
+    model = RecommenderNet(5, 7, 4)
+    model(ids[:2])
+    if weights is not None:
+        model.set_weights(weights)
+    weights = model.get_weights()
+    model.compile(K.optimizers.SGD(0.5), loss="mse", metrics=["mae"])
+    history = model.fit(ids, ratings, batch_size=5, epochs=2, shuffle=False, verbose=0)
+    facts = (type(model).__name__, isinstance(model, K.Model), "Functional" in str(type(model)))
+    return (facts, history.history, model.predict(ids, verbose=0)), weights
+
+
+def test_subclass_with_positional_constructor_arguments(keras):
+    (lam_facts, lam_hist, lam_pred), (ker_facts, ker_hist, ker_pred) = _run_both(
+        keras, _recommender_program
+    )
+    assert lam_facts == ker_facts == ("RecommenderNet", True, False)
+    _close_history(lam_hist, ker_hist)
+    _close(lam_pred, ker_pred)
+
+
+def test_subclass_taking_two_models_is_not_functional(keras):
+    def program(K, weights):
+        class AutoEncoder(K.Model):
+            def __init__(self, encoder, decoder, **kwargs):
+                super().__init__(**kwargs)
+                self.encoder = encoder
+                self.decoder = decoder
+
+            def call(self, x):
+                return self.decoder(self.encoder(x))
+
+        x_in = K.Input((4,), name="x")
+        encoder = K.Model(x_in, K.layers.Dense(2, name="code")(x_in), name="encoder")
+        z_in = K.Input((2,), name="z")
+        decoder = K.Model(z_in, K.layers.Dense(4, name="recon")(z_in), name="decoder")
+        model = AutoEncoder(encoder, decoder)
+        if weights is not None:
+            model.set_weights(weights)
+        weights = model.get_weights()
+        model.compile(K.optimizers.SGD(0.1), loss="mse")
+        x = np.random.default_rng(4).normal(size=(8, 4)).astype("float32")
+        history = model.fit(x, x, batch_size=4, epochs=2, shuffle=False, verbose=0)
+        facts = (type(model).__name__, [layer.name for layer in model.layers])
+        return (facts, history.history, model.predict(x, verbose=0)), weights
+
+    (lam_facts, lam_hist, lam_pred), (ker_facts, ker_hist, ker_pred) = _run_both(keras, program)
+    assert lam_facts == ker_facts == ("AutoEncoder", ["encoder", "decoder"])
+    _close_history(lam_hist, ker_hist)
+    _close(lam_pred, ker_pred)
+
+
+# ------------------------------------------------------------------------ functional subclasses
+def _functional_subclasses(K):
+    class Packaged(K.Model):
+        """Builds its graph in `__init__` from its own arguments."""
+
+        def __init__(self, units=3, **kwargs):
+            features = K.Input((4,), name="features")
+            hidden = K.layers.Dense(units, activation="relu", name="hidden")(features)
+            outputs = K.layers.Dense(1, name="score")(hidden)
+            super().__init__(inputs=features, outputs=outputs, **kwargs)
+            self.units = units
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    class PassThrough(K.Model):
+        """Takes Functional's arguments (`*args, **kwargs`): its config is the graph."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+
+    return Packaged, PassThrough
+
+
+def _graph(K):
+    features = K.Input((4,), name="features")
+    outputs = K.layers.Dense(2, name="dense_out")(features)
+    return features, outputs
+
+
+def test_functional_subclass_trains_and_has_keras_config(keras):
+    def program(K, weights):
+        Packaged, PassThrough = _functional_subclasses(K)
+        model = Packaged(units=5, name="packaged")
+        if weights is not None:
+            model.set_weights(weights)
+        weights = model.get_weights()
+        model.compile(K.optimizers.SGD(0.1), loss="mse")
+        x = np.random.default_rng(5).normal(size=(8, 4)).astype("float32")
+        y = x[:, :1] - x[:, 1:2]
+        history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+        facts = (
+            type(model).__name__,
+            [c.__name__ for c in type(model).__mro__[:2]],
+            [layer.name for layer in model.layers],
+        )
+        config = model.get_config()
+        rebuilt = Packaged.from_config(copy.deepcopy(config))
+        graph = PassThrough(*_graph(K), name="pass_through")
+        graph_config = graph.get_config()
+        # (Keras's from_config empties the dict it is given: pass a copy.)
+        graph_rebuilt = PassThrough.from_config(copy.deepcopy(graph_config))
+        results = (
+            facts,
+            history.history,
+            model.predict(x, verbose=0),
+            config,
+            (type(rebuilt).__name__, rebuilt.units, rebuilt.name),
+            graph_config,
+            (type(graph_rebuilt).__name__, [w.shape for w in graph_rebuilt.weights]),
+        )
+        return results, weights
+
+    lam, ker = _run_both(keras, program)
+    assert lam[0] == ker[0]
+    assert lam[0][1] == ["Packaged", "Functional"]
+    _close_history(lam[1], ker[1])
+    _close(lam[2], ker[2])
+    assert _json(lam[3]) == _json(ker[3])  # name, trainable, dtype and units: not a graph
+    assert lam[4] == ker[4] == ("Packaged", 5, "packaged")
+    assert _json(lam[5]) == _json(ker[5])  # the graph config, layer by layer
+    assert lam[6][0] == ker[6][0] == "PassThrough"
+    assert [tuple(s) for s in lam[6][1]] == [tuple(s) for s in ker[6][1]]
+
+
+@pytest.mark.parametrize("writer", ["keras", "lamina"])
+def test_functional_subclass_keras_files_load_in_both(keras, tmp_path, writer):
+    x = np.random.default_rng(6).normal(size=(3, 4)).astype("float32")
+    models = {}
+    for name, K in (("keras", keras), ("lamina", lamina)):
+        Packaged, PassThrough = _functional_subclasses(K)
+        models[name] = (K, Packaged(units=3, name="packaged"), PassThrough)
+    _, source, _ = models[writer]
+    models["lamina" if writer == "keras" else "keras"][1].set_weights(source.get_weights())
+    path = str(tmp_path / "packaged.keras")
+    source.save(path)
+    expected = np.asarray(source.predict(x, verbose=0))
+    for name, (K, model, PassThrough) in models.items():
+        custom = {"Packaged": type(model), "PassThrough": PassThrough}
+        loaded = K.saving.load_model(path, custom_objects=custom)
+        assert type(loaded).__name__ == "Packaged", name
+        assert loaded.units == 3 and loaded.name == "packaged", name
+        _close(loaded.predict(x, verbose=0), expected, what=name)
