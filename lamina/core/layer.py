@@ -110,6 +110,15 @@ class Layer(LayerWeights, Tracker):
         sig = inspect.signature(self.call).parameters
         self._call_has_training = "training" in sig
         self._call_has_mask = "mask" in sig
+        # The name of `call`'s first argument: `layer(inputs=x)`, `layer(query=q, ...)` give it
+        # by keyword, as Keras accepts.
+        first = next(iter(sig.values()), None)
+        self._call_first_arg = (
+            first.name
+            if first is not None
+            and first.kind in (first.POSITIONAL_ONLY, first.POSITIONAL_OR_KEYWORD)
+            else None
+        )
         self._training_default = (
             sig["training"].default
             if self._call_has_training and sig["training"].default is not inspect.Parameter.empty
@@ -160,6 +169,9 @@ class Layer(LayerWeights, Tracker):
 
     def add_loss(self, loss) -> None:
         """Adds a scalar loss (e.g. from `call`) to the total training loss."""
+        # Remembered for the training engine: a loss computed from the batch cannot be
+        # masked, so such a model gets its real partial batches rather than padded ones.
+        object.__setattr__(self, "_adds_losses", True)
         scope = state.current_scope()
         if scope is not None and scope.collect_losses:
             scope.add_loss(loss)
@@ -277,6 +289,10 @@ class Layer(LayerWeights, Tracker):
         )
 
     def __call__(self, *args, **kwargs):
+        first_by_keyword = None
+        if not args and kwargs:
+            args, kwargs = self._first_arg_positional(kwargs)
+            first_by_keyword = self._call_first_arg if args else None
         if not args and "inputs" not in kwargs:
             raise ValueError(
                 f"Layer '{self.name}' was called without inputs. Call it as layer(inputs)."
@@ -321,7 +337,7 @@ class Layer(LayerWeights, Tracker):
                 self._maybe_build(args, kwargs)
             self._check_input(args)
             if symbolic:
-                return self._symbolic_call(args, kwargs)
+                return self._symbolic_call(args, kwargs, first_by_keyword)
             previous_mask = _input_mask(args) if args else None
             if self._call_has_mask and kwargs.get("mask") is None and previous_mask is not None:
                 kwargs["mask"] = previous_mask
@@ -341,6 +357,15 @@ class Layer(LayerWeights, Tracker):
                     ):
                         set_keras_mask(out, m)
         return outputs
+
+    def _first_arg_positional(self, kwargs):
+        """`(args, kwargs)` with `call`'s first argument moved from `kwargs` to `args` (it is
+        bound by name as well as by position, as in Keras)."""
+        first = self.__dict__.get("_call_first_arg")
+        if first is None or first not in kwargs:
+            return (), kwargs
+        kwargs = dict(kwargs)
+        return (kwargs.pop(first),), kwargs
 
     def compute_mask(self, inputs, previous_mask=None):
         """The mask of the outputs: the input's mask for layers that support masking (the
@@ -412,7 +437,12 @@ class Layer(LayerWeights, Tracker):
             raise
         return (out, out_mask) if with_mask else out
 
-    def _symbolic_call(self, args, kwargs):
+    def _symbolic_call(self, args, kwargs, first_by_keyword=None):
+        if first_by_keyword is not None:
+            # The graph records the call as it was written (Keras's config does the same).
+            record = args[1:], {first_by_keyword: args[0], **kwargs}
+        else:
+            record = args, kwargs
         if self._shape_only_symbolic and len(args) == 1 and set(kwargs) <= {"training"}:
             x = args[0]
             if isinstance(x, KerasTensor) and "float" in x.dtype:
@@ -422,7 +452,7 @@ class Layer(LayerWeights, Tracker):
                 mask = getattr(x, "_keras_mask", None)
                 if mask is not None and self.supports_masking:
                     out._keras_mask = mask
-                Node(self, args, kwargs, out)
+                Node(self, *record, out)
                 return out
         out_specs, mask_specs = self._symbolic_outputs(args, kwargs, with_mask=True)
         outputs = from_specs(out_specs)
@@ -432,7 +462,7 @@ class Layer(LayerWeights, Tracker):
             mask_list = masks if isinstance(masks, (list, tuple)) else [masks] * len(flat)
             for out, m in zip(flat, mask_list):
                 out._keras_mask = m
-        Node(self, args, kwargs, outputs)
+        Node(self, *record, outputs)
         return outputs
 
     def compute_output_spec(self, *args, **kwargs):
@@ -490,8 +520,10 @@ class Layer(LayerWeights, Tracker):
         if not self._inbound_nodes:
             raise AttributeError(f"Layer '{self.name}' has never been called on a symbolic input.")
         node = self._inbound_nodes[0]
-        args = node.arguments[0]
-        return args[0] if args else None
+        args, kwargs = node.arguments
+        if args:
+            return args[0]
+        return kwargs.get(self.__dict__.get("_call_first_arg"))
 
     @property
     def output(self):

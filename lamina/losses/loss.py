@@ -103,6 +103,9 @@ def reduce_values(
         dtype = values.dtype if jnp.issubdtype(values.dtype, jnp.floating) else floatx()
     values = values.astype(standardize_dtype(dtype))
     weight = None
+    if mask is not None and values.ndim == 0:
+        # An already reduced loss (a function ending in `ops.mean`): one value for every entry.
+        values = jnp.broadcast_to(values, jnp.shape(mask))
     if mask is not None:
         weight = _fold_mask(mask, values, reduction)
     if sample_weight is not None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
+
 import jax
+import jax.numpy as jnp
+import numpy as np
 
 from lamina.core.layer import Layer
 from lamina.core.symbolic import KerasTensor, is_symbolic
@@ -109,7 +113,7 @@ class Functional(Model):
                 f"({[t.name for t in self.inputs]}), or a dict keyed by input name."
             )
         for t, v in zip(self.inputs, flat_in):
-            values[id(t)] = v
+            values[id(t)] = conform_input(self.name, t, v)
         for node in self._nodes:
             layer = node.operation
             args, kwargs = node.arguments
@@ -127,15 +131,55 @@ class Functional(Model):
         return jax.tree.map(lambda t: values[id(t)], self._outputs_struct, is_leaf=is_symbolic)
 
     def get_config(self) -> dict:
+        if not functional_like_constructor(type(self)):
+            # A functional subclass with its own constructor arguments: its config is what
+            # rebuilds it through that constructor (as for any subclassed model).
+            return Model.get_config(self)
         from lamina.models.functional_config import functional_config
 
         return functional_config(self)
 
-    @classmethod
-    def from_config(cls, config: dict, custom_objects=None):
-        from lamina.models.functional_config import functional_from_config
 
-        return functional_from_config(cls, config, custom_objects)
+def conform_input(model_name: str, expected, x):
+    """Data for the model input `expected` (a KerasTensor), as Keras's functional models
+    take it: converted to the input's dtype, and with its rank adjusted (data with one axis
+    fewer than an input whose last dimension is 1 gains that axis; data with one extra
+    trailing axis of size 1 loses it)."""
+    if x is None or not hasattr(x, "shape") or not hasattr(x, "dtype"):
+        return x
+    try:
+        want_dtype = np.dtype(expected.dtype)
+        have_dtype = np.dtype(x.dtype)
+    except TypeError:
+        want_dtype = have_dtype = None  # string inputs (preprocessing layers) pass as they are
+    if (
+        want_dtype is not None
+        and want_dtype != have_dtype
+        and want_dtype.kind in "biuf"
+        and have_dtype.kind in "biuf"
+    ):
+        x = jnp.asarray(x, want_dtype)
+    rank, want = len(x.shape), len(expected.shape)
+    if rank == want:
+        return x
+    if rank == want + 1 and x.shape[-1] == 1:
+        return jnp.squeeze(x, axis=-1)
+    if rank == want - 1 and want and expected.shape[-1] == 1:
+        return jnp.expand_dims(x, axis=-1)
+    raise ValueError(
+        f"Model '{model_name}': invalid shape for input '{expected.name}'. Expected shape "
+        f"{expected.shape}, received data of shape {(None, *tuple(x.shape)[1:])}. Only a "
+        "trailing axis of size 1 is added or removed automatically; reshape the data to match."
+    )
+
+
+def functional_like_constructor(cls) -> bool:
+    """Whether `cls(inputs, outputs, name)` rebuilds a model from a graph config: its
+    constructor takes Functional's arguments, or `*args, **kwargs`."""
+    spec = inspect.getfullargspec(cls.__init__)
+    if spec.args[1:] == inspect.getfullargspec(Functional.__init__).args[1:]:
+        return True
+    return spec.varargs is not None and spec.varkw is not None
 
 
 def _map_graph(inputs, outputs):

@@ -18,34 +18,33 @@ class Model(Trainer, Layer):
     """
 
     def __new__(cls, *args, **kwargs):
-        if len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs:
+        # `keras.Model(inputs, outputs)` is a functional model. A subclass stays itself here:
+        # what its own constructor passes on to `Model.__init__` decides (see `__init__`).
+        if cls is Model and functional_init_arguments(args, kwargs):
             from lamina.models.functional import Functional
 
-            if cls is Model:
-                return Functional.__new__(Functional, *args, **kwargs)
-            if not issubclass(cls, Functional):
-                # A subclass built from inputs and outputs is a functional model that keeps the
-                # subclass's methods (a custom `train_step`, say), as in Keras.
-                functional_cls = cls.__dict__.get("_lamina_functional_class")
-                if functional_cls is None:
-                    functional_cls = type(cls.__name__, (cls, Functional), {})
-                    functional_cls.__module__ = cls.__module__
-                    functional_cls.__qualname__ = cls.__qualname__
-                    cls._lamina_functional_class = functional_cls
-                return Functional.__new__(functional_cls, *args, **kwargs)
+            return Functional.__new__(Functional, *args, **kwargs)
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
-        if args or "inputs" in kwargs or "outputs" in kwargs:
+        if functional_init_arguments(args, kwargs):
+            # "Functional subclassing": a subclass that builds a graph and calls
+            # `super().__init__(inputs=..., outputs=...)` becomes a functional model that
+            # keeps its own methods, as in Keras.
             from lamina.models.functional import Functional
 
             if not isinstance(self, Functional):
-                raise TypeError(
-                    "Model(inputs, outputs) builds a functional model; a subclass of Model takes "
-                    "its own arguments. Did you mean keras.Model(inputs=..., outputs=...)?"
-                )
+                inject_functional_class(type(self))
             Functional.__init__(self, *args, **kwargs)
             return
+        if args:
+            raise TypeError(
+                f"{type(self).__name__}: Model.__init__() takes `inputs` and `outputs` (a "
+                f"functional model) or keyword arguments only; received {len(args)} positional "
+                "argument(s). A subclass passes its own constructor arguments on by keyword, "
+                "e.g. super().__init__(name=name), or builds a graph and calls "
+                "super().__init__(inputs=inputs, outputs=outputs)."
+            )
         trainable = kwargs.pop("trainable", True)
         name = kwargs.pop("name", None)
         dtype = kwargs.pop("dtype", None)
@@ -53,6 +52,8 @@ class Model(Trainer, Layer):
         Trainer.__init__(self)
 
     def __call__(self, *args, **kwargs):
+        if not args and kwargs:
+            args, kwargs = self._first_arg_positional(kwargs)
         if self._can_call_compiled(args, kwargs):
             return self._call_compiled(args, kwargs)
         return super().__call__(*args, **kwargs)
@@ -114,16 +115,26 @@ class Model(Trainer, Layer):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None):
-        """Rebuilds a model; a functional config (layers, input_layers, output_layers) becomes
-        a functional model (of this class, when called on a subclass)."""
-        if "input_layers" in config and "output_layers" in config and "layers" in config:
-            from lamina.models.functional import Functional
+        """Rebuilds a model. A graph config (name, layers, input_layers, output_layers) becomes
+        a functional model (of this class, when its constructor takes Functional's arguments
+        or `*args, **kwargs`); any other config is passed to the constructor, as in Keras."""
+        from lamina.models.functional import Functional, functional_like_constructor
+
+        graph_config = all(k in config for k in ("name", "layers", "input_layers", "output_layers"))
+        if graph_config and (cls in (Functional, Model) or functional_like_constructor(cls)):
             from lamina.models.functional_config import functional_from_config
 
             return functional_from_config(
                 Functional if cls is Model else cls, config, custom_objects
             )
-        return super().from_config(config)
+        try:
+            return cls(**config)
+        except TypeError as e:
+            raise TypeError(
+                f"Unable to rebuild {cls.__name__} from its config: {e}. The config returned by "
+                "get_config() must hold every argument of the constructor (or define a "
+                f"`from_config` classmethod). Received config={config}"
+            ) from e
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """Returns a layer by `name` or by `index` in `model.layers`."""
@@ -224,6 +235,31 @@ class Model(Trainer, Layer):
             layer_range=layer_range,
         )
 
+    def _maybe_build(self, args, kwargs) -> None:
+        if self.built or type(self).build is not Model.build:
+            return super()._maybe_build(args, kwargs)
+        # A subclassed model without its own `build` is built from its first call's real
+        # arguments (shapes and dtypes, as Keras does): integer ids stay integers.
+        from lamina.core.symbolic import KerasTensor, is_symbolic
+
+        def symbolic(x):
+            if isinstance(x, KerasTensor) or not hasattr(x, "shape") or not hasattr(x, "dtype"):
+                return x
+            return KerasTensor(tuple(x.shape), x.dtype)
+
+        args, kwargs = jax.tree.map(symbolic, (args, kwargs), is_leaf=is_symbolic)
+        first = args[0] if args else None
+        shapes = jax.tree.map(lambda t: t.shape, first, is_leaf=is_symbolic)
+        self._build_shapes_dict = {"input_shape": shapes}
+        self.built = True
+        try:
+            with state.name_scope(self.name, owner=self):
+                self._symbolic_outputs(args, kwargs)
+        except Exception:
+            self.built = False
+            self._build_shapes_dict = None
+            raise
+
     def build(self, input_shape=None):
         if type(self).call is Model.call:
             raise ValueError(f"Model '{self.name}' has no `call` method to build.")
@@ -250,3 +286,29 @@ class Model(Trainer, Layer):
 
         with state.name_scope(self.name, owner=self):
             self._symbolic_outputs((x,), {})
+
+
+def functional_init_arguments(args, kwargs) -> bool:
+    """Whether constructor arguments describe a functional model: `(inputs, outputs)`
+    positionally, `(inputs, outputs=...)`, or both by keyword (Keras's rule)."""
+    return (
+        len(args) == 2
+        or (len(args) == 1 and "outputs" in kwargs)
+        or ("inputs" in kwargs and "outputs" in kwargs)
+    )
+
+
+def inject_functional_class(cls):
+    """Puts `Functional` in place of `Model` among the bases of `cls` (and of its bases), so
+    that instances of a subclass built from `inputs`/`outputs` are functional models while
+    `type(model)` stays the user's class, as Keras does."""
+    from lamina.models.functional import Functional
+
+    if cls is Model:
+        return Functional
+    if cls is object or not issubclass(cls, Model) or issubclass(cls, Functional):
+        return cls
+    bases = tuple(inject_functional_class(base) for base in cls.__bases__)
+    if bases != cls.__bases__:
+        cls.__bases__ = bases
+    return cls

@@ -138,6 +138,13 @@ class Sequential(Model):
                 "functional API (keras.Model(inputs, outputs)) for several inputs."
             )
         x = inputs
+        input_layer = self._input_layer()
+        if input_layer is not None and not isinstance(x, (list, tuple, dict)):
+            # As a functional model does: the Input's dtype, a trailing axis of size 1
+            # added or removed.
+            from lamina.models.functional import conform_input
+
+            x = conform_input(self.name, input_layer.output_tensor, x)
         for layer in self.layers:
             x = layer(x, training=training) if layer._call_has_training else layer(x)
         return x

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import jax
 import jax.numpy as jnp
 
 from lamina import losses as losses_module
@@ -125,6 +126,25 @@ class OutputLoss:
     weight: float
 
 
+def _returns_scalar(loss, y_true_shape, y_pred_shape) -> bool:
+    """Whether `loss` reduces a batch to one value (traced on shapes only; False when the
+    trace fails, which the real step then reports)."""
+
+    def spec(shape, dtype):
+        shape = tuple(2 if d is None else d for d in shape)
+        return jax.ShapeDtypeStruct(shape, dtype)
+
+    try:
+        out = jax.eval_shape(
+            lambda yt, yp: loss.compute_values(yt, yp)[0],
+            spec(y_true_shape, "float32"),
+            spec(y_pred_shape, "float32"),
+        )
+    except Exception:
+        return False
+    return len(out.shape) == 0
+
+
 class CompileLoss:
     """Losses matched to outputs; computes the weighted total and the per-output values."""
 
@@ -132,6 +152,9 @@ class CompileLoss:
         self.loss_config = loss
         self.loss_weights_config = loss_weights
         self.entries: list[OutputLoss] | None = None
+        # Whether a loss returns one value for the whole batch (already reduced): the engine
+        # then gives it the real partial batch, since padded rows cannot be masked out of it.
+        self.reduces_batch = False
 
     def build(self, y_true_shapes, y_pred_shapes, output_names) -> None:
         n = len(y_pred_shapes)
@@ -173,6 +196,10 @@ class CompileLoss:
             name = output_names[i] if n > 1 else ""
             check_label_shapes(obj, y_true_shapes[i], y_pred_shapes[i], name)
             self.entries.append(OutputLoss(i, name, obj, w[i]))
+        self.reduces_batch = any(
+            _returns_scalar(e.loss, y_true_shapes[e.index], y_pred_shapes[e.index])
+            for e in self.entries
+        )
 
     def __call__(self, y_true, y_pred, sample_weight=None, mask=None):
         """Returns `(total, [per-output loss values])`; `mask` marks real (unpadded) samples."""

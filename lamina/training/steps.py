@@ -9,6 +9,7 @@ run `k` steps (`lax.scan` when `k > 1`), so no batch crosses the host boundary.
 
 from __future__ import annotations
 
+import inspect
 from typing import NamedTuple
 
 import jax
@@ -56,6 +57,28 @@ def flatten_targets(model, y, n_outputs: int, argument: str = "y"):
     return [y] * n_outputs if argument == "sample_weight" else [y]
 
 
+def pack_step_data(x, y, sample_weight):
+    """The `data` a user-written step receives, as Keras packs it: `x` itself when there are
+    no targets (`(x,)` when `x` is a tuple or list, so it is not mistaken for `(x, y)`), else
+    `(x, y)` or `(x, y, sample_weight)`."""
+    if y is None and sample_weight is None:
+        return (x,) if isinstance(x, (tuple, list)) else x
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
+def call_compute_loss(model, x, y, y_pred, sample_weight, training):
+    """Calls `model.compute_loss` as Keras does: `training` is passed only when the method
+    accepts it (overrides written before Keras 3.3 take `(x, y, y_pred, sample_weight)`)."""
+    fn = model.compute_loss
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        params = {}
+    if "training" in params:
+        return fn(x, y, y_pred, sample_weight, training=training)
+    return fn(x, y, y_pred, sample_weight)
+
+
 class StepBuilder:
     """Builds (and caches) the jitted steps for one compiled model."""
 
@@ -82,10 +105,16 @@ class StepBuilder:
     def exact_batches(self, kind: str) -> bool:
         """Whether `kind` needs unpadded batches: user-written steps and losses know nothing
         of the padding mask, so they get the real partial batch (its own compiled step)."""
+        compile_loss = self.model._compile_loss
+        reduced = compile_loss is not None and compile_loss.reduces_batch
+        # Losses added in `call` (`add_loss`, activity regularizers) see the whole batch.
+        reduced = reduced or any(
+            layer.__dict__.get("_adds_losses") for layer in self.model._flatten_layers()
+        )
         if kind == "train":
-            return self.custom_train or self.custom_loss
+            return self.custom_train or self.custom_loss or reduced
         if kind == "test":
-            return self.custom_test or self.custom_loss
+            return self.custom_test or self.custom_loss or reduced
         return False
 
     # ------------------------------------------------------------------ user-written steps
@@ -93,8 +122,7 @@ class StepBuilder:
         model = self.model
 
         def core(state, batch, mask):
-            x, y, sw = batch
-            data = (x,) if y is None else ((x, y) if sw is None else (x, y, sw))
+            data = pack_step_data(*batch)
             if kind == "train":
                 logs, new_state = model.train_step(tuple(state), data)
                 return TrainState(*[list(s) for s in new_state]), logs
@@ -113,7 +141,9 @@ class StepBuilder:
         return core
 
     def _user_predict_core(self, state, x):
-        result = self.model.predict_step((state.trainable, state.non_trainable), (x,))
+        result = self.model.predict_step(
+            (state.trainable, state.non_trainable), pack_step_data(x, None, None)
+        )
         if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], list):
             outputs, new_nt = result
             if len(new_nt) == len(state.non_trainable):
@@ -147,7 +177,7 @@ class StepBuilder:
             # A user's `compute_loss` sees the losses of this call through `model.losses`.
             object.__setattr__(model, "_losses_override", losses)
             try:
-                total = model.compute_loss(x, y, y_pred, sw, training=training)
+                total = call_compute_loss(model, x, y, y_pred, sw, training)
             finally:
                 object.__setattr__(model, "_losses_override", None)
             return jnp.asarray(total, "float32"), [], preds, targets, weights

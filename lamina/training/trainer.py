@@ -224,6 +224,13 @@ class Trainer(Loops, BatchMethods):
                 ]
             object.__setattr__(self, "_output_loss_trackers", trackers)
             object.__setattr__(self, "_compile_built", True)
+        else:
+            # No targets (`fit(x)`): only `add_loss` losses count, and no compiled loss or
+            # metric applies (built for real once data with targets arrives).
+            if self._compile_loss.entries is None:
+                self._compile_loss.entries = []
+            if self._compile_metrics.entries is None:
+                self._compile_metrics.entries = []
         if not self.optimizer.built:
             self.optimizer.build(self.trainable_variables)
 

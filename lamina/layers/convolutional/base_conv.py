@@ -136,19 +136,52 @@ class BaseConv(Layer):
         widths[1 if self.data_format == "channels_last" else 2] = (left, 0)
         return jnp.pad(inputs, widths)
 
-    def call(self, inputs):
-        padding = self.padding
-        if padding == "causal":
-            inputs = self._causal_pad(inputs)
-            padding = "valid"
-        x = conv_ops.conv(
+    def convolution_op(self, inputs, kernel):
+        """The convolution of `inputs` with `kernel` (no bias, no activation).
+
+        `call` computes its output through this method, so a subclass that overrides it
+        (weight standardization, masked kernels) changes what the layer computes, as in Keras.
+
+        Args:
+            inputs: the input batch.
+            kernel: the kernel, a variable or an array of the kernel's shape.
+
+        Returns:
+            The convolved batch.
+
+        Example:
+
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> class Doubled(keras.layers.Conv1D):
+        ...     def convolution_op(self, inputs, kernel):
+        ...         return super().convolution_op(inputs, kernel * 2.0)
+        >>> layer = Doubled(1, 1, use_bias=False, kernel_initializer="ones")
+        >>> np.asarray(layer(np.ones((1, 3, 1), "float32"))).ravel().tolist()
+        [2.0, 2.0, 2.0]
+        """
+        return conv_ops.conv(
             inputs,
-            self.kernel.value,
+            getattr(kernel, "value", kernel),
             self.strides,
-            padding,
+            self.padding,
             self.dilation_rate,
             self.data_format,
         )
+
+    def call(self, inputs):
+        if self.padding == "causal":
+            # As in Keras, a causal convolution pads and convolves without `convolution_op`.
+            x = conv_ops.conv(
+                self._causal_pad(inputs),
+                self.kernel.value,
+                self.strides,
+                "valid",
+                self.dilation_rate,
+                self.data_format,
+            )
+        else:
+            x = self.convolution_op(inputs, self.kernel)
         if self.bias is not None:
             x = conv_ops.add_bias(x, self.bias.value, self.data_format)
         return self.activation(x) if self.activation is not None else x
