@@ -22,6 +22,7 @@ demo: $(VENV)/.installed
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check lamina tests bench examples
 	$(BIN)/ruff format --check lamina tests bench examples
+	$(BIN)/lint-imports
 
 test: $(VENV)/.installed-test lint
 	KERAS_BACKEND=jax $(BIN)/python -m pytest tests

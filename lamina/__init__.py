@@ -30,6 +30,7 @@ from lamina.core.dtype_policy import DTypePolicy
 from lamina.core.input_spec import InputSpec
 from lamina.core.layer import Layer
 from lamina.core.random import SeedGenerator
+from lamina.core.serialization import deserialize_keras_object, serialize_keras_object
 from lamina.core.state import StateScope
 from lamina.core.symbolic import KerasTensor
 from lamina.core.variable import Variable
@@ -42,9 +43,7 @@ from lamina.models.model import Model
 from lamina.models.sequential import Sequential
 from lamina.optimizers import Optimizer
 from lamina.regularizers import Regularizer
-from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
-
-__version__ = "0.1.0"
+from lamina.version import __version__
 
 from lamina.core.compilation_cache import enable_default_cache as _enable_default_cache  # noqa: E402
 

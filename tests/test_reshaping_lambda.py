@@ -1,6 +1,5 @@
 """Tests for `Reshape`, `Permute`, `RepeatVector`, `Identity` and `Lambda` (NumPy references)."""
 
-import contextvars
 import json
 
 import numpy as np
@@ -291,20 +290,20 @@ def test_lambda_record_format_and_safe_mode_refusal():
 
 def test_enable_unsafe_deserialization_and_scope():
     config = keras.layers.Lambda(lambda t: t + 2.0).get_config()
-
-    def load_unsafe():
-        keras.config.enable_unsafe_deserialization()
-        return keras.layers.Lambda.from_config(config)
-
-    # A copied context keeps the global switch from leaking into other tests.
-    clone = contextvars.copy_context().run(load_unsafe)
-    np.testing.assert_allclose(np.asarray(clone(X)), X + 2.0, rtol=1e-6)
     assert lamina_config.in_safe_mode() is None
     with lamina_config.SafeModeScope(False):
         keras.layers.Lambda.from_config(config)
         with pytest.raises(ValueError, match="safe mode"):
             keras.layers.Lambda.from_config(config, safe_mode=True)
     with pytest.raises(ValueError, match="safe mode"):
+        keras.layers.Lambda.from_config(config)
+
+    # The switch is process-wide (the autouse `restore_global_settings` fixture undoes it).
+    keras.config.enable_unsafe_deserialization()
+    clone = keras.layers.Lambda.from_config(config)
+    np.testing.assert_allclose(np.asarray(clone(X)), X + 2.0, rtol=1e-6)
+    assert lamina_config.in_safe_mode() is False
+    with lamina_config.SafeModeScope(True), pytest.raises(ValueError, match="safe mode"):
         keras.layers.Lambda.from_config(config)
 
 

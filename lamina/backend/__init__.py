@@ -37,9 +37,7 @@ def get_uid(prefix: str = "") -> int:
     layer names)."""
     from lamina.core import naming
 
-    counters = naming._counters()
-    counters[prefix] = counters.get(prefix, 0) + 1
-    return counters[prefix]
+    return naming.next_uid(prefix)
 
 
 def is_float_dtype(dtype) -> bool:

@@ -1,25 +1,29 @@
-"""Global settings with Keras's names: floatx, epsilon, image data format."""
+"""Global settings with Keras's names: floatx, epsilon, image data format.
+
+The settings are process-wide, as in Keras: a value set in one thread is seen by every other
+thread (a web server's worker pool, a data-loading thread). Only scopes (`SafeModeScope`, and
+elsewhere the state, name and custom-object scopes) are per thread or task.
+"""
 
 from __future__ import annotations
 
 import contextvars
 import os
+import threading
 import warnings
 
-_DEFAULTS = (("floatx", "float32"), ("epsilon", 1e-7), ("image_data_format", "channels_last"))
-_SETTINGS: contextvars.ContextVar[tuple] = contextvars.ContextVar(
-    "lamina_settings", default=_DEFAULTS
-)
+_DEFAULTS = {"floatx": "float32", "epsilon": 1e-7, "image_data_format": "channels_last"}
+_SETTINGS: dict = dict(_DEFAULTS)
+_LOCK = threading.Lock()
 
 
 def _get(key):
-    return dict(_SETTINGS.get())[key]
+    return _SETTINGS[key]
 
 
 def _set(key, value):
-    settings = dict(_SETTINGS.get())
-    settings[key] = value
-    _SETTINGS.set(tuple(settings.items()))
+    with _LOCK:
+        _SETTINGS[key] = value
 
 
 def floatx() -> str:
@@ -65,11 +69,12 @@ def backend() -> str:
     return "jax"
 
 
-# Safe mode for deserialization: None (unset, treated as safe), True or False. Its own context
-# variable, so a `SafeModeScope` can set it for one load without touching the other settings.
-_SAFE_MODE: contextvars.ContextVar[bool | None] = contextvars.ContextVar(
-    "lamina_safe_mode", default=None
-)
+# Safe mode for deserialization: None (unset, treated as safe), True or False. The process-wide
+# value (`enable_unsafe_deserialization`) and, in a context variable, the value a `SafeModeScope`
+# sets for one load in the current thread or task (`_NO_SCOPE` outside any scope).
+_SAFE_MODE_GLOBAL: list[bool | None] = [None]
+_NO_SCOPE = object()
+_SAFE_MODE: contextvars.ContextVar = contextvars.ContextVar("lamina_safe_mode", default=_NO_SCOPE)
 
 
 def enable_unsafe_deserialization() -> None:
@@ -77,12 +82,13 @@ def enable_unsafe_deserialization() -> None:
 
     Only do this for files you trust: rebuilding a lambda executes bytecode read from the file.
     """
-    _SAFE_MODE.set(False)
+    _SAFE_MODE_GLOBAL[0] = False
 
 
 def in_safe_mode() -> bool | None:
     """The current safe-mode setting: None when unset (loaders then treat it as safe)."""
-    return _SAFE_MODE.get()
+    scoped = _SAFE_MODE.get()
+    return _SAFE_MODE_GLOBAL[0] if scoped is _NO_SCOPE else scoped
 
 
 class SafeModeScope:
@@ -93,7 +99,7 @@ class SafeModeScope:
         self._token = None
 
     def __enter__(self) -> SafeModeScope:
-        value = _SAFE_MODE.get() if self.safe_mode is None else bool(self.safe_mode)
+        value = in_safe_mode() if self.safe_mode is None else bool(self.safe_mode)
         self._token = _SAFE_MODE.set(value)
         return self
 

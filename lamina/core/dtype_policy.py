@@ -6,13 +6,10 @@ in float32 and compute in the low precision (variables are cast when read inside
 
 from __future__ import annotations
 
-import contextvars
-
 from lamina.core.config import floatx
 
-_GLOBAL_POLICY: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "lamina_dtype_policy", default=None
-)
+# The global policy's name (None: follow `floatx()`), process-wide as in a Keras setting.
+_GLOBAL_POLICY: list[str | None] = [None]
 _MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
 _PLAIN = ("float16", "bfloat16", "float32", "float64", "int32", "int64", "uint8", "bool")
 
@@ -70,14 +67,14 @@ class DTypePolicy:
 def set_dtype_policy(policy) -> None:
     """Sets the policy of layers created from now on (`'mixed_bfloat16'`, `'float32'`, ...)."""
     if policy is None:
-        _GLOBAL_POLICY.set(None)
+        _GLOBAL_POLICY[0] = None
         return
-    _GLOBAL_POLICY.set(DTypePolicy(policy.name if isinstance(policy, DTypePolicy) else policy).name)
+    _GLOBAL_POLICY[0] = DTypePolicy(policy.name if isinstance(policy, DTypePolicy) else policy).name
 
 
 def dtype_policy() -> DTypePolicy:
     """The policy new layers get (default: `floatx()`)."""
-    name = _GLOBAL_POLICY.get()
+    name = _GLOBAL_POLICY[0]
     return DTypePolicy(name if name is not None else floatx())
 
 

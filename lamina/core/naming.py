@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import contextvars
 import re
+import threading
 
-_COUNTERS: contextvars.ContextVar[dict] = contextvars.ContextVar("lamina_name_counters")
+# One set of counters for the whole process (threads building layers at once still get distinct
+# names), guarded by a lock.
+_COUNTERS: dict[str, int] = {}
+_LOCK = threading.Lock()
 
 
 def to_snake_case(name: str) -> str:
@@ -14,21 +17,19 @@ def to_snake_case(name: str) -> str:
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-def _counters() -> dict:
-    try:
-        return _COUNTERS.get()
-    except LookupError:
-        counters: dict = {}
-        _COUNTERS.set(counters)
-        return counters
-
-
 def uniquify(base: str) -> str:
     """Returns `base` the first time, then `base_1`, `base_2`, ..."""
-    counters = _counters()
-    count = counters.get(base, 0)
-    counters[base] = count + 1
+    with _LOCK:
+        count = _COUNTERS.get(base, 0)
+        _COUNTERS[base] = count + 1
     return base if count == 0 else f"{base}_{count}"
+
+
+def next_uid(prefix: str) -> int:
+    """Advances the counter of `prefix` and returns its new value (1 the first time)."""
+    with _LOCK:
+        _COUNTERS[prefix] = _COUNTERS.get(prefix, 0) + 1
+        return _COUNTERS[prefix]
 
 
 def auto_name(class_name: str) -> str:
@@ -37,4 +38,5 @@ def auto_name(class_name: str) -> str:
 
 def reset_names() -> None:
     """Forgets every name given so far (part of `clear_session`)."""
-    _COUNTERS.set({})
+    with _LOCK:
+        _COUNTERS.clear()

@@ -9,29 +9,30 @@ from __future__ import annotations
 import contextvars
 import difflib
 import inspect
+import threading
 from collections.abc import Mapping
 from typing import Any
 
-# Custom objects registered with `register_keras_serializable` (key: "package>Name") and those
-# made visible by `custom_object_scope` / `custom_objects=`.
-_REGISTERED: contextvars.ContextVar[dict] = contextvars.ContextVar("lamina_registered")
+# Custom objects registered with `register_keras_serializable` (key: "package>Name"): one dict
+# for the whole process, as in Keras, so a class registered in the main thread loads in a worker
+# thread. Those made visible by `custom_object_scope` / `custom_objects=` are a scope: they hold
+# in the current thread or task only.
+_REGISTERED: dict = {}
+_LOCK = threading.Lock()
 _SCOPED: contextvars.ContextVar[tuple[dict, ...]] = contextvars.ContextVar(
     "lamina_custom_scopes", default=()
 )
 
 
 def registered_objects() -> dict:
-    try:
-        return _REGISTERED.get()
-    except LookupError:
-        objects: dict = {}
-        _REGISTERED.set(objects)
-        return objects
+    """The process-wide dict of registered custom objects (the one `get_custom_objects` returns)."""
+    return _REGISTERED
 
 
 def custom_objects() -> dict:
     """Registered objects plus those of the active `custom_object_scope`s."""
-    out = dict(registered_objects())
+    with _LOCK:
+        out = dict(_REGISTERED)
     for scope in _SCOPED.get():
         out.update(scope)
     return out
@@ -57,7 +58,8 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
 
     def decorator(obj):
         registered_name = f"{package}>{name or obj.__name__}"
-        registered_objects()[registered_name] = obj
+        with _LOCK:
+            _REGISTERED[registered_name] = obj
         obj._lamina_registered_name = registered_name
         return obj
 

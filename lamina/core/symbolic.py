@@ -32,6 +32,18 @@ def _dim_from_symbolic(d):
     return int(d) if isinstance(d, (int, np.integer)) else None
 
 
+# The `keras.ops` namespace, bound by `lamina.ops` when it is imported: `core` sits below `ops` in
+# the package layers (see docs/architecture.md), so the operators below reach it through this
+# binding instead of an import.
+_OPS = None
+
+
+def bind_ops(namespace) -> None:
+    """Gives symbolic tensors' operators (`x + y`, `x[0]`, ...) the `keras.ops` namespace."""
+    global _OPS
+    _OPS = namespace
+
+
 class KerasTensor:
     """A symbolic tensor: a shape (with `None` for unknown dimensions), a dtype and a name.
 
@@ -80,169 +92,105 @@ class KerasTensor:
     # Operators record `keras.ops` graph nodes. `__eq__` keeps identity semantics (as in Keras),
     # so tensors stay usable as dict keys and in `in` tests.
     def __add__(self, other):
-        from lamina import ops
-
-        return ops.add(self, other)
+        return _OPS.add(self, other)
 
     def __radd__(self, other):
-        from lamina import ops
-
-        return ops.add(other, self)
+        return _OPS.add(other, self)
 
     def __sub__(self, other):
-        from lamina import ops
-
-        return ops.subtract(self, other)
+        return _OPS.subtract(self, other)
 
     def __rsub__(self, other):
-        from lamina import ops
-
-        return ops.subtract(other, self)
+        return _OPS.subtract(other, self)
 
     def __mul__(self, other):
-        from lamina import ops
-
-        return ops.multiply(self, other)
+        return _OPS.multiply(self, other)
 
     def __rmul__(self, other):
-        from lamina import ops
-
-        return ops.multiply(other, self)
+        return _OPS.multiply(other, self)
 
     def __matmul__(self, other):
-        from lamina import ops
-
-        return ops.matmul(self, other)
+        return _OPS.matmul(self, other)
 
     def __rmatmul__(self, other):
-        from lamina import ops
-
-        return ops.matmul(other, self)
+        return _OPS.matmul(other, self)
 
     def __truediv__(self, other):
-        from lamina import ops
-
-        return ops.true_divide(self, other)
+        return _OPS.true_divide(self, other)
 
     def __rtruediv__(self, other):
-        from lamina import ops
-
-        return ops.true_divide(other, self)
+        return _OPS.true_divide(other, self)
 
     def __floordiv__(self, other):
-        from lamina import ops
-
-        return ops.floor_divide(self, other)
+        return _OPS.floor_divide(self, other)
 
     def __rfloordiv__(self, other):
-        from lamina import ops
-
-        return ops.floor_divide(other, self)
+        return _OPS.floor_divide(other, self)
 
     def __mod__(self, other):
-        from lamina import ops
-
-        return ops.mod(self, other)
+        return _OPS.mod(self, other)
 
     def __rmod__(self, other):
-        from lamina import ops
-
-        return ops.mod(other, self)
+        return _OPS.mod(other, self)
 
     def __pow__(self, other):
-        from lamina import ops
-
-        return ops.power(self, other)
+        return _OPS.power(self, other)
 
     def __rpow__(self, other):
-        from lamina import ops
-
-        return ops.power(other, self)
+        return _OPS.power(other, self)
 
     def __neg__(self):
-        from lamina import ops
-
-        return ops.negative(self)
+        return _OPS.negative(self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        from lamina import ops
-
-        return ops.absolute(self)
+        return _OPS.absolute(self)
 
     def __invert__(self):
-        from lamina import ops
-
-        return ops.logical_not(self)
+        return _OPS.logical_not(self)
 
     def __and__(self, other):
-        from lamina import ops
-
-        return ops.logical_and(self, other)
+        return _OPS.logical_and(self, other)
 
     def __rand__(self, other):
-        from lamina import ops
-
-        return ops.logical_and(other, self)
+        return _OPS.logical_and(other, self)
 
     def __or__(self, other):
-        from lamina import ops
-
-        return ops.logical_or(self, other)
+        return _OPS.logical_or(self, other)
 
     def __ror__(self, other):
-        from lamina import ops
-
-        return ops.logical_or(other, self)
+        return _OPS.logical_or(other, self)
 
     def __xor__(self, other):
-        from lamina import ops
-
-        return ops.logical_xor(self, other)
+        return _OPS.logical_xor(self, other)
 
     def __rxor__(self, other):
-        from lamina import ops
-
-        return ops.logical_xor(other, self)
+        return _OPS.logical_xor(other, self)
 
     def __lt__(self, other):
-        from lamina import ops
-
-        return ops.less(self, other)
+        return _OPS.less(self, other)
 
     def __le__(self, other):
-        from lamina import ops
-
-        return ops.less_equal(self, other)
+        return _OPS.less_equal(self, other)
 
     def __gt__(self, other):
-        from lamina import ops
-
-        return ops.greater(self, other)
+        return _OPS.greater(self, other)
 
     def __ge__(self, other):
-        from lamina import ops
-
-        return ops.greater_equal(self, other)
+        return _OPS.greater_equal(self, other)
 
     def __ne__(self, other):
-        from lamina import ops
-
-        return ops.not_equal(self, other)
+        return _OPS.not_equal(self, other)
 
     __hash__ = object.__hash__
 
     def __getitem__(self, key):
-        from lamina import ops
-
-        return ops.get_item(self, key)
+        return _OPS.get_item(self, key)
 
     def __round__(self, ndigits=None):
-        from lamina import ops
-
-        return ops.round(self, ndigits or 0)
+        return _OPS.round(self, ndigits or 0)
 
     def __iter__(self):
         raise TypeError(

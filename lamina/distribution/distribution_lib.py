@@ -1,8 +1,9 @@
 """Distributions (`DataParallel`, `ModelParallel`), the current one, and `distribute_tensor`.
 
 A distribution decides the layout of data batches (split along the batch axis of the mesh) and of
-variables (replicated, or per a `LayoutMap`). The current distribution lives in a `ContextVar`:
-`set_distribution(d)` sets it, `with d.scope():` sets it for a block. Only the training engine
+variables (replicated, or per a `LayoutMap`). `set_distribution(d)` sets the process-wide
+distribution (seen by every thread); `with d.scope():` overrides it for the block, in the current
+thread or task only (a `ContextVar`). Only the training engine
 reads it (through `lamina.distribution.engine`); layers never see shardings.
 """
 
@@ -16,8 +17,11 @@ import jax
 
 from lamina.distribution.mesh import DeviceMesh, LayoutMap, TensorLayout, list_devices
 
-# The one piece of module state: the distribution in effect (None: one device).
-_CURRENT: contextvars.ContextVar = contextvars.ContextVar("lamina_distribution", default=None)
+# The module state: the process-wide distribution (None: one device), and the one a
+# `Distribution.scope()` puts in effect for its block (`_NO_SCOPE` outside any scope).
+_GLOBAL: list = [None]
+_NO_SCOPE = object()
+_SCOPED: contextvars.ContextVar = contextvars.ContextVar("lamina_distribution", default=_NO_SCOPE)
 
 
 class Distribution:
@@ -81,11 +85,11 @@ class Distribution:
     @contextlib.contextmanager
     def scope(self):
         """Makes this the current distribution inside the `with` block."""
-        token = _CURRENT.set(self)
+        token = _SCOPED.set(self)
         try:
             yield self
         finally:
-            _CURRENT.reset(token)
+            _SCOPED.reset(token)
 
     def __repr__(self) -> str:
         return (
@@ -171,15 +175,16 @@ class ModelParallel(Distribution):
 
 
 def set_distribution(value: Distribution | None) -> None:
-    """Sets the current distribution (`None`: back to one device)."""
+    """Sets the process-wide distribution (`None`: back to one device); every thread sees it."""
     if value is not None and not isinstance(value, Distribution):
         raise ValueError(f"Expected a Distribution or None, received {value!r}.")
-    _CURRENT.set(value)
+    _GLOBAL[0] = value
 
 
 def distribution() -> Distribution | None:
-    """The current distribution, or `None`."""
-    return _CURRENT.get()
+    """The current distribution: the innermost `scope()`'s, else the process-wide one, or `None`."""
+    scoped = _SCOPED.get()
+    return _GLOBAL[0] if scoped is _NO_SCOPE else scoped
 
 
 def _as_sharding(layout) -> jax.sharding.Sharding:

@@ -11,6 +11,7 @@ import types
 
 from lamina.core.config import image_data_format
 from lamina.core.input_spec import check_input_spec
+from lamina.ops.conv_ops import spatial_axes as spatial_axes
 
 
 def _is_int(value) -> bool:
@@ -77,12 +78,6 @@ def positive_int(value, name: str, owner: str, allow_none: bool = False) -> int 
             f"{owner}: `{name}` must be a strictly positive integer, received {name}={value!r}."
         )
     return int(value)
-
-
-def spatial_axes(rank: int, data_format: str) -> tuple[int, ...]:
-    """The indices of the spatial axes of a `rank`-D input (batch and channels excluded)."""
-    start = 1 if data_format == "channels_last" else 2
-    return tuple(range(start, start + rank))
 
 
 def channel_axis(data_format: str) -> int:

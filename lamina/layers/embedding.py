@@ -115,7 +115,7 @@ class Masking(Layer):
     def __init__(self, mask_value: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         if isinstance(mask_value, dict) and mask_value.get("config"):
-            from lamina.saving.serialization import deserialize_keras_object
+            from lamina.core.serialization import deserialize_keras_object
 
             mask_value = deserialize_keras_object(mask_value)
         self.mask_value = mask_value

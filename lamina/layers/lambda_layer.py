@@ -16,6 +16,7 @@ import base64
 import builtins
 import inspect
 import marshal
+import sys
 import types
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -44,10 +45,11 @@ def dump_function(fn: Callable) -> tuple[str, tuple | None, tuple | None]:
 def _lambda_globals(custom_objects: Mapping | None) -> dict:
     import jax.numpy as jnp
 
-    import lamina
     from lamina import ops
 
-    globs: dict = {"__builtins__": builtins, "keras": lamina, "ops": ops}
+    # `keras` in a rebuilt lambda is the whole public API. Layers sit below models and saving in
+    # the package layers, so the root package (already imported by now) is looked up, not imported.
+    globs: dict = {"__builtins__": builtins, "keras": sys.modules["lamina"], "ops": ops}
     globs.update({"np": np, "jnp": jnp, "jax": jax})
     globs.update(registry.custom_objects())
     globs.update(custom_objects or {})
@@ -108,7 +110,7 @@ def _serialize_function(fn: Callable, what: str, layer: str) -> dict:
             "config": {"code": code, "defaults": defaults, "closure": closure},
         }
     if hasattr(fn, "get_config") and not inspect.isfunction(fn):
-        from lamina.saving.serialization import serialize_keras_object
+        from lamina.core.serialization import serialize_keras_object
 
         return serialize_keras_object(fn)
     if callable(fn) and hasattr(fn, "__name__"):
@@ -196,7 +198,7 @@ def _deserialize_value(value, *, what: str, layer: str, safe: bool, custom_objec
     if class_name == "function" and isinstance(inner, str):
         return _lookup_function(inner, custom_objects, layer)
     if class_name is not None and "config" in value:
-        from lamina.saving.serialization import deserialize_keras_object
+        from lamina.core.serialization import deserialize_keras_object
 
         return deserialize_keras_object(value, custom_objects=custom_objects)
     return {

@@ -1,9 +1,9 @@
 """Models: `Model`, `Sequential`, and whole-model saving, cloning and JSON."""
 
+from lamina.models.cloning import clone_model as clone_model
 from lamina.models.functional import Functional as Functional
 from lamina.models.model import Model as Model
 from lamina.models.sequential import Sequential as Sequential
-from lamina.saving.cloning import clone_model as clone_model
 from lamina.saving.saving_lib import load_model as load_model
 from lamina.saving.saving_lib import model_from_json as model_from_json
 from lamina.saving.saving_lib import model_from_yaml as model_from_yaml

@@ -25,6 +25,9 @@ class Functional(Model):
     order on real arrays (or on symbolic tensors, when the model is itself used as a layer).
     """
 
+    _weights_walk_skip = frozenset({"operations", "_operations", "layers"})
+    _weights_walk_layers_first = True
+
     def __init__(self, inputs, outputs, name: str | None = None, **kwargs):
         trainable = kwargs.pop("trainable", True)
         Model.__init__(self, name=name, trainable=trainable, **kwargs)

@@ -92,7 +92,7 @@ def _operation_record(layer, node_index) -> dict:
 
 
 def functional_config(model) -> dict:
-    from lamina.saving.serialization import serialize_keras_object
+    from lamina.core.serialization import serialize_keras_object
 
     node_index = _node_index_maps(model)
     records = []
@@ -169,7 +169,7 @@ def _is_input_layer(layer) -> bool:
 def functional_from_config(cls, config: dict, custom_objects=None):
     """Rebuilds the graph: creates every layer, then replays the recorded calls in an order
     where each call's inputs already exist."""
-    from lamina.saving.serialization import deserialize_keras_object
+    from lamina.core.serialization import deserialize_keras_object
 
     created: dict[str, object] = {}
     outputs_of: dict[str, list] = {}

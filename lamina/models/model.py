@@ -17,6 +17,11 @@ class Model(Trainer, Layer):
     functional API), `Sequential([...])`, or by subclassing `Model` and writing `call`.
     """
 
+    # Read by the weights walk (`lamina.saving.weights_walk`): attribute names a model's walk
+    # leaves out beyond those of a bare `Layer`, and whether its `layers` come first.
+    _weights_walk_skip: frozenset = frozenset()
+    _weights_walk_layers_first: bool = False
+
     def __new__(cls, *args, **kwargs):
         # `keras.Model(inputs, outputs)` is a functional model. A subclass stays itself here:
         # what its own constructor passes on to `Model.__init__` decides (see `__init__`).
@@ -197,7 +202,7 @@ class Model(Trainer, Layer):
 
     def compile_from_config(self, config: dict) -> None:
         """Compiles the model from a `get_compile_config()` record (as `load_model` does)."""
-        from lamina.saving.serialization import compile_from_config
+        from lamina.core.serialization import compile_from_config
 
         compile_from_config(self, config)
 

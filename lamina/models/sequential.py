@@ -20,6 +20,9 @@ class Sequential(Model):
     model only traces that layer (building is linear in the number of layers).
     """
 
+    _weights_walk_skip = frozenset({"_functional", "layers"})
+    _weights_walk_layers_first = True
+
     def __init__(self, layers=None, trainable: bool = True, name: str | None = None, **kwargs):
         super().__init__(trainable=trainable, name=name, **kwargs)
         self._output_tensor = None
@@ -176,7 +179,7 @@ class Sequential(Model):
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
-        from lamina.saving.serialization import serialize_keras_object
+        from lamina.core.serialization import serialize_keras_object
 
         layers = [serialize_keras_object(layer) for layer in self._layers]
         config = {
@@ -192,7 +195,7 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from lamina.saving.serialization import deserialize_keras_object
+        from lamina.core.serialization import deserialize_keras_object
 
         config = dict(config)
         layer_records = config.pop("layers")

@@ -321,3 +321,14 @@ def _record_whole_calls() -> None:
 
 
 _record_whole_calls()
+
+
+def _bind_symbolic_operators() -> None:
+    import sys
+
+    from lamina.core import symbolic
+
+    symbolic.bind_ops(sys.modules[__name__])
+
+
+_bind_symbolic_operators()

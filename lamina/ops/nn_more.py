@@ -13,6 +13,9 @@ import jax
 import jax.numpy as jnp
 
 from lamina.core.config import image_data_format
+from lamina.ops.conv_ops import conv_transpose as conv_transpose_maths
+from lamina.ops.conv_ops import dimension_numbers
+from lamina.ops.norm_ops import normalize_with_moments
 from lamina.ops.numpy import _unary
 from lamina.ops.operation import dispatch
 
@@ -26,8 +29,6 @@ def _tuple(x, n: int) -> tuple:
 
 
 def _conv(inputs, kernel, strides, padding, data_format, dilation_rate):
-    from lamina.layers.convolutional.conv_ops import dimension_numbers
-
     rank = inputs.ndim - 2
     channels = inputs.shape[-1] if data_format == "channels_last" else inputs.shape[1]
     if channels % kernel.shape[-2]:
@@ -113,12 +114,10 @@ def conv_transpose(
     """Transposed convolution; `kernel` is `(*kernel_size, out_channels, in_channels)`."""
 
     def fn(x, k, s, p, op, f, d):
-        from lamina.layers.convolutional import conv_ops
-
         x, k = jnp.asarray(x), jnp.asarray(k)
         rank = x.ndim - 2
         op = None if op is None else _tuple(op, rank)
-        return conv_ops.conv_transpose(x, k, _tuple(s, rank), p, op, _tuple(d, rank), _fmt(f))
+        return conv_transpose_maths(x, k, _tuple(s, rank), p, op, _tuple(d, rank), _fmt(f))
 
     return dispatch(
         "conv_transpose",
@@ -173,8 +172,6 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     """`(x - mean) / sqrt(variance + epsilon) * scale + offset`, the statistics along `axis`."""
 
     def fn(x, mean, variance, axis, offset, scale, epsilon):
-        from lamina.layers.normalization.batch_normalization import normalize_with_moments
-
         x, mean = jnp.asarray(x), jnp.asarray(mean)
         return normalize_with_moments(x, mean, variance, axis, offset, scale, epsilon)
 

@@ -26,14 +26,14 @@ import numpy as np
 
 from lamina.core import registry
 from lamina.core.config import SafeModeScope
-from lamina.saving import legacy_h5_weights as weights_lib
-from lamina.saving.archive import ModelFileError
-from lamina.saving.lazy_h5py import h5py
-from lamina.saving.serialization import (
+from lamina.core.serialization import (
     deserialize_keras_object,
     serialize_compile_config,
     serialize_keras_object,
 )
+from lamina.saving import legacy_h5_weights as weights_lib
+from lamina.saving.archive import ModelFileError
+from lamina.saving.lazy_h5py import h5py
 
 # What the file declares as its writer; Keras reads neither field back.
 _KERAS_VERSION = "3.15.1"

@@ -24,11 +24,12 @@ import warnings
 
 from lamina.core import registry
 from lamina.core.config import SafeModeScope
+from lamina.core.serialization import deserialize_keras_object, serialize_keras_object
 from lamina.distribution import engine as dist_engine
 from lamina.distribution import multihost
 from lamina.saving import archive
 from lamina.saving.archive import ModelFileError
-from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
+from lamina.version import __version__
 
 # The Keras release whose `.keras` format lamina writes; Keras itself does not read this field.
 KERAS_FORMAT_VERSION = "3.15.1"
@@ -40,8 +41,6 @@ def _path_str(filepath) -> str:
 
 
 def _metadata_json() -> bytes:
-    from lamina import __version__
-
     return json.dumps(
         {
             "keras_version": KERAS_FORMAT_VERSION,

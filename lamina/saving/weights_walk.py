@@ -39,18 +39,11 @@ def _layer_skipset() -> frozenset[str]:
 
 
 def _skipset(obj: Layer) -> frozenset[str]:
-    from lamina.models.functional import Functional
-    from lamina.models.model import Model
-    from lamina.models.sequential import Sequential
-
-    base = _layer_skipset()
-    if isinstance(obj, Functional):
-        return base | {"operations", "_operations", "layers"}
-    if isinstance(obj, Sequential):
-        return base | {"_functional", "layers"}
-    if isinstance(obj, Model):
-        return base
-    return base | {"layers"}
+    # Models name their own extra skips (`Model`: none, `Functional`, `Sequential`: their layer
+    # lists, walked first); saving sits below models, so it reads these class attributes rather
+    # than importing the model classes. A plain layer skips `layers`, as Keras's `Layer` has none.
+    extra = getattr(type(obj), "_weights_walk_skip", frozenset({"layers"}))
+    return _layer_skipset() | extra
 
 
 def _is_optimizer(obj: Any) -> bool:
@@ -79,10 +72,7 @@ def _name_key(name: str) -> str:
 
 
 def _children(obj: Layer) -> Iterator[tuple[str, Any]]:
-    from lamina.models.functional import Functional
-    from lamina.models.sequential import Sequential
-
-    if isinstance(obj, (Sequential, Functional)):
+    if getattr(type(obj), "_weights_walk_layers_first", False):
         yield "layers", obj.layers
     skip = _skipset(obj)
     for attr in sorted(dir(obj), key=_name_key):

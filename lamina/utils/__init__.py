@@ -11,9 +11,9 @@ from lamina.core.registry import get_custom_objects as get_custom_objects
 from lamina.core.registry import get_registered_name as get_registered_name
 from lamina.core.registry import get_registered_object as get_registered_object
 from lamina.core.registry import register_keras_serializable as register_keras_serializable
+from lamina.core.serialization import deserialize_keras_object as deserialize_keras_object
+from lamina.core.serialization import serialize_keras_object as serialize_keras_object
 from lamina.core.variable import standardize_dtype as standardize_dtype
-from lamina.saving.serialization import deserialize_keras_object as deserialize_keras_object
-from lamina.saving.serialization import serialize_keras_object as serialize_keras_object
 from lamina.utils.config import Config as Config
 from lamina.utils.data_utils import get_source_inputs as get_source_inputs
 from lamina.utils.data_utils import pack_x_y_sample_weight as pack_x_y_sample_weight

@@ -1,9 +1,5 @@
 """Shared fixtures for the compat tests: real Keras 3 (JAX backend) as a test-only oracle."""
 
-import os
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
 import pytest
 
 

@@ -1,9 +1,5 @@
 """Activations, initializers, regularizers and constraints compared with real Keras 3."""
 
-import os
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

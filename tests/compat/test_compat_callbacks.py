@@ -4,8 +4,6 @@ stopped epochs, learning rates, checkpoint files and CSV columns."""
 import csv
 import os
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
 import numpy as np
 import pytest
 

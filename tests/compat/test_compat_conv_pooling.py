@@ -1,9 +1,5 @@
 """Convolution, pooling, padding/cropping and up-sampling layers against real Keras."""
 
-import os
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
 import json  # noqa: E402
 
 import numpy as np  # noqa: E402

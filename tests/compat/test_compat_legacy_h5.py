@@ -1,10 +1,7 @@
 """Legacy `.h5` model files both ways between lamina and real Keras 3 (JAX backend)."""
 
 import json
-import os
 import warnings
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import h5py
 import numpy as np

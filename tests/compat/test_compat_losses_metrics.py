@@ -1,9 +1,6 @@
 """lamina losses and metrics against real Keras (JAX backend) on random inputs."""
 
-import os
 import zlib
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import numpy as np
 import pytest

@@ -1,10 +1,7 @@
 """The metrics and losses added for training in practice, against real Keras (JAX backend)."""
 
-import os
 import re
 import zlib
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import numpy as np
 import pytest

@@ -1,9 +1,5 @@
 """Normalization, noise, activation, embedding and masking layers against real Keras."""
 
-import os
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
 import json  # noqa: E402
 
 import numpy as np  # noqa: E402

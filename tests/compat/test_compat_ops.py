@@ -1,9 +1,5 @@
 """`lamina.ops` against real `keras.ops` (JAX backend): same values, dtypes and symbolic shapes."""
 
-import os
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
 import numpy as np
 import pytest
 

@@ -1,9 +1,5 @@
 """lamina's optimizers and schedules against real Keras 3 (JAX backend) as an oracle."""
 
-import os
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
 import jax
 import jax.numpy as jnp
 import numpy as np

@@ -1,10 +1,6 @@
 """Ftrl, Lamb, Adafactor, Muon, LossScaleOptimizer, custom schedules, gradient accumulation and
 EMA against real Keras 3 (JAX backend): same numbers, same variables, same configs, same `fit`."""
 
-import os
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
 import jax
 import jax.numpy as jnp
 import numpy as np

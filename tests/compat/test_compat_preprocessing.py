@@ -1,9 +1,5 @@
 """Preprocessing layers against real Keras 3 (JAX backend): outputs, configs, adapt results."""
 
-import os
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
 import numpy as np
 import pytest
 

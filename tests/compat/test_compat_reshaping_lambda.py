@@ -1,9 +1,5 @@
 """Reshaping layers and `Lambda` against real Keras (test-only oracle)."""
 
-import os
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
 import json  # noqa: E402
 
 import numpy as np  # noqa: E402

@@ -1,10 +1,7 @@
 """Recurrent and attention layers against Keras 3 (JAX backend): configs, weight layouts,
 outputs with copied weights, and `.weights.h5` files in both directions."""
 
-import os
 import re
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import numpy as np
 import pytest

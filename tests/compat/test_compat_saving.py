@@ -2,10 +2,7 @@
 config after a round trip, and optimizer state that makes the next training step agree."""
 
 import json
-import os
 import zipfile
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import numpy as np
 import pytest

@@ -1,9 +1,5 @@
 """lamina.utils against real Keras (test-only oracle)."""
 
-import os
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

@@ -4,10 +4,6 @@ Keras's `split_dataset` needs TensorFlow to build its result, so the split itsel
 through Keras's size rule; the sample contents are checked in tests/test_utils_data.py.
 """
 
-import os
-
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 

@@ -8,8 +8,6 @@ tree (group and dataset paths, `name` attributes, shapes and dtypes).
 import json
 import os
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
-
 import h5py
 import numpy as np
 import pytest

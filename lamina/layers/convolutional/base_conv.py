@@ -15,7 +15,7 @@ from lamina.layers.arg_utils import (
     standardize_padding,
     standardize_tuple,
 )
-from lamina.layers.convolutional import conv_ops
+from lamina.ops import conv_ops
 
 
 def check_strides_and_dilation(owner: str, strides, dilation_rate) -> None:

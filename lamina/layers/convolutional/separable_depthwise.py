@@ -13,8 +13,8 @@ from lamina.layers.arg_utils import (
     standardize_padding,
     standardize_tuple,
 )
-from lamina.layers.convolutional import conv_ops
 from lamina.layers.convolutional.base_conv import input_channels
+from lamina.ops import conv_ops
 
 
 class _SpatialConv(Layer):

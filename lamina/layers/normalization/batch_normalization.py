@@ -10,6 +10,7 @@ from lamina.core import state
 from lamina.core.config import epsilon as backend_epsilon
 from lamina.core.input_spec import InputSpec
 from lamina.core.layer import Layer
+from lamina.ops.norm_ops import normalize_with_moments
 
 _RENORM_KEYS = ("rmax", "rmin", "dmax")
 
@@ -33,20 +34,6 @@ def _check_renorm_clipping(renorm_clipping) -> dict:
             f"BatchNormalization: `renorm_clipping` needs dmax >= 0, received dmax={dmax}."
         )
     return clipping
-
-
-def normalize_with_moments(x, mean, variance, axis: int, beta, gamma, epsilon: float):
-    """`gamma * (x - mean) / sqrt(variance + epsilon) + beta`, with `(C,)` statistics
-    broadcast along `axis` (gamma and beta may be None)."""
-    shape = [1] * x.ndim
-    shape[axis] = mean.shape[0]
-    inv = jax.lax.rsqrt(jnp.reshape(variance, shape) + epsilon)
-    if gamma is not None:
-        inv = inv * jnp.reshape(gamma, shape)
-    shift = -jnp.reshape(mean, shape) * inv
-    if beta is not None:
-        shift = shift + jnp.reshape(beta, shape)
-    return x * inv + shift
 
 
 class BatchNormalization(Layer):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from lamina.core.layer import Layer
+from lamina.core.serialization import deserialize_keras_object, serialize_keras_object
 from lamina.layers.rnn.time_distributed import build_sublayer
-from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 

@@ -12,10 +12,10 @@ import jax.numpy as jnp
 
 from lamina.core.layer import Layer
 from lamina.core.random import SeedGenerator
+from lamina.core.serialization import deserialize_keras_object, serialize_keras_object
 from lamina.core.variable import Variable
 from lamina.layers.rnn.cells import DropoutRNNCell, zero_states
 from lamina.layers.rnn.stacked_cells import StackedRNNCells
-from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 
 def _as_lists(tree):

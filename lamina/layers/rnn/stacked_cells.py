@@ -5,8 +5,8 @@ from __future__ import annotations
 import jax
 
 from lamina.core.layer import Layer
+from lamina.core.serialization import deserialize_keras_object, serialize_keras_object
 from lamina.layers.rnn.cells import zero_states
-from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 
 def _output_size(cell) -> int:

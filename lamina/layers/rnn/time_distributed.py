@@ -6,8 +6,8 @@ import jax
 import jax.numpy as jnp
 
 from lamina.core.layer import Layer
+from lamina.core.serialization import deserialize_keras_object, serialize_keras_object
 from lamina.core.symbolic import KerasTensor
-from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 
 def build_sublayer(layer: Layer, input_shape, dtype: str) -> None:

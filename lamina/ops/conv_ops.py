@@ -10,7 +10,11 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from lamina.layers.arg_utils import spatial_axes
+
+def spatial_axes(rank: int, data_format: str) -> tuple[int, ...]:
+    """The indices of the spatial axes of a `rank`-D input (batch and channels excluded)."""
+    start = 1 if data_format == "channels_last" else 2
+    return tuple(range(start, start + rank))
 
 
 def dimension_numbers(rank: int, data_format: str) -> jax.lax.ConvDimensionNumbers:

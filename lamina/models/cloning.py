@@ -45,7 +45,7 @@ def _wrap(clone_function, call_function, recursive: bool, cache: dict) -> Callab
 
 def _compile_like(source, clone) -> None:
     if getattr(source, "compiled", False):
-        from lamina.saving.serialization import (
+        from lamina.core.serialization import (
             compile_from_config,
             serialize_compile_config,
         )
@@ -183,7 +183,7 @@ def clone_model(
             "clone_model: `clone_function`, `input_tensors` and `call_function` apply only to "
             f"Sequential and functional models; received a {type(model).__name__}."
         )
-    from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
+    from lamina.core.serialization import deserialize_keras_object, serialize_keras_object
 
     record = serialize_keras_object(model)
     return deserialize_keras_object(record, custom_objects={type(model).__name__: type(model)})
