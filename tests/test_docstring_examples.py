@@ -1,0 +1,60 @@
+"""Runs every example written in lamina's docstrings (the `>>>` lines), so the API reference's
+examples can never go stale. One test per docstring that has examples."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+import random
+
+import numpy as np
+import pytest
+
+import lamina
+
+FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+def _modules():
+    names = ["lamina"]
+    for info in pkgutil.walk_packages(lamina.__path__, prefix="lamina."):
+        names.append(info.name)
+    return sorted(names)
+
+
+def _collect():
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    tests, seen = [], set()
+    for name in _modules():
+        module = importlib.import_module(name)
+        for test in finder.find(module, name):
+            if not test.examples or test.name in seen:
+                continue
+            seen.add(test.name)
+            tests.append(test)
+    return sorted(tests, key=lambda t: t.name)
+
+
+TESTS = _collect()
+
+
+def test_examples_are_collected():
+    assert len(TESTS) >= 1
+
+
+@pytest.fixture(autouse=True)
+def _restore_random_state():
+    py_state, np_state = random.getstate(), np.random.get_state()
+    yield
+    random.setstate(py_state)
+    np.random.set_state(np_state)
+
+
+@pytest.mark.parametrize("test", TESTS, ids=[t.name for t in TESTS])
+def test_docstring_example(test):
+    runner = doctest.DocTestRunner(optionflags=FLAGS)
+    test.globs = dict(test.globs)
+    failures = []
+    runner.run(test, out=failures.append)
+    assert runner.failures == 0, "".join(failures)
