@@ -136,7 +136,11 @@ def _operation_from_record(record: dict):
     from lamina import ops
     from lamina.core.naming import to_snake_case
 
-    fn = getattr(ops, to_snake_case(record["class_name"]), None)
+    if record.get("module") == "keras.src.ops.image":
+        public = ops.image.KERAS_IMAGE_CLASSES.get(record["class_name"])
+        fn = getattr(ops.image, public) if public else None
+    else:
+        fn = getattr(ops, to_snake_case(record["class_name"]), None)
     if fn is None:
         raise TypeError(
             f"Could not locate the operation {record['class_name']!r} ({record.get('module')}) "

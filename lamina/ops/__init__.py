@@ -4,6 +4,7 @@ Each function computes on arrays and `Variable`s right away; given a symbolic te
 `keras.Input`) it records a graph node instead, so `Model(inputs, outputs)` replays it.
 """
 
+from lamina.ops import image as image  # keras.ops.image (its own operation records)
 from lamina.ops.core import cast as cast
 from lamina.ops.core import cond as cond
 from lamina.ops.core import convert_to_numpy as convert_to_numpy
