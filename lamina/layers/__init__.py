@@ -118,11 +118,47 @@ from lamina.layers.pooling import MaxPooling3D as MaxPooling3D
 from lamina.layers.preprocessing.categorical import CategoryEncoding as CategoryEncoding
 from lamina.layers.preprocessing.discretization_hashing import Discretization as Discretization
 from lamina.layers.preprocessing.discretization_hashing import Hashing as Hashing
-from lamina.layers.preprocessing.image_augmentation import RandomContrast as RandomContrast
 from lamina.layers.preprocessing.image_augmentation import RandomFlip as RandomFlip
 from lamina.layers.preprocessing.image_augmentation import RandomRotation as RandomRotation
 from lamina.layers.preprocessing.image_augmentation import RandomTranslation as RandomTranslation
 from lamina.layers.preprocessing.image_augmentation import RandomZoom as RandomZoom
+from lamina.layers.preprocessing.image_preprocessing import AutoContrast as AutoContrast
+from lamina.layers.preprocessing.image_preprocessing import CutMix as CutMix
+from lamina.layers.preprocessing.image_preprocessing import Equalization as Equalization
+from lamina.layers.preprocessing.image_preprocessing import (
+    MaxNumBoundingBoxes as MaxNumBoundingBoxes,
+)
+from lamina.layers.preprocessing.image_preprocessing import MixUp as MixUp
+from lamina.layers.preprocessing.image_preprocessing import Pipeline as Pipeline
+from lamina.layers.preprocessing.image_preprocessing import RandomBrightness as RandomBrightness
+from lamina.layers.preprocessing.image_preprocessing import (
+    RandomColorDegeneration as RandomColorDegeneration,
+)
+from lamina.layers.preprocessing.image_preprocessing import (
+    RandomColorJitter as RandomColorJitter,
+)
+from lamina.layers.preprocessing.image_preprocessing import RandomContrast as RandomContrast
+from lamina.layers.preprocessing.image_preprocessing import RandomCrop as RandomCrop
+from lamina.layers.preprocessing.image_preprocessing import (
+    RandomElasticTransform as RandomElasticTransform,
+)
+from lamina.layers.preprocessing.image_preprocessing import RandomErasing as RandomErasing
+from lamina.layers.preprocessing.image_preprocessing import (
+    RandomGaussianBlur as RandomGaussianBlur,
+)
+from lamina.layers.preprocessing.image_preprocessing import RandomGrayscale as RandomGrayscale
+from lamina.layers.preprocessing.image_preprocessing import RandomHue as RandomHue
+from lamina.layers.preprocessing.image_preprocessing import RandomInvert as RandomInvert
+from lamina.layers.preprocessing.image_preprocessing import (
+    RandomPerspective as RandomPerspective,
+)
+from lamina.layers.preprocessing.image_preprocessing import (
+    RandomPosterization as RandomPosterization,
+)
+from lamina.layers.preprocessing.image_preprocessing import RandomSaturation as RandomSaturation
+from lamina.layers.preprocessing.image_preprocessing import RandomSharpness as RandomSharpness
+from lamina.layers.preprocessing.image_preprocessing import RandomShear as RandomShear
+from lamina.layers.preprocessing.image_preprocessing import Solarization as Solarization
 from lamina.layers.preprocessing.image_resizing import CenterCrop as CenterCrop
 from lamina.layers.preprocessing.image_resizing import Resizing as Resizing
 from lamina.layers.preprocessing.lookup import IntegerLookup as IntegerLookup

@@ -1,5 +1,6 @@
 """Random image augmentation: `RandomFlip`, `RandomRotation`, `RandomZoom`,
-`RandomTranslation`, `RandomContrast`.
+`RandomTranslation` (the colour, crop, mixing and other augmentation layers are in
+`image_preprocessing`).
 
 Each layer transforms its input only when `training` is true. As in Keras, `training` defaults
 to True when the layer is called directly (`layer(images)`); inside `fit` it is True and inside
@@ -347,62 +348,6 @@ class RandomTranslation(_AffineLayer):
                 "interpolation": self.interpolation,
                 "seed": self.seed,
                 "fill_value": self.fill_value,
-            }
-        )
-        return config
-
-
-class RandomContrast(_RandomImageLayer):
-    """Scales each image's deviation from its per-channel mean by a random factor in
-    `[1 - lower, 1 + upper]` (`factor` in [0, 1]), then clips to `value_range`."""
-
-    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
-        data_format = kwargs.pop("data_format", None)
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        msg = (
-            "RandomContrast: `factor` must be a number or a pair of numbers in [0, 1], "
-            f"received factor={factor!r}."
-        )
-        if isinstance(factor, (tuple, list)):
-            if len(factor) != 2 or factor[0] > 1 or factor[1] < 0:
-                raise ValueError(msg)
-            self.factor = tuple(sorted(factor))
-        elif isinstance(factor, (int, float)):
-            if factor < 0 or factor > 1:
-                raise ValueError(msg)
-            self.factor = (max(-abs(factor), 0), abs(factor))
-        else:
-            raise ValueError(msg)
-        self.value_range = value_range
-
-    def call(self, inputs, training=None):
-        spatial_axes(inputs.ndim, self.data_format)
-        if training is not None and not training:
-            return inputs
-        return self._augment(inputs.astype(self.compute_dtype))
-
-    def _augment(self, images):
-        shape = (images.shape[0], 1, 1, 1) if images.ndim == 4 else (1, 1, 1)
-        factor = jax.random.uniform(
-            self._key(),
-            shape,
-            dtype=images.dtype,
-            minval=1.0 - self.factor[0],
-            maxval=1.0 + self.factor[1],
-        )
-        ha, wa = spatial_axes(images.ndim, self.data_format)
-        mean = jnp.mean(images, axis=(ha, wa), keepdims=True)
-        out = (images - mean) * factor + mean
-        return jnp.clip(out, self.value_range[0], self.value_range[1])
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "data_format": self.data_format,
-                "factor": self.factor,
-                "value_range": self.value_range,
-                "seed": self.seed,
             }
         )
         return config
