@@ -171,12 +171,14 @@ LAYERS = {
     "StringLookup": ({"vocabulary": ["a", "b", "c"], "mask_token": ""}, None),
     # --- image augmentation (issue 16; random draws are checked against Keras in
     # tests/compat/test_compat_image_preprocessing.py)
+    "AugMix": ({"num_chains": 2, "factor": 0.4, "all_ops": False, "seed": 1}, None),
     "AutoContrast": ({"value_range": (0, 1)}, X2334),
     "CutMix": ({"factor": 0.5, "seed": 1}, None),
     "Equalization": ({"value_range": (0, 1), "bins": 64}, X2334),
     "MaxNumBoundingBoxes": ({"max_number": 4, "fill_value": -2}, None),
     "MixUp": ({"alpha": 0.3, "seed": 1}, None),
     "Pipeline": ({"layers": []}, X2334),
+    "RandAugment": ({"num_ops": 3, "factor": 0.4, "seed": 1}, None),
     "RandomBrightness": ({"factor": 0.2, "value_range": (0, 1), "seed": 1}, None),
     "RandomColorDegeneration": ({"factor": 0.5, "seed": 1}, None),
     "RandomColorJitter": ({"brightness_factor": 0.2, "hue_factor": 0.1, "seed": 1}, None),

@@ -122,6 +122,7 @@ from lamina.layers.preprocessing.image_augmentation import RandomFlip as RandomF
 from lamina.layers.preprocessing.image_augmentation import RandomRotation as RandomRotation
 from lamina.layers.preprocessing.image_augmentation import RandomTranslation as RandomTranslation
 from lamina.layers.preprocessing.image_augmentation import RandomZoom as RandomZoom
+from lamina.layers.preprocessing.image_preprocessing import AugMix as AugMix
 from lamina.layers.preprocessing.image_preprocessing import AutoContrast as AutoContrast
 from lamina.layers.preprocessing.image_preprocessing import CutMix as CutMix
 from lamina.layers.preprocessing.image_preprocessing import Equalization as Equalization
@@ -130,6 +131,7 @@ from lamina.layers.preprocessing.image_preprocessing import (
 )
 from lamina.layers.preprocessing.image_preprocessing import MixUp as MixUp
 from lamina.layers.preprocessing.image_preprocessing import Pipeline as Pipeline
+from lamina.layers.preprocessing.image_preprocessing import RandAugment as RandAugment
 from lamina.layers.preprocessing.image_preprocessing import RandomBrightness as RandomBrightness
 from lamina.layers.preprocessing.image_preprocessing import (
     RandomColorDegeneration as RandomColorDegeneration,

@@ -1749,6 +1749,337 @@ class CutMix(BaseImagePreprocessingLayer):
         return config
 
 
+class _KerasRotation(_GeometricLayer):
+    """RandAugment's rotation step, drawing as Keras's `RandomRotation` does."""
+
+    _USE_BASE_FACTOR = True
+
+    def __init__(self, factor, interpolation="bilinear", seed=None, data_format=None):
+        super().__init__(factor=factor, data_format=data_format)
+        self.interpolation = interpolation
+        self.fill_mode, self.fill_value = "reflect", 0.0
+        self._init_seed(seed)
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        images = data["images"]
+        n = images.shape[0]
+        h, w = images.shape[-2:] if self.data_format == "channels_first" else images.shape[1:3]
+        angle = self._uniform((n,), self.factor[0] * 360.0, self.factor[1] * 360.0)
+        angle = angle * jnp.asarray(np.pi / 180.0, "float32")
+        cx, cy = 0.5 * (w - 1.0), 0.5 * (h - 1.0)
+        cos, sin = jnp.cos(angle), jnp.sin(angle)
+        a2 = cx - cx * cos - cy * -sin
+        b2 = cy - cx * sin - cy * cos
+        zeros = jnp.zeros_like(angle)
+        matrix = jnp.stack([cos, -sin, a2, sin, cos, b2, zeros, zeros], axis=1)
+        return {"rotation_matrix": matrix}
+
+    def _warp(self, images, transformation, interpolation):
+        return image_ops.affine_transform(
+            images, transformation["rotation_matrix"], interpolation=interpolation,
+            fill_mode=self.fill_mode, fill_value=self.fill_value, data_format=self.data_format,
+        )  # fmt: skip
+
+
+class _KerasTranslation(_GeometricLayer):
+    """RandAugment's translation step, drawing as Keras's `RandomTranslation` does."""
+
+    _USE_BASE_FACTOR = False
+
+    def __init__(self, factor, interpolation="bilinear", seed=None, data_format=None):
+        super().__init__(data_format=data_format)
+        self.factor = _range_arg("RandAugment", "factor", factor, (-1, 1))
+        self.interpolation = interpolation
+        self.fill_mode, self.fill_value = "reflect", 0.0
+        self._init_seed(seed)
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        images = data["images"]
+        n = images.shape[0]
+        h, w = images.shape[-2:] if self.data_format == "channels_first" else images.shape[1:3]
+        dy = self._uniform((n, 1), self.factor[0], self.factor[1]) * h
+        dx = self._uniform((n, 1), self.factor[0], self.factor[1]) * w
+        return {"translations": jnp.concatenate([dx, dy], axis=1).astype("float32")}
+
+    def _warp(self, images, transformation, interpolation):
+        t = transformation["translations"]
+        ones, zeros = jnp.ones((t.shape[0], 1)), jnp.zeros((t.shape[0], 1))
+        matrix = jnp.concatenate(
+            [ones, zeros, -t[:, :1], zeros, ones, -t[:, 1:], zeros, zeros], axis=1
+        )
+        return image_ops.affine_transform(
+            images, matrix, interpolation=interpolation, fill_mode=self.fill_mode,
+            fill_value=self.fill_value, data_format=self.data_format,
+        )  # fmt: skip
+
+
+class RandAugment(BaseImagePreprocessingLayer):
+    """RandAugment: applies `num_ops` operations, each picked at random (the same pick for the
+    whole batch) among shear, translation, rotation, brightness, colour degeneration,
+    contrast, sharpness, posterization, solarization, auto-contrast and equalization, all with
+    strength `factor`.
+
+    Args:
+        value_range: `(min, max)` of the pixel values.
+        num_ops: how many operations are applied in turn.
+        factor: the strength, a number in [0, 1] or a pair.
+        interpolation: `"nearest"` or `"bilinear"` (geometric operations).
+        seed: an int for reproducible draws.
+        data_format: `"channels_last"` or `"channels_first"`.
+
+    Call arguments:
+        inputs: RGB images (rank 3 or 4) or a dict with `"images"`.
+        training: augment when True (the default), pass through when False.
+
+    Example:
+
+    >>> import numpy as np
+    >>> import lamina as keras
+    >>> keras.layers.RandAugment(seed=1)(np.random.rand(2, 8, 8, 3) * 255).shape
+    (2, 8, 8, 3)
+    """
+
+    _USE_BASE_FACTOR = False
+    _FACTOR_BOUNDS = (0, 1)
+    _AUGMENT_LAYERS = [
+        "random_shear",
+        "random_translation",
+        "random_rotation",
+        "random_brightness",
+        "random_color_degeneration",
+        "random_contrast",
+        "random_sharpness",
+        "random_posterization",
+        "solarization",
+        "auto_contrast",
+        "equalization",
+    ]
+
+    def __init__(
+        self,
+        value_range=(0, 255),
+        num_ops=2,
+        factor=0.5,
+        interpolation="bilinear",
+        seed=None,
+        data_format=None,
+        **kwargs,
+    ):
+        super().__init__(data_format=data_format, **kwargs)
+        self.value_range = value_range
+        self.num_ops = num_ops
+        self._set_factor(factor)
+        self.interpolation = interpolation
+        self._init_seed(seed)
+        f, vr, sd, df = self.factor, value_range, seed, data_format
+        self.random_shear = RandomShear(
+            x_factor=f, y_factor=f, interpolation=interpolation, seed=sd, data_format=df
+        )
+        self.random_translation = _KerasTranslation(f, interpolation, sd, df)
+        self.random_rotation = _KerasRotation(f, interpolation, sd, df)
+        self.random_brightness = RandomBrightness(f, value_range=vr, seed=sd, data_format=df)
+        self.random_color_degeneration = RandomColorDegeneration(
+            f, value_range=vr, seed=sd, data_format=df
+        )
+        self.random_contrast = RandomContrast(f, value_range=vr, seed=sd, data_format=df)
+        self.random_sharpness = RandomSharpness(f, value_range=vr, seed=sd, data_format=df)
+        self.random_posterization = RandomPosterization(
+            max(1, int(8 * f[1])), value_range=vr, seed=sd, data_format=df
+        )
+        self.solarization = Solarization(
+            addition_factor=f, threshold_factor=f, value_range=vr, seed=sd, data_format=df
+        )
+        self.auto_contrast = AutoContrast(value_range=vr, data_format=df)
+        self.equalization = Equalization(value_range=vr, data_format=df)
+        for name in self._AUGMENT_LAYERS:
+            # The operations draw from this layer's generator, as in Keras.
+            getattr(self, name).__dict__["_draw_generator"] = self.generator
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        key = jax.random.wrap_key_data(self._key())
+        idx = jax.random.randint(key, (self.num_ops,), 0, len(self._AUGMENT_LAYERS), "int32")
+        transforms = {
+            name: getattr(self, name).get_random_transformation(data, training=True)
+            for name in self._AUGMENT_LAYERS
+        }
+        return {"transforms": transforms, "layer_idxes": idx}
+
+    def transform_images(self, images, transformation, training=True):
+        images = images.astype(self.compute_dtype)
+        idx = transformation["layer_idxes"]
+        for i in range(self.num_ops):
+            for j, (name, t) in enumerate(transformation["transforms"].items()):
+                out = getattr(self, name).transform_images(images, t)
+                images = jnp.where(idx[i] == j, out.astype(images.dtype), images)
+        return images.astype(self.compute_dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "value_range": self.value_range,
+                "num_ops": self.num_ops,
+                "factor": self.factor,
+                "interpolation": self.interpolation,
+                "seed": self.seed,
+            }
+        )
+        return config
+
+
+class AugMix(BaseImagePreprocessingLayer):
+    """AugMix: mixes `num_chains` chains of up to `chain_depth` random operations (Dirichlet
+    weights), then blends the mix with the original image (Beta weight).
+
+    As in Keras, each chain step's operation is picked with Python's `random` module when the
+    layer runs (inside a compiled `fit` step: when the step is traced), and the operations'
+    parameters are drawn from the layer's seed.
+
+    Args:
+        value_range: `(min, max)` of the pixel values.
+        num_chains: the number of chains mixed.
+        chain_depth: the maximum number of operations per chain.
+        factor: the operations' strength, a number in [0, 1] or a pair.
+        alpha: the Dirichlet and Beta parameter.
+        all_ops: also use brightness, colour degeneration, contrast and sharpness.
+        interpolation: `"nearest"` or `"bilinear"` (geometric operations).
+        seed: an int for reproducible draws.
+        data_format: `"channels_last"` or `"channels_first"`.
+
+    Call arguments:
+        inputs: RGB images (rank 3 or 4) or a dict with `"images"`.
+        training: augment when True (the default), pass through when False.
+
+    Example:
+
+    >>> import numpy as np
+    >>> import lamina as keras
+    >>> keras.layers.AugMix(seed=1)(np.random.rand(2, 8, 8, 3) * 255).shape
+    (2, 8, 8, 3)
+    """
+
+    _USE_BASE_FACTOR = False
+    _FACTOR_BOUNDS = (0, 1)
+    _OPS = [
+        "random_shear",
+        "random_translation",
+        "random_rotation",
+        "random_posterization",
+        "solarization",
+        "auto_contrast",
+        "equalization",
+    ]
+    _OPS_ALL = _OPS + [
+        "random_brightness",
+        "random_color_degeneration",
+        "random_contrast",
+        "random_sharpness",
+    ]
+
+    def __init__(
+        self,
+        value_range=(0, 255),
+        num_chains=3,
+        chain_depth=3,
+        factor=0.3,
+        alpha=1.0,
+        all_ops=True,
+        interpolation="bilinear",
+        seed=None,
+        data_format=None,
+        **kwargs,
+    ):
+        super().__init__(data_format=data_format, **kwargs)
+        self.value_range = value_range
+        self.num_chains = num_chains
+        self.chain_depth = chain_depth
+        self._set_factor(factor)
+        self.alpha = alpha
+        self.all_ops = all_ops
+        self.interpolation = interpolation
+        self._init_seed(seed)
+        self._augment_layers = list(self._OPS_ALL if all_ops else self._OPS)
+        f, vr, sd, df = self.factor, value_range, seed, data_format
+        self.random_shear = RandomShear(
+            x_factor=f, y_factor=f, interpolation=interpolation, seed=sd, data_format=df
+        )
+        self.random_translation = _KerasTranslation(f, interpolation, sd, df)
+        self.random_rotation = _KerasRotation(f, interpolation, sd, df)
+        self.solarization = Solarization(
+            addition_factor=f, threshold_factor=f, value_range=vr, seed=sd, data_format=df
+        )
+        self.random_posterization = RandomPosterization(
+            max(1, int(8 * f[1])), value_range=vr, seed=sd, data_format=df
+        )
+        self.auto_contrast = AutoContrast(value_range=vr, data_format=df)
+        self.equalization = Equalization(value_range=vr, data_format=df)
+        if all_ops:
+            self.random_brightness = RandomBrightness(f, value_range=vr, seed=sd, data_format=df)
+            self.random_color_degeneration = RandomColorDegeneration(
+                f, value_range=vr, seed=sd, data_format=df
+            )
+            self.random_contrast = RandomContrast(f, value_range=vr, seed=sd, data_format=df)
+            self.random_sharpness = RandomSharpness(f, value_range=vr, seed=sd, data_format=df)
+        for name in self._augment_layers:
+            getattr(self, name).__dict__["_draw_generator"] = self.generator
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        import random as py_random
+
+        key = jax.random.wrap_key_data(self._key())
+        gamma = jax.random.gamma(key, self.alpha, shape=(self.num_chains,), dtype="float32")
+        chain_weights = gamma / jnp.sum(gamma, axis=-1, keepdims=True)
+        key = jax.random.wrap_key_data(self._key())
+        weight = jax.random.beta(
+            key, jnp.asarray(self.alpha), jnp.asarray(self.alpha), (), dtype="float32"
+        )
+        chains = []
+        for _ in range(self.num_chains):
+            steps = []
+            for _ in range(self.chain_depth):
+                name = py_random.choice(self._augment_layers + [None])
+                if name is None:
+                    continue
+                t = getattr(self, name).get_random_transformation(data, training=True)
+                steps.append({"layer_name": name, "transformation": t})
+            chains.append(steps)
+        return {
+            "chain_mixing_weights": chain_weights,
+            "weight_sample": weight,
+            "chain_transforms": chains,
+        }
+
+    def transform_images(self, images, transformation, training=True):
+        images = images.astype(self.compute_dtype)
+        weights = transformation["chain_mixing_weights"].astype(self.compute_dtype)
+        w = transformation["weight_sample"].astype(self.compute_dtype)
+        mixed = jnp.zeros_like(images)
+        for i, chain in enumerate(transformation["chain_transforms"]):
+            x = images
+            for step in chain:
+                x = getattr(self, step["layer_name"]).transform_images(x, step["transformation"])
+            mixed = mixed + x * weights[i]
+        images = w * images + (1 - w) * mixed
+        images = jnp.clip(images, self.value_range[0], self.value_range[1])
+        return images.astype(self.compute_dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "value_range": self.value_range,
+                "num_chains": self.num_chains,
+                "chain_depth": self.chain_depth,
+                "factor": self.factor,
+                "alpha": self.alpha,
+                "all_ops": self.all_ops,
+                "interpolation": self.interpolation,
+                "seed": self.seed,
+            }
+        )
+        return config
+
+
 class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
     """Pads (with `fill_value`) or truncates the boxes of a dict input to `max_number` per
     image, so batches of boxes have a fixed shape; images pass through.
@@ -1873,6 +2204,7 @@ class Pipeline(Layer):
 
 
 __all__ = [
+    "AugMix",
     "AutoContrast",
     "BaseImagePreprocessingLayer",
     "CutMix",
@@ -1880,6 +2212,7 @@ __all__ = [
     "MaxNumBoundingBoxes",
     "MixUp",
     "Pipeline",
+    "RandAugment",
     "RandomBrightness",
     "RandomColorDegeneration",
     "RandomColorJitter",
