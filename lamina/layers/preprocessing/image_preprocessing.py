@@ -2183,7 +2183,7 @@ class Pipeline(Layer):
         return input_shape
 
     def get_config(self):
-        from lamina.saving.serialization import serialize_keras_object
+        from lamina.core.serialization import serialize_keras_object
 
         return {
             "layers": [serialize_keras_object(layer) for layer in self._pipeline_layers],
@@ -2192,7 +2192,7 @@ class Pipeline(Layer):
 
     @classmethod
     def from_config(cls, config):
-        from lamina.saving.serialization import deserialize_keras_object
+        from lamina.core.serialization import deserialize_keras_object
 
         layers = config.get("layers")
         if not isinstance(layers, (list, tuple)):
