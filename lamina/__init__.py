@@ -26,6 +26,7 @@ from lamina import (
     tree,
     utils,
 )
+from lamina.core.compilation_cache import enable_default_cache as _enable_default_cache  # noqa: E402
 from lamina.core.dtype_policy import DTypePolicy
 from lamina.core.input_spec import InputSpec
 from lamina.core.layer import Layer
@@ -44,8 +45,6 @@ from lamina.models.sequential import Sequential
 from lamina.optimizers import Optimizer
 from lamina.regularizers import Regularizer
 from lamina.version import __version__
-
-from lamina.core.compilation_cache import enable_default_cache as _enable_default_cache  # noqa: E402
 
 _enable_default_cache()
 
