@@ -16,6 +16,16 @@ def data(n=32, dim=16, classes=4, seed=0):
     return x, np.eye(classes, dtype="float32")[labels]
 
 
+@pytest.fixture(params=["host", "device"])
+def feed(request, monkeypatch):
+    """Runs a test under both data paths of `fit`: batches gathered on the host (the CPU
+    default) and the dataset resident on the device (the accelerator path, forced on CPU)."""
+    from lamina.training import feeds
+
+    monkeypatch.setenv(feeds.FEED_ENV, request.param)
+    return request.param
+
+
 def model(seed=3, dropout=0.0):
     keras.utils.set_random_seed(seed)
     m = keras.Sequential(
@@ -35,7 +45,7 @@ def model(seed=3, dropout=0.0):
     return m
 
 
-def test_train_on_batch_matches_fit_on_one_batch():
+def test_train_on_batch_matches_fit_on_one_batch(feed):
     x, y = data()
     a, b = model(), model()
     logs = a.train_on_batch(x, y, return_dict=True)
@@ -117,7 +127,7 @@ def test_a_variable_frozen_directly_is_seen_after_compile():
     np.testing.assert_array_equal(bias.numpy(), before)
 
 
-def test_streamed_batches_use_the_same_steps():
+def test_streamed_batches_use_the_same_steps(feed):
     x, y = data(n=96)
     a, b = model(), model()
 
@@ -135,7 +145,7 @@ def test_streamed_batches_use_the_same_steps():
 
 
 @pytest.mark.parametrize("n", [96, 100])
-def test_large_data_is_not_padded_and_gives_the_same_results(monkeypatch, n):
+def test_large_data_is_not_padded_and_gives_the_same_results(monkeypatch, n, feed):
     """Data over the padding limit goes to the device as it is (no padded copy); evaluate and
     predict then slice (n a multiple of the batch) or gather (a partial last batch)."""
     from lamina.training import data as data_lib
@@ -160,7 +170,7 @@ def test_large_data_is_not_padded_and_gives_the_same_results(monkeypatch, n):
         np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
 
 
-def test_blocks_of_any_length_share_one_compiled_loop():
+def test_blocks_of_any_length_share_one_compiled_loop(feed):
     """steps_per_execution runs `count` steps per call with the count traced: the epoch's tail
     (here 5 of 13 steps, then 1) reuses the block, and results equal one step per call."""
     x, y = data(n=100, seed=4)

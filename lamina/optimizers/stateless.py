@@ -48,7 +48,7 @@ def pure_step(optimizer, opt_values: list, grads: list, params: list) -> tuple[l
     effective_iteration = iteration // steps if steps else iteration
     lr = current_learning_rate(optimizer, opt, iteration)
 
-    active = [j for j, g in enumerate(grads) if g is not None and variables[j].trainable]
+    active = [j for j, g in enumerate(grads) if g is not None]
     if not any(g is not None for g in grads):
         raise ValueError("No gradients provided for any variable.")
     missing = [variables[j].path for j, g in enumerate(grads) if g is None]
@@ -163,7 +163,6 @@ def _scoped_update(optimizer, opt, params, normal, grads, lr) -> None:
 
 
 def _update_ema(optimizer, pos, opt, params, iteration) -> None:
-    variables = optimizer._trainable_variables
     frequency = optimizer.ema_overwrite_frequency
     overwrite = (iteration + 1) % frequency == 0 if frequency else None
     for j, average in enumerate(optimizer._averages):
@@ -173,5 +172,5 @@ def _update_ema(optimizer, pos, opt, params, iteration) -> None:
         p = params[j]
         momentum = (iteration != 0).astype(p.dtype) * optimizer.ema_momentum
         opt[k] = momentum * opt[k] + (1 - momentum) * p
-        if overwrite is not None and variables[j].trainable:
+        if overwrite is not None:
             params[j] = jnp.where(overwrite, opt[k], p)

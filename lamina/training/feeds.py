@@ -1,115 +1,272 @@
-"""Where the batches of in-memory arrays come from: blocks of whole batches for the compiled
-steps, whose shapes depend on the batch size and block size only, never on the dataset's size
-(so a new dataset size compiles no step, and no padded copy of the data is made).
+"""Where batches come from: one interface for in-memory arrays and for streams.
 
-- `InOrderFeed` (evaluate, predict): a pass reads each sample once, so each block is cut from
-  the host arrays (a view; only the last block is padded) and sent with its call.
-- `ShuffledFeed` (fit): on the CPU backend, each block is gathered from the host arrays by the
-  epoch's shuffled indices (the device's memory is the host's: a device copy of the dataset
-  would only double it); on accelerators, the arrays go to the device once per `fit` and each
-  block is gathered there by a small compiled call of its own.
+A feed hands the loops of `lamina.training.loops` the `Block`s of one epoch: each block is what
+one call of a compiled step needs to run `count` batches. Two feeds implement it:
 
-Under a distribution both place the data on the mesh once (split along the batch axis).
+- `ArrayFeed` (NumPy / JAX arrays, the fast path): the epoch's batches are planned by index
+  (shuffled for `fit`), and blocks of several whole batches are cut from the arrays, so the
+  compiled steps depend on the batch and block size only, never on the dataset's size. The
+  arrays stay on the host (each block is gathered there and sent with its call) unless the data
+  is *resident*: copied to the device once and gathered there by a small compiled call. `fit`
+  makes it resident on accelerators (not on the CPU backend, where the device's memory is the
+  host's: a copy would only double it), when it fits in the device's free memory; under a
+  distribution every pass does (the arrays are split over the mesh). The environment variable
+  `LAMINA_FEED` overrides the choice for `fit`: `device` (resident, also on CPU: this is how the
+  accelerator path is tested on CPU), `host`, or `auto` (the default).
+- `StreamFeed` (generators, `PyDataset`, tf.data, torch loaders): one block per batch, the
+  batch itself as the data.
+
+Interface: `steps` (batches per epoch, None if unknown), `epoch(first_step, choose)` (iterates
+the blocks, starting at batch `first_step`; `choose(remaining)` gives `(count, size)` for the
+next block), `exhausted`, `explain(error, block)` and `close()`.
 """
 
 from __future__ import annotations
 
+import math
+import os
+import warnings
+from typing import Any, NamedTuple
+
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from lamina.distribution import engine as dist_engine
 from lamina.training import data as data_lib
+from lamina.training.steps import take_block
+
+# The environment variable choosing where `fit` gathers in-memory batches.
+FEED_ENV = "LAMINA_FEED"
+# A resident dataset may take at most this share of the device's free memory (the rest is for
+# the model, its activations and gradients); a larger one is gathered on the host.
+DEVICE_SHARE = 0.5
 
 
-class InOrderFeed:
-    """Cuts the blocks of one in-order pass: `args(step, count, size)` gives what a block
-    function of `size` compiled batches needs to run steps `step .. step + count - 1`."""
+class Block(NamedTuple):
+    """What one call of a compiled step runs: batches `step .. step + count - 1` of the epoch.
 
-    def __init__(self, structure, batch_size: int, plan):
-        self.plan = plan
-        self.batch_size = batch_size
-        self.used = sum(plan.sizes)
-        self.streamed = dist_engine.distribution() is None
-        if self.streamed:
-            self.structure = structure
-            self.sliced = batch_size
-            return
-        # Under a distribution: on the mesh once, padded to whole batches when small.
-        self.data = data_lib.to_device(structure, plan.indices.size)
-        whole = data_lib.rows_of(self.data) >= plan.steps * batch_size
-        self.sliced = batch_size if whole else None
-        self.indices = None if whole else jnp.asarray(plan.indices)
-        self.masks = jnp.asarray(plan.mask)
+    `data` holds `size` batches of `batch_size` rows, sliced in order by the step (or, when
+    `batch_size` is None, gathered by the rows of `indices`); `masks` (`(size, batch)`, 0 for
+    padding rows) and `start` (the first batch's index into them) complete the arguments.
+    """
 
-    def args(self, step: int, count: int, size: int, with_mask: bool) -> tuple:
-        if not self.streamed:
-            head = (self.data, self.indices)
-            return (*head, self.masks, step) if with_mask else (*head, step)
+    step: int
+    count: int
+    size: int
+    batch_size: int | None
+    data: Any
+    indices: Any
+    masks: Any
+    start: int = 0
+
+    def args(self, kind: str) -> tuple:
+        """The arguments after the state, for a step of `kind` (`predict` takes no masks)."""
+        if kind == "predict":
+            return self.data, self.indices, self.start, self.count
+        return self.data, self.indices, self.masks, self.start, self.count
+
+
+def one_at_a_time(remaining: int) -> tuple[int, int]:
+    return 1, 1
+
+
+def feed_mode() -> str:
+    """`LAMINA_FEED`: 'auto' (the default), 'device' or 'host'."""
+    mode = os.environ.get(FEED_ENV, "auto").strip().lower() or "auto"
+    if mode not in ("auto", "device", "host"):
+        raise ValueError(
+            f"The environment variable {FEED_ENV} must be 'auto', 'device' or 'host'; "
+            f"received {mode!r}."
+        )
+    return mode
+
+
+def device_free_bytes() -> int | None:
+    """Free memory of the first local device, or None when the backend does not say (CPU)."""
+    try:
+        stats = jax.local_devices()[0].memory_stats()
+    except Exception:  # backends without memory statistics
+        return None
+    if not stats or "bytes_limit" not in stats:
+        return None
+    return int(stats["bytes_limit"]) - int(stats.get("bytes_in_use", 0))
+
+
+def fits_on_device(structure) -> bool:
+    """Whether a copy of `structure` fits in the device's free memory (see `DEVICE_SHARE`);
+    warns when it does not."""
+    free = device_free_bytes()
+    size = sum(a.size * a.dtype.itemsize for a in jax.tree.leaves(structure))
+    if free is None or size <= DEVICE_SHARE * free:
+        return True
+    warnings.warn(
+        f"fit(): the dataset ({size / 2**20:.0f} MiB) does not fit in the device's free memory "
+        f"({free / 2**20:.0f} MiB); its batches are gathered on the host instead.",
+        stacklevel=4,
+    )
+    return False
+
+
+def _resident(structure, training: bool) -> bool:
+    if dist_engine.distribution() is not None:
+        return True
+    if not training:
+        return False
+    mode = feed_mode()
+    if mode == "host" or mode == "auto" and jax.default_backend() == "cpu":
+        return False
+    return fits_on_device(structure)
+
+
+class ArrayFeed:
+    """The blocks of in-memory arrays (see the module docstring).
+
+    Args:
+        structure: `(x, y, sample_weight)` (or `x` alone for predict), arrays with `n` rows.
+        batch_size: rows per batch.
+        steps: batches per epoch at most (None: every sample once).
+        shuffle: draw a new order each epoch (`fit`).
+        training: the feed of `fit` (on accelerators its data is resident).
+        exact_tail: run the last partial batch alone and unpadded (user-written steps and
+            batch-dependent layers know nothing of the padding mask).
+    """
+
+    exhausted = False
+
+    def __init__(
+        self, structure, batch_size, steps=None, shuffle=False, training=False, exact_tail=False
+    ):
+        self.n = data_lib.rows_of(structure)
+        self.batch_size = min(batch_size, self.n) if training else batch_size
+        self.shuffle, self.exact_tail = shuffle, exact_tail
+        self.steps = math.ceil(self.n / self.batch_size)
+        if steps is not None:
+            self.steps = min(self.steps, int(steps))
+        # Plans of nearby dataset sizes have the same number of rows (one compiled gather).
+        self.rows = math.ceil(data_lib.bucket(self.n) / self.batch_size)
+        self.resident = _resident(structure, training)
+        self.structure = structure
+        if self.resident:
+            self.structure = data_lib.to_device(structure, self.rows * self.batch_size)
+
+    @property
+    def samples(self) -> int:
+        """How many rows an epoch reads (predict trims its outputs to this)."""
+        return min(self.n, self.steps * self.batch_size)
+
+    def epoch(self, first_step: int = 0, choose=one_at_a_time):
         b = self.batch_size
-        lo, hi = step * b, min((step + count) * b, self.used)
-        block = jax.tree.map(lambda a: _padded(a[lo:hi], size * b), self.structure)
-        if not with_mask:
-            return block, None, 0
-        masks = np.zeros((size, b), np.float32)
-        masks[:count] = self.plan.mask[step : step + count]
-        return block, None, masks, 0
+        plan = data_lib.plan_batches(
+            self.n, b, shuffle=self.shuffle, steps=self.steps, rows=self.rows
+        )
+        if self.resident:
+            self.on_device = jax.device_put((plan.indices, plan.mask))
+        full = plan.steps - (self.exact_tail and plan.sizes[-1] < b)
+        step = min(first_step, plan.steps)
+        while step < full:
+            count, size = choose(full - step)
+            yield self._block(plan, step, count, size)
+            step += count
+        if step < plan.steps:
+            yield self._tail(plan, step, plan.sizes[-1])
 
-    def tail_slice(self, rem: int):
-        return rem if self.streamed else None
+    def _block(self, plan, step: int, count: int, size: int) -> Block:
+        b = self.batch_size
+        if self.resident:
+            data, masks = take_block(self.structure, *self.on_device, step, size)
+            return Block(step, count, size, b, data, None, masks)
+        steps = np.minimum(np.arange(step, step + size), plan.mask.shape[0] - 1)
+        if self.shuffle:
+            rows = plan.indices[steps].reshape(-1)
+            data = jax.tree.map(lambda a: a[rows], self.structure)
+        else:  # in order: a view of the arrays (the last block padded)
+            lo, hi = step * b, min((step + count) * b, self.samples)
+            data = jax.tree.map(lambda a: _padded(a[lo:hi], size * b), self.structure)
+        return Block(step, count, size, b, data, None, plan.mask[steps])
 
-    def tail_args(self, step: int, rem: int) -> tuple:
-        """The exact last partial batch, alone (`rem` samples, no padding)."""
-        if not self.streamed:
-            rows = jnp.asarray(self.plan.indices[step : step + 1, :rem])
-            return self.data, rows, jnp.asarray(self.plan.mask[step : step + 1, :rem]), 0
-        lo = step * self.batch_size
-        tail = jax.tree.map(lambda a: a[lo : lo + rem], self.structure)
-        return tail, None, np.ones((1, rem), np.float32), 0
+    def _tail(self, plan, step: int, rem: int) -> Block:
+        """The last partial batch alone: `rem` rows, no padding."""
+        if self.resident:  # gathered by index inside the step
+            rows, masks = plan.indices[step : step + 1, :rem], plan.mask[step : step + 1, :rem]
+            return Block(step, 1, 1, None, self.structure, rows, masks)
+        rows = plan.indices[step, :rem]
+        data = jax.tree.map(lambda a: a[rows], self.structure)
+        return Block(step, 1, 1, rem, data, None, np.ones((1, rem), np.float32))
+
+    def explain(self, error, block):
+        return error
+
+    def close(self) -> None:
+        pass
 
 
 def _padded(part, rows: int):
     if part.shape[0] == rows:
         return part
-    fill = np.zeros((rows - part.shape[0], *part.shape[1:]), part.dtype)
-    if isinstance(part, jax.Array):
-        return jnp.concatenate([part, jnp.asarray(fill)])
-    return np.concatenate([part, fill])
+    widths = [(0, rows - part.shape[0])] + [(0, 0)] * (part.ndim - 1)
+    return np.pad(np.asarray(part), widths)
 
 
-class ShuffledFeed:
-    """The blocks of `fit`: `block(plan, step, count, size)` gives `(data, masks)`, the
-    `size * batch` rows of steps `step .. step + count - 1` (rows past the plan's end repeat its
-    last row; a block's `count` stops before them) and their `(size, batch)` mask."""
+class StreamFeed:
+    """The blocks of a `BatchSource`: one per batch.
 
-    def __init__(self, structure, builder):
-        self.builder = builder
-        self.on_host = jax.default_backend() == "cpu" and dist_engine.distribution() is None
-        if self.on_host:
-            self.structure = structure
-        else:
-            self.data = data_lib.to_device(structure)
+    Args:
+        source: the `lamina.training.streams.BatchSource`.
+        transform: applied to each `(x, y, sample_weight)` batch (class weights), or None.
+        x_only: feed `x` alone (predict).
+    """
 
-    def start_epoch(self, plan) -> None:
-        self.plan = plan
-        if not self.on_host:
-            self.indices, self.masks = jnp.asarray(plan.indices), jnp.asarray(plan.mask)
+    def __init__(self, source, transform=None, x_only: bool = False):
+        self.source = source
+        self.transform = transform
+        self.x_only = x_only
 
-    def block(self, step: int, size: int):
-        if not self.on_host:
-            return self.builder.take(self.data, self.indices, self.masks, step, size)
-        plan = self.plan
-        steps = np.minimum(np.arange(step, step + size), plan.indices.shape[0] - 1)
-        rows = plan.indices[steps].reshape(-1)
-        return jax.tree.map(lambda a: a[rows], self.structure), plan.mask[steps]
+    @property
+    def steps(self) -> int | None:
+        return self.source.num_batches
 
-    def tail(self, last: int, rem: int):
-        """The exact last partial batch alone: `(data, indices, masks, start, batch_size)` for
-        a one-step block (gathered by `indices` when `batch_size` is None)."""
-        plan = self.plan
-        if not self.on_host:
-            rows = jnp.asarray(plan.indices[last : last + 1, :rem])
-            return self.data, rows, jnp.asarray(plan.mask[last : last + 1, :rem]), 0, None
-        rows = plan.indices[last, :rem]
-        data = jax.tree.map(lambda a: a[rows], self.structure)
-        return data, None, np.ones((1, rem), np.float32), 0, rem
+    @property
+    def exhausted(self) -> bool:
+        return self.source.exhausted
+
+    def epoch(self, first_step: int = 0, choose=one_at_a_time):
+        """One block per batch, put on the device as it is read: JAX runs the previous step
+        asynchronously, so reading and copying batch k+1 overlaps with step k."""
+        batches = self.source.epoch(first_step)
+        step = first_step
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration:
+                return
+            except Exception as e:
+                e.add_note(f"(raised while reading batch {step} from the {self.source.kind})")
+                raise
+            if self.transform is not None:
+                batch = self.transform(batch)
+            data = batch[0] if self.x_only else batch
+            rows = data_lib.rows_of(data)
+            masks = np.ones((1, rows), np.float32)
+            yield Block(step, 1, 1, rows, jax.device_put(data), None, masks)
+            step += 1
+
+    def explain(self, error: ValueError, block: Block) -> ValueError:
+        """The step's error, prefixed with the batch index and how its shapes differ from the
+        first batch's (a generator yielding inconsistent shapes is the usual cause)."""
+        from lamina.training.streams import _leaf_shapes
+
+        batch = (block.data,) if self.x_only else block.data
+        first = dict(self.source._shapes or [])
+        changed = [
+            f"{name} of shape {shape} (the first batch's had shape {first[name]})"
+            for name, shape in _leaf_shapes(batch)
+            if name in first and shape[1:] != first[name][1:]
+        ]
+        if not changed:
+            return error
+        return ValueError(
+            f"Batch {block.step} from the {self.source.kind} has {', '.join(changed)}: {error}"
+        )
+
+    def close(self) -> None:
+        self.source.close()

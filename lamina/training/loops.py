@@ -1,13 +1,16 @@
-"""The loops of `fit`, `evaluate`, `predict` and the `*_on_batch` methods.
+"""The loops of `fit`, `evaluate` and `predict`: one loop per verb, over one feed interface.
 
-They drive the jitted steps of `lamina.training.steps` over device-resident data; see
-`lamina.training.trainer` for compile, the metrics and the train state.
+Every verb turns its data into a feed (`lamina.training.feeds`: in-memory arrays or a stream),
+then runs the feed's blocks through `Pass`, the part the three verbs share: the callbacks around
+each block, the write-back of the state for user-written batch hooks, and the state itself.
+`fit` adds the epochs, resuming (`resume_point`), validation and the write-back at the end
+(`try`/`finally`: also when training is interrupted). See docs/architecture.md.
 """
 
 from __future__ import annotations
 
-import math
-from functools import partial
+import warnings
+from typing import NamedTuple
 
 import jax
 import numpy as np
@@ -18,11 +21,9 @@ from lamina.core.symbolic import KerasTensor
 from lamina.distribution import engine as dist_engine
 from lamina.training import data as data_lib
 from lamina.training import streams
-from lamina.training.feeds import ShuffledFeed
-from lamina.training.inorder_loops import evaluate_arrays, predict_arrays
+from lamina.training.feeds import ArrayFeed, StreamFeed
 from lamina.training.step_planner import StepPlanner
-from lamina.training.steps import StepBuilder
-from lamina.training.stream_loops import evaluate_source, fit_source, predict_source
+from lamina.training.steps import StepBuilder, TrainState
 
 
 def _to_float(value):
@@ -64,12 +65,11 @@ def _check_batch_size(batch_size, method: str) -> None:
         )
 
 
-def _check_validation_data(validation_data) -> None:
-    if isinstance(validation_data, (tuple, list)) and len(validation_data) not in (2, 3):
-        raise ValueError(
-            "fit(validation_data=...): expected (x_val, y_val) or (x_val, y_val, sample_weight), "
-            f"received a tuple of {len(validation_data)} element(s)."
-        )
+def _default_batch_size(batch_size, n: int, steps, method: str) -> int:
+    if batch_size is None:
+        batch_size = -(-n // steps) if steps else 32
+    _check_batch_size(batch_size, method)
+    return batch_size
 
 
 def _no_targets_with_source(x, y, sample_weight, method):
@@ -79,6 +79,205 @@ def _no_targets_with_source(x, y, sample_weight, method):
             f"{type(x).__name__} (a generator or dataset); yield `(x, y)` or "
             "`(x, y, sample_weight)` tuples from it instead."
         )
+
+
+def resume_point(model, initial_epoch: int) -> tuple[int, int]:
+    """Where `fit` starts: `(epoch, step in that epoch)`. A callback (`BackupAndRestore`) asks
+    for a later point in `on_train_begin` through the model's `_initial_epoch` and
+    `_initial_step`; this is the one place the loops read them."""
+    epoch = model.__dict__.pop("_initial_epoch", None)
+    step = model.__dict__.pop("_initial_step", 0) or 0
+    if epoch is None:
+        return initial_epoch, 0
+    return max(initial_epoch, int(epoch)), int(step)
+
+
+class Pass:
+    """Runs blocks of one kind of step ('train', 'test', 'predict') with the callbacks around
+    them. `state` is the truth while it runs: the loops write it back to the variables
+    (`write_back`) before anything reads them, and in `finally`.
+
+    Args:
+        model: the model.
+        kind: the kind of step.
+        callbacks: the `CallbackList`.
+        feed: where the blocks come from (its `explain` describes a failed step).
+    """
+
+    def __init__(self, model, kind: str, callbacks: CallbackList, feed):
+        self.model, self.kind, self.callbacks, self.feed = model, kind, callbacks, feed
+        self.builder = model._predict_builder() if kind == "predict" else model._builder()
+        self.planner = model._planner(self.builder, kind)
+        self.begin, self.end = f"on_{kind}_batch_begin", f"on_{kind}_batch_end"
+        hooks, user = callbacks.any_batch_hooks, callbacks.user_batch_hooks
+        self.hooks = {h for h in (self.begin, self.end) if h in hooks}
+        self.user = {h for h in self.hooks if h in user}
+        # Begin hooks and user hooks see every batch; built-in end hooks (the progress bar)
+        # can follow fused blocks.
+        self.single = self.begin in self.hooks or bool(self.user)
+        self.outputs: list = []
+        self.state = None
+
+    def gather(self, reset_metrics: bool = True) -> None:
+        model, builder = self.model, self.builder
+        if self.kind == "predict":
+            trainable = [v.value for v in builder.trainable_vars]
+            non_trainable = [v.value for v in builder.non_trainable_vars]
+            state = TrainState(trainable, non_trainable, [], [])
+            self.state = dist_engine.place_state(builder, state)
+            return
+        state = model._gather_state(builder, reset_metrics=reset_metrics)
+        self.state = state if self.kind == "train" else state._replace(optimizer=[])
+
+    def write_back(self) -> None:
+        """Writes the state to the variables, once: until `gather` reads them again, they
+        are the truth (callbacks may change them)."""
+        if self.state is not None:
+            self.model._sync_state(self.builder, self.state)
+            self.state = None
+
+    def choose(self, remaining: int) -> tuple[int, int]:
+        count = 1 if self.single else self.planner.next_k(remaining)
+        return count, self.planner.block_size(count)
+
+    def run(self, blocks):
+        """Runs every block (stopping when `fit` is told to); returns the last logs, or the
+        number of blocks run for predict (their outputs are in `self.outputs`)."""
+        logs, ran = None, 0
+        for block in blocks:
+            self._hook(self.begin, block.step, None)
+            fn = self.builder.get(self.kind, block.size, block.batch_size)
+            try:
+                result = self.planner.run(
+                    fn, block.count, (self.state, *block.args(self.kind)), self.state
+                )
+            except ValueError as e:
+                raise self.feed.explain(e, block) from e
+            logs = self._advance(result, block.count)
+            ran += 1
+            self._hook(self.end, block.step + block.count - 1, logs)
+            if self.kind == "train" and self.model.stop_training:
+                break
+        return ran if self.kind == "predict" else logs
+
+    def _advance(self, result, count: int):
+        if self.kind == "train":
+            self.state, logs = result
+        elif self.kind == "test":
+            metrics, logs = result
+            self.state = self.state._replace(metrics=metrics)
+        else:
+            out, nt = result
+            self.state = self.state._replace(non_trainable=nt)
+            self.outputs.append((out, count))
+            logs = {"outputs": jax.tree.map(lambda a: a[0], out) if count == 1 else out}
+        return logs
+
+    def _hook(self, hook: str, step: int, logs) -> None:
+        if hook not in self.hooks:
+            return
+        if hook not in self.user:
+            getattr(self.callbacks, hook)(step, logs)
+            return
+        # A user's hook sees current weights and Python numbers.
+        self.write_back()
+        if logs is not None and self.kind != "predict":
+            logs = _pythonify(logs)
+        getattr(self.callbacks, hook)(step, logs)
+        self.gather(reset_metrics=False)
+
+
+def run_evaluate(model, feed, callbacks: CallbackList) -> dict:
+    """One in-order pass of test steps over `feed`; returns the logs (Python numbers)."""
+    run = Pass(model, "test", callbacks, feed)
+    run.gather()
+    callbacks.on_test_begin()
+    logs = run.run(feed.epoch(0, run.choose))
+    if logs is None:
+        raise ValueError("evaluate(): the data produced no batch.")
+    run.write_back()
+    result = _pythonify(logs)
+    callbacks.on_test_end(result)
+    return result
+
+
+def run_predict(model, feed, callbacks: CallbackList):
+    """One in-order pass of predict steps; returns the outputs as NumPy arrays."""
+    run = Pass(model, "predict", callbacks, feed)
+    run.gather()
+    callbacks.on_predict_begin()
+    try:
+        if not run.run(feed.epoch(0, run.choose)):
+            raise ValueError("predict(): the data produced no batch.")
+    finally:
+        run.write_back()  # seed generators and stateful RNN states moved on
+        feed.close()
+
+    def assemble(*parts):
+        # On the host: one transfer per block. A block holds `count` batches (its buffer may
+        # hold more), the last batch may hold padding rows.
+        parts = [p[:c].reshape((-1, *p.shape[2:])) for p, c in zip(parts, counts)]
+        return np.concatenate(parts, axis=0)[: getattr(feed, "samples", None)]
+
+    chunks, counts = zip(*run.outputs)
+    outputs = jax.tree.map(assemble, *jax.device_get(list(chunks)))
+    callbacks.on_predict_end()
+    return outputs
+
+
+class FitPlan(NamedTuple):
+    """What `fit` runs besides the data: epochs, where to start, validation every `freq`."""
+
+    epochs: int
+    initial_epoch: int
+    validation: object  # a feed, or None
+    freq: int
+
+
+def run_fit(model, feed, plan: FitPlan, callbacks: CallbackList):
+    """The epochs of `fit`; returns the `History`."""
+    run = Pass(model, "train", callbacks, feed)
+    object.__setattr__(model, "stop_training", False)
+    callbacks.on_train_begin()
+    first_epoch, step = resume_point(model, plan.initial_epoch)
+    epoch_logs: dict = {}
+    try:
+        for epoch in range(first_epoch, plan.epochs):
+            callbacks.on_epoch_begin(epoch)
+            # Gathered after on_epoch_begin: what it set (a learning rate, restored weights)
+            # is what this epoch trains with.
+            run.gather()
+            logs = run.run(feed.epoch(step, run.choose))
+            step = 0
+            run.write_back()
+            if logs is None:
+                warnings.warn(
+                    "Your input ran out of data; interrupting training. Pass `steps_per_epoch` "
+                    "(and make the generator repeat) to train for several epochs.",
+                    stacklevel=3,
+                )
+                break
+            epoch_logs = _epoch_logs(model, logs, plan, epoch, callbacks)
+            callbacks.on_epoch_end(epoch, epoch_logs)
+            if model.stop_training or feed.exhausted:
+                break
+    finally:
+        run.write_back()
+        feed.close()
+        if plan.validation is not None:
+            plan.validation.close()
+    # With `use_ema`, the moving averages become the weights (as Keras's fit ends).
+    model.optimizer.finalize_variable_values(model.trainable_variables)
+    callbacks.on_train_end(epoch_logs)
+    return callbacks.history
+
+
+def _epoch_logs(model, logs, plan: FitPlan, epoch: int, callbacks) -> dict:
+    out = _pythonify(logs)
+    if plan.validation is not None and (epoch + 1) % plan.freq == 0:
+        val_logs = run_evaluate(model, plan.validation, callbacks)
+        out.update({f"val_{k}": v for k, v in val_logs.items()})
+    return dict(sorted(out.items()))
 
 
 class Loops:
@@ -93,6 +292,17 @@ class Loops:
         if requested == "auto":
             return StepPlanner(builder.auto[kind])
         return StepPlanner(None, requested)
+
+    def _callbacks(self, callbacks, verbose, epochs: int, steps, fit: bool = False):
+        return CallbackList(
+            callbacks,
+            add_history=fit,
+            add_progbar=_resolve_verbose(verbose) != 0,
+            model=self,
+            verbose=verbose,
+            epochs=epochs,
+            steps=steps,
+        )
 
     def fit(
         self,
@@ -115,194 +325,20 @@ class Loops:
     ):
         """Trains the model for `epochs` epochs; returns a `History`."""
         self._assert_compiled("fit")
-        verbose_level = _resolve_verbose(verbose)
+        _resolve_verbose(verbose)
+        given = locals()
+        args = FitArgs(**{k: given[k] for k in FitArgs._fields})
+        data, validation = _split_validation(self, args)
+        feed = _fit_feed(self, data, args)
+        if validation is not None:
+            val_batch_size = args.validation_batch_size or getattr(feed, "batch_size", None)
+            validation = _pass_feed(
+                self, validation, val_batch_size, "fit(validation_data)", validation_steps
+            )
         epochs = lamina_config.cap_epochs(epochs)  # keras.config.set_max_epochs
-        val_source = None
-        _check_validation_data(validation_data)
-        if validation_data is not None and streams.kind_of(validation_data) is not None:
-            val_source = streams.BatchSource(validation_data, validation_steps)
-        if streams.kind_of(x) is not None:
-            _no_targets_with_source(x, y, sample_weight, "fit")
-            if validation_split:
-                raise ValueError(
-                    "fit(validation_split=...) is only supported for array inputs; pass "
-                    "`validation_data` instead."
-                )
-            if val_source is not None:
-                validation = partial(evaluate_source, self, val_source)
-            elif validation_data is not None:
-                vx, vy, vsw = data_lib.unpack_x_y_sample_weight(validation_data)
-                vx, vy, vsw, vn = self._prepare(vx, vy, vsw, "fit(validation_data)")
-                validation = partial(
-                    self._evaluate_arrays,
-                    vx,
-                    vy,
-                    vsw,
-                    vn,
-                    validation_batch_size or batch_size,
-                    validation_steps,
-                )
-            else:
-                validation = None
-            return fit_source(
-                self,
-                streams.BatchSource(x, lamina_config.cap_steps(steps_per_epoch)),
-                epochs,
-                verbose,
-                verbose_level,
-                callbacks,
-                validation,
-                validation_freq,
-                class_weight,
-                initial_epoch,
-            )
-        x, y, sample_weight, n = self._prepare(x, y, sample_weight, "fit")
-        if class_weight is not None:
-            if sample_weight is not None:
-                raise ValueError("fit(): pass either `class_weight` or `sample_weight`, not both.")
-            sample_weight = self._class_weights(y, class_weight)
-        if validation_data is None and validation_split:
-            if not 0 < validation_split < 1:
-                raise ValueError(
-                    f"fit(validation_split=...) must be in (0, 1), received {validation_split}."
-                )
-            split = int(n * (1.0 - validation_split))
-            if split == 0 or split == n:
-                raise ValueError(
-                    f"fit(): validation_split={validation_split} leaves no training or no "
-                    f"validation samples out of {n}."
-                )
-            validation_data = tuple(
-                data_lib.take(s, split, n) if s is not None else None for s in (x, y, sample_weight)
-            )
-            x, y, sample_weight = (
-                data_lib.take(s, 0, split) if s is not None else None for s in (x, y, sample_weight)
-            )
-            n = split
-        if validation_data is not None and val_source is None:
-            vx, vy, vsw = data_lib.unpack_x_y_sample_weight(validation_data)
-            vx, vy, vsw, vn = self._prepare(vx, vy, vsw, "fit(validation_data)")
-        if batch_size is None:
-            batch_size = math.ceil(n / steps_per_epoch) if steps_per_epoch else 32
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"fit(batch_size=...) must be a positive int, received {batch_size}.")
-        batch_size = min(batch_size, n)
-        dist_engine.check_batch_size(batch_size, "fit")  # even split over the batch axis
-
-        self._symbolic_build(x, y)
-        builder = self._builder()
-        feed = ShuffledFeed((x, y, sample_weight), builder)
-        plan_rows = math.ceil(n / batch_size)
-        separate_partial = n % batch_size != 0 and (
-            self._has_batch_dependent_layers() or builder.exact_batches("train")
-        )
-        steps = math.ceil(n / batch_size)
-        if steps_per_epoch is not None:
-            steps = min(steps, int(steps_per_epoch))
-        steps = lamina_config.cap_steps(steps)  # keras.config.set_max_steps_per_epoch
-        callback_list = CallbackList(
-            callbacks,
-            add_history=True,
-            add_progbar=verbose_level != 0,
-            model=self,
-            verbose=verbose,
-            epochs=epochs,
-            steps=steps,
-        )
-        needs_batch_begin = "on_train_batch_begin" in callback_list.any_batch_hooks
-        needs_batch_end = "on_train_batch_end" in callback_list.any_batch_hooks
-        user_batch = bool(
-            callback_list.user_batch_hooks & {"on_train_batch_begin", "on_train_batch_end"}
-        )
-        planner = self._planner(builder, "train")
-        object.__setattr__(self, "stop_training", False)
-        callback_list.on_train_begin()
-        # A callback (BackupAndRestore) may ask to resume at an epoch, and at a step in it.
-        resume_epoch = self.__dict__.pop("_initial_epoch", None)
-        resume_step = self.__dict__.pop("_initial_step", 0) or 0
-        if resume_epoch is not None:
-            initial_epoch = max(initial_epoch, int(resume_epoch))
-        state = self._gather_state(builder, reset_metrics=True)
-        epoch_logs: dict = {}
-        try:
-            for epoch in range(initial_epoch, epochs):
-                callback_list.on_epoch_begin(epoch)
-                # Gathered after on_epoch_begin, so what it sets (the learning rate, restored
-                # weights) is what this epoch trains with.
-                state = self._gather_state(builder, reset_metrics=True)
-                plan = data_lib.plan_batches(
-                    n, batch_size, shuffle=shuffle, steps=steps, rows=plan_rows
-                )
-                full_steps = plan.steps
-                if separate_partial and plan.sizes[-1] < batch_size:
-                    full_steps -= 1
-                feed.start_epoch(plan)
-                logs = None
-                step, resume_step = min(resume_step, plan.steps), 0
-                while step < plan.steps and not self.stop_training:
-                    if step < full_steps:
-                        k = (
-                            1
-                            if (needs_batch_begin or needs_batch_end and user_batch)
-                            else planner.next_k(full_steps - step)
-                        )
-                        size = planner.block_size(k)
-                        block, block_masks = feed.block(step, size)
-                        fn = builder.get("train", size, batch_size)
-                        block_args = (block, None, block_masks, 0, k)
-                    else:
-                        k = 1
-                        *tail, exact = feed.tail(plan.steps - 1, plan.sizes[-1])
-                        fn = builder.get("train", 1, exact)
-                        block_args = (*tail, 1)
-                    if needs_batch_begin:
-                        if user_batch:
-                            self._sync_state(builder, state)
-                        callback_list.on_train_batch_begin(step)
-                        if user_batch:
-                            state = self._gather_state(builder, reset_metrics=False)
-                    state, logs = planner.run(fn, k, (state, *block_args), state)
-                    step += k
-                    if needs_batch_end:
-                        if user_batch:
-                            self._sync_state(builder, state)
-                            callback_list.on_train_batch_end(step - 1, _pythonify(logs))
-                            state = self._gather_state(builder, reset_metrics=False)
-                        else:
-                            callback_list.on_train_batch_end(step - 1, logs)
-                self._sync_state(builder, state)
-                epoch_logs = _pythonify(logs) if logs is not None else {}
-                if val_source is not None and (epoch + 1) % validation_freq == 0:
-                    val_logs = evaluate_source(self, val_source, callback_list)
-                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-                elif validation_data is not None and (epoch + 1) % validation_freq == 0:
-                    val_logs = self._evaluate_arrays(
-                        vx,
-                        vy,
-                        vsw,
-                        vn,
-                        batch_size=validation_batch_size or batch_size,
-                        steps=validation_steps,
-                        callback_list=callback_list,
-                    )
-                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-                epoch_logs = dict(sorted(epoch_logs.items()))
-                callback_list.on_epoch_end(epoch, epoch_logs)
-                state = self._gather_state(builder, reset_metrics=True)
-                if self.stop_training:
-                    break
-        finally:
-            self._sync_state(builder, state)
-            if val_source is not None:
-                val_source.close()
-        # With `use_ema`, the moving averages become the weights (as Keras's fit ends).
-        self.optimizer.finalize_variable_values(self.trainable_variables)
-        callback_list.on_train_end(epoch_logs)
-        return callback_list.history
-
-    # ------------------------------------------------------------------ evaluate
-    def _evaluate_arrays(self, x, y, sw, n, batch_size, steps, callback_list) -> dict:
-        return evaluate_arrays(self, x, y, sw, n, batch_size, steps, callback_list, _pythonify)
+        plan = FitPlan(epochs, initial_epoch, validation, validation_freq)
+        callback_list = self._callbacks(callbacks, verbose, epochs, feed.steps, fit=True)
+        return run_fit(self, feed, plan, callback_list)
 
     def evaluate(
         self,
@@ -320,45 +356,15 @@ class Loops:
         self._assert_compiled("evaluate")
         if kwargs:
             raise ValueError(f"evaluate(): unexpected arguments {sorted(kwargs)}.")
-        verbose_level = _resolve_verbose(verbose)
-        if streams.kind_of(x) is not None:
-            _no_targets_with_source(x, y, sample_weight, "evaluate")
-            source = streams.BatchSource(x, steps)
-            bx, by, _ = source.peek()
-            self._symbolic_build(bx, by)
-            callback_list = CallbackList(
-                callbacks,
-                add_progbar=verbose_level != 0,
-                model=self,
-                verbose=verbose,
-                epochs=1,
-                steps=source.num_batches,
-            )
-            try:
-                logs = evaluate_source(self, source, callback_list)
-            finally:
-                source.close()
-            return self._format_logs(logs, return_dict)
-        x, y, sample_weight, n = self._prepare(x, y, sample_weight, "evaluate")
-        if batch_size is None:
-            batch_size = math.ceil(n / steps) if steps else 32
-        _check_batch_size(batch_size, "evaluate")
-        self._symbolic_build(x, y)
-        plan_steps = math.ceil(n / min(batch_size, n))
-        if steps is not None:
-            plan_steps = min(plan_steps, steps)
-        callback_list = CallbackList(
-            callbacks,
-            add_progbar=verbose_level != 0,
-            model=self,
-            verbose=verbose,
-            epochs=1,
-            steps=plan_steps,
-        )
-        logs = self._evaluate_arrays(x, y, sample_weight, n, batch_size, steps, callback_list)
+        _resolve_verbose(verbose)
+        feed = _pass_feed(self, (x, y, sample_weight), batch_size, "evaluate", steps)
+        callback_list = self._callbacks(callbacks, verbose, 1, feed.steps)
+        try:
+            logs = run_evaluate(self, feed, callback_list)
+        finally:
+            feed.close()
         return self._format_logs(logs, return_dict)
 
-    # ------------------------------------------------------------------ predict
     def predict(
         self,
         x,
@@ -368,35 +374,122 @@ class Loops:
         callbacks=None,
     ):
         """Returns the model's outputs on `x` as NumPy arrays (same structure as outputs)."""
-        verbose_level = _resolve_verbose(verbose)
-        if streams.kind_of(x) is not None:
-            return predict_source(
-                self, streams.BatchSource(x, steps), verbose, verbose_level, callbacks
-            )
-        x, _, _, n = self._prepare(x, None, None, "predict")
-        if batch_size is None:
-            batch_size = math.ceil(n / steps) if steps else 32
-        _check_batch_size(batch_size, "predict")
-        rows = data_lib.bucket(n)
-        batch_size = min(batch_size, rows)
-        if not self.built:
-            self._maybe_build((_spec_of(x),), {})
-        plan_steps = math.ceil(n / batch_size)
-        callback_list = CallbackList(
-            callbacks,
-            add_progbar=verbose_level != 0,
-            model=self,
-            verbose=verbose,
-            epochs=1,
-            steps=min(plan_steps, steps) if steps is not None else plan_steps,
-        )
-        return predict_arrays(self, x, n, batch_size, steps, callback_list)
+        _resolve_verbose(verbose)
+        feed = _pass_feed(self, (x, None, None), batch_size, "predict", steps)
+        callback_list = self._callbacks(callbacks, verbose, 1, feed.steps)
+        return run_predict(self, feed, callback_list)
 
     def _predict_builder(self) -> StepBuilder:
         if self.compiled:
             return self._builder()
         builder = self.__dict__.get("_predict_only_builder")
-        if builder is None or len(builder.trainable_vars) != len(self.trainable_variables):
+        if builder is None or not builder.same_variables(self):
             builder = StepBuilder(self, jit=True)
             object.__setattr__(self, "_predict_only_builder", builder)
         return builder
+
+
+class FitArgs(NamedTuple):
+    """The arguments of `fit` that choose its data."""
+
+    x: object
+    y: object
+    sample_weight: object
+    batch_size: int | None
+    shuffle: bool
+    class_weight: dict | None
+    steps_per_epoch: int | None
+    validation_split: float
+    validation_data: object
+    validation_steps: int | None
+    validation_batch_size: int | None
+
+
+def _split_validation(model, args: FitArgs):
+    """`((x, y, sample_weight), validation data or None)`, with `validation_split` applied."""
+    data = (args.x, args.y, args.sample_weight)
+    validation = args.validation_data
+    if isinstance(validation, (tuple, list)) and len(validation) not in (2, 3):
+        raise ValueError(
+            "fit(validation_data=...): expected (x_val, y_val) or (x_val, y_val, sample_weight), "
+            f"received a tuple of {len(validation)} element(s)."
+        )
+    if validation is not None:
+        stream = streams.kind_of(validation) is not None
+        validation = (
+            (validation, None, None) if stream else data_lib.unpack_x_y_sample_weight(validation)
+        )
+    if validation is not None or not args.validation_split:
+        return data, validation
+    if streams.kind_of(args.x) is not None:
+        raise ValueError(
+            "fit(validation_split=...) is only supported for array inputs; pass "
+            "`validation_data` instead."
+        )
+    if not 0 < args.validation_split < 1:
+        raise ValueError(
+            f"fit(validation_split=...) must be in (0, 1), received {args.validation_split}."
+        )
+    *data, n = model._prepare(*data, "fit")
+    split = int(n * (1.0 - args.validation_split))
+    if split in (0, n):
+        raise ValueError(
+            f"fit(): validation_split={args.validation_split} leaves no training or no "
+            f"validation samples out of {n}."
+        )
+    head = tuple(data_lib.take(s, 0, split) if s is not None else None for s in data)
+    tail = tuple(data_lib.take(s, split, n) if s is not None else None for s in data)
+    return head, tail
+
+
+def _fit_feed(model, data, args: FitArgs):
+    """The training feed of `fit`: a `StreamFeed` or a shuffled `ArrayFeed`."""
+    x, y, sw = data
+    cw = args.class_weight
+    if streams.kind_of(x) is not None:
+        _no_targets_with_source(x, y, sw, "fit")
+        source = streams.BatchSource(x, lamina_config.cap_steps(args.steps_per_epoch))
+        model._symbolic_build(*source.peek()[:2])
+        weigh = None if cw is None else (lambda b: (b[0], b[1], model._class_weights(b[1], cw)))
+        return StreamFeed(source, weigh)
+    x, y, sw, n = model._prepare(x, y, sw, "fit")
+    if cw is not None:
+        if sw is not None:
+            raise ValueError("fit(): pass either `class_weight` or `sample_weight`, not both.")
+        sw = model._class_weights(y, cw)
+    spe = args.steps_per_epoch
+    batch_size = args.batch_size if args.batch_size is not None else (-(-n // spe) if spe else 32)
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"fit(batch_size=...) must be a positive int, received {batch_size}.")
+    dist_engine.check_batch_size(min(batch_size, n), "fit")  # even split over the batch axis
+    model._symbolic_build(x, y)
+    steps = lamina_config.cap_steps(min(-(-n // min(batch_size, n)), spe or n))
+    exact = n % batch_size != 0 and (
+        model._has_batch_dependent_layers() or model._builder().exact_batches("train")
+    )
+    return ArrayFeed((x, y, sw), batch_size, steps, args.shuffle, True, exact)
+
+
+def _pass_feed(model, data, batch_size, method: str, steps=None):
+    """The feed of an in-order pass (evaluate, predict, fit's validation); builds the model."""
+    x, y, sw = data
+    if streams.kind_of(x) is not None:
+        _no_targets_with_source(x, y, sw, method)
+        source = streams.BatchSource(x, steps)
+        first = source.peek()
+        if method == "predict":
+            if not model.built:
+                model._maybe_build((_spec_of(first[0]),), {})
+            return StreamFeed(source, x_only=True)
+        model._symbolic_build(*first[:2])
+        return StreamFeed(source)
+    x, y, sw, n = model._prepare(x, y, sw, method)
+    batch_size = _default_batch_size(batch_size, n, steps, method)
+    if method == "predict":
+        if not model.built:
+            model._maybe_build((_spec_of(x),), {})
+        return ArrayFeed(x, min(batch_size, data_lib.bucket(n)), steps)
+    model._symbolic_build(x, y)
+    batch_size = min(batch_size, data_lib.bucket(n))
+    exact = model._builder().exact_batches("test") and n % batch_size != 0
+    return ArrayFeed((x, y, sw), batch_size, steps, exact_tail=exact)

@@ -92,7 +92,6 @@ class StepBuilder:
         self.optimizer_vars = list(model.optimizer.variables) if model.optimizer else []
         self.metric_vars = model._compile_metric_variables()
         self.initial_metrics = None
-        self.signature = None
         self.version = None
         # What "auto" steps_per_execution measured, per kind of step (see step_planner).
         self.auto = {kind: AutoChoice() for kind in ("train", "test", "predict")}
@@ -101,6 +100,41 @@ class StepBuilder:
         self.custom_train = "train_step" in overrides
         self.custom_test = "test_step" in overrides
         self.custom_predict = "predict_step" in overrides
+
+    def _variable_lists(self) -> tuple:
+        return (self.trainable_vars, self.non_trainable_vars, self.optimizer_vars, self.metric_vars)
+
+    def same_variables(self, model) -> bool:
+        """Whether the model's variables are still the ones the steps were built for: the same
+        objects in the same order (not only as many), so changing which layers are trainable
+        between two calls builds new steps, as Keras re-reads the trainable set at each `fit`."""
+        optimizer = model.optimizer if model.compiled else None
+        current = (
+            model.trainable_variables,
+            model.non_trainable_variables,
+            list(optimizer.variables) if optimizer else [],
+            model._compile_metric_variables(),
+        )
+        return all(
+            len(a) == len(b) and all(u is v for u, v in zip(a, b))
+            for a, b in zip(current, self._variable_lists())
+        )
+
+    def check_optimizer(self) -> None:
+        """Raises when the optimizer was built for other variables than the trainable ones (a
+        layer was frozen or unfrozen after `compile`): Keras asks for a new `compile` then."""
+        optimizer = self.model.optimizer
+        built_for = getattr(optimizer, "_trainable_variables", None)
+        if self.custom_train or not getattr(optimizer, "built", False) or built_for is None:
+            return
+        shapes = [tuple(v.shape) for v in self.trainable_vars]
+        if shapes != [tuple(v.shape) for v in built_for]:
+            raise ValueError(
+                f"The optimizer was built for {len(built_for)} trainable variables, but the "
+                f"model now has {len(shapes)} (or of other shapes): a layer's `trainable` changed "
+                "after compile(). Call model.compile() again so the optimizer is built for the "
+                "variables to train."
+            )
 
     def exact_batches(self, kind: str) -> bool:
         """Whether `kind` needs unpadded batches: user-written steps and losses know nothing
@@ -153,20 +187,12 @@ class StepBuilder:
 
     # ------------------------------------------------------------------ pure cores
     def _forward(self, trainable, non_trainable, x, training, mask=None):
-        mapping = list(zip(self.trainable_vars, trainable)) + list(
-            zip(self.non_trainable_vars, non_trainable)
-        )
-        with (
-            state_lib.StateScope(mapping, collect_losses=True) as scope,
-            state_lib.call_context(training, batch_mask=mask),
-        ):
-            y_pred = self.model(x, training=training)
-            losses = list(scope.losses)
-            for v in self.trainable_vars:
-                if v.regularizer is not None:
-                    losses.append(v.regularizer(scope.get(v)))
-            new_nt = [scope.get(v) for v in self.non_trainable_vars]
-        return y_pred, new_nt, losses
+        """`(y_pred, new non-trainable values, losses)`: the model's `stateless_call`, with the
+        padding mask of the batch in the call context (for layers that reduce over the batch)."""
+        with state_lib.call_context(training, batch_mask=mask):
+            return self.model.stateless_call(
+                trainable, non_trainable, x, training=training, return_losses=True
+            )
 
     def _loss(self, x, y, y_pred, sw, mask, losses, training):
         model = self.model
@@ -331,27 +357,6 @@ class StepBuilder:
 
         return block
 
-    def take(self, data, indices, masks, start: int, size: int):
-        """Gathers the batches of steps `start .. start + size - 1` from device-resident data,
-        as one block of `size * batch` rows and its `(size, batch)` mask. A separate (cheap)
-        compiled call, so that the compiled steps depend on the block's shape only, not on the
-        dataset's size: a new dataset compiles this gather, not the model. Rows past the plan's
-        end repeat its last row (a block's `count` stops before them)."""
-        key = ("take", size, dist_engine.cache_key())
-        fn = self._cache.get(key)
-        if fn is None:
-
-            def fn(data, indices, masks, start):
-                steps = start + jnp.arange(size)
-                rows = jnp.take(indices, steps, axis=0, mode="clip").reshape(-1)
-                block = jax.tree.map(lambda a: jnp.take(a, rows, axis=0), data)
-                return block, jnp.take(masks, steps, axis=0, mode="clip")
-
-            if self.jit:
-                fn = jax.jit(fn)
-            self._cache[key] = fn
-        return fn(data, indices, masks, start)
-
     def single(self, kind: str):
         """The (jitted unless eager) function running one step of `kind` on one given batch:
         `(state, batch) -> (state, logs)` for train, `(metrics, logs)` for test, the outputs for
@@ -360,6 +365,8 @@ class StepBuilder:
         key = ("single", kind, dist_engine.cache_key())
         fn = self._cache.get(key)
         if fn is None:
+            if kind == "train":
+                self.check_optimizer()
             fn = self._single(kind)
             if self.jit:
                 fn = jax.jit(fn, donate_argnums=(0,) if kind == "train" else ())
@@ -407,11 +414,32 @@ class StepBuilder:
         key = (kind, size, batch_size, dist_engine.cache_key())
         fn = self._cache.get(key)
         if fn is None:
+            if kind == "train":
+                self.check_optimizer()
             fn = self._block(self._core(kind), kind, k, batch_size)
             if self.jit:
                 fn = jax.jit(fn, donate_argnums=(0,) if kind == "train" else ())
             self._cache[key] = fn
         return fn
+
+
+def _take(data, indices, masks, start, size):
+    steps = start + jnp.arange(size)
+    rows = jnp.take(indices, steps, axis=0, mode="clip").reshape(-1)
+    block = jax.tree.map(lambda a: jnp.take(a, rows, axis=0), data)
+    return block, jnp.take(masks, steps, axis=0, mode="clip")
+
+
+_take_jit = jax.jit(_take, static_argnums=4)
+
+
+def take_block(data, indices, masks, start: int, size: int):
+    """Gathers the batches of steps `start .. start + size - 1` from device-resident data, as
+    one block of `size * batch` rows and its `(size, batch)` mask. A separate (cheap) compiled
+    call, so that the compiled steps depend on the block's shape only, not on the dataset's
+    size: a new dataset compiles this gather, not the model. Rows past the plan's end repeat its
+    last row (a block's `count` stops before them)."""
+    return _take_jit(data, indices, masks, start, size)
 
 
 class CallFunction:

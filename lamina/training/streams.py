@@ -144,12 +144,13 @@ class BatchSource:
                 return None
         return None
 
-    def _pydataset_epoch(self):
+    def _pydataset_epoch(self, first: int):
         dataset = self.data
         n = dataset.num_batches
         indices = range(n) if n is not None else itertools.count()
         if self.steps is not None:
             indices = itertools.islice(indices, self.steps)
+        indices = itertools.islice(indices, first, None)  # resuming: batches are indexed
         if dataset.workers <= 1:
             for i in indices:
                 try:
@@ -170,11 +171,13 @@ class BatchSource:
                 pending.append(self._executor.submit(dataset.__getitem__, nxt))
             yield batch
 
-    def epoch(self):
-        """Iterates the batches of one epoch as `(x, y, sample_weight)`."""
+    def epoch(self, first: int = 0):
+        """Iterates the batches of one epoch as `(x, y, sample_weight)`, from batch `first`
+        (resuming mid-epoch: a `PyDataset` starts at that index, other sources read and drop
+        the batches before it)."""
         if self.kind == "pydataset":
             self.data.on_epoch_begin()
-            raw = self._pydataset_epoch()
+            raw = self._pydataset_epoch(first)
         elif self.kind == "generator":
             # One iterator for the whole run: each epoch continues where the last one stopped.
             raw = self.data if self.steps is None else itertools.islice(self.data, self.steps)
@@ -185,7 +188,9 @@ class BatchSource:
                 raw = itertools.islice(self._iterator, self.steps)
             else:
                 raw = self._fresh_iterator()
-        count = 0
+        if first and self.kind != "pydataset":
+            raw = itertools.islice(raw, first, None)
+        count = first
         for batch in raw:
             batch = standardize_batch(batch, self.kind)
             if self._shapes is None:

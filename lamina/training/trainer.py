@@ -241,15 +241,8 @@ class Trainer(Loops, BatchMethods):
         version = structure_version()
         if builder is not None and builder.version == version:
             return builder  # nothing was created, attached or (un)frozen since
-        signature = (
-            len(self.trainable_variables),
-            len(self.non_trainable_variables),
-            len(self.optimizer.variables) if self.optimizer is not None else 0,
-            len(self._compile_metric_variables()),
-        )
-        if builder is None or builder.signature != signature:
+        if builder is None or not builder.same_variables(self):
             builder = StepBuilder(self, jit=not self._run_eagerly)
-            builder.signature = signature
             object.__setattr__(self, "_step_builder", builder)
         builder.version = version
         return builder
