@@ -143,13 +143,15 @@ class Pass:
     def run(self, blocks):
         """Runs every block (stopping when `fit` is told to); returns the last logs, or the
         number of blocks run for predict (their outputs are in `self.outputs`)."""
-        logs, ran = None, 0
+        logs, ran, result = None, 0, None
         for block in blocks:
             self._hook(self.begin, block.step, None)
             fn = self.builder.get(self.kind, block.size, block.batch_size)
+            # While measuring, the planner first waits for the previous call's results.
+            barrier = self.state if result is None else result
             try:
                 result = self.planner.run(
-                    fn, block.count, (self.state, *block.args(self.kind)), self.state
+                    fn, block.count, (self.state, *block.args(self.kind)), barrier
                 )
             except ValueError as e:
                 raise self.feed.explain(e, block) from e
@@ -170,7 +172,10 @@ class Pass:
             out, nt = result
             self.state = self.state._replace(non_trainable=nt)
             self.outputs.append((out, count))
-            logs = {"outputs": jax.tree.map(lambda a: a[0], out) if count == 1 else out}
+            if self.end in self.hooks:
+                logs = {"outputs": jax.tree.map(lambda a: a[0], out) if count == 1 else out}
+            else:
+                logs = None
         return logs
 
     def _hook(self, hook: str, step: int, logs) -> None:

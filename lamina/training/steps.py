@@ -273,69 +273,17 @@ class StepBuilder:
 
     # ------------------------------------------------------------------ blocks of k steps
     def _block(self, core, kind: str, k: int, batch_size: int | None = None):
-        if batch_size is None:
-
-            def gather(data, idx):
-                batch = jax.tree.map(lambda a: jnp.take(a, idx, axis=0), data)
-                # Under a distribution: split the batch over the mesh's batch axis.
-                return dist_engine.constrain_batch(batch)
-
-        else:
-            # In-order passes (evaluate, predict): batch `i` is rows `[i*b, (i+1)*b)`, so a
-            # contiguous slice replaces the gather. The caller pads the data to a whole number
-            # of batches (a slice running past the end would be clamped, not padded).
-            def gather(data, i):
-                batch = jax.tree.map(
-                    lambda a: jax.lax.dynamic_slice_in_dim(a, i * batch_size, batch_size), data
-                )
-                return dist_engine.constrain_batch(batch)
-
-        def row(indices, step):
-            """What `gather` takes for step `step`: its row of indices, or its number."""
-            if batch_size is not None:
-                return step
-            return jax.lax.dynamic_index_in_dim(indices, step, keepdims=False)
-
+        """The function running up to `k` steps of `kind` (see `get`)."""
+        batch_of = _batch_reader(batch_size)
         if kind == "predict":
-
-            def block(state, data, indices, start, count):
-                """`(outputs stacked per batch, non_trainable)`: the non-trainable state
-                (seed generators, stateful RNN states) runs on from batch to batch."""
-                self.trace_counts[kind] += 1
-                if k == 1:
-                    out, nt = core(state, gather(data, row(indices, start)))
-                    out = jax.tree.map(lambda a: a[None], out)
-                else:
-                    # `count` (traced, at most k) steps: one compiled block serves every tail.
-                    first = gather(data, row(indices, start))
-                    shapes = jax.eval_shape(lambda: core(state, first)[0])
-                    buffer = jax.tree.map(lambda s: jnp.zeros((k, *s.shape), s.dtype), shapes)
-
-                    def body(i, carry):
-                        buffer, nt = carry
-                        out, nt = core(
-                            state._replace(non_trainable=nt),
-                            gather(data, row(indices, start + i)),
-                        )
-                        buffer = jax.tree.map(
-                            lambda b, o: jax.lax.dynamic_update_index_in_dim(b, o, i, 0),
-                            buffer,
-                            out,
-                        )
-                        return buffer, nt
-
-                    out, nt = jax.lax.fori_loop(0, count, body, (buffer, state.non_trainable))
-                # Under a distribution: every process gets the whole result.
-                return dist_engine.replicate(out), nt
-
-            return block
+            return self._predict_block(core, k, batch_of)
 
         def block(state, data, indices, masks, start, count):
             self.trace_counts[kind] += 1
 
             def step(state, i):
                 mask = jax.lax.dynamic_index_in_dim(masks, start + i, keepdims=False)
-                return core(state, gather(data, row(indices, start + i)), mask)
+                return core(state, batch_of(data, indices, start + i), mask)
 
             if k == 1:
                 new_state, logs = step(state, 0)
@@ -354,6 +302,33 @@ class StepBuilder:
                 # every weight.
                 return new_state.metrics, logs
             return new_state, logs
+
+        return block
+
+    def _predict_block(self, core, k: int, batch_of):
+        def block(state, data, indices, start, count):
+            """`(outputs stacked per batch, non_trainable)`: the non-trainable state (seed
+            generators, stateful RNN states) runs on from batch to batch."""
+            self.trace_counts["predict"] += 1
+            if k == 1:
+                out, nt = core(state, batch_of(data, indices, start))
+                out = jax.tree.map(lambda a: a[None], out)
+            else:
+                # `count` (traced, at most k) steps: one compiled block serves every tail.
+                first = batch_of(data, indices, start)
+                shapes = jax.eval_shape(lambda: core(state, first)[0])
+                buffer = jax.tree.map(lambda s: jnp.zeros((k, *s.shape), s.dtype), shapes)
+
+                def body(i, carry):
+                    buffer, nt = carry
+                    batch = batch_of(data, indices, start + i)
+                    out, nt = core(state._replace(non_trainable=nt), batch)
+                    put = jax.lax.dynamic_update_index_in_dim
+                    return jax.tree.map(lambda b, o: put(b, o, i, 0), buffer, out), nt
+
+                out, nt = jax.lax.fori_loop(0, count, body, (buffer, state.non_trainable))
+            # Under a distribution: every process gets the whole result.
+            return dist_engine.replicate(out), nt
 
         return block
 
@@ -421,6 +396,24 @@ class StepBuilder:
                 fn = jax.jit(fn, donate_argnums=(0,) if kind == "train" else ())
             self._cache[key] = fn
         return fn
+
+
+def _batch_reader(batch_size: int | None):
+    """`batch_of(data, indices, step)`: the batch of step `step` of a block, gathered by its row
+    of `indices` (`batch_size` None), or sliced in order: batch `i` is rows `[i*b, (i+1)*b)`
+    (the feeds pad blocks to whole batches). Under a distribution the batch is split over the
+    mesh's batch axis."""
+
+    def batch_of(data, indices, step):
+        if batch_size is None:
+            rows = jax.lax.dynamic_index_in_dim(indices, step, keepdims=False)
+            batch = jax.tree.map(lambda a: jnp.take(a, rows, axis=0), data)
+        else:
+            start = step * batch_size
+            batch = jax.tree.map(lambda a: jax.lax.dynamic_slice_in_dim(a, start, batch_size), data)
+        return dist_engine.constrain_batch(batch)
+
+    return batch_of
 
 
 def _take(data, indices, masks, start, size):

@@ -68,23 +68,7 @@ class Trainer(Loops, BatchMethods):
         ):
             # float16 gradients underflow without loss scaling (Keras does the same).
             optimizer = optimizers.LossScaleOptimizer(optimizer, name="loss_scale_optimizer")
-        if steps_per_execution != "auto" and (
-            isinstance(steps_per_execution, bool) or not isinstance(steps_per_execution, int)
-        ):
-            raise ValueError(
-                f"compile(steps_per_execution=...): expected a positive int or 'auto', received "
-                f"{steps_per_execution!r}."
-            )
-        if steps_per_execution != "auto" and steps_per_execution < 1:
-            raise ValueError(
-                f"compile(steps_per_execution=...) must be >= 1, received {steps_per_execution}."
-            )
-        if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
-            raise TypeError(
-                "compile(metrics=...): expected a list (or a dict keyed by output name), "
-                f"received {metrics!r}. Wrap a single metric in a list: metrics=[{metrics!r}]."
-            )
-        _validate_names(loss, metrics, weighted_metrics)
+        _check_compile_arguments(steps_per_execution, loss, metrics, weighted_metrics)
         _set = object.__setattr__
         _set(self, "optimizer", optimizer)
         _set(self, "loss", loss)
@@ -420,6 +404,23 @@ _READY_DTYPES = frozenset(
 
 def _stored(variable):
     return variable._value
+
+
+def _check_compile_arguments(steps_per_execution, loss, metrics, weighted_metrics) -> None:
+    spe = steps_per_execution
+    if spe != "auto" and (isinstance(spe, bool) or not isinstance(spe, int)):
+        raise ValueError(
+            f"compile(steps_per_execution=...): expected a positive int or 'auto', received "
+            f"{spe!r}."
+        )
+    if spe != "auto" and spe < 1:
+        raise ValueError(f"compile(steps_per_execution=...) must be >= 1, received {spe}.")
+    if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
+        raise TypeError(
+            "compile(metrics=...): expected a list (or a dict keyed by output name), "
+            f"received {metrics!r}. Wrap a single metric in a list: metrics=[{metrics!r}]."
+        )
+    _validate_names(loss, metrics, weighted_metrics)
 
 
 def _validate_names(loss, metrics, weighted_metrics) -> None:
