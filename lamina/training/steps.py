@@ -10,7 +10,7 @@ run `k` steps (`lax.scan` when `k > 1`), so no batch crosses the host boundary.
 from __future__ import annotations
 
 import inspect
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -77,6 +77,17 @@ def call_compute_loss(model, x, y, y_pred, sample_weight, training):
     if "training" in params:
         return fn(x, y, y_pred, sample_weight, training=training)
     return fn(x, y, y_pred, sample_weight)
+
+
+class LossParts(NamedTuple):
+    """A batch's loss: the total, one value per output (for the per-output loss trackers),
+    and the flattened predictions, targets and sample weights the metrics update from."""
+
+    total: Any
+    per_output: list
+    preds: list
+    targets: list | None
+    weights: list | None
 
 
 class StepBuilder:
@@ -194,75 +205,69 @@ class StepBuilder:
                 trainable, non_trainable, x, training=training, return_losses=True
             )
 
-    def _loss(self, x, y, y_pred, sw, mask, losses, training):
+    def _loss(self, batch, y_pred, mask, losses, training) -> LossParts:
+        """The loss of a batch through `model.compute_loss` (its one definition, which a user's
+        override replaces): the losses added during this call are `model.losses`, and the
+        padding mask of the batch is in the call context."""
         model = self.model
-        preds = flatten_outputs(model, y_pred)
-        targets = flatten_targets(model, y, len(preds))
-        weights = flatten_targets(model, sw, len(preds), "sample_weight")
-        if self.custom_loss:
-            # A user's `compute_loss` sees the losses of this call through `model.losses`.
-            object.__setattr__(model, "_losses_override", losses)
-            try:
-                total = call_compute_loss(model, x, y, y_pred, sw, training)
-            finally:
-                object.__setattr__(model, "_losses_override", None)
-            return jnp.asarray(total, "float32"), [], preds, targets, weights
-        if not model._compile_loss.entries and not losses:
+        x, y, sw = batch
+        if not self.custom_loss and not model._compile_loss.entries and not losses:
             raise ValueError(
                 "No loss to compute. Provide a loss argument in compile(), e.g. "
                 "model.compile(optimizer=..., loss='mse'), or add losses with add_loss()."
             )
-        total, per_output = model._compile_loss(targets, preds, weights, mask)
-        if losses:
-            total = total + jnp.sum(jnp.stack([jnp.asarray(v, "float32") for v in losses]))
-        return total, per_output, preds, targets, weights
+        object.__setattr__(model, "_losses_override", losses)
+        object.__setattr__(model, "_per_output_losses", [])
+        try:
+            with state_lib.call_context(training, batch_mask=mask):
+                total = call_compute_loss(model, x, y, y_pred, sw, training)
+        finally:
+            object.__setattr__(model, "_losses_override", None)
+        per_output = model.__dict__.pop("_per_output_losses")
+        preds = flatten_outputs(model, y_pred)
+        targets = flatten_targets(model, y, len(preds))
+        weights = flatten_targets(model, sw, len(preds), "sample_weight")
+        return LossParts(jnp.asarray(total, "float32"), per_output, preds, targets, weights)
 
-    def _metrics(self, metric_values, total, per_output, preds, targets, weights, mask):
+    def _metrics(self, metric_values, loss: LossParts, mask):
         model = self.model
         with state_lib.StateScope(list(zip(self.metric_vars, metric_values))) as scope:
             n = jnp.sum(mask)
-            model._loss_tracker.update_state(total, sample_weight=n)
-            for tracker, value in zip(model._output_loss_trackers, per_output):
+            model._loss_tracker.update_state(loss.total, sample_weight=n)
+            for tracker, value in zip(model._output_loss_trackers, loss.per_output):
                 tracker.update_state(value, sample_weight=n)
-            if targets is not None:
-                model._compile_metrics.update_flat(targets, preds, weights, mask)
+            if loss.targets is not None:
+                model._compile_metrics.update_flat(loss.targets, loss.preds, loss.weights, mask)
             logs = model._metric_results()
             new_values = [scope.get(v) for v in self.metric_vars]
         return new_values, logs
 
     def train_core(self, state: TrainState, batch, mask):
-        x, y, sw = batch
         model = self.model
 
         def loss_fn(trainable):
-            y_pred, new_nt, losses = self._forward(trainable, state.non_trainable, x, True, mask)
-            total, per_output, preds, targets, weights = self._loss(
-                x, y, y_pred, sw, mask, losses, True
+            y_pred, new_nt, losses = self._forward(
+                trainable, state.non_trainable, batch[0], True, mask
             )
+            loss = self._loss(batch, y_pred, mask, losses, True)
             # The loss scale (LossScaleOptimizer) is optimizer state: read it from this step's.
             with state_lib.StateScope(list(zip(self.optimizer_vars, state.optimizer))):
-                scaled = model.optimizer.scale_loss(total)
-            return scaled, (total, per_output, preds, targets, weights, new_nt)
+                scaled = model.optimizer.scale_loss(loss.total)
+            return scaled, (loss, new_nt)
 
-        grads, aux = jax.grad(loss_fn, has_aux=True)(state.trainable)
-        total, per_output, preds, targets, weights, new_nt = aux
+        grads, (loss, new_nt) = jax.grad(loss_fn, has_aux=True)(state.trainable)
         new_trainable, new_opt = model.optimizer.stateless_apply(
             state.optimizer, grads, state.trainable
         )
-        new_metrics, logs = self._metrics(
-            state.metrics, total, per_output, preds, targets, weights, mask
-        )
+        new_metrics, logs = self._metrics(state.metrics, loss, mask)
         return TrainState(new_trainable, new_nt, new_opt, new_metrics), logs
 
     def test_core(self, state: TrainState, batch, mask):
-        x, y, sw = batch
-        y_pred, _, losses = self._forward(state.trainable, state.non_trainable, x, False, mask)
-        total, per_output, preds, targets, weights = self._loss(
-            x, y, y_pred, sw, mask, losses, False
+        y_pred, _, losses = self._forward(
+            state.trainable, state.non_trainable, batch[0], False, mask
         )
-        new_metrics, logs = self._metrics(
-            state.metrics, total, per_output, preds, targets, weights, mask
-        )
+        loss = self._loss(batch, y_pred, mask, losses, False)
+        new_metrics, logs = self._metrics(state.metrics, loss, mask)
         return state._replace(metrics=new_metrics), logs
 
     def predict_core(self, state: TrainState, x):

@@ -284,7 +284,11 @@ class Trainer(Loops, BatchMethods):
         preds = flatten_outputs(self, y_pred)
         targets = flatten_targets(self, y, len(preds))
         weights = flatten_targets(self, sample_weight, len(preds), "sample_weight")
-        total, _ = self._compile_loss(targets, preds, weights, None)
+        # In the engine's steps, the padding mask of the batch (None elsewhere).
+        mask = state_lib.current_batch_mask()
+        total, per_output = self._compile_loss(targets, preds, weights, mask)
+        if "_per_output_losses" in self.__dict__:
+            object.__setattr__(self, "_per_output_losses", per_output)  # for the loss trackers
         for value in self.losses:
             total = total + jnp.asarray(value, "float32")
         return total
