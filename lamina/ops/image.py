@@ -395,7 +395,7 @@ def resize(
     >>> ops.image.resize(np.zeros((2, 8, 8, 3), "float32"), (4, 6)).shape
     (2, 4, 6, 3)
     """
-    from lamina.layers.preprocessing.image_resizing import resize_images
+    from lamina.ops.image_resize import resize_images
 
     images = jnp.asarray(images)
     if len(size) != 2:
