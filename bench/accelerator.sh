@@ -10,15 +10,18 @@
 #
 # Environment: PYTHON (default python3), OUT (default bench/results/accelerator), QUICK=1 (few
 # samples and rounds), LAMINA_BENCH_SCALE (default 8), WHEELS (a folder of wheels to install
-# Keras from when it is missing; default .whl), PARTS (default "fit inference startup tests").
+# Keras from when it is missing; default .whl), PARTS (default "tests fit inference startup").
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 OUT=${OUT:-bench/results/accelerator}
-PARTS=${PARTS:-fit inference startup tests}
+PARTS=${PARTS:-tests fit inference startup}
 export LAMINA_BENCH_SCALE=${LAMINA_BENCH_SCALE:-8}
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONUNBUFFERED=1
+# The Keras and startup rows run in child processes while the parent holds the device: do not
+# let each JAX process grab most of the accelerator's memory up front.
+export XLA_PYTHON_CLIENT_PREALLOCATE=${XLA_PYTHON_CLIENT_PREALLOCATE:-false}
 mkdir -p "$OUT"
 
 if ! "$PY" -c "import keras" 2>/dev/null; then
