@@ -66,6 +66,7 @@ from lamina.layers.global_pooling import GlobalMaxPool3D as GlobalMaxPool3D
 from lamina.layers.global_pooling import GlobalMaxPooling1D as GlobalMaxPooling1D
 from lamina.layers.global_pooling import GlobalMaxPooling2D as GlobalMaxPooling2D
 from lamina.layers.global_pooling import GlobalMaxPooling3D as GlobalMaxPooling3D
+from lamina.layers.grouped_query_attention import GroupQueryAttention as GroupQueryAttention  # noqa: E402
 from lamina.layers.input_layer import Input as Input
 from lamina.layers.input_layer import InputLayer as InputLayer
 from lamina.layers.lambda_layer import Lambda as Lambda

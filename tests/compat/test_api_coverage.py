@@ -93,7 +93,6 @@ NOT_YET = {
     "layers.ConvLSTM2D",
     "layers.ConvLSTM3D",
     "layers.FlaxLayer",
-    "layers.GroupQueryAttention",
     "layers.JaxLayer",
     "layers.MelSpectrogram",
     "layers.STFTSpectrogram",

@@ -152,3 +152,63 @@ def test_model_trains_like_keras_and_crosses_keras_files(keras, tmp_path):
     np.testing.assert_allclose(
         lamina.models.load_model(tmp_path / "k.keras").predict(x, verbose=0), expected, atol=1e-5
     )
+
+
+GQA_CASES = [
+    ({}, {}),
+    ({"use_gate": True, "sliding_window": 3, "use_bias": False}, {"use_causal_mask": True}),
+    ({"num_key_value_heads": 1}, {"return_attention_scores": True}),
+]
+
+
+@pytest.mark.parametrize("kwargs,call_kwargs", GQA_CASES)
+def test_group_query_attention(keras, kwargs, call_kwargs):
+    q = RNG.normal(size=(2, 4, 8)).astype("float32")
+    v = RNG.normal(size=(2, 6, 8)).astype("float32")
+    args = {"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2, **kwargs}
+    _compare(
+        keras.layers.GroupQueryAttention(**args),
+        lamina.layers.GroupQueryAttention(**args),
+        lambda layer: layer(q, v, **call_kwargs),
+    )
+
+
+def test_group_query_attention_with_padding_masks(keras):
+    ids = np.array([[3, 1, 2, 0, 0], [1, 4, 0, 0, 0]])
+    outs = []
+    for k in (keras, lamina):
+        inp = k.Input((5,), dtype="int32")
+        h = k.layers.Embedding(6, 8, mask_zero=True)(inp)
+        h = k.layers.GroupQueryAttention(4, 4, 2)(h, h)
+        outs.append(k.Model(inp, h))
+    outs[1].set_weights(outs[0].get_weights())
+    np.testing.assert_allclose(
+        outs[1].predict(ids, verbose=0), outs[0].predict(ids, verbose=0), atol=1e-5
+    )
+
+
+def _gqa_model(k):
+    inp = k.Input((6, 8))
+    h = k.layers.GroupQueryAttention(4, 4, 2, name="gqa")(inp, inp, use_causal_mask=True)
+    return k.Model(inp, k.layers.Dense(2)(k.layers.GlobalAveragePooling1D()(h)))
+
+
+def test_group_query_attention_trains_like_keras_and_crosses_files(keras, tmp_path):
+    x = RNG.normal(size=(16, 6, 8)).astype("float32")
+    y = RNG.normal(size=(16, 2)).astype("float32")
+    km, lm = _gqa_model(keras), _gqa_model(lamina)
+    lm.set_weights(km.get_weights())
+    for m, mod in ((km, keras), (lm, lamina)):
+        m.compile(optimizer=mod.optimizers.Adam(0.01), loss="mse")
+        m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(km.get_weights(), lm.get_weights(), strict=True):
+        np.testing.assert_allclose(b, a, atol=1e-5, rtol=1e-4)
+    expected = np.asarray(km.predict(x, verbose=0))
+    lm.save(tmp_path / "l.keras")
+    np.testing.assert_allclose(
+        keras.saving.load_model(tmp_path / "l.keras").predict(x, verbose=0), expected, atol=1e-5
+    )
+    km.save(tmp_path / "k.keras")
+    np.testing.assert_allclose(
+        lamina.models.load_model(tmp_path / "k.keras").predict(x, verbose=0), expected, atol=1e-5
+    )
