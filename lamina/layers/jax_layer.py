@@ -10,7 +10,7 @@ import numpy as np
 
 from lamina.core.layer import Layer
 from lamina.core.random import SeedGenerator
-from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
+from lamina.core.serialization import deserialize_keras_object, serialize_keras_object
 
 
 def _is_float(dtype) -> bool:

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 from lamina import initializers
 from lamina.core.input_spec import InputSpec
 from lamina.core.layer import Layer
-from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
+from lamina.core.serialization import deserialize_keras_object, serialize_keras_object
 
 
 class Wrapper(Layer):
