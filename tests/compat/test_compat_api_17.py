@@ -116,3 +116,11 @@ def test_dtype_policies_match_keras(keras, name):
     assert lamina.FloatDTypePolicy is lamina.dtype_policies.FloatDTypePolicy
     layer = lamina.layers.Dense(2, dtype=lamina.dtype_policies.get(name))
     assert layer.dtype_policy.name == name
+
+
+def test_legacy_optimizers_explain_like_keras(keras):
+    for name in ("Adagrad", "Adam", "Ftrl", "Optimizer", "RMSprop", "SGD"):
+        with pytest.raises(ImportError, match="not supported in Keras 3"):
+            getattr(keras.optimizers.legacy, name)(learning_rate=0.1)
+        with pytest.raises(ImportError, match="not supported in Keras 3"):
+            getattr(lamina.optimizers.legacy, name)(learning_rate=0.1)

@@ -155,7 +155,6 @@ def test_model_trains_like_keras_and_crosses_keras_files(keras, tmp_path):
 
 
 GQA_CASES = [
-    ({}, {}),
     ({"use_gate": True, "sliding_window": 3, "use_bias": False}, {"use_causal_mask": True}),
     ({"num_key_value_heads": 1}, {"return_attention_scores": True}),
 ]
