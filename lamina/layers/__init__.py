@@ -71,6 +71,7 @@ from lamina.layers.input_layer import Input as Input
 from lamina.layers.input_layer import InputLayer as InputLayer
 from lamina.layers.jax_layer import JaxLayer as JaxLayer  # noqa: E402
 from lamina.layers.lambda_layer import Lambda as Lambda
+from lamina.layers.mel_spectrogram import MelSpectrogram as MelSpectrogram  # noqa: E402
 from lamina.layers.merging import Add as Add
 from lamina.layers.merging import Average as Average
 from lamina.layers.merging import Concatenate as Concatenate

@@ -211,3 +211,33 @@ def test_group_query_attention_trains_like_keras_and_crosses_files(keras, tmp_pa
     np.testing.assert_allclose(
         lamina.models.load_model(tmp_path / "k.keras").predict(x, verbose=0), expected, atol=1e-5
     )
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"fft_length": 64, "sequence_stride": 16, "num_mel_bins": 10, "sampling_rate": 8000},
+        {
+            "fft_length": 128,
+            "sequence_length": 100,
+            "sequence_stride": 50,
+            "window": "hamming",
+            "power_to_db": False,
+            "mag_exp": 1.0,
+            "min_freq": 100.0,
+            "max_freq": 3000,
+        },
+    ],
+)
+def test_mel_spectrogram(keras, kwargs):
+    x = RNG.normal(size=(2, 700)).astype("float32")
+    k, ours = keras.layers.MelSpectrogram(**kwargs), lamina.layers.MelSpectrogram(**kwargs)
+    a, b = np.asarray(k(x)), np.asarray(ours(x))
+    np.testing.assert_allclose(b, a, rtol=2e-5, atol=2e-5 * np.abs(a).max())
+    assert _strip(ours.get_config()) == _strip(k.get_config())
+    assert tuple(ours.compute_output_shape((None, 700))) == tuple(
+        k.compute_output_shape((None, 700))
+    )
+    assert lamina.layers.deserialize(
+        keras.layers.serialize(k)
+    ).get_config() == ours.get_config() | {"name": k.name}
