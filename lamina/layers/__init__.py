@@ -195,6 +195,7 @@ from lamina.layers.rnn.simple_rnn import SimpleRNN as SimpleRNN
 from lamina.layers.rnn.simple_rnn import SimpleRNNCell as SimpleRNNCell
 from lamina.layers.rnn.stacked_cells import StackedRNNCells as StackedRNNCells
 from lamina.layers.rnn.time_distributed import TimeDistributed as TimeDistributed
+from lamina.layers.stft_spectrogram import STFTSpectrogram as STFTSpectrogram  # noqa: E402
 from lamina.layers.upsampling import UpSampling1D as UpSampling1D
 from lamina.layers.upsampling import UpSampling2D as UpSampling2D
 from lamina.layers.upsampling import UpSampling3D as UpSampling3D

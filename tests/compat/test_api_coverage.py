@@ -83,7 +83,6 @@ NOT_YET = {
     "layers.ConvLSTM2D",
     "layers.ConvLSTM3D",
     "layers.FlaxLayer",
-    "layers.STFTSpectrogram",
     "legacy.saving.deserialize_keras_object",
     "legacy.saving.serialize_keras_object",
     "optimizers.MultiOptimizer",

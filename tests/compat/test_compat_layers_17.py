@@ -241,3 +241,28 @@ def test_mel_spectrogram(keras, kwargs):
     assert lamina.layers.deserialize(
         keras.layers.serialize(k)
     ).get_config() == ours.get_config() | {"name": k.name}
+
+
+STFT_CASES = [
+    {"frame_length": 16, "frame_step": 8},
+    {"mode": "psd", "frame_length": 20, "fft_length": 32, "padding": "same", "expand_dims": True},
+    {"mode": "stft", "frame_length": 16, "window": "hamming", "periodic": True},
+    {"mode": "angle", "frame_length": 16, "scaling": "spectrum"},
+    {"mode": "magnitude", "frame_length": 16, "data_format": "channels_first"},
+]
+
+
+@pytest.mark.parametrize("kwargs", STFT_CASES)
+def test_stft_spectrogram(keras, kwargs):
+    x = RNG.normal(size=(2, 100, 2)).astype("float32")
+    if kwargs.get("data_format") == "channels_first":
+        x = np.swapaxes(x, 1, 2)
+    _compare(
+        keras.layers.STFTSpectrogram(**kwargs),
+        lamina.layers.STFTSpectrogram(**kwargs),
+        lambda layer: layer(x),
+    )
+    ours = lamina.layers.STFTSpectrogram(**kwargs)
+    assert tuple(ours.compute_output_shape(x.shape)) == tuple(
+        keras.layers.STFTSpectrogram(**kwargs).compute_output_shape(x.shape)
+    )
