@@ -24,6 +24,7 @@ class StatelessScope(state.StateScope):
             value).
 
     Example:
+    >>> from lamina import Variable
     >>> v = Variable(1.0)
     >>> with StatelessScope([(v, 5.0)]) as scope:
     ...     _ = v.assign(v + 1.0)
@@ -70,6 +71,7 @@ class name_scope(state.name_scope):  # noqa: N801 (Keras's name)
         override_parent: accepted for compatibility.
 
     Example:
+    >>> from lamina import Variable
     >>> with name_scope("block"):
     ...     v = Variable(1.0, name="w")
     >>> v.path
@@ -116,6 +118,7 @@ def device(device_name):
         A context manager.
 
     Example:
+    >>> from lamina import ops
     >>> with device("cpu:0"):
     ...     x = ops.ones((2,))
     >>> x.devices().pop().platform
@@ -181,6 +184,7 @@ def remat(f):
         The wrapped function.
 
     Example:
+    >>> from lamina import ops
     >>> g = remat(lambda x: ops.sin(x) * 2.0)
     >>> float(g(0.0))
     0.0

@@ -64,6 +64,7 @@ _DOC = """Adaptive {kind} pooling of {rank}D data to a fixed `output_size`: outp
         The pooled tensor, with `output_size` spatial dimensions.
 
     Example:
+    >>> import numpy as np
     >>> layer = {cls}({example})
     >>> layer(np.ones({shape}, "float32")).shape
     {out}

@@ -116,6 +116,7 @@ class EinsumDense(Layer):
         The einsum product, of shape `(batch, *output_shape)`.
 
     Example:
+    >>> import numpy as np
     >>> layer = EinsumDense("abc,cd->abd", output_shape=(None, 4))
     >>> layer(np.ones((2, 3, 5), "float32")).shape
     (2, 3, 4)

@@ -53,6 +53,7 @@ class GroupQueryAttention(Layer):
         `(batch, num_query_heads, target_length, source_length)` if requested.
 
     Example:
+    >>> import numpy as np
     >>> layer = GroupQueryAttention(head_dim=4, num_query_heads=4, num_key_value_heads=2)
     >>> x = np.ones((1, 3, 8), "float32")
     >>> layer(x, x).shape

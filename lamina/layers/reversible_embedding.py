@@ -32,6 +32,7 @@ class ReversibleEmbedding(Embedding):
         Embeddings `(..., output_dim)`, or logits `(..., input_dim)` with `reverse=True`.
 
     Example:
+    >>> import numpy as np
     >>> layer = ReversibleEmbedding(10, 4)
     >>> vectors = layer(np.array([[1, 2]]))
     >>> layer(vectors, reverse=True).shape

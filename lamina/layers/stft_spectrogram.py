@@ -41,6 +41,7 @@ class STFTSpectrogram(Layer):
         The spectrogram, `(batch, frames, channels * bins)` (or 4D with `expand_dims`).
 
     Example:
+    >>> import numpy as np
     >>> layer = STFTSpectrogram(frame_length=16, frame_step=8)
     >>> layer(np.ones((1, 64, 1), "float32")).shape
     (1, 7, 9)

@@ -23,6 +23,8 @@ class Wrapper(Layer):
         **kwargs: base layer arguments (`name`, `dtype`, ...).
 
     Example:
+    >>> import numpy as np
+    >>> from lamina.layers import Dense
     >>> class Doubled(Wrapper):
     ...     def call(self, x):
     ...         return 2 * self.layer(x)
@@ -79,6 +81,8 @@ class SpectralNormalization(Wrapper):
         The wrapped layer's output.
 
     Example:
+    >>> import numpy as np
+    >>> from lamina.layers import Dense
     >>> sn = SpectralNormalization(Dense(2))
     >>> sn(np.ones((1, 3), "float32"), training=True).shape
     (1, 2)
@@ -155,6 +159,7 @@ def serialize(layer):
         A JSON-compatible dict.
 
     Example:
+    >>> from lamina.layers import Dense
     >>> serialize(Dense(2))["class_name"]
     'Dense'
     """
@@ -172,6 +177,7 @@ def deserialize(config, custom_objects=None):
         A new layer instance.
 
     Example:
+    >>> from lamina.layers import Dense
     >>> deserialize(serialize(Dense(2))).units
     2
     """
