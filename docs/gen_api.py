@@ -34,6 +34,7 @@ NAMESPACES = [
     "lamina.random",
     "lamina.tree",
     "lamina.export",
+    "lamina.dtype_policies",
 ]
 
 HERE = Path(__file__).resolve().parent

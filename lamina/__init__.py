@@ -96,3 +96,17 @@ __all__ = [
     "utils",
     "version",
 ]
+
+# Issue 17: Keras's top-level scopes and dtype policies.
+from lamina.core.scopes import RematScope as RematScope  # noqa: E402
+from lamina.core.scopes import StatelessScope as StatelessScope  # noqa: E402
+from lamina.core.scopes import SymbolicScope as SymbolicScope  # noqa: E402
+from lamina.core.scopes import device as device  # noqa: E402
+from lamina.core.scopes import name_scope as name_scope  # noqa: E402
+from lamina.core.scopes import remat as remat  # noqa: E402
+
+__all__ += ["RematScope", "StatelessScope", "SymbolicScope", "device", "name_scope", "remat"]
+from lamina import dtype_policies as dtype_policies  # noqa: E402
+from lamina.dtype_policies import FloatDTypePolicy as FloatDTypePolicy  # noqa: E402
+
+__all__ += ["FloatDTypePolicy", "dtype_policies"]

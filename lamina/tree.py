@@ -1,9 +1,9 @@
 """`keras.tree`: nested structures (lists, tuples, dicts, namedtuples) as `jax.tree_util`
 sees them, with Keras's conventions: `None` is a leaf, dict entries come in sorted key order.
 
-Provided: `flatten`, `flatten_with_path`, `map_structure`, `pack_sequence_as`, `is_nested`,
-`assert_same_structure`, `assert_same_paths`, `lists_to_tuples`. (Keras's `traverse`,
-`map_structure_up_to` and `map_shape_structure` are not here yet; see docs/differences.md.)
+Provided: `flatten`, `flatten_with_path`, `map_structure`, `map_structure_up_to`,
+`map_shape_structure`, `traverse` (with `MAP_TO_NONE`), `pack_sequence_as`, `is_nested`,
+`assert_same_structure`, `assert_same_paths`, `lists_to_tuples`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,12 @@ __all__ = [
     "flatten_with_path",
     "is_nested",
     "lists_to_tuples",
+    "MAP_TO_NONE",
+    "map_shape_structure",
     "map_structure",
+    "map_structure_up_to",
     "pack_sequence_as",
+    "traverse",
 ]
 
 
@@ -103,3 +107,114 @@ def lists_to_tuples(structure):
         items = [lists_to_tuples(v) for v in structure]
         return type(structure)(*items) if hasattr(structure, "_fields") else tuple(items)
     return structure
+
+
+# Issue 17: traverse, map_structure_up_to, map_shape_structure, MAP_TO_NONE.
+
+
+class MAP_TO_NONE:  # noqa: N801 (Keras's name)
+    """Returned by a `traverse` function to put `None` at that position of the result.
+
+    Example:
+    >>> traverse(lambda x: MAP_TO_NONE if x == 2 else None, [1, 2])
+    [1, None]
+    """
+
+
+def _children(structure):
+    leaves, treedef = jax.tree_util.tree_flatten(
+        structure, is_leaf=lambda x: x is not structure or x is None
+    )
+    return leaves, treedef
+
+
+def traverse(func, structure, top_down: bool = True):
+    """Applies `func` to every node of `structure` (containers and leaves), depth first.
+
+    Top-down, `func` sees a node before its children; when it returns something other than
+    `None`, that value replaces the node and its children are not visited. Bottom-up, `func`
+    sees each node after its children were replaced. Returning `MAP_TO_NONE` puts `None`.
+
+    Args:
+        func: a function of one node; `None` means "keep (and descend into) this node".
+        structure: a nested structure.
+        top_down: the visiting order.
+
+    Returns:
+        The transformed structure.
+
+    Example:
+    >>> traverse(lambda x: x * 10 if isinstance(x, int) else None, (1, [2, 3]))
+    (10, [20, 30])
+    """
+
+    def visit_children(node):
+        if not is_nested(node):
+            return node
+        leaves, treedef = _children(node)
+        if treedef.num_leaves == 1 and treedef.num_nodes == 1:
+            return node
+        return jax.tree_util.tree_unflatten(
+            treedef, [traverse(func, c, top_down=top_down) for c in leaves]
+        )
+
+    if top_down:
+        out = func(structure)
+        if out is None:
+            return visit_children(structure)
+    else:
+        structure = visit_children(structure)
+        out = func(structure)
+        if out is None:
+            return structure
+    return None if out is MAP_TO_NONE else out
+
+
+def map_structure_up_to(shallow_structure, func, *structures):
+    """`map_structure` that stops at the leaves of `shallow_structure`: `func` receives the
+    (possibly nested) parts of `structures` found at those positions.
+
+    Args:
+        shallow_structure: a structure that is a prefix of each of `structures`.
+        func: a function of as many arguments as there are structures.
+        *structures: the structures to map over.
+
+    Returns:
+        A structure shaped like `shallow_structure`.
+
+    Example:
+    >>> map_structure_up_to((None, None), len, ([1, 2], [3]))
+    (2, 1)
+    """
+    if not structures:
+        raise ValueError("map_structure_up_to() needs at least one structure.")
+    treedef = jax.tree_util.tree_structure(shallow_structure, is_leaf=_none_leaf)
+    try:
+        parts = [treedef.flatten_up_to(s) for s in structures]
+    except (ValueError, TypeError) as e:
+        raise ValueError(
+            f"map_structure_up_to: the structures do not start with the shallow structure "
+            f"{shallow_structure!r}: {e}"
+        ) from None
+    return jax.tree_util.tree_unflatten(treedef, [func(*args) for args in zip(*parts)])
+
+
+def _is_shape(x) -> bool:
+    return isinstance(x, (list, tuple)) and all(isinstance(e, int) or e is None for e in x)
+
+
+def map_shape_structure(func, structure):
+    """`map_structure` where shape tuples (tuples or lists of ints and `None`) are leaves.
+
+    Args:
+        func: a function of one shape.
+        structure: a nested structure of shapes.
+
+    Returns:
+        The structure with `func` applied to each shape.
+
+    Example:
+    >>> map_shape_structure(lambda s: s[1:], {"a": (None, 3), "b": [(2, 4)]})
+    {'a': (3,), 'b': [(4,)]}
+    """
+    return jax.tree_util.tree_map(func, structure, is_leaf=lambda x: x is None or _is_shape(x))

@@ -7,6 +7,15 @@ from lamina.layers.activation_layers import LeakyReLU as LeakyReLU
 from lamina.layers.activation_layers import PReLU as PReLU
 from lamina.layers.activation_layers import ReLU as ReLU
 from lamina.layers.activation_layers import Softmax as Softmax
+
+# Issue 17: EinsumDense, adaptive pooling, ReversibleEmbedding, Wrapper, SpectralNormalization,
+# serialize / deserialize.
+from lamina.layers.adaptive_pooling import AdaptiveAveragePooling1D as AdaptiveAveragePooling1D  # noqa: E402
+from lamina.layers.adaptive_pooling import AdaptiveAveragePooling2D as AdaptiveAveragePooling2D  # noqa: E402
+from lamina.layers.adaptive_pooling import AdaptiveAveragePooling3D as AdaptiveAveragePooling3D  # noqa: E402
+from lamina.layers.adaptive_pooling import AdaptiveMaxPooling1D as AdaptiveMaxPooling1D  # noqa: E402
+from lamina.layers.adaptive_pooling import AdaptiveMaxPooling2D as AdaptiveMaxPooling2D  # noqa: E402
+from lamina.layers.adaptive_pooling import AdaptiveMaxPooling3D as AdaptiveMaxPooling3D  # noqa: E402
 from lamina.layers.attention.attention import AdditiveAttention as AdditiveAttention
 from lamina.layers.attention.attention import Attention as Attention
 from lamina.layers.attention.multi_head_attention import MultiHeadAttention as MultiHeadAttention
@@ -42,6 +51,7 @@ from lamina.layers.core import Activation as Activation
 from lamina.layers.core import Dense as Dense
 from lamina.layers.core import Dropout as Dropout
 from lamina.layers.core import Flatten as Flatten
+from lamina.layers.einsum_dense import EinsumDense as EinsumDense  # noqa: E402
 from lamina.layers.embedding import Embedding as Embedding
 from lamina.layers.embedding import Masking as Masking
 from lamina.layers.global_pooling import GlobalAveragePooling1D as GlobalAveragePooling1D
@@ -56,9 +66,12 @@ from lamina.layers.global_pooling import GlobalMaxPool3D as GlobalMaxPool3D
 from lamina.layers.global_pooling import GlobalMaxPooling1D as GlobalMaxPooling1D
 from lamina.layers.global_pooling import GlobalMaxPooling2D as GlobalMaxPooling2D
 from lamina.layers.global_pooling import GlobalMaxPooling3D as GlobalMaxPooling3D
+from lamina.layers.grouped_query_attention import GroupQueryAttention as GroupQueryAttention  # noqa: E402
 from lamina.layers.input_layer import Input as Input
 from lamina.layers.input_layer import InputLayer as InputLayer
+from lamina.layers.jax_layer import JaxLayer as JaxLayer  # noqa: E402
 from lamina.layers.lambda_layer import Lambda as Lambda
+from lamina.layers.mel_spectrogram import MelSpectrogram as MelSpectrogram  # noqa: E402
 from lamina.layers.merging import Add as Add
 from lamina.layers.merging import Average as Average
 from lamina.layers.merging import Concatenate as Concatenate
@@ -171,6 +184,7 @@ from lamina.layers.reshaping import Identity as Identity
 from lamina.layers.reshaping import Permute as Permute
 from lamina.layers.reshaping import RepeatVector as RepeatVector
 from lamina.layers.reshaping import Reshape as Reshape
+from lamina.layers.reversible_embedding import ReversibleEmbedding as ReversibleEmbedding  # noqa: E402
 from lamina.layers.rnn.bidirectional import Bidirectional as Bidirectional
 from lamina.layers.rnn.gru import GRU as GRU
 from lamina.layers.rnn.gru import GRUCell as GRUCell
@@ -181,6 +195,11 @@ from lamina.layers.rnn.simple_rnn import SimpleRNN as SimpleRNN
 from lamina.layers.rnn.simple_rnn import SimpleRNNCell as SimpleRNNCell
 from lamina.layers.rnn.stacked_cells import StackedRNNCells as StackedRNNCells
 from lamina.layers.rnn.time_distributed import TimeDistributed as TimeDistributed
+from lamina.layers.stft_spectrogram import STFTSpectrogram as STFTSpectrogram  # noqa: E402
 from lamina.layers.upsampling import UpSampling1D as UpSampling1D
 from lamina.layers.upsampling import UpSampling2D as UpSampling2D
 from lamina.layers.upsampling import UpSampling3D as UpSampling3D
+from lamina.layers.wrappers import SpectralNormalization as SpectralNormalization  # noqa: E402
+from lamina.layers.wrappers import Wrapper as Wrapper  # noqa: E402
+from lamina.layers.wrappers import deserialize as deserialize  # noqa: E402
+from lamina.layers.wrappers import serialize as serialize  # noqa: E402

@@ -135,12 +135,19 @@ def _operation_from_record(record: dict):
     Keras graph): replayed through the `lamina.ops` function of the same name."""
     from lamina import ops
     from lamina.core.naming import to_snake_case
+    from lamina.ops.keras_operations import KERAS_OPERATIONS
 
     if record.get("module") == "keras.src.ops.image":
         public = ops.image.KERAS_IMAGE_CLASSES.get(record["class_name"])
         fn = getattr(ops.image, public) if public else None
     else:
-        fn = getattr(ops, to_snake_case(record["class_name"]), None)
+        module = str(record.get("module", "")).rsplit(".", 1)[-1]
+        by_class = [
+            n
+            for n, (m, c, _, _) in KERAS_OPERATIONS.items()
+            if c == record["class_name"] and m == module
+        ]
+        fn = getattr(ops, by_class[0] if by_class else to_snake_case(record["class_name"]), None)
     if fn is None:
         raise TypeError(
             f"Could not locate the operation {record['class_name']!r} ({record.get('module')}) "

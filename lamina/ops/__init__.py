@@ -333,3 +333,48 @@ def _bind_symbolic_operators() -> None:
 
 
 _bind_symbolic_operators()
+
+# Issue 17: more ops (spectral, linear algebra, normalization, adaptive pooling, CTC, ...) and the
+# Keras sub-namespaces keras.ops.numpy / keras.ops.nn / keras.ops.linalg.
+from lamina.ops.namespaces import install as _install_namespaces  # noqa: E402
+from lamina.ops.signal_linalg import adaptive_average_pool as adaptive_average_pool  # noqa: E402
+from lamina.ops.signal_linalg import adaptive_max_pool as adaptive_max_pool  # noqa: E402
+from lamina.ops.signal_linalg import associative_scan as associative_scan  # noqa: E402
+from lamina.ops.signal_linalg import cdist as cdist  # noqa: E402
+from lamina.ops.signal_linalg import cholesky_inverse as cholesky_inverse  # noqa: E402
+from lamina.ops.signal_linalg import ctc_decode as ctc_decode  # noqa: E402
+from lamina.ops.signal_linalg import ctc_loss as ctc_loss  # noqa: E402
+from lamina.ops.signal_linalg import eig as eig  # noqa: E402
+from lamina.ops.signal_linalg import extract_sequences as extract_sequences  # noqa: E402
+from lamina.ops.signal_linalg import fft as fft  # noqa: E402
+from lamina.ops.signal_linalg import fft2 as fft2  # noqa: E402
+from lamina.ops.signal_linalg import fold as fold  # noqa: E402
+from lamina.ops.signal_linalg import ifft2 as ifft2  # noqa: E402
+from lamina.ops.signal_linalg import irfft as irfft  # noqa: E402
+from lamina.ops.signal_linalg import istft as istft  # noqa: E402
+from lamina.ops.signal_linalg import jvp as jvp  # noqa: E402
+from lamina.ops.signal_linalg import layer_normalization as layer_normalization  # noqa: E402
+from lamina.ops.signal_linalg import lstsq as lstsq  # noqa: E402
+from lamina.ops.signal_linalg import lu_factor as lu_factor  # noqa: E402
+from lamina.ops.signal_linalg import matrix_rank as matrix_rank  # noqa: E402
+from lamina.ops.signal_linalg import multi_hot as multi_hot  # noqa: E402
+from lamina.ops.signal_linalg import nonzero as nonzero  # noqa: E402
+from lamina.ops.signal_linalg import pinv as pinv  # noqa: E402
+from lamina.ops.signal_linalg import polar as polar  # noqa: E402
+from lamina.ops.signal_linalg import rearrange as rearrange  # noqa: E402
+from lamina.ops.signal_linalg import register as _register_more  # noqa: E402
+from lamina.ops.signal_linalg import rfft as rfft  # noqa: E402
+from lamina.ops.signal_linalg import rms_normalization as rms_normalization  # noqa: E402
+from lamina.ops.signal_linalg import saturate_cast as saturate_cast  # noqa: E402
+from lamina.ops.signal_linalg import slogdet as slogdet  # noqa: E402
+from lamina.ops.signal_linalg import solve_triangular as solve_triangular  # noqa: E402
+from lamina.ops.signal_linalg import stft as stft  # noqa: E402
+from lamina.ops.signal_linalg import unfold as unfold  # noqa: E402
+from lamina.ops.signal_linalg import unique as unique  # noqa: E402
+from lamina.ops.signal_linalg import vectorize as vectorize  # noqa: E402
+from lamina.ops.signal_linalg import view as view  # noqa: E402
+from lamina.ops.signal_linalg import view_as_complex as view_as_complex  # noqa: E402
+from lamina.ops.signal_linalg import view_as_real as view_as_real  # noqa: E402
+
+_register_more(globals())
+_install_namespaces(globals())

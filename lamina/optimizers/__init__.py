@@ -1,5 +1,7 @@
 """Optimizers (`keras.optimizers`): Keras's names, arguments, numerics and variable layout."""
 
+# Issue 17: keras.optimizers.legacy (names that explain they are TensorFlow-only).
+from lamina.optimizers import legacy as legacy  # noqa: E402
 from lamina.optimizers import schedules as schedules
 from lamina.optimizers.adafactor import Adafactor as Adafactor
 from lamina.optimizers.adam import Adam as Adam

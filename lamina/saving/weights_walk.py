@@ -118,7 +118,9 @@ class _Walker:
         for value in values:
             if is_saveable(value):
                 # The counter advances even for objects already saved at another path.
-                name = _unique(snake_case(type(value).__name__), used)
+                # A class exported under another name (GroupQueryAttention) gives its own.
+                cls_name = getattr(type(value), "_keras_class_name", type(value).__name__)
+                name = _unique(snake_case(cls_name), used)
                 self.visit(value, _join(path, name))
             elif isinstance(value, (list, tuple, dict)):
                 name = _unique("container", used)

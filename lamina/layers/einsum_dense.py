@@ -1,0 +1,229 @@
+"""`EinsumDense`: a dense layer whose product is any einsum equation."""
+
+from __future__ import annotations
+
+import re
+
+import jax.numpy as jnp
+
+from lamina import activations, constraints, initializers, regularizers
+from lamina.core.input_spec import InputSpec
+from lamina.core.layer import Layer
+from lamina.initializers.variance_scaling import VarianceScaling
+
+
+def einsum_shapes(equation: str, bias_axes, input_shape, output_shape):
+    """The kernel shape, bias shape (or None), full output shape and the kernel's input and
+    output axes for an `EinsumDense` equation.
+
+    The equation is `"<input>,<kernel>-><output>"`, optionally with `...` at the start of the
+    input and output (`"...ab,bc->...ac"`) or at their end (`"ab...,bc->ac..."`). Each kernel
+    letter must appear in the input or the output; its size comes from there.
+    """
+    flat = equation.replace("...", "0")
+    left = re.fullmatch(r"0([a-zA-Z]+),([a-zA-Z]+)->0([a-zA-Z]+)", flat)
+    plain = re.fullmatch(r"([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]+)", flat)
+    right = re.fullmatch(r"([a-zA-Z]{2,})0,([a-zA-Z]+)->([a-zA-Z]+)0", flat)
+    match = left or plain or right
+    if match is None:
+        raise ValueError(
+            f"EinsumDense: invalid equation {equation!r}. Expected '<in>,<kernel>-><out>', "
+            "'...<in>,<kernel>->...<out>' or '<in>...,<kernel>-><out>...', e.g. 'ab,bc->ac'."
+        )
+    in_spec, w_spec, out_spec = match.groups()
+    input_shape = list(input_shape)
+    elided = len(input_shape) - len(in_spec)
+    out = [output_shape] if isinstance(output_shape, int) else list(output_shape)
+    out.insert(0, input_shape[0])
+    if elided > 0 and left:
+        for i in range(1, elided):
+            out.insert(1, input_shape[i])
+    elif elided > 0:
+        out.extend(input_shape[len(input_shape) - elided :])
+    if left:
+        in_pos = {c: i + elided - len(input_shape) for i, c in enumerate(in_spec)}
+        out_pos = {c: i + elided for i, c in enumerate(out_spec)}
+    else:
+        in_pos = {c: i for i, c in enumerate(in_spec)}
+        out_pos = {c: i for i, c in enumerate(out_spec)}
+    for c in in_spec:
+        if (
+            c in out_pos
+            and out[out_pos[c]] is not None
+            and out[out_pos[c]] != input_shape[in_pos[c]]
+        ):
+            raise ValueError(
+                f"EinsumDense: input and output shapes differ at the shared axis '{c}' of "
+                f"{equation!r}: input {input_shape[in_pos[c]]}, output {out[out_pos[c]]}."
+            )
+    for c in out_spec:
+        if c not in in_spec and c not in w_spec:
+            raise ValueError(
+                f"EinsumDense: output axis '{c}' of {equation!r} appears in neither the input "
+                "nor the kernel."
+            )
+    kernel_shape, in_axes, out_axes = [], [], []
+    for i, c in enumerate(w_spec):
+        if c in out_pos:
+            kernel_shape.append(out[out_pos[c]])
+            out_axes.append(i)
+        elif c in in_pos:
+            kernel_shape.append(input_shape[in_pos[c]])
+            in_axes.append(i)
+        else:
+            raise ValueError(
+                f"EinsumDense: kernel axis '{c}' of {equation!r} appears in neither the input "
+                "nor the output, so its size is unknown."
+            )
+    bias_shape = None
+    if bias_axes is not None:
+        for c in bias_axes:
+            if c not in out_spec:
+                raise ValueError(
+                    f"EinsumDense: bias axis '{c}' is not an output axis of {equation!r}."
+                )
+        offset = elided if left else 0
+        size = {c: out[i + offset] for i, c in enumerate(out_spec)}
+        first = min(out_spec.find(c) for c in bias_axes)
+        bias_shape = [size[c] if c in bias_axes else 1 for c in out_spec[first:]]
+        if not left:
+            bias_shape += [1] * max(elided, 0)
+    return kernel_shape, bias_shape, out, in_axes, out_axes
+
+
+class EinsumDense(Layer):
+    """A dense layer computing `activation(einsum(equation, inputs, kernel) + bias)`.
+
+    Args:
+        equation: an einsum equation `"<input>,<kernel>-><output>"`, e.g. `"ab,bc->ac"`
+            (a `Dense` layer) or `"abc,cde->abde"`; `...` may stand for leading or trailing
+            axes.
+        output_shape: the output shape without the batch axis (an int or a tuple; `None` for
+            axes taken from the input).
+        activation: the activation applied last (default none).
+        bias_axes: the output letters that carry a bias (e.g. `"de"`); default no bias.
+        kernel_initializer, bias_initializer: initializers of the two weights. A
+            variance-scaling kernel initializer computes its fans from the equation's input
+            and output axes.
+        kernel_regularizer, bias_regularizer, activity_regularizer: optional regularizers.
+        kernel_constraint, bias_constraint: optional constraints.
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+
+    Call arguments:
+        inputs: a tensor matching the input side of `equation`.
+
+    Returns:
+        The einsum product, of shape `(batch, *output_shape)`.
+
+    Example:
+    >>> import numpy as np
+    >>> layer = EinsumDense("abc,cd->abd", output_shape=(None, 4))
+    >>> layer(np.ones((2, 3, 5), "float32")).shape
+    (2, 3, 4)
+    """
+
+    def __init__(
+        self,
+        equation,
+        output_shape,
+        activation=None,
+        bias_axes=None,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        lora_rank=None,
+        lora_alpha=None,
+        gptq_unpacked_column_size=None,
+        quantization_config=None,
+        **kwargs,
+    ):
+        if lora_rank:
+            raise NotImplementedError("EinsumDense: `lora_rank` is not supported by lamina yet.")
+        if quantization_config is not None:
+            raise NotImplementedError("EinsumDense: quantization is not supported by lamina yet.")
+        super().__init__(**kwargs)
+        if not isinstance(equation, str) or "->" not in equation:
+            raise ValueError(
+                f"EinsumDense: `equation` must be a string such as 'ab,bc->ac'; received "
+                f"{equation!r}."
+            )
+        self.equation = equation
+        self.partial_output_shape = (
+            (output_shape,) if isinstance(output_shape, int) else tuple(output_shape)
+        )
+        self.bias_axes = bias_axes
+        self.activation = activations.get(activation)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.lora_rank = None
+        self.lora_alpha = None
+        self.gptq_unpacked_column_size = gptq_unpacked_column_size
+        self.quantization_config = None
+
+    def build(self, input_shape):
+        kernel_shape, bias_shape, _, in_axes, out_axes = einsum_shapes(
+            self.equation, self.bias_axes, input_shape, self.partial_output_shape
+        )
+        self.input_spec = InputSpec(ndim=len(input_shape))
+        init = self.kernel_initializer
+        if isinstance(init, VarianceScaling) and (
+            init.input_axes is None or init.output_axes is None
+        ):
+            config = init.get_config()
+            config.update(seed=init.seed, input_axes=in_axes, output_axes=out_axes)
+            init = type(init).from_config(config)
+        self.kernel = self.add_weight(
+            name="kernel",
+            shape=tuple(kernel_shape),
+            initializer=init,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self.bias = None
+        if bias_shape is not None:
+            self.bias = self.add_weight(
+                name="bias",
+                shape=tuple(bias_shape),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+        self.built = True
+
+    def call(self, inputs, training=None):
+        x = jnp.einsum(self.equation, inputs, self.kernel.value)
+        if self.bias is not None:
+            x = x + self.bias.value
+        return self.activation(x) if self.activation is not None else x
+
+    def compute_output_shape(self, input_shape):
+        return tuple(
+            einsum_shapes(self.equation, self.bias_axes, input_shape, self.partial_output_shape)[2]
+        )
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "output_shape": self.partial_output_shape,
+                "equation": self.equation,
+                "activation": activations.serialize(self.activation),
+                "bias_axes": self.bias_axes,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+                "quantization_config": None,
+            }
+        )
+        return config
