@@ -22,13 +22,14 @@ def rows_seen(feed, choose=feeds.one_at_a_time, first_step=0):
     seen, blocks = [], list(feed.epoch(first_step, choose))
     for block in blocks:
         y = np.asarray(block.data[1])
-        if block.indices is not None:  # gathered by index inside the step
-            y = y[np.asarray(block.indices)].reshape(-1)
-        b = block.batch_size or y.shape[0]
         masks = np.asarray(block.masks)
         for i in range(block.count):
             keep = masks[block.start + i] > 0
-            seen.extend(y.reshape(-1, b)[i][keep].tolist() if block.indices is None else y)
+            if block.indices is not None:  # gathered by index inside the step
+                batch = y[np.asarray(block.indices)[block.start + i]]
+            else:
+                batch = y.reshape(-1, block.batch_size)[i]
+            seen.extend(batch[keep].tolist())
     return seen, blocks
 
 
@@ -40,8 +41,14 @@ def test_in_order_and_shuffled_epochs_read_every_row_once(monkeypatch, mode):
     seen, blocks = rows_seen(feed, choose=lambda remaining: (min(4, remaining), 4))
     assert seen == list(range(21))
     assert [(b.step, b.count, b.size) for b in blocks] == [(0, 4, 4), (4, 2, 4)]
-    assert all(isinstance(b, Block) and b.batch_size == 4 for b in blocks)
-    assert {np.asarray(b.data[0]).shape for b in blocks} == {(16, 2)}  # size * batch rows
+    assert all(isinstance(b, Block) for b in blocks)
+    if mode == "host":  # blocks of size * batch rows, sent with the call
+        assert all(b.batch_size == 4 and b.indices is None for b in blocks)
+        assert {np.asarray(b.data[0]).shape for b in blocks} == {(16, 2)}
+    else:  # the resident arrays and the epoch's index plan; each step gathers its batch
+        assert all(b.batch_size is None and b.start == b.step for b in blocks)
+        assert all(b.data is feed.structure for b in blocks)
+        assert {np.asarray(b.indices).shape[1] for b in blocks} == {4}
     np.random.seed(0)
     shuffled = ArrayFeed(arrays(), 4, shuffle=True, training=True)
     seen, _ = rows_seen(shuffled)

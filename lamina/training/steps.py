@@ -421,25 +421,6 @@ def _batch_reader(batch_size: int | None):
     return batch_of
 
 
-def _take(data, indices, masks, start, size):
-    steps = start + jnp.arange(size)
-    rows = jnp.take(indices, steps, axis=0, mode="clip").reshape(-1)
-    block = jax.tree.map(lambda a: jnp.take(a, rows, axis=0), data)
-    return block, jnp.take(masks, steps, axis=0, mode="clip")
-
-
-_take_jit = jax.jit(_take, static_argnums=4)
-
-
-def take_block(data, indices, masks, start: int, size: int):
-    """Gathers the batches of steps `start .. start + size - 1` from device-resident data, as
-    one block of `size * batch` rows and its `(size, batch)` mask. A separate (cheap) compiled
-    call, so that the compiled steps depend on the block's shape only, not on the dataset's
-    size: a new dataset compiles this gather, not the model. Rows past the plan's end repeat its
-    last row (a block's `count` stops before them)."""
-    return _take_jit(data, indices, masks, start, size)
-
-
 class CallFunction:
     """`model(x)` on a built model, outside any trace: one jitted pure call per input signature
     and `training` value, instead of running every layer op by op (about 1 ms per call for a
