@@ -172,6 +172,9 @@ class Layer(LayerWeights, Tracker):
         # Remembered for the training engine: a loss computed from the batch cannot be
         # masked, so such a model gets its real partial batches rather than padded ones.
         object.__setattr__(self, "_adds_losses", True)
+        self._record_loss(loss)
+
+    def _record_loss(self, loss) -> None:
         scope = state.current_scope()
         if scope is not None and scope.collect_losses:
             scope.add_loss(loss)
@@ -390,7 +393,7 @@ class Layer(LayerWeights, Tracker):
                 penalty = self.activity_regularizer(out * mask) / jnp.sum(batch_mask)
             else:
                 penalty = self.activity_regularizer(out) / (out.shape[0] if out.ndim else 1)
-            self.add_loss(penalty)
+            self._record_loss(penalty)  # masked already: padded batches need no exact step
 
     def _symbolic_outputs(self, args, kwargs, with_mask: bool = False):
         """Runs `call` on shapes only (`jax.eval_shape`) and returns output ShapeDtypeStructs

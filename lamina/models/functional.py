@@ -151,9 +151,10 @@ def conform_input(model_name: str, expected, x):
     if x is None or not hasattr(x, "shape") or not hasattr(x, "dtype"):
         return x
     try:
-        want_dtype = np.dtype(expected.dtype)
-        have_dtype = np.dtype(x.dtype)
-    except TypeError:
+        # int64/float64 inputs are int32/float32 unless JAX's x64 mode is on.
+        want_dtype = np.dtype(jax.dtypes.canonicalize_dtype(expected.dtype))
+        have_dtype = np.dtype(jax.dtypes.canonicalize_dtype(x.dtype))
+    except (TypeError, ValueError):
         want_dtype = have_dtype = None  # string inputs (preprocessing layers) pass as they are
     if (
         want_dtype is not None
@@ -169,10 +170,17 @@ def conform_input(model_name: str, expected, x):
         return jnp.squeeze(x, axis=-1)
     if rank == want - 1 and want and expected.shape[-1] == 1:
         return jnp.expand_dims(x, axis=-1)
+    shape = tuple(x.shape)
+    if len(shape) == want - 1 and all(
+        d is None or d == s for d, s in zip(expected.shape[1:], shape)
+    ):
+        fix = "it looks like one sample without the batch axis: add the batch axis, e.g. x[None]"
+    else:
+        fix = "only a trailing axis of size 1 is added or removed automatically; reshape the data"
     raise ValueError(
         f"Model '{model_name}': invalid shape for input '{expected.name}'. Expected shape "
-        f"{expected.shape}, received data of shape {(None, *tuple(x.shape)[1:])}. Only a "
-        "trailing axis of size 1 is added or removed automatically; reshape the data to match."
+        f"{expected.shape} (ndim={want}), received data of shape {shape} (ndim={len(shape)}); "
+        f"{fix}."
     )
 
 

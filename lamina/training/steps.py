@@ -88,6 +88,10 @@ class LossParts(NamedTuple):
     preds: list
     targets: list | None
     weights: list | None
+    # The metric values after a user's `compute_loss` updated metrics of its own (as Keras's
+    # documented example does); None when it did not run under them.
+    metrics: list | None = None
+    y_pred: Any = None
 
 
 class StepBuilder:
@@ -111,6 +115,7 @@ class StepBuilder:
         self.custom_train = "train_step" in overrides
         self.custom_test = "test_step" in overrides
         self.custom_predict = "predict_step" in overrides
+        self.custom_metrics = "compute_metrics" in overrides
 
     def _variable_lists(self) -> tuple:
         return (self.trainable_vars, self.non_trainable_vars, self.optimizer_vars, self.metric_vars)
@@ -156,10 +161,11 @@ class StepBuilder:
         reduced = reduced or any(
             layer.__dict__.get("_adds_losses") for layer in self.model._flatten_layers()
         )
+        custom = self.custom_loss or self.custom_metrics or reduced
         if kind == "train":
-            return self.custom_train or self.custom_loss or reduced
+            return self.custom_train or custom
         if kind == "test":
-            return self.custom_test or self.custom_loss or reduced
+            return self.custom_test or custom
         return False
 
     # ------------------------------------------------------------------ user-written steps
@@ -205,7 +211,7 @@ class StepBuilder:
                 trainable, non_trainable, x, training=training, return_losses=True
             )
 
-    def _loss(self, batch, y_pred, mask, losses, training) -> LossParts:
+    def _loss(self, batch, y_pred, mask, losses, training, metric_values=None) -> LossParts:
         """The loss of a batch through `model.compute_loss` (its one definition, which a user's
         override replaces): the losses added during this call are `model.losses`, and the
         padding mask of the batch is in the call context."""
@@ -218,27 +224,44 @@ class StepBuilder:
             )
         object.__setattr__(model, "_losses_override", losses)
         object.__setattr__(model, "_per_output_losses", [])
+        new_metrics = None
         try:
             with state_lib.call_context(training, batch_mask=mask):
-                total = call_compute_loss(model, x, y, y_pred, sw, training)
+                if self.custom_loss and metric_values is not None:
+                    # A user's `compute_loss` may update metrics: bind them to this step's.
+                    mapping = list(zip(self.metric_vars, metric_values))
+                    with state_lib.StateScope(mapping) as scope:
+                        total = call_compute_loss(model, x, y, y_pred, sw, training)
+                        new_metrics = [scope.get(v) for v in self.metric_vars]
+                else:
+                    total = call_compute_loss(model, x, y, y_pred, sw, training)
         finally:
             object.__setattr__(model, "_losses_override", None)
         per_output = model.__dict__.pop("_per_output_losses")
         preds = flatten_outputs(model, y_pred)
         targets = flatten_targets(model, y, len(preds))
         weights = flatten_targets(model, sw, len(preds), "sample_weight")
-        return LossParts(jnp.asarray(total, "float32"), per_output, preds, targets, weights)
+        return LossParts(
+            jnp.asarray(total, "float32"), per_output, preds, targets, weights, new_metrics, y_pred
+        )
 
-    def _metrics(self, metric_values, loss: LossParts, mask):
+    def _metrics(self, metric_values, loss: LossParts, mask, batch):
         model = self.model
+        if loss.metrics is not None:
+            metric_values = loss.metrics
         with state_lib.StateScope(list(zip(self.metric_vars, metric_values))) as scope:
             n = jnp.sum(mask)
             model._loss_tracker.update_state(loss.total, sample_weight=n)
             for tracker, value in zip(model._output_loss_trackers, loss.per_output):
                 tracker.update_state(value, sample_weight=n)
-            if loss.targets is not None:
-                model._compile_metrics.update_flat(loss.targets, loss.preds, loss.weights, mask)
-            logs = model._metric_results()
+            if self.custom_metrics:
+                # A user's `compute_metrics(x, y, y_pred, sample_weight)` makes the logs.
+                x, y, sw = batch
+                logs = model.compute_metrics(x, y, loss.y_pred, sw)
+            else:
+                if loss.targets is not None:
+                    model._compile_metrics.update_flat(loss.targets, loss.preds, loss.weights, mask)
+                logs = model._metric_results()
             new_values = [scope.get(v) for v in self.metric_vars]
         return new_values, logs
 
@@ -249,7 +272,7 @@ class StepBuilder:
             y_pred, new_nt, losses = self._forward(
                 trainable, state.non_trainable, batch[0], True, mask
             )
-            loss = self._loss(batch, y_pred, mask, losses, True)
+            loss = self._loss(batch, y_pred, mask, losses, True, state.metrics)
             # The loss scale (LossScaleOptimizer) is optimizer state: read it from this step's.
             with state_lib.StateScope(list(zip(self.optimizer_vars, state.optimizer))):
                 scaled = model.optimizer.scale_loss(loss.total)
@@ -259,15 +282,15 @@ class StepBuilder:
         new_trainable, new_opt = model.optimizer.stateless_apply(
             state.optimizer, grads, state.trainable
         )
-        new_metrics, logs = self._metrics(state.metrics, loss, mask)
+        new_metrics, logs = self._metrics(state.metrics, loss, mask, batch)
         return TrainState(new_trainable, new_nt, new_opt, new_metrics), logs
 
     def test_core(self, state: TrainState, batch, mask):
         y_pred, _, losses = self._forward(
             state.trainable, state.non_trainable, batch[0], False, mask
         )
-        loss = self._loss(batch, y_pred, mask, losses, False)
-        new_metrics, logs = self._metrics(state.metrics, loss, mask)
+        loss = self._loss(batch, y_pred, mask, losses, False, state.metrics)
+        new_metrics, logs = self._metrics(state.metrics, loss, mask, batch)
         return state._replace(metrics=new_metrics), logs
 
     def predict_core(self, state: TrainState, x):

@@ -127,15 +127,18 @@ class Trainer(Loops, BatchMethods):
     # ------------------------------------------------------------------ metrics
     @property
     def metrics(self) -> list:
-        """The loss tracker, `compile_metrics`, the per-output loss trackers, then metrics that
-        layers track (Keras's order)."""
+        """The loss tracker, `compile_metrics`, the per-output loss trackers, the metrics the
+        model tracks as attributes, then those of its layers — not of nested models, whose
+        metrics are their own (Keras's order and rule)."""
         out = []
         if self._loss_tracker is not None:
             out.append(self._loss_tracker)
             out.append(self._compile_metrics)
             out.extend(self._output_loss_trackers)
+        out.extend(self._metrics)
         for layer in self._layers:
-            out.extend(layer.metrics)
+            if not isinstance(layer, Trainer):
+                out.extend(layer.metrics)
         return out
 
     @property
@@ -267,7 +270,13 @@ class Trainer(Loops, BatchMethods):
     def _overridden_steps(self) -> set[str]:
         return {
             name
-            for name in ("train_step", "test_step", "predict_step", "compute_loss")
+            for name in (
+                "train_step",
+                "test_step",
+                "predict_step",
+                "compute_loss",
+                "compute_metrics",
+            )
             if getattr(type(self), name) is not getattr(Trainer, name)
         }
 
@@ -292,6 +301,55 @@ class Trainer(Loops, BatchMethods):
         for value in self.losses:
             total = total + jnp.asarray(value, "float32")
         return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict:
+        """Updates the compiled metrics with one batch and returns every metric's result.
+
+        The training and evaluation steps call it after updating the loss tracker; override
+        it to update metrics of your own (call `super().compute_metrics(...)` to keep the
+        compiled ones).
+
+        Args:
+            x: the batch's inputs.
+            y: its targets (None without targets).
+            y_pred: the model's outputs.
+            sample_weight: its sample weights, or None.
+
+        Returns:
+            A dict of metric results, keyed as the history keys them (see
+            `get_metrics_result`).
+
+        Example:
+
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+        >>> model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0) and None
+        >>> sorted(model.compute_metrics(None, np.ones((2, 1)), np.zeros((2, 1))))
+        ['loss', 'mae']
+        """
+        del x
+        if self._compile_metrics is not None and y is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self) -> dict:
+        """The current result of every metric in `self.metrics`, as one flat dict (a
+        metric returning a dict, such as the compiled metrics, contributes its entries).
+
+        Returns:
+            A dict from metric name to result.
+
+        Example:
+
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> model.get_metrics_result()
+        {'loss': Array(0., dtype=float32)}
+        """
+        return self._metric_results()
 
     def train_step(self, state, data):
         """One training step, Keras-on-JAX style: `(state, data) -> (logs, state)` with `state =

@@ -407,3 +407,249 @@ def test_functional_subclass_keras_files_load_in_both(keras, tmp_path, writer):
         assert type(loaded).__name__ == "Packaged", name
         assert loaded.units == 3 and loaded.name == "packaged", name
         _close(loaded.predict(x, verbose=0), expected, what=name)
+
+
+# ---------------------------------------------------------------------- input rank adjustment
+@pytest.mark.parametrize("kind", ["functional", "sequential"])
+def test_input_rank_adjustment_adds_the_channel_axis(keras, kind):
+    def program(K, weights):
+        layers = [
+            K.layers.Conv2D(2, 3, name="conv"),
+            K.layers.Flatten(name="flat"),
+            K.layers.Dense(1, name="out"),
+        ]
+        if kind == "sequential":
+            model = K.Sequential([K.Input((6, 6, 1)), *layers])
+        else:
+            inputs = K.Input((6, 6, 1))
+            x = inputs
+            for layer in layers:
+                x = layer(x)
+            model = K.Model(inputs, x)
+        if weights is not None:
+            model.set_weights(weights)
+        weights = model.get_weights()
+        model.compile(K.optimizers.SGD(0.01), loss="mse")
+        rng = np.random.default_rng(7)
+        images = rng.normal(size=(10, 6, 6)).astype("float32")  # no channel axis
+        targets = rng.normal(size=(10, 1)).astype("float32")
+        history = model.fit(images, targets, batch_size=4, epochs=2, shuffle=False, verbose=0)
+        evaluated = model.evaluate(images, targets, batch_size=4, verbose=0)
+        predicted = model.predict(images, batch_size=4, verbose=0)
+        called = model(images[:3])
+        return (history.history, evaluated, predicted, called), weights
+
+    (lh, le, lp, lc), (kh, ke, kp, kc) = _run_both(keras, program)
+    _close_history(lh, kh)
+    _close(le, ke)
+    _close(lp, kp)
+    _close(lc, kc)
+
+
+def test_input_rank_adjustment_squeezes_and_converts_dtype(keras):
+    def program(K, weights):
+        inputs = K.Input((5,), name="vector")
+        model = K.Model(inputs, K.layers.Dense(2, name="proj")(inputs))
+        ids = K.Input((1,), dtype="int32", name="ids")
+        lookup = K.Model(ids, K.layers.Embedding(4, 3, name="table")(ids))
+        if weights is not None:
+            model.set_weights(weights[0])
+            lookup.set_weights(weights[1])
+        weights = (model.get_weights(), lookup.get_weights())
+        x = np.linspace(-1, 1, 15, dtype="float32").reshape(3, 5, 1)  # extra trailing 1
+        squeezed = model.predict(x, verbose=0)
+        as_ints = model(np.arange(10).reshape(2, 5).astype("int32"))
+        looked_up = lookup(np.array([0, 3, 1], "int32"))  # rank 1 for an input (None, 1)
+        errors = []
+        try:  # a trailing axis of size 2 cannot be squeezed
+            model.predict(np.ones((3, 5, 2), "float32"), verbose=0)
+        except ValueError:
+            errors.append("ValueError")
+        facts = (str(as_ints.dtype), tuple(looked_up.shape), errors)
+        return (facts, squeezed, as_ints, looked_up), weights
+
+    (lf, ls, li, ll), (kf, ks, ki, kl) = _run_both(keras, program)
+    assert lf == kf == ("float32", (3, 1, 3), ["ValueError"])
+    _close(ls, ks)
+    _close(li, ki)
+    _close(ll, kl)
+
+
+# --------------------------------------------------------------- first call argument by keyword
+def test_first_call_argument_by_keyword(keras):
+    def program(K, weights):
+        attention = K.layers.MultiHeadAttention(2, 4, name="mha")
+        dense = K.layers.Dense(3, name="dense")
+        query = K.Input((3, 4), name="query")
+        value = K.Input((5, 4), name="value")
+        attended = attention(query=query, value=value, key=value)
+        outputs = dense(inputs=attended)
+        model = K.Model([query, value], outputs)
+        if weights is not None:
+            model.set_weights(weights)
+        weights = model.get_weights()
+        rng = np.random.default_rng(8)
+        q = rng.normal(size=(2, 3, 4)).astype("float32")
+        v = rng.normal(size=(2, 5, 4)).astype("float32")
+        eager = (
+            attention(query=q, value=v, key=v),
+            dense(inputs=q),
+            model(inputs=[q, v]),
+        )
+        nodes = [layer["inbound_nodes"] for layer in model.get_config()["layers"][2:]]
+        return (eager, model.predict([q, v], verbose=0), nodes), weights
+
+    (le, lp, ln), (ke, kp, kn) = _run_both(keras, program)
+    for a, b in zip(le, ke):
+        _close(a, b)
+    _close(lp, kp)
+    assert _json(ln) == _json(kn)
+
+
+# ------------------------------------------------------------------ convolution_op overrides
+def test_convolution_op_override_changes_the_computation(keras):
+    def program(K, weights):
+        class WSConv2D(K.layers.Conv2D):
+            """Weight standardization: the kernel is normalized before each convolution."""
+
+            def convolution_op(self, inputs, kernel):
+                mean = K.ops.mean(kernel, axis=(0, 1, 2), keepdims=True)
+                var = K.ops.var(kernel, axis=(0, 1, 2), keepdims=True)
+                return super().convolution_op(inputs, (kernel - mean) / K.ops.sqrt(var + 1e-5))
+
+        model = K.Sequential(
+            [
+                K.Input((5, 5, 2)),
+                WSConv2D(3, 3, padding="same", name="ws"),
+                K.layers.GlobalAveragePooling2D(),
+                K.layers.Dense(1),
+            ]
+        )
+        if weights is not None:
+            model.set_weights(weights)
+        weights = model.get_weights()
+        plain = K.layers.Conv2D(3, 3, padding="same")
+        plain.build((None, 5, 5, 2))
+        plain.set_weights(model.layers[0].get_weights())
+        rng = np.random.default_rng(9)
+        x = rng.normal(size=(6, 5, 5, 2)).astype("float32")
+        y = rng.normal(size=(6, 1)).astype("float32")
+        differs = not np.allclose(np.asarray(model.layers[0](x)), np.asarray(plain(x)))
+        model.compile(K.optimizers.SGD(0.05), loss="mse")
+        history = model.fit(x, y, batch_size=3, epochs=2, shuffle=False, verbose=0)
+        return (differs, history.history, model.predict(x, verbose=0)), weights
+
+    (ld, lh, lp), (kd, kh, kp) = _run_both(keras, program)
+    assert ld and kd
+    _close_history(lh, kh)
+    _close(lp, kp)
+
+
+# -------------------------------------------------- a subclassed model keeps its input dtypes
+def test_subclassed_model_first_call_keeps_integer_inputs(keras):
+    def program(K, weights):
+        seen = []
+
+        class Lookup(K.Model):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.embedding = K.layers.Embedding(10, 3)
+                self.dense = K.layers.Dense(1)
+
+            def call(self, ids):
+                seen.append(str(ids.dtype))
+                offsets = K.ops.take(K.ops.arange(10, dtype="float32") / 10.0, ids)
+                pooled = K.ops.mean(self.embedding(ids), axis=1)
+                return self.dense(pooled) + K.ops.sum(offsets, axis=1, keepdims=True)
+
+        ids = np.array([[1, 2, 3], [4, 5, 9]], "int32")
+        model = Lookup()
+        first = model(ids)
+        if weights is not None:
+            model.set_weights(weights)
+        weights = model.get_weights()
+        return (sorted(set(seen)), model(ids), tuple(first.shape)), weights
+
+    (ls, lo, lf), (ks, ko, kf) = _run_both(keras, program)
+    assert ls == ks == ["int32"]
+    assert lf == kf
+    _close(lo, ko)
+
+
+# ----------------------------------------- metrics updated by compute_loss / compute_metrics
+def test_compute_loss_updating_its_own_tracker(keras):
+    # Keras's documented `compute_loss` example: the override updates a tracker it lists in
+    # `metrics`, and the logs show that tracker.
+    def program(K, weights):
+        class Tracked(K.Model):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.dense = K.layers.Dense(1)
+                self.loss_tracker = K.metrics.Mean(name="custom_loss")
+
+            def call(self, x):
+                return self.dense(x)
+
+            def compute_loss(self, x, y, y_pred, sample_weight, training=True):
+                loss = K.ops.mean((y_pred - y) ** 2)
+                self.loss_tracker.update_state(loss)
+                return loss
+
+            def reset_metrics(self):
+                self.loss_tracker.reset_state()
+
+            @property
+            def metrics(self):
+                return [self.loss_tracker]
+
+        model = Tracked()
+        x, y = _data(8)
+        model(x[:1])
+        if weights is not None:
+            model.set_weights(weights)
+        weights = model.get_weights()
+        model.compile(K.optimizers.SGD(0.05))
+        history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+        evaluated = model.evaluate(x, y, batch_size=4, verbose=0, return_dict=True)
+        return (history.history, evaluated), weights
+
+    (lh, le), (kh, ke) = _run_both(keras, program)
+    _close_history(lh, kh)
+    assert list(le) == list(ke) == ["custom_loss"]
+    _close(le["custom_loss"], ke["custom_loss"])
+
+
+def test_compute_metrics_override_and_tracked_metrics(keras):
+    def program(K, weights):
+        class WithExtra(K.Model):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.dense = K.layers.Dense(1)
+                self.input_mean = K.metrics.Mean(name="input_mean")
+
+            def call(self, x):
+                return self.dense(x)
+
+            def compute_metrics(self, x, y, y_pred, sample_weight=None):
+                results = super().compute_metrics(x, y, y_pred, sample_weight)
+                self.input_mean.update_state(K.ops.mean(x))
+                results["input_mean"] = self.input_mean.result()
+                return results
+
+        model = WithExtra()
+        x, y = _data(8)
+        x = np.abs(x)
+        model(x[:1])
+        if weights is not None:
+            model.set_weights(weights)
+        weights = model.get_weights()
+        model.compile(K.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
+        names = [m.name for m in model.metrics]
+        history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+        evaluated = model.evaluate(x, y, batch_size=4, verbose=0)
+        return (names, history.history, evaluated), weights
+
+    (ln, lh, le), (kn, kh, ke) = _run_both(keras, program)
+    assert ln == kn == ["loss", "compile_metrics", "input_mean"]
+    _close_history(lh, kh)
+    _close(le, ke)
