@@ -59,7 +59,7 @@ def model_config_json(model, **kwargs) -> str:
 def save_model(model, filepath, overwrite: bool = True, zipped: bool | None = None, **kwargs):
     """Saves `model` (architecture, weights, optimizer state) to a Keras 3 file.
 
-    `path.keras` gets the zip archive; `zipped=False` (or a path without suffix) the same files
+    `path.keras` gets the zip archive; `zipped=False` the same files
     in a directory; `path.h5` the legacy Keras 2 HDF5 file. Keyword arguments: `include_optimizer`
     (default True) and Keras 2's `save_format` ('keras' or 'h5'; 'tf' is refused).
     """
@@ -146,18 +146,10 @@ def _choose_format(path: str, zipped: bool | None, save_format) -> str:
         return "dir"
     if lowered.endswith(".keras"):
         return "zip"
-    if zipped is None and os.path.splitext(os.path.basename(path))[1] == "":
-        warnings.warn(
-            f"save('{path}'): no suffix, so lamina writes the unzipped `.keras` layout (a "
-            "directory, as save(path, zipped=False) does); Keras 3's load_model reads it. Name "
-            "the file 'name.keras' to get a single zip file.",
-            UserWarning,
-            stacklevel=4,
-        )
-        return "dir"
     raise ValueError(
-        "Invalid filepath extension for saving: expected 'name.keras' (or 'name.h5' for the "
-        f"legacy format, or zipped=False for a directory). Received: filepath={path}"
+        "Invalid filepath extension for saving. Please add either a `.keras` extension for the "
+        "native Keras format (recommended) or a `.h5` extension (legacy), or pass zipped=False "
+        f"to write the unzipped `.keras` layout in a directory. Received: filepath={path}."
     )
 
 
