@@ -180,6 +180,9 @@ from lamina.layers.preprocessing.lookup import IntegerLookup as IntegerLookup
 from lamina.layers.preprocessing.lookup import StringLookup as StringLookup
 from lamina.layers.preprocessing.rescaling_normalization import Normalization as Normalization
 from lamina.layers.preprocessing.rescaling_normalization import Rescaling as Rescaling
+from lamina.layers.preprocessing.text_vectorization import (
+    TextVectorization as TextVectorization,
+)
 from lamina.layers.reshaping import Identity as Identity
 from lamina.layers.reshaping import Permute as Permute
 from lamina.layers.reshaping import RepeatVector as RepeatVector

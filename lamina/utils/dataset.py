@@ -420,13 +420,7 @@ class Dataset(PyDataset):
         >>> len(Dataset.from_tensor_slices(np.zeros((7, 2))))
         7
         """
-        if (
-            isinstance(tensors, (list, tuple))
-            and tensors
-            and all(isinstance(v, (str, bytes)) for v in tensors)
-        ):
-            tensors = np.array(list(tensors), dtype=object)
-        data = _to_host(tuple(tensors) if isinstance(tensors, list) else tensors)
+        data = _columns(tensors)
         leaves = _leaves(data)
         if not leaves:
             raise ValueError("Dataset.from_tensor_slices: `tensors` holds no arrays.")
@@ -744,6 +738,19 @@ class Dataset(PyDataset):
         n = self.cardinality()
         size = {INFINITE_CARDINALITY: "infinite", UNKNOWN_CARDINALITY: "unknown"}.get(n, n)
         return f"<lamina Dataset: {size} elements>"
+
+
+def _columns(value):
+    """A tuple or dict of arrays (string lists become object arrays of `str`)."""
+    if isinstance(value, tuple):
+        return tuple(_columns(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _columns(v) for k, v in value.items()}
+    if isinstance(value, list) and value and isinstance(value[0], (str, bytes)):
+        out = np.empty(len(value), dtype=object)
+        out[:] = [v.decode("utf-8") if isinstance(v, bytes) else v for v in value]
+        return out
+    return np.asarray(value)
 
 
 def _plain(value):
