@@ -154,3 +154,29 @@ def test_config_and_keras_file_layout(tmp_path):
     model.save(tmp_path / "d", zipped=False)
     assert (tmp_path / "d/assets/layers/text_vectorization/vocabulary.txt").exists()
     assert lamina.saving.load_model(tmp_path / "d").vectorize.get_vocabulary()[1] == "c"
+
+
+def _recorded_corpus() -> list[str]:
+    # The corpus of tests/data/make_text_vectorization_keras_tf.py.
+    rng = np.random.RandomState(3)
+    words = np.array([f"w{i}" for i in range(400)] + ["The", "cat's", "DOG!", "end.", "é"])
+    texts = []
+    for n in rng.randint(3, 25, 120):
+        texts.append(" ".join(words[np.minimum(rng.zipf(1.3, n) - 1, len(words) - 1)]))
+    return texts + ["Héllo, WORLD! it's a test-case.", "ÉCOLE école", "tab\tsep\nnew  line"]
+
+
+def test_equal_to_keras_on_tensorflow():
+    """Vocabularies and outputs recorded from Keras 3.15 + TensorFlow 2.20 (see tests/data)."""
+    import json
+    import pathlib
+
+    path = pathlib.Path(__file__).parent / "data" / "text_vectorization_keras_tf.json"
+    texts = _recorded_corpus()
+    for record in json.loads(path.read_text(encoding="utf-8")):
+        layer = TextVectorization(**record["kwargs"])
+        layer.adapt(np.array(texts))
+        assert layer.get_vocabulary() == record["vocabulary"], record["kwargs"]
+        np.testing.assert_allclose(
+            np.asarray(layer(np.array(texts[-12:]))), record["values"], rtol=1e-5, atol=1e-5
+        )

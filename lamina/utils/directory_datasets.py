@@ -430,11 +430,35 @@ def resize_image(
             image = image[:, _nearest_indices(width, tw)]
         return np.ascontiguousarray(image)
     if height != th:
-        image = np.tensordot(resize_weights(height, th, interpolation), image, axes=(1, 0))
+        index, weight = _taps(height, th, interpolation)
+        image = _apply_taps(image, index, weight[:, :, None, None])
     if width != tw:
-        wx = resize_weights(width, tw, interpolation)
-        image = np.matmul(wx, image)  # (tw, w) @ (h, w, c) -> (h, tw, c)
+        index, weight = _taps(width, tw, interpolation)
+        image = _apply_taps(image.transpose(1, 0, 2), index, weight[:, :, None, None])
+        image = image.transpose(1, 0, 2)
     return np.ascontiguousarray(image, dtype="float32")
+
+
+@functools.lru_cache(maxsize=64)
+def _taps(in_size: int, out_size: int, method: str):
+    """`resize_weights` as `(out_size, K)` input indices and weights (its K non-zeros a row)."""
+    dense = resize_weights(in_size, out_size, method)
+    k = max(int((dense != 0).sum(axis=1).max()), 1)
+    index = np.zeros((out_size, k), "int64")
+    weight = np.zeros((out_size, k), "float32")
+    for row in range(out_size):
+        nonzero = np.flatnonzero(dense[row])
+        index[row, : len(nonzero)] = nonzero
+        weight[row, : len(nonzero)] = dense[row, nonzero]
+    return index, weight
+
+
+def _apply_taps(image, index, weight):
+    """`sum_k weight[:, k] * image[index[:, k]]` along the first axis (a banded matmul)."""
+    out = image[index[:, 0]] * weight[:, 0]
+    for k in range(1, index.shape[1]):
+        out += image[index[:, k]] * weight[:, k]
+    return out
 
 
 # ------------------------------------------------------------------------------ images
