@@ -131,6 +131,7 @@ from lamina.layers.pooling import MaxPooling3D as MaxPooling3D
 from lamina.layers.preprocessing.categorical import CategoryEncoding as CategoryEncoding
 from lamina.layers.preprocessing.discretization_hashing import Discretization as Discretization
 from lamina.layers.preprocessing.discretization_hashing import Hashing as Hashing
+from lamina.layers.preprocessing.hashed_crossing import HashedCrossing as HashedCrossing
 from lamina.layers.preprocessing.image_augmentation import RandomFlip as RandomFlip
 from lamina.layers.preprocessing.image_augmentation import RandomRotation as RandomRotation
 from lamina.layers.preprocessing.image_augmentation import RandomTranslation as RandomTranslation

@@ -434,8 +434,10 @@ def resize_image(
         image = _apply_taps(image, index, weight[:, :, None, None])
     if width != tw:
         index, weight = _taps(width, tw, interpolation)
-        image = _apply_taps(image.transpose(1, 0, 2), index, weight[:, :, None, None])
-        image = image.transpose(1, 0, 2)
+        out = image[:, index[:, 0]] * weight[None, :, 0, None]
+        for k in range(1, index.shape[1]):
+            out += image[:, index[:, k]] * weight[None, :, k, None]
+        image = out
     return np.ascontiguousarray(image, dtype="float32")
 
 
@@ -516,7 +518,8 @@ def load_image(
                     img = img.convert("RGBA")
             elif img.mode != "RGB":
                 img = img.convert("RGB")
-            array = np.asarray(img, dtype="float32")
+            array = np.asarray(img)
+            array = array.astype("float32") if array.dtype != np.float32 else array
     except Exception as e:
         raise ValueError(
             f"image_dataset_from_directory: could not decode the image file {path!r} "

@@ -11,6 +11,7 @@ lamina runs it with Python and NumPy.
 from __future__ import annotations
 
 import collections
+import itertools
 import re
 
 import jax.numpy as jnp
@@ -255,9 +256,23 @@ class TextVectorization(HostLayer):
         doc_counts: collections.Counter = collections.Counter()
         num_docs = 0
         tf_idf = self._output_mode == "tf_idf"
+        fast = (
+            not callable(self._standardize)
+            and self._split == "whitespace"
+            and self._ngrams is None
+            and not tf_idf
+        )
         for i, batch in enumerate(batches):
             if steps is not None and i >= steps:
                 break
+            if fast and not isinstance(batch, tuple):
+                # Standardizing acts on single characters, so one pass over the joined texts
+                # gives the same tokens as one pass per text.
+                strings = np.asarray(to_numpy(batch), dtype=object).reshape(-1)
+                joined = self._standardized(np.array(["\n".join(map(str, strings))], object))
+                counts.update(t for t in _WHITESPACE.split(joined[0]) if t)
+                num_docs += len(strings)
+                continue
             if isinstance(batch, tuple):
                 raise ValueError(
                     f"TextVectorization '{self.name}'.adapt() received batches of "
@@ -353,9 +368,7 @@ class TextVectorization(HostLayer):
         if not ragged:
             return lookup.call(np.asarray(rows, dtype=object))
         lengths = [len(r) for r in rows]
-        flat = np.empty(sum(lengths), dtype=object)
-        flat[:] = [t for r in rows for t in r]
-        ids = lookup._lookup(flat) if len(flat) else np.zeros(0, "int64")
+        ids = self._ids(list(itertools.chain.from_iterable(rows)))
         starts = np.concatenate([[0], np.cumsum(lengths)])
         if self._output_mode == "int":
             width = self._output_sequence_length
@@ -387,6 +400,16 @@ class TextVectorization(HostLayer):
                 )
             out = out * np.asarray(lookup.idf_weights, "float32")[:depth]
         return jnp.asarray(out)
+
+    def _ids(self, tokens: list) -> np.ndarray:
+        """Token ids by dictionary lookup (one OOV slot; `""` is the padding/mask token)."""
+        lookup = self._lookup_layer
+        index = lookup._index
+        oov = lookup._oov_start_index()
+        mask = 0 if self._output_mode == "int" else -1
+        if "" not in index:
+            index = {**index, "": mask} if "" in tokens else index
+        return np.fromiter(map(index.get, tokens, itertools.repeat(oov)), "int64", len(tokens))
 
     def compute_output_shape(self, input_shape):
         if self._output_mode == "int":
