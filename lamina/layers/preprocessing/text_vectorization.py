@@ -445,7 +445,7 @@ class TextVectorization(HostLayer):
 
     @classmethod
     def from_config(cls, config):
-        from lamina.saving.serialization import deserialize_keras_object
+        from lamina.core.serialization import deserialize_keras_object
 
         config = dict(config)
         for key in ("standardize", "split"):
