@@ -431,13 +431,10 @@ def resize_image(
         return np.ascontiguousarray(image)
     if height != th:
         index, weight = _taps(height, th, interpolation)
-        image = _apply_taps(image, index, weight[:, :, None, None])
+        image = _apply_taps(image, index, weight[:, :, None, None], axis=0)
     if width != tw:
         index, weight = _taps(width, tw, interpolation)
-        out = image[:, index[:, 0]] * weight[None, :, 0, None]
-        for k in range(1, index.shape[1]):
-            out += image[:, index[:, k]] * weight[None, :, k, None]
-        image = out
+        image = _apply_taps(image, index, weight[None, :, :, None], axis=1)
     return np.ascontiguousarray(image, dtype="float32")
 
 
@@ -455,11 +452,16 @@ def _taps(in_size: int, out_size: int, method: str):
     return index, weight
 
 
-def _apply_taps(image, index, weight):
-    """`sum_k weight[:, k] * image[index[:, k]]` along the first axis (a banded matmul)."""
-    out = image[index[:, 0]] * weight[:, 0]
+def _apply_taps(image, index, weight, axis):
+    """`sum_k weight[..., k, ...] * take(image, index[:, k], axis)`: a banded matmul along
+    `axis` (`weight` has the tap axis right after `axis`)."""
+    picker = (slice(None),) * (axis + 1)
+    out = np.take(image, index[:, 0], axis=axis)
+    out *= weight[picker + (0,)]
     for k in range(1, index.shape[1]):
-        out += image[index[:, k]] * weight[:, k]
+        term = np.take(image, index[:, k], axis=axis)
+        term *= weight[picker + (k,)]
+        out += term
     return out
 
 
