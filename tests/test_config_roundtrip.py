@@ -195,6 +195,8 @@ LAYERS = {
     "RandomSharpness": ({"factor": 0.4, "seed": 1}, None),
     "RandomShear": ({"x_factor": 0.2, "fill_mode": "constant", "seed": 1}, None),
     "Solarization": ({"addition_factor": 0.2, "threshold_factor": (0.3, 0.6), "seed": 1}, None),
+    "TextVectorization": ({"vocabulary": ["a", "b"], "output_sequence_length": 3}, None),
+    "HashedCrossing": ({"num_bins": 5, "output_mode": "one_hot"}, None),
     # --- recurrent and attention (issue 4)
     "SimpleRNN": ({"units": 3, "return_sequences": True}, X234),
     "LSTM": ({"units": 3, "go_backwards": True, "recurrent_dropout": 0.1}, X234),

@@ -154,8 +154,9 @@ def test_directory_and_file_object_forms(tmp_path):
         "metadata.json",
         "model.weights.h5",
     ]
-    with pytest.warns(UserWarning, match="unzipped"):
-        model.save(tmp_path / "plain")
+    with pytest.raises(ValueError, match="Invalid filepath extension"):
+        model.save(tmp_path / "plain")  # Keras refuses a path without suffix
+    model.save(tmp_path / "plain", zipped=False)
     buffer = io.BytesIO()
     keras.saving.save_model(model, buffer)
     buffer.seek(0)

@@ -131,6 +131,7 @@ from lamina.layers.pooling import MaxPooling3D as MaxPooling3D
 from lamina.layers.preprocessing.categorical import CategoryEncoding as CategoryEncoding
 from lamina.layers.preprocessing.discretization_hashing import Discretization as Discretization
 from lamina.layers.preprocessing.discretization_hashing import Hashing as Hashing
+from lamina.layers.preprocessing.hashed_crossing import HashedCrossing as HashedCrossing
 from lamina.layers.preprocessing.image_augmentation import RandomFlip as RandomFlip
 from lamina.layers.preprocessing.image_augmentation import RandomRotation as RandomRotation
 from lamina.layers.preprocessing.image_augmentation import RandomTranslation as RandomTranslation
@@ -180,6 +181,9 @@ from lamina.layers.preprocessing.lookup import IntegerLookup as IntegerLookup
 from lamina.layers.preprocessing.lookup import StringLookup as StringLookup
 from lamina.layers.preprocessing.rescaling_normalization import Normalization as Normalization
 from lamina.layers.preprocessing.rescaling_normalization import Rescaling as Rescaling
+from lamina.layers.preprocessing.text_vectorization import (
+    TextVectorization as TextVectorization,
+)
 from lamina.layers.reshaping import Identity as Identity
 from lamina.layers.reshaping import Permute as Permute
 from lamina.layers.reshaping import RepeatVector as RepeatVector

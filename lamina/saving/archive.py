@@ -45,6 +45,8 @@ class ArchiveContents:
     weights: bytes | None
     metadata: bytes | None
     has_npz_weights: bool = False
+    # Files under `assets/` (vocabularies of lookup layers), by path inside `assets/`.
+    assets: dict | None = None
 
 
 # ------------------------------------------------------------------------------------- writing
@@ -55,13 +57,15 @@ def _member(name: str, when: tuple) -> zipfile.ZipInfo:
     return info
 
 
-def write_zip(fileobj, metadata: bytes, config: bytes, weights: bytes) -> None:
-    """Writes the three members, as Keras does, into an open binary file."""
+def write_zip(fileobj, metadata: bytes, config: bytes, weights: bytes, assets=None) -> None:
+    """Writes the three members (and any `assets/` files), as Keras does, into a binary file."""
     now = time.localtime()[:6]
     with zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_STORED) as archive:
         archive.writestr(_member(METADATA, _JSON_TIME), metadata)
         archive.writestr(_member(CONFIG, _JSON_TIME), config)
         archive.writestr(_member(WEIGHTS, now), weights)
+        for name, data in (assets or {}).items():
+            archive.writestr(_member(f"{ASSETS}/{name}", now), data)
 
 
 def _temp_name(path: str) -> str:
@@ -69,7 +73,7 @@ def _temp_name(path: str) -> str:
     return os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
 
 
-def atomic_write_zip(path: str, metadata: bytes, config: bytes, weights_fn) -> None:
+def atomic_write_zip(path: str, metadata: bytes, config: bytes, weights_fn, assets=None) -> None:
     """Writes a `.keras` archive to `path` through a temporary file and a rename.
 
     `weights_fn()` returns the HDF5 bytes; it runs after the temporary file exists, so any
@@ -79,7 +83,7 @@ def atomic_write_zip(path: str, metadata: bytes, config: bytes, weights_fn) -> N
     tmp = _temp_name(path)
     try:
         with open(tmp, "xb") as f:
-            write_zip(f, metadata, config, weights_fn())
+            write_zip(f, metadata, config, weights_fn(), assets)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -91,7 +95,7 @@ def atomic_write_zip(path: str, metadata: bytes, config: bytes, weights_fn) -> N
         raise
 
 
-def atomic_write_dir(path: str, metadata: bytes, config: bytes, weights_fn) -> None:
+def atomic_write_dir(path: str, metadata: bytes, config: bytes, weights_fn, assets=None) -> None:
     """Writes the unzipped layout into directory `path` (built beside it, then swapped in)."""
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)
@@ -105,6 +109,11 @@ def atomic_write_dir(path: str, metadata: bytes, config: bytes, weights_fn) -> N
         os.makedirs(tmp)
         for name, data in ((METADATA, metadata), (CONFIG, config), (WEIGHTS, weights_fn())):
             with open(os.path.join(tmp, name), "wb") as f:
+                f.write(data)
+        for name, data in (assets or {}).items():
+            target = os.path.join(tmp, ASSETS, *name.split("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as f:
                 f.write(data)
         if os.path.isdir(path):
             backup = _temp_name(path)
@@ -194,7 +203,12 @@ def read_zip(path: str, source) -> ArchiveContents:
             config = _read_member(archive, by_name[CONFIG])
             metadata = _read_member(archive, by_name[METADATA]) if METADATA in by_name else None
             weights = _read_member(archive, by_name[WEIGHTS]) if WEIGHTS in by_name else None
-            return ArchiveContents(config, weights, metadata, WEIGHTS_NPZ in by_name)
+            assets = {
+                name[len(ASSETS) + 1 :]: _read_member(archive, info)
+                for name, info in by_name.items()
+                if name.startswith(ASSETS + "/") and not name.endswith("/")
+            }
+            return ArchiveContents(config, weights, metadata, WEIGHTS_NPZ in by_name, assets)
     except ModelFileError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as e:
@@ -232,8 +246,21 @@ def read_dir(path: str) -> ArchiveContents:
     config = read(CONFIG, _MAX_JSON_BYTES)
     if config is None:
         raise ModelFileError(f"Could not load '{path}': the directory has no '{CONFIG}'.")
+    assets = {}
+    assets_dir = os.path.join(path, ASSETS)
+    for root, _, files in os.walk(assets_dir):
+        for file in files:
+            full = os.path.join(root, file)
+            if os.path.islink(full):
+                raise ModelFileError(f"Refusing to load '{path}': '{full}' is a symbolic link.")
+            with open(full, "rb") as f:
+                assets[os.path.relpath(full, assets_dir).replace(os.sep, "/")] = f.read()
     return ArchiveContents(
-        config, read(WEIGHTS, None), read(METADATA, _MAX_JSON_BYTES), WEIGHTS_NPZ in names
+        config,
+        read(WEIGHTS, None),
+        read(METADATA, _MAX_JSON_BYTES),
+        WEIGHTS_NPZ in names,
+        assets,
     )
 
 

@@ -59,7 +59,7 @@ def model_config_json(model, **kwargs) -> str:
 def save_model(model, filepath, overwrite: bool = True, zipped: bool | None = None, **kwargs):
     """Saves `model` (architecture, weights, optimizer state) to a Keras 3 file.
 
-    `path.keras` gets the zip archive; `zipped=False` (or a path without suffix) the same files
+    `path.keras` gets the zip archive; `zipped=False` the same files
     in a directory; `path.h5` the legacy Keras 2 HDF5 file. Keyword arguments: `include_optimizer`
     (default True) and Keras 2's `save_format` ('keras' or 'h5'; 'tf' is refused).
     """
@@ -68,7 +68,7 @@ def save_model(model, filepath, overwrite: bool = True, zipped: bool | None = No
     if isinstance(filepath, io.IOBase):
         if kwargs:
             raise ValueError(f"save_model: unsupported argument(s) {sorted(kwargs)}.")
-        archive.write_zip(filepath, *_payload(model, include_optimizer))
+        archive.write_zip(filepath, *_payload(model, include_optimizer), _asset_files(model))
         return
     path = _path_str(filepath)
     if kwargs:
@@ -96,10 +96,55 @@ def save_model(model, filepath, overwrite: bool = True, zipped: bool | None = No
             save_legacy_h5(model, target, include_optimizer)
             return
         metadata, config, weights_fn = _payload(model, include_optimizer, lazy=True)
+        assets = _asset_files(model)
         if fmt == "dir":
-            archive.atomic_write_dir(target, metadata, config, weights_fn)
+            archive.atomic_write_dir(target, metadata, config, weights_fn, assets)
         else:
-            archive.atomic_write_zip(target, metadata, config, weights_fn)
+            archive.atomic_write_zip(target, metadata, config, weights_fn, assets)
+
+
+def _asset_files(model) -> dict[str, bytes]:
+    """`{"<object path>/<file>": bytes}` from every object's `save_assets` (Keras's `assets/`)."""
+    import tempfile
+
+    from lamina.saving.weights_walk import walk
+
+    files: dict[str, bytes] = {}
+    for path, obj in walk(model):
+        if not callable(getattr(obj, "save_assets", None)):
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            obj.save_assets(tmp)
+            for root, _, names in os.walk(tmp):
+                for name in names:
+                    full = os.path.join(root, name)
+                    rel = os.path.relpath(full, tmp).replace(os.sep, "/")
+                    with open(full, "rb") as f:
+                        files[f"{path}/{rel}" if path else rel] = f.read()
+    return files
+
+
+def _load_assets(model, assets: dict[str, bytes] | None) -> None:
+    """Gives every object with `load_assets` the files saved under its path."""
+    import tempfile
+
+    from lamina.saving.weights_walk import walk
+
+    if not assets:
+        return
+    for path, obj in walk(model):
+        if not callable(getattr(obj, "load_assets", None)):
+            continue
+        prefix = f"{path}/" if path else ""
+        mine = {k[len(prefix) :]: v for k, v in assets.items() if k.startswith(prefix)}
+        mine = {k: v for k, v in mine.items() if "/" not in k}
+        if not mine:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, data in mine.items():
+                with open(os.path.join(tmp, name), "wb") as f:
+                    f.write(data)
+            obj.load_assets(tmp)
 
 
 def _payload(model, include_optimizer: bool, lazy: bool = False):
@@ -146,18 +191,10 @@ def _choose_format(path: str, zipped: bool | None, save_format) -> str:
         return "dir"
     if lowered.endswith(".keras"):
         return "zip"
-    if zipped is None and os.path.splitext(os.path.basename(path))[1] == "":
-        warnings.warn(
-            f"save('{path}'): no suffix, so lamina writes the unzipped `.keras` layout (a "
-            "directory, as save(path, zipped=False) does); Keras 3's load_model reads it. Name "
-            "the file 'name.keras' to get a single zip file.",
-            UserWarning,
-            stacklevel=4,
-        )
-        return "dir"
     raise ValueError(
-        "Invalid filepath extension for saving: expected 'name.keras' (or 'name.h5' for the "
-        f"legacy format, or zipped=False for a directory). Received: filepath={path}"
+        "Invalid filepath extension for saving. Please add either a `.keras` extension for the "
+        "native Keras format (recommended) or a `.h5` extension (legacy), or pass zipped=False "
+        f"to write the unzipped `.keras` layout in a directory. Received: filepath={path}."
     )
 
 
@@ -277,6 +314,7 @@ def _load_contents(path, contents, custom_objects, compile, safe_mode):
             )
         raise ModelFileError(f"Could not load '{path}': it has no '{archive.WEIGHTS}' member.")
     _load_weights_bytes(path, model, contents.weights)
+    _load_assets(model, contents.assets)
     return model
 
 

@@ -56,11 +56,9 @@ def _to_numpy(value):
 
 def standardize_batch(batch, source: str):
     """`(x, y, sample_weight)` from a batch tuple, with tensors converted to arrays."""
-    if isinstance(batch, dict) or not isinstance(batch, (tuple, list)):
-        raise ValueError(
-            f"Each batch from the {source} must be a tuple (x,), (x, y) or (x, y, sample_weight); "
-            f"received a {type(batch).__name__}. Yield `(x,)` when there are no targets."
-        )
+    if not isinstance(batch, (tuple, list)):
+        # A lone array (or dict of arrays) is `x` with no targets, as in Keras.
+        batch = (batch,)
     if len(batch) not in (1, 2, 3):
         raise ValueError(
             f"Each batch from the {source} must be a tuple (x,), (x, y) or (x, y, sample_weight); "

@@ -18,7 +18,17 @@ from lamina.utils.config import Config as Config
 from lamina.utils.data_utils import get_source_inputs as get_source_inputs
 from lamina.utils.data_utils import pack_x_y_sample_weight as pack_x_y_sample_weight
 from lamina.utils.data_utils import unpack_x_y_sample_weight as unpack_x_y_sample_weight
+from lamina.utils.dataset import Dataset as Dataset
 from lamina.utils.dataset_utils import split_dataset as split_dataset
+from lamina.utils.directory_datasets import (
+    audio_dataset_from_directory as audio_dataset_from_directory,
+)
+from lamina.utils.directory_datasets import (
+    image_dataset_from_directory as image_dataset_from_directory,
+)
+from lamina.utils.directory_datasets import (
+    text_dataset_from_directory as text_dataset_from_directory,
+)
 from lamina.utils.file_utils import get_file as get_file
 from lamina.utils.image_utils import array_to_img as array_to_img
 from lamina.utils.image_utils import img_to_array as img_to_array

@@ -166,3 +166,53 @@ def load_img(
     top = (height - crop_height) // 2
     left = (width - crop_width) // 2
     return img.resize(size, resample, box=[left, top, left + crop_width, top + crop_height])
+
+
+def smart_resize(x, size, interpolation="bilinear", data_format="channels_last", **kwargs):
+    """Resizes images to `size` without distorting them: crops the largest centred box with the
+    target aspect ratio, then resizes it (with the kernels of Keras's `ops.image.resize` on JAX).
+
+    Args:
+        x: an image `(height, width, channels)` or a batch `(batch, height, width, channels)`
+            (channels first with `data_format="channels_first"`); NumPy, JAX or a list.
+        size: `(height, width)` of the result.
+        interpolation: "bilinear", "nearest", "bicubic", "area", "lanczos3" or "lanczos5".
+        data_format: "channels_last" or "channels_first".
+        **kwargs: Keras's `backend_module` is accepted and ignored.
+
+    Returns:
+        A float32 NumPy array with the new height and width.
+
+    Example:
+
+    >>> smart_resize(np.ones((40, 20, 3)), (10, 10)).shape
+    (10, 10, 3)
+    """
+    from lamina.utils.directory_datasets import RESIZE_INTERPOLATIONS, resize_image
+
+    kwargs.pop("backend_module", None)
+    if kwargs:
+        raise TypeError(f"smart_resize: unexpected keyword arguments {sorted(kwargs)}.")
+    if len(size) != 2:
+        raise ValueError(f"Expected `size` to be a tuple of 2 integers, but got: {size}.")
+    if interpolation not in RESIZE_INTERPOLATIONS:
+        raise ValueError(
+            f"smart_resize: `interpolation` must be one of {RESIZE_INTERPOLATIONS}, received "
+            f"{interpolation!r}."
+        )
+    data_format = _data_format(data_format)
+    img = np.asarray(x, dtype="float32")
+    if img.ndim not in (3, 4):
+        raise ValueError(
+            "Expected an image array with shape `(height, width, channels)`, or `(batch_size, "
+            f"height, width, channels)`, but got input with incorrect rank, of shape {img.shape}."
+        )
+    batch = img if img.ndim == 4 else img[None]
+    if data_format == "channels_first":
+        batch = batch.transpose(0, 2, 3, 1)
+    out = np.stack(
+        [resize_image(im, size, interpolation, crop_to_aspect_ratio=True) for im in batch]
+    )
+    if data_format == "channels_first":
+        out = out.transpose(0, 3, 1, 2)
+    return out if img.ndim == 4 else out[0]

@@ -57,6 +57,7 @@ def timeseries_dataset_from_array(
     seed=None,
     start_index=None,
     end_index=None,
+    format="tf",
 ):
     """Creates a dataset of sliding windows over a timeseries given as an array.
 
@@ -77,7 +78,11 @@ def timeseries_dataset_from_array(
         seed: the seed for shuffling.
         start_index: the first timestep used (default 0).
         end_index: the timestep before which windows end (default `len(data)`).
+        format: "tf" or "grain" (Keras's choice of pipeline); lamina returns the same
+            `PyDataset` for either.
     """
+    if format not in ("tf", "grain"):
+        raise ValueError(f'`format` should be either "tf" or "grain". Received: format={format}')
     n = len(data)
     if start_index:
         _check(start_index >= 0, f"`start_index` must be 0 or greater. Received: {start_index}")

@@ -237,6 +237,21 @@ class Normalization(Layer):
         variance = jnp.reshape(self.adapt_variance.value, self._broadcast_shape)
         return mean, variance
 
+    @property
+    def mean(self):
+        """The mean, shaped to broadcast against the inputs (as Keras's `layer.mean`; the adapted
+        value after `adapt`); None before the layer is built."""
+        if not self.built or self._build_input_shape is None:
+            return None
+        return jnp.asarray(self._statistics()[0], self.compute_dtype)
+
+    @property
+    def variance(self):
+        """The variance, shaped like `mean`; None before the layer is built."""
+        if not self.built or self._build_input_shape is None:
+            return None
+        return jnp.asarray(self._statistics()[1], self.compute_dtype)
+
     def call(self, inputs):
         dtype = self.compute_dtype
         inputs = inputs.astype(dtype)
