@@ -447,13 +447,13 @@ def unpack_int4(packed, orig_len, axis=0, dtype="int8"):
     p = jnp.asarray(packed)
     axis = axis % p.ndim
     p = jnp.moveaxis(p, axis, 0)
-    mask = jnp.asarray(0x0F, p.dtype)
-    low = jnp.bitwise_and(p, mask)
-    high = jnp.bitwise_and(jax.lax.shift_right_logical(p, jnp.asarray(4, p.dtype)), mask)
+    # Integer arithmetic rather than shifts on int8 (ONNX's BitShift takes unsigned types only).
+    byte = jnp.bitwise_and(p.astype(jnp.int32), 0xFF)
+    high = jnp.floor_divide(byte, 16)
+    low = byte - high * 16
     if dtype == "int8":
-        eight = jnp.asarray(8, p.dtype)
-        low = jnp.bitwise_xor(low, eight) - eight
-        high = jnp.bitwise_xor(high, eight) - eight
+        low = jnp.where(low >= 8, low - 16, low)
+        high = jnp.where(high >= 8, high - 16, high)
     out = jnp.stack([low.astype(dtype), high.astype(dtype)], axis=1)
     out = jnp.reshape(out, (-1,) + tuple(p.shape[1:]))[:orig_len]
     return jnp.moveaxis(out, 0, axis)
