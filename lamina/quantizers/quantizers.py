@@ -184,7 +184,7 @@ class AbsMaxQuantizer(Quantizer):
         >>> from lamina.quantizers import AbsMaxQuantizer
         >>> q, s = AbsMaxQuantizer()(np.array([[0.5, 1.0]], "float32"))
         >>> np.asarray(q).tolist()
-        [[64, 127]]
+        [[63, 127]]
     """
 
     def __init__(self, axis=None, value_range=(-127, 127), epsilon=_EPS, output_dtype="int8"):
@@ -258,7 +258,7 @@ def fake_quant_with_min_max_vars(
         >>> import numpy as np
         >>> from lamina.quantizers import fake_quant_with_min_max_vars
         >>> out = fake_quant_with_min_max_vars(np.array([0.3, 2.0], "float32"), 0.0, 1.0, 2)
-        >>> np.round(np.asarray(out), 4).tolist()
+        >>> [round(float(v), 4) for v in np.asarray(out)]
         [0.3333, 1.0]
     """
     from lamina.core.symbolic import any_symbolic
