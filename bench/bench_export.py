@@ -111,6 +111,7 @@ def run(calls: int, use_keras: bool) -> dict:
             res["lamina"][key] = timed(model.predict_on_batch, x, calls)
             res["onnx"][key] = timed(lambda v, s=session, n=in_name: s.run(None, {n: v}), x, calls)
             res["jax_export"][key] = timed(lambda v, a=artifact: np.asarray(a(v)), x, calls)
+    res["quantized"] = quantized_rows(lamina, folder, calls)
     if use_keras:
         here = os.path.dirname(os.path.abspath(__file__))
         code = (
@@ -128,6 +129,28 @@ def run(calls: int, use_keras: bool) -> dict:
         else:
             print(f"keras side failed: {proc.stderr[-500:]}", file=sys.stderr)
     return res
+
+
+def quantized_rows(lamina, folder: str, calls: int) -> dict:
+    """`.keras` file size and `predict_on_batch` latency (batch 1) / throughput (batch 256)
+    of each model in float32 and after `quantize("int8")`."""
+    import warnings
+
+    out = {}
+    for name in MODELS:
+        for mode in ("float32", "int8"):
+            model = build(lamina, name)
+            if mode == "int8":
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    model.quantize("int8")
+            path = os.path.join(folder, f"{name}_{mode}.keras")
+            model.save(path)
+            row = {"size": os.path.getsize(path)}
+            for batch in BATCHES:
+                row[batch] = timed(model.predict_on_batch, data(name, batch), calls)
+            out[f"{name}/{mode}"] = row
+    return out
 
 
 def markdown(res: dict) -> str:
@@ -162,6 +185,18 @@ def markdown(res: dict) -> str:
             f"| {name} | {sizes['onnx'] / 1024:,.0f} KiB | {sizes['jax_export'] / 1024:,.0f} KiB "
             f"| {sizes['weights_h5'] / 1024:,.0f} KiB |"
         )
+    if res.get("quantized"):
+        lines += [
+            "",
+            "| model | weights | `.keras` file | `predict_on_batch` batch 1 | batch 256 |",
+            "|---|---|---:|---:|---:|",
+        ]
+        for key, row in res["quantized"].items():
+            name, mode = key.split("/")
+            lines.append(
+                f"| {name} | {mode} | {row['size'] / 1024:,.0f} KiB | {row[1] * 1e6:,.0f} µs "
+                f"| {256 / row[256]:,.0f} samples/s |"
+            )
     return "\n".join(lines)
 
 

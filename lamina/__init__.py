@@ -112,3 +112,8 @@ from lamina import dtype_policies as dtype_policies  # noqa: E402
 from lamina.dtype_policies import FloatDTypePolicy as FloatDTypePolicy  # noqa: E402
 
 __all__ += ["FloatDTypePolicy", "dtype_policies"]
+# Quantization (issue 20): `keras.quantizers` and `keras.Quantizer`.
+from lamina import quantizers  # noqa: E402
+from lamina.quantizers import Quantizer  # noqa: E402
+
+__all__ += ["quantizers", "Quantizer"]

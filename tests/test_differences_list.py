@@ -96,7 +96,7 @@ def keras_names_lamina_lacks() -> set[str]:
 
 def test_section_parses_into_names():
     names = listed_names()
-    assert len(names) > 100
+    assert len(names) > 50  # shrinks as names get built
     assert {"keras.ops.fft", "keras.layers.ConvLSTM3D", "keras.layers.serialize"} <= names
     assert {"keras.tree.MAP_TO_NONE", "keras.saving.KerasFileEditor", "keras.applications"} <= names
     assert "keras.layers.AdaptiveMaxPooling*" in names and "keras.ops.image" in names

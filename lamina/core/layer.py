@@ -101,7 +101,7 @@ class Layer(LayerWeights, Tracker):
         if name is not None and not isinstance(name, str):
             raise TypeError(f"{type(self).__name__}: `name` must be a string, received {name!r}.")
         self.name = name or naming.auto_name(type(self).__name__)
-        self._dtype_policy = DTypePolicy(policy_name(dtype))
+        self._dtype_policy = _layer_policy(dtype)
         self.autocast = autocast
         self.trainable = trainable
         self.activity_regularizer = _get_regularizer(activity_regularizer)
@@ -132,7 +132,22 @@ class Layer(LayerWeights, Tracker):
 
     @dtype_policy.setter
     def dtype_policy(self, value) -> None:
-        self._dtype_policy = DTypePolicy(policy_name(value))
+        policy = _layer_policy(value)
+        self._dtype_policy = policy
+        mode = getattr(policy, "quantization_mode", None)
+        if mode is not None and self.built and not getattr(self, "_is_quantized", False):
+            self.quantize(mode)
+
+    @property
+    def quantization_mode(self):
+        """The quantization mode of this layer (`None` when it is not quantized)."""
+        return getattr(self._dtype_policy, "quantization_mode", None)
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Quantizes the layer's weights (implemented by `Dense` and `Embedding`)."""
+        raise NotImplementedError(
+            f"Layer {type(self).__name__} does not have a `quantize` method implemented."
+        )
 
     @property
     def dtype(self) -> str:
@@ -492,6 +507,10 @@ class Layer(LayerWeights, Tracker):
                 "registered_name": None,
             },
         }
+        if getattr(self._dtype_policy, "quantization_mode", None) is not None:
+            from lamina.core.quantized_dtype_policy import serialize_policy
+
+            config["dtype"] = serialize_policy(self._dtype_policy)
         if self.activity_regularizer is not None:
             from lamina import regularizers
 
@@ -533,3 +552,11 @@ class Layer(LayerWeights, Tracker):
         if not self._inbound_nodes:
             raise AttributeError(f"Layer '{self.name}' has never been called on a symbolic input.")
         return self._inbound_nodes[0].outputs
+
+
+def _layer_policy(dtype) -> DTypePolicy:
+    """A layer's policy from its `dtype=` argument (quantized policies included)."""
+    from lamina.core.quantized_dtype_policy import resolve_policy
+
+    quantized = resolve_policy(dtype)
+    return quantized if quantized is not None else DTypePolicy(policy_name(dtype))

@@ -23,6 +23,7 @@ _EXPORT_MODULES = (
     ("lamina.regularizers", "keras.regularizers"),
     ("lamina.constraints", "keras.constraints"),
     ("lamina.callbacks", "keras.callbacks"),
+    ("lamina.quantizers", "keras.quantizers"),
 )
 _SPECIAL = {
     "Sequential": "keras",
@@ -44,6 +45,7 @@ _NAMESPACES = {
     "keras.regularizers": "lamina.regularizers",
     "keras.constraints": "lamina.constraints",
     "keras.callbacks": "lamina.callbacks",
+    "keras.quantizers": "lamina.quantizers",
 }
 
 

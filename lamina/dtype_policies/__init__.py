@@ -110,3 +110,47 @@ def get(identifier):
 
 
 __all__ = ["DTypePolicy", "FloatDTypePolicy", "deserialize", "get", "serialize"]
+
+# Quantized policies (issue 20): Keras's names, records and "<mode>_from_<source>" strings.
+from lamina.core.quantized_dtype_policy import Int4DTypePolicy as Int4DTypePolicy  # noqa: E402
+from lamina.core.quantized_dtype_policy import (  # noqa: E402
+    QuantizedDTypePolicy as QuantizedDTypePolicy,
+)
+from lamina.core.quantized_dtype_policy import (  # noqa: E402
+    QuantizedFloat8DTypePolicy as QuantizedFloat8DTypePolicy,
+)
+
+_CLASSES.update(
+    {
+        "QuantizedDTypePolicy": QuantizedDTypePolicy,
+        "QuantizedFloat8DTypePolicy": QuantizedFloat8DTypePolicy,
+        "Int4DTypePolicy": Int4DTypePolicy,
+    }
+)
+_plain_get = get
+
+
+def get(identifier):  # noqa: F811
+    """A dtype policy from a name (quantized names such as `"int8_from_float32"` included), a
+    record, or a policy.
+
+    Args:
+        identifier: `None`, a policy name, a record, or a `DTypePolicy`.
+
+    Returns:
+        A `DTypePolicy` (a `QuantizedDTypePolicy` for quantized names).
+
+    Example:
+    >>> get("int8_from_float32").quantization_mode
+    'int8'
+    """
+    from lamina.core.quantized_dtype_policy import resolve_policy
+
+    if isinstance(identifier, str):
+        quantized = resolve_policy(identifier)
+        if quantized is not None:
+            return quantized
+    return _plain_get(identifier)
+
+
+__all__ += ["Int4DTypePolicy", "QuantizedDTypePolicy", "QuantizedFloat8DTypePolicy"]

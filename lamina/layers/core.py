@@ -55,8 +55,11 @@ class Dense(Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         if lora_rank:
             raise NotImplementedError("Dense: `lora_rank` is not supported by lamina yet.")
-        if quantization_config is not None:
-            raise NotImplementedError("Dense: quantization is not supported by lamina yet.")
+        if isinstance(quantization_config, dict):
+            from lamina import quantizers
+
+            quantization_config = quantizers.deserialize(quantization_config)
+        self.quantization_config = quantization_config
         self.lora_rank = None
         self.lora_alpha = None
         self.input_spec = InputSpec(min_ndim=2)
@@ -69,13 +72,17 @@ class Dense(Layer):
                 f"Dense '{self.name}': the last axis of the input must be known to build the "
                 f"kernel, received input shape {input_shape}."
             )
-        self.kernel = self.add_weight(
-            name="kernel",
-            shape=(input_dim, self.units),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-        )
+        mode = self.quantization_mode
+        if mode is not None:
+            self._quantized_build((input_dim, self.units), mode, self.quantization_config)
+        if mode not in ("int8", "int4"):
+            self.kernel = self.add_weight(
+                name="kernel",
+                shape=(input_dim, self.units),
+                initializer=self.kernel_initializer,
+                regularizer=self.kernel_regularizer,
+                constraint=self.kernel_constraint,
+            )
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(
@@ -88,7 +95,73 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
         self.built = True
 
-    def call(self, inputs):
+    # ------------------------------------------------------------------------ quantization
+    _SERIALIZATION_SPEC = {
+        None: ["kernel", "bias"],
+        "int8": ["kernel", "bias", "kernel_scale"],
+        "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"],
+        "float8": [
+            "kernel",
+            "bias",
+            "inputs_scale",
+            "inputs_amax_history",
+            "kernel_scale",
+            "kernel_amax_history",
+            "outputs_grad_scale",
+            "outputs_grad_amax_history",
+        ],
+    }
+
+    def _quantized_build(self, kernel_shape, mode, config=None):
+        from lamina.layers import quantized_layers
+
+        quantized_layers.dense_build(self, kernel_shape, mode, config)
+        self._is_quantized = True
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Quantizes the kernel in place: `"int8"` (per-output-channel scales), `"int4"`
+        (packed two per byte; groups of 128 inputs with zero points by default) or `"float8"`
+        (float8 training with delayed scaling), as Keras does.
+
+        Args:
+            mode: `"int8"`, `"int4"` or `"float8"`.
+            type_check: refuse subclasses of `Dense` (they may change `call`).
+            config: a `keras.quantizers.QuantizationConfig` (e.g. the int4 `block_size`).
+
+        Returns:
+            None; the layer's dtype policy becomes e.g. `"int8_from_float32"`.
+
+        Example:
+            >>> import lamina as keras
+            >>> layer = keras.layers.Dense(4)
+            >>> layer.build((None, 3))
+            >>> layer.quantize("int8")
+            >>> layer.dtype_policy.name, layer.kernel.dtype
+            ('int8_from_float32', 'int8')
+        """
+        from lamina.layers import quantized_layers
+
+        quantized_layers.dense_quantize(self, mode, type_check, config)
+
+    def save_own_variables(self, store) -> None:
+        if not self.built:
+            return
+        from lamina.layers.quantized_ops import save_by_spec
+
+        save_by_spec(self, store, self._SERIALIZATION_SPEC[self.quantization_mode])
+
+    def load_own_variables(self, store) -> None:
+        if not self.built:
+            return
+        from lamina.layers.quantized_ops import load_by_spec
+
+        load_by_spec(self, store, self._SERIALIZATION_SPEC[self.quantization_mode])
+
+    def call(self, inputs, training=None):
+        if self.quantization_mode is not None:
+            from lamina.layers import quantized_layers
+
+            return quantized_layers.dense_call(self, inputs, training)
         x = jnp.matmul(inputs, self.kernel.value)
         if self.bias is not None:
             x = x + self.bias.value
@@ -110,10 +183,19 @@ class Dense(Layer):
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer),
                 "kernel_constraint": constraints.serialize(self.kernel_constraint),
                 "bias_constraint": constraints.serialize(self.bias_constraint),
-                "quantization_config": None,
+                "quantization_config": _serialize_quantization_config(self),
             }
         )
         return config
+
+
+def _serialize_quantization_config(layer):
+    config = getattr(layer, "quantization_config", None)
+    if config is None:
+        return None
+    from lamina import quantizers
+
+    return quantizers.serialize(config)
 
 
 class Activation(Layer):

@@ -47,8 +47,11 @@ class Embedding(Layer):
         super().__init__(**kwargs)
         if lora_rank:
             raise NotImplementedError("Embedding: `lora_rank` is not supported by lamina yet.")
-        if quantization_config is not None:
-            raise NotImplementedError("Embedding: quantization is not supported by lamina yet.")
+        if isinstance(quantization_config, dict):
+            from lamina import quantizers
+
+            quantization_config = quantizers.deserialize(quantization_config)
+        self.quantization_config = quantization_config
         self.input_dim = input_dim
         self.output_dim = output_dim
         self.embeddings_initializer = initializers.get(embeddings_initializer)
@@ -68,6 +71,18 @@ class Embedding(Layer):
     def build(self, input_shape=None):
         if self.built:
             return
+        if self.quantization_mode is not None:
+            from lamina.layers import quantized_layers
+
+            quantized_layers.embedding_build(
+                self,
+                (self.input_dim, self.output_dim),
+                self.quantization_mode,
+                self.quantization_config,
+            )
+            self._is_quantized = True
+            self.built = True
+            return
         self.embeddings = self.add_weight(
             shape=(self.input_dim, self.output_dim),
             initializer=self.embeddings_initializer,
@@ -77,7 +92,55 @@ class Embedding(Layer):
         )
         self.built = True
 
+    _SERIALIZATION_SPEC = {
+        None: ["embeddings"],
+        "int8": ["embeddings", "embeddings_scale"],
+        "int4": ["embeddings", "embeddings_scale", "embeddings_zero", "g_idx"],
+    }
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Quantizes the table in place, one scale per row: `"int8"`, or `"int4"` (packed
+        two per byte; groups of 128 columns with zero points by default), as Keras does.
+
+        Args:
+            mode: `"int8"` or `"int4"` (Keras has no float8 embedding).
+            type_check: refuse subclasses of `Embedding`.
+            config: a `keras.quantizers.QuantizationConfig`.
+
+        Returns:
+            None; the dtype policy becomes e.g. `"int8_from_float32"`.
+
+        Example:
+            >>> import lamina as keras
+            >>> layer = keras.layers.Embedding(10, 4)
+            >>> layer.build()
+            >>> layer.quantize("int8")
+            >>> layer.embeddings.dtype, tuple(layer.embeddings_scale.shape)
+            ('int8', (10,))
+        """
+        from lamina.layers import quantized_layers
+
+        quantized_layers.embedding_quantize(self, mode, type_check, config)
+
+    def save_own_variables(self, store) -> None:
+        if not self.built:
+            return
+        from lamina.layers.quantized_ops import save_by_spec
+
+        save_by_spec(self, store, self._SERIALIZATION_SPEC[self.quantization_mode])
+
+    def load_own_variables(self, store) -> None:
+        if not self.built:
+            return
+        from lamina.layers.quantized_ops import load_by_spec
+
+        load_by_spec(self, store, self._SERIALIZATION_SPEC[self.quantization_mode])
+
     def call(self, inputs):
+        if self.quantization_mode is not None:
+            from lamina.layers import quantized_layers
+
+            return quantized_layers.embedding_call(self, inputs)
         if inputs.dtype not in (jnp.int32, jnp.int64):
             inputs = inputs.astype(jnp.int32)
         outputs = jnp.take(self.embeddings.value, inputs, axis=0)
@@ -102,7 +165,7 @@ class Embedding(Layer):
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer),
                 "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
                 "mask_zero": self.mask_zero,
-                "quantization_config": None,
+                "quantization_config": _serialize_quantization_config(self),
             }
         )
         return config
@@ -136,3 +199,12 @@ class Masking(Layer):
         config = super().get_config()
         config["mask_value"] = self.mask_value
         return config
+
+
+def _serialize_quantization_config(layer):
+    config = getattr(layer, "quantization_config", None)
+    if config is None:
+        return None
+    from lamina import quantizers
+
+    return quantizers.serialize(config)

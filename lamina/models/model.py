@@ -218,6 +218,30 @@ class Model(Trainer, Layer):
 
         load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
+    def quantize(self, mode=None, config=None, filters=None, **kwargs):
+        """Quantizes the weights of every `Dense` and `Embedding` layer (Keras 3's schemes).
+
+        Args:
+            mode: `"int8"`, `"int4"` or `"float8"` (optional when `config` is given).
+            config: a `keras.quantizers.QuantizationConfig` (e.g. `Int4QuantizationConfig(
+                block_size=None)` for per-channel int4).
+            filters: a regex, a list of regexes or a callable selecting layers by name.
+            **kwargs: `type_check=False` also quantizes subclasses of the built-in layers.
+
+        Returns:
+            None; quantized layers get policies such as `"int8_from_float32"`.
+
+        Example:
+            >>> import lamina as keras
+            >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+            >>> model.quantize("int8")
+            >>> model.layers[0].dtype_policy.name
+            'int8_from_float32'
+        """
+        from lamina.layers.quantized_layers import model_quantize
+
+        model_quantize(self, mode, config, filters, **kwargs)
+
     def summary(
         self,
         line_length=None,

@@ -1,0 +1,94 @@
+"""Quantization without the Keras oracle: formulas, errors, export of quantized models."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import lamina as keras
+
+
+def _mlp(seed=0):
+    rng = np.random.default_rng(seed)
+    ids = keras.Input((3,), dtype="int32", name="ids")
+    x = keras.layers.Embedding(11, 6, name="emb")(ids)
+    x = keras.layers.Flatten()(x)
+    x = keras.layers.Dense(8, activation="relu", name="d1")(x)
+    model = keras.Model(ids, keras.layers.Dense(4, name="d2")(x))
+    model.set_weights([rng.normal(size=w.shape).astype("float32") for w in model.get_weights()])
+    return model
+
+
+IDS = np.random.default_rng(1).integers(0, 11, (5, 3)).astype("int32")
+
+
+def test_int8_dense_formula():
+    layer = keras.layers.Dense(3)
+    layer.build((None, 4))
+    w = np.random.default_rng(0).normal(size=(4, 3)).astype("float32")
+    layer.kernel.assign(w)
+    layer.quantize("int8")
+    scale = 127 / (np.abs(w).max(axis=0) + 1e-7)
+    np.testing.assert_allclose(layer.kernel_scale.numpy(), scale, rtol=1e-6)
+    np.testing.assert_array_equal(layer.kernel.numpy(), np.round(w * scale).astype("int8"))
+    assert layer.dtype_policy.name == "int8_from_float32"
+    assert layer.get_config()["dtype"]["class_name"] == "QuantizedDTypePolicy"
+
+
+def test_int8_gradient_flows_through_dequantized_kernel():
+    import jax
+
+    layer = keras.layers.Dense(3, use_bias=False)
+    layer.build((None, 4))
+    layer.quantize("int8", config=keras.quantizers.Int8QuantizationConfig())
+    x = np.ones((2, 4), "float32")
+    g = jax.grad(lambda v: layer(v).sum())(x)
+    w = layer.kernel.numpy() / layer.kernel_scale.numpy()
+    np.testing.assert_allclose(np.asarray(g), np.tile(w.sum(axis=1), (2, 1)), rtol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["int8", "int4", "float8"])
+def test_quantized_model_exports(tmp_path, mode):
+    model = _mlp()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.quantize(mode)
+    ref = model.predict_on_batch(IDS)
+    model.export(tmp_path / "m.jaxexp", format="jax", verbose=False)
+    np.testing.assert_allclose(np.asarray(keras.export.load(tmp_path / "m.jaxexp")(IDS)), ref)
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("jax2onnx")
+    model.export(tmp_path / "m.onnx", format="onnx", verbose=False)
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"))
+    out = session.run(None, {session.get_inputs()[0].name: IDS})[0]
+    np.testing.assert_allclose(out, ref, atol=1e-5)
+
+
+def test_bad_input():
+    model = _mlp()
+    with pytest.raises(ValueError, match=r"Invalid quantization mode.*Received: mode=int3"):
+        model.quantize("int3")
+    with pytest.raises(ValueError, match="pass a `mode`"):
+        model.quantize()
+    with pytest.raises(ValueError, match="contradictory"):
+        model.quantize("int8", config=keras.quantizers.Int4QuantizationConfig())
+    with pytest.raises(ValueError, match="Unrecognized keyword"):
+        model.quantize("int8", bogus=1)
+    plain = keras.Sequential([keras.Input((4,)), keras.layers.ReLU()])
+    with pytest.warns(UserWarning, match="no layer was quantized"):
+        plain.quantize("int8")
+    layer = keras.layers.Dense(2)
+    with pytest.raises(ValueError, match="isn't yet built"):
+        layer.quantize("int8")
+    layer.build((None, 3))
+    layer.quantize("int8")
+    with pytest.raises(ValueError, match="already quantized"):
+        layer.quantize("int8")
+    emb = keras.layers.Embedding(4, 2)
+    emb.build()
+    with pytest.raises(NotImplementedError, match=r"Expected one of \('int8', 'int4'\)"):
+        emb.quantize("float8")
+    with pytest.raises(NotImplementedError, match="does not have a `quantize` method"):
+        keras.layers.ReLU().quantize("int8")
+    with pytest.raises(ValueError, match="block_size"):
+        keras.quantizers.Int4QuantizationConfig(block_size=0)
