@@ -34,6 +34,17 @@ BASES = {
     "LearningRateSchedule",
 }
 
+
+@keras.saving.register_keras_serializable(package="config_roundtrip")
+def _jax_double(params, inputs):
+    return inputs * params["scale"]
+
+
+@keras.saving.register_keras_serializable(package="config_roundtrip")
+def _jax_init(rng, inputs):
+    return {"scale": np.float32(2.0)}
+
+
 # name -> (constructor kwargs, example inputs or None)
 LAYERS = {
     "Activation": ({"activation": "tanh"}, X24),
@@ -195,6 +206,20 @@ LAYERS = {
     "RandomSharpness": ({"factor": 0.4, "seed": 1}, None),
     "RandomShear": ({"x_factor": 0.2, "fill_mode": "constant", "seed": 1}, None),
     "Solarization": ({"addition_factor": 0.2, "threshold_factor": (0.3, 0.6), "seed": 1}, None),
+    "AdaptiveAveragePooling1D": ({"output_size": 2}, X234),
+    "AdaptiveMaxPooling1D": ({"output_size": 2}, X234),
+    "AdaptiveAveragePooling2D": ({"output_size": (2, 2)}, None),
+    "AdaptiveMaxPooling2D": ({"output_size": (2, 2)}, None),
+    "AdaptiveAveragePooling3D": ({"output_size": (1, 2, 2)}, None),
+    "AdaptiveMaxPooling3D": ({"output_size": (1, 2, 2)}, None),
+    "EinsumDense": ({"equation": "ab,bc->ac", "output_shape": 3, "bias_axes": "c"}, X24),
+    "GroupQueryAttention": ({"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1}, None),
+    "JaxLayer": ({"call_fn": _jax_double, "init_fn": _jax_init}, X24),
+    "MelSpectrogram": ({"fft_length": 16, "sequence_stride": 4, "num_mel_bins": 8}, None),
+    "ReversibleEmbedding": ({"input_dim": 5, "output_dim": 3}, None),
+    "STFTSpectrogram": ({"frame_length": 8, "fft_length": 8}, None),
+    "SpectralNormalization": ({"layer": keras.layers.Dense(3)}, None),
+    "Wrapper": ({"layer": keras.layers.Dense(3)}, None),
     "TextVectorization": ({"vocabulary": ["a", "b"], "output_sequence_length": 3}, None),
     "HashedCrossing": ({"num_bins": 5, "output_mode": "one_hot"}, None),
     # --- recurrent and attention (issue 4)
