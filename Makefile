@@ -25,7 +25,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/lint-imports
 
 test: $(VENV)/.installed-test lint
-	KERAS_BACKEND=jax $(BIN)/python -m pytest tests
+	KERAS_BACKEND=jax $(BIN)/python -m pytest tests -n auto --dist loadfile
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_fit.py
