@@ -303,7 +303,9 @@ def test_stateless_call_equals_call_under_jit():
 
 
 def test_small_cnn_learns_digits():
-    start = time.perf_counter()
+    # CPU time of this process: a wall-clock bound fails when other processes (pytest-xdist
+    # workers, other jobs) share the cores.
+    start = time.process_time()
     keras.utils.set_random_seed(0)
     (x, y), (x_test, y_test) = keras.datasets.digits.load_data()
     x = (x.reshape(-1, 8, 8, 1) / 16).astype("float32")
@@ -328,4 +330,4 @@ def test_small_cnn_learns_digits():
     model.fit(x, y, batch_size=64, epochs=12, verbose=0)
     _, accuracy = model.evaluate(x_test, y_test, verbose=0)
     assert accuracy >= 0.97
-    assert time.perf_counter() - start < 30
+    assert time.process_time() - start < 30
