@@ -3,6 +3,7 @@ real Keras 3 (JAX backend) as the oracle: output masks in the loss, EinsumDense 
 masked attention rows, merge layers and masks, frozen fits, build-time errors, seeded noise."""
 
 import numpy as np
+import pytest
 
 import lamina
 from lamina.core.masking import set_keras_mask as lamina_set_keras_mask
@@ -96,3 +97,50 @@ def test_fit_without_trainable_weights_reports_losses(keras):
     for a, b in zip(lw, kw):
         np.testing.assert_array_equal(a, b)
     assert lit == kit
+
+
+# ------------------------------------------------------- 2. EinsumDense fans in MultiHeadAttention
+@pytest.mark.parametrize("seeded", [True, False], ids=["seeded-init", "set_random_seed"])
+def test_multi_head_attention_kernels_start_like_keras(keras, seeded):
+    q = np.ones((2, 3, 32), "float32")
+    v = np.ones((2, 5, 24), "float32")
+    weights = []
+    for k in (keras, lamina):
+        k.utils.set_random_seed(3)
+        init = k.initializers.GlorotUniform(seed=5) if seeded else "glorot_uniform"
+        layer = k.layers.MultiHeadAttention(4, 16, kernel_initializer=init)
+        layer(q, v)
+        weights.append([(w.path, np.asarray(w)) for w in layer.weights])
+    for (kp, kw), (lp, lw) in zip(*weights):
+        assert kp == lp
+        np.testing.assert_array_equal(lw, kw, err_msg=kp)
+    # the (32, 4, 16) query kernel: fans (32, 64), limit sqrt(6 / 96)
+    query = dict(weights[1])["multi_head_attention/query/kernel"] if seeded else None
+    if query is not None:
+        assert np.abs(query).max() <= np.sqrt(6 / 96) and np.abs(query).max() > 0.2
+
+
+# ------------------------------------------------------------- 3. fully masked attention rows
+@pytest.mark.parametrize("dropout, scores", [(0.0, False), (0.0, True), (0.2, False)])
+def test_attention_rows_with_every_key_masked(keras, dropout, scores):
+    tokens = np.array([[1, 2, 0, 0], [0, 0, 0, 0], [3, 0, 0, 0]])
+    outs = []
+    for k in (keras, lamina):
+        inp = k.Input((4,), dtype="int32")
+        emb = k.layers.Embedding(5, 8, mask_zero=True)(inp)
+        out = k.layers.MultiHeadAttention(2, 4, dropout=dropout)(
+            emb, emb, return_attention_scores=scores
+        )
+        model = k.Model(inp, out)
+        model.set_weights(_weights(model, seed=1, scale=1.0))
+        outs.append([np.asarray(o) for o in k.tree.flatten(model.predict(tokens, verbose=0))])
+    for a, b in zip(outs[1], outs[0]):
+        _close(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_attention_layer_fully_masked_values(keras):
+    rng = np.random.default_rng(2)
+    q, v = rng.random((2, 3, 4)).astype("float32"), rng.random((2, 5, 4)).astype("float32")
+    v_mask = np.array([[True, False, True, False, False], [False] * 5])
+    outs = [np.asarray(k.layers.Attention()([q, v], mask=[None, v_mask])) for k in (keras, lamina)]
+    _close(outs[1], outs[0])
