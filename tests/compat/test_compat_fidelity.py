@@ -144,3 +144,45 @@ def test_attention_layer_fully_masked_values(keras):
     v_mask = np.array([[True, False, True, False, False], [False] * 5])
     outs = [np.asarray(k.layers.Attention()([q, v], mask=[None, v_mask])) for k in (keras, lamina)]
     _close(outs[1], outs[0])
+
+
+# ---------------------------------------------------------------------- 4. merge layers and masks
+MERGES = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"]
+
+
+def _merge_model(k, second_masked):
+    """Two embeddings of the same tokens (the second masked or not) merged by every merge
+    layer, each followed by a GRU that skips masked steps, so the merged mask shows in the
+    outputs. Layers are named: Keras puts the ops of symbolic mask computations in the graph,
+    which can reorder `model.layers` (see docs/differences.md)."""
+    tokens = k.Input((6,), dtype="int32")
+    a = k.layers.Embedding(9, 4, mask_zero=True, name="emb_a")(tokens)
+    if second_masked:
+        b = k.layers.Embedding(9, 4, mask_zero=True, name="emb_b")(tokens)
+    else:
+        b = k.layers.Embedding(9, 4, name="emb_b")(tokens)
+        b = k.layers.Conv1D(4, 3, padding="same", name="conv")(b)
+    outputs = []
+    for merge in MERGES:
+        merged = getattr(k.layers, merge)(name=f"merge_{merge}")([a, b])
+        outputs += [merged, k.layers.GRU(2, return_sequences=True, name=f"gru_{merge}")(merged)]
+    return k.Model(tokens, outputs)
+
+
+def _same_weights_by_name(keras_model, lamina_model, seed):
+    rng = np.random.default_rng(seed)
+    for layer in keras_model.layers:
+        values = [rng.random(w.shape).astype(w.dtype) for w in layer.get_weights()]
+        layer.set_weights(values)
+        lamina_model.get_layer(layer.name).set_weights(values)
+
+
+@pytest.mark.parametrize("second_masked", [True, False], ids=["both-masked", "one-masked"])
+def test_merge_layers_follow_keras_mask_rules(keras, second_masked):
+    tokens = np.array([[1, 2, 3, 0, 0, 0], [4, 0, 5, 6, 0, 0], [0, 0, 0, 0, 0, 0]])
+    models = [_merge_model(k, second_masked) for k in (keras, lamina)]
+    _same_weights_by_name(*models, seed=4)
+    outs = [[np.asarray(o) for o in m.predict(tokens, verbose=0)] for m in models]
+    names = [f"{m} {what}" for m in MERGES for what in ("merged", "gru")]
+    for name, a, b in zip(names, outs[1], outs[0]):
+        _close(a, b, rtol=1e-5, atol=1e-5, what=name)
