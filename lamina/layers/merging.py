@@ -181,7 +181,19 @@ class Concatenate(_Merge):
                 f"Concatenate '{self.name}': all inputs must have the same rank, received "
                 f"shapes {[tuple(x.shape) for x in inputs]}."
             )
+        self._check_axis(inputs[0].ndim, [tuple(x.shape) for x in inputs])
         return jnp.concatenate(inputs, axis=self.axis)
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self._check_axis(len(input_shape[0]), [tuple(s) for s in input_shape])
+
+    def _check_axis(self, rank: int, shapes) -> None:
+        if not -rank <= self.axis < rank:
+            raise ValueError(
+                f"Concatenate '{self.name}': axis={self.axis} is out of range for inputs of rank "
+                f"{rank} (shapes {shapes}); use an axis in [{-rank}, {rank - 1}], e.g. -1."
+            )
 
     def compute_mask(self, inputs, previous_mask=None):
         """Masks concatenated along `axis` (an unmasked input counts as all real), then reduced

@@ -186,3 +186,38 @@ def test_merge_layers_follow_keras_mask_rules(keras, second_masked):
     names = [f"{m} {what}" for m in MERGES for what in ("merged", "gru")]
     for name, a, b in zip(names, outs[1], outs[0]):
         _close(a, b, rtol=1e-5, atol=1e-5, what=name)
+
+
+# ------------------------------------------------------------ 6. build-time errors naming the layer
+def _pool(k, x):
+    return k.layers.MaxPooling1D(5, name="pool")(x)
+
+
+def _attention(k, x):
+    return k.layers.Attention(name="att")([x, np.ones((1, 5, 6), "float32")])
+
+
+def _concat(k, x):
+    return k.layers.Concatenate(axis=5, name="cat")([x, x])
+
+
+@pytest.mark.parametrize(
+    "build, shape, symbolic, phrase",
+    [
+        (_pool, (3, 2), True, "Computed output size would be zero or negative"),
+        (_attention, (3, 4), False, r"same last \(feature\) dimension"),
+        (_concat, (3,), True, "axis=5 is out of range"),
+    ],
+    ids=["pool-window-exceeds-input", "attention-feature-sizes", "concatenate-axis"],
+)
+def test_bad_configs_fail_when_building_and_name_the_layer(keras, build, shape, symbolic, phrase):
+    def inputs(k):
+        return k.Input(shape) if symbolic else np.ones((1, *shape), "float32")
+
+    with pytest.raises(Exception):  # the oracle rejects the configuration too
+        build(keras, inputs(keras))
+    for x in (lamina.Input(shape), np.ones((1, *shape), "float32")):
+        with pytest.raises(ValueError, match=phrase) as info:
+            build(lamina, x)
+        layer_name = {"_pool": "pool", "_attention": "att", "_concat": "cat"}[build.__name__]
+        assert f"'{layer_name}'" in str(info.value)
