@@ -223,3 +223,135 @@ def test_bad_configs_fail_when_building_and_name_the_layer(keras, build, shape, 
             build(lamina, x)
         layer_name = {"_pool": "pool", "_attention": "att", "_concat": "cat"}[build.__name__]
         assert f"'{layer_name}'" in str(info.value)
+
+
+# ----------------------------------------------------------------------------- 7. seeded draws
+def _noise_layers(k):
+    return [
+        k.layers.Dropout(0.4, seed=3),
+        k.layers.GaussianNoise(0.5, seed=4),
+        k.layers.GaussianDropout(0.3, seed=5),
+        k.layers.AlphaDropout(0.3, seed=6),
+        k.layers.Dropout(0.5, noise_shape=(None, 1, 5), seed=8),
+    ]
+
+
+def test_seeded_noise_layers_draw_keras_numbers(keras):
+    x = np.random.default_rng(0).random((3, 4, 5)).astype("float32")
+    draws = []
+    for k in (keras, lamina):
+        layers = _noise_layers(k)
+        draws.append([np.asarray(l(x, training=True)) for l in layers for _ in range(2)])
+    for i, (a, b) in enumerate(zip(draws[1], draws[0])):
+        np.testing.assert_array_equal(a, b, err_msg=f"draw {i}")
+
+
+@pytest.mark.parametrize(
+    "cls, extra",
+    [
+        ("SimpleRNN", {}),
+        ("LSTM", {}),
+        ("GRU", {"recurrent_dropout": 0.3}),
+        ("LSTM", {"recurrent_dropout": 0.3}),
+    ],
+)
+def test_seeded_rnn_dropout_draws_keras_masks(keras, cls, extra):
+    x = np.random.default_rng(0).random((3, 4, 5)).astype("float32")
+    outs = []
+    for k in (keras, lamina):
+        layer = getattr(k.layers, cls)(3, dropout=0.4, seed=7, return_sequences=True, **extra)
+        layer.build(x.shape)
+        layer.set_weights(_weights(layer, seed=2, scale=1.0))
+        # training, inference (Keras draws masks there too), training again
+        outs.append([np.asarray(layer(x, training=t)) for t in (True, False, True)])
+    for a, b in zip(outs[1], outs[0]):
+        _close(a, b, rtol=1e-6, atol=1e-6)
+
+
+def test_seeded_dropout_fit_matches_keras(keras):
+    rng = np.random.default_rng(5)
+    x, y = rng.random((12, 6)).astype("float32"), rng.random((12, 2)).astype("float32")
+    runs = []
+    for k in (keras, lamina):
+        model = k.Sequential(
+            [
+                k.Input((6,)),
+                k.layers.Dense(8, activation="relu"),
+                k.layers.Dropout(0.5, seed=11),
+                k.layers.GaussianNoise(0.1, seed=12),
+                k.layers.Dense(2),
+            ]
+        )
+        model.set_weights(_weights(model, seed=3))
+        model.compile("sgd", "mse")
+        hist = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0).history
+        runs.append((hist["loss"], model.get_weights()))
+    _close(runs[1][0], runs[0][0], rtol=1e-5)
+    for a, b in zip(runs[1][1], runs[0][1]):
+        _close(a, b, rtol=1e-5)
+
+
+# ------------------------------------------- 8. where lamina keeps its (documented) behaviour
+X8 = np.random.default_rng(0).random((4, 3, 2)).astype("float32")
+
+
+@pytest.mark.parametrize("wrapper", ["SimpleRNN", "TimeDistributed"])
+def test_activity_regularizer_applies_in_rnn_and_time_distributed(keras, wrapper):
+    def layer(k):
+        if wrapper == "SimpleRNN":
+            return k.layers.SimpleRNN(2, activity_regularizer=k.regularizers.L2(0.01))
+        return k.layers.TimeDistributed(
+            k.layers.Dense(2, activity_regularizer=k.regularizers.L2(0.01))
+        )
+
+    keras_model = keras.Sequential([keras.Input((3, 2)), layer(keras)])
+    keras_model(X8)
+    assert list(keras_model.losses) == []  # Keras drops the penalty (see docs/differences.md)
+    model = lamina.Sequential([lamina.Input((3, 2)), layer(lamina)])
+    out = np.asarray(model(X8))
+    # the penalty is divided by the batch the regularized layer sees: (batch * steps) rows for
+    # the Dense inside TimeDistributed
+    rows = X8.shape[0] * (X8.shape[1] if wrapper == "TimeDistributed" else 1)
+    expected = 0.01 * np.sum(out.astype("float64") ** 2) / rows
+    assert len(model.losses) == 1
+    _close(float(model.losses[0]), expected, rtol=1e-5)
+
+
+def test_masking_lstm_batch_normalization_trains_like_keras(keras):
+    x = X8.copy()
+    x[:, 2], x[1, 1] = 0, 0
+    y = np.ones((4, 3, 2), "float32")
+    runs = []
+    for k in (keras, lamina):
+        model = k.Sequential(
+            [
+                k.Input((3, 2)),
+                k.layers.Masking(0.0),
+                k.layers.LSTM(2, return_sequences=True),
+                k.layers.BatchNormalization(),
+            ]
+        )
+        model.set_weights(_weights(model, seed=6, scale=1.0))
+        model.compile("sgd", "mse")
+        hist = model.fit(x, y, batch_size=2, shuffle=False, verbose=0).history
+        runs.append((hist["loss"], model.get_weights()))
+    _close(runs[1][0], runs[0][0], rtol=1e-5)
+    for a, b in zip(runs[1][1], runs[0][1]):
+        _close(a, b, rtol=1e-5)
+
+
+def test_multi_head_attention_value_dim_differs_from_key_dim():
+    layer = lamina.layers.MultiHeadAttention(2, 4, value_dim=3)
+    out = np.asarray(layer(X8, X8))
+    wq, bq, wk, bk, wv, bv, wo, bo = [np.asarray(w, "float64") for w in layer.get_weights()]
+    x = X8.astype("float64")
+    q = np.einsum("btf,fhd->bthd", x, wq) + bq
+    k = np.einsum("btf,fhd->bthd", x, wk) + bk
+    v = np.einsum("btf,fhd->bthd", x, wv) + bv
+    scores = np.einsum("bshd,bthd->bhts", k, q) / np.sqrt(4)
+    weights = np.exp(scores - scores.max(-1, keepdims=True))
+    weights /= weights.sum(-1, keepdims=True)
+    heads = np.einsum("bhts,bshd->bthd", weights, v)
+    expected = np.einsum("bthd,hdf->btf", heads, wo) + bo
+    assert wv.shape == (2, 2, 3) and wo.shape == (2, 3, 2)
+    _close(out, expected, rtol=1e-5, atol=1e-6)
