@@ -241,7 +241,7 @@ def test_seeded_noise_layers_draw_keras_numbers(keras):
     draws = []
     for k in (keras, lamina):
         layers = _noise_layers(k)
-        draws.append([np.asarray(l(x, training=True)) for l in layers for _ in range(2)])
+        draws.append([np.asarray(layer(x, training=True)) for layer in layers for _ in range(2)])
     for i, (a, b) in enumerate(zip(draws[1], draws[0])):
         np.testing.assert_array_equal(a, b, err_msg=f"draw {i}")
 
