@@ -173,8 +173,9 @@ def _same_weights_by_name(keras_model, lamina_model, seed):
     rng = np.random.default_rng(seed)
     for layer in keras_model.layers:
         values = [rng.random(w.shape).astype(w.dtype) for w in layer.get_weights()]
-        layer.set_weights(values)
-        lamina_model.get_layer(layer.name).set_weights(values)
+        if values:  # (weight-free layers, e.g. the input, may be named differently)
+            layer.set_weights(values)
+            lamina_model.get_layer(layer.name).set_weights(values)
 
 
 @pytest.mark.parametrize("second_masked", [True, False], ids=["both-masked", "one-masked"])
