@@ -60,6 +60,8 @@ class Attention(Layer):
 
     def _check_shapes(self, shapes) -> None:
         """Query and key must share their feature size, key and value their length."""
+        if not all(isinstance(shape, (list, tuple)) for shape in shapes):
+            return  # not a list of inputs: `call` says so, naming the layer
         q, v = tuple(shapes[0]), tuple(shapes[1])
         k = tuple(shapes[2]) if len(shapes) > 2 else v
         name = type(self).__name__
@@ -162,6 +164,8 @@ class AdditiveAttention(Attention):
 
     def _check_shapes(self, shapes) -> None:
         """Query and key must share their feature size, key and value their length."""
+        if not all(isinstance(shape, (list, tuple)) for shape in shapes):
+            return  # not a list of inputs: `call` says so, naming the layer
         q, v = tuple(shapes[0]), tuple(shapes[1])
         k = tuple(shapes[2]) if len(shapes) > 2 else v
         name = type(self).__name__
