@@ -68,7 +68,8 @@ def test_random_layers(make):
     np.testing.assert_array_equal(layer(IMAGES, training=False), IMAGES)
     first = layer(IMAGES, training=True)
     assert first.shape == IMAGES.shape
-    assert not np.allclose(first, layer(IMAGES, training=True))  # the generator advances
+    # the generator advances (a flip of 2 images can repeat by chance: try a few draws)
+    assert any(not np.allclose(first, layer(IMAGES, training=True)) for _ in range(4))
     np.testing.assert_allclose(make()(IMAGES, training=True), first, rtol=1e-6)  # seeded
     # Pure form: same numbers as the stateful call, new seed state returned.
     fresh = make()

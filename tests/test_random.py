@@ -72,11 +72,13 @@ def test_sampling_layer_with_a_seed_generator_trains():
     log_var = keras.layers.Dense(2)(inp)
     z = Sampling()([mean, log_var])
     model = keras.Model(inp, keras.layers.Dense(1)(z))
-    model.compile("adam", "mse")
+    # A learning rate at which learning beats the noise within 15 epochs (at Adam's default
+    # the loss is dominated by the noise drawn, so "last < first" would be a matter of luck).
+    model.compile(keras.optimizers.Adam(0.05), "mse")
     x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
     y = x.sum(axis=1, keepdims=True)
     history = model.fit(x, y, epochs=15, batch_size=16, verbose=0).history["loss"]
-    assert history[-1] < history[0]
+    assert np.mean(history[-3:]) < 0.5 * history[0]
     a, b = model.predict(x[:4], verbose=0), model.predict(x[:4], verbose=0)
     assert not np.allclose(a, b)  # fresh noise at every call, from the generator's state
 

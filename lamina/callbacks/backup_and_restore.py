@@ -8,6 +8,8 @@ import shutil
 import tempfile
 import warnings
 
+import numpy as np
+
 from lamina.callbacks.callback import Callback
 
 
@@ -24,6 +26,43 @@ def _write_json_atomic(path: str, data: dict) -> None:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+_STATE_ATTR = "lamina_training_state"
+
+
+def _encode_rng_state(state) -> list:
+    name, keys, pos, has_gauss, cached = state
+    return [name, np.asarray(keys).tolist(), int(pos), int(has_gauss), float(cached)]
+
+
+def _decode_rng_state(data) -> tuple:
+    name, keys, pos, has_gauss, cached = data
+    return (name, np.asarray(keys, dtype=np.uint32), int(pos), int(has_gauss), float(cached))
+
+
+def _write_training_state(path: str, state: dict) -> None:
+    """Stores the training position and random states in the weights file's root attributes."""
+    import h5py
+
+    with h5py.File(path, "a") as f:
+        f.attrs[_STATE_ATTR] = json.dumps(state)
+        f.flush()
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
+
+
+def _read_training_state(path: str) -> dict | None:
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            raw = f.attrs.get(_STATE_ATTR)
+    except OSError:
+        return None
+    if raw is None:
+        return None
+    return json.loads(raw if isinstance(raw, str) else raw.decode())
 
 
 def _copy_atomic(src: str, dst: str) -> None:
@@ -45,6 +84,15 @@ class BackupAndRestore(Callback):
     the saved step when the training loop supports starting mid-epoch (it reads the model's
     `_initial_step`); otherwise the interrupted epoch is run again from its beginning with the
     mid-epoch weights, as Keras 3 does, and a warning says so.
+
+    Beyond Keras, the backup also holds what decides the rest of the run: the state of the
+    shuffle generator at the start of the backed-up epoch (so the resumed epoch visits the
+    batches in the same order), the states of the model's seed generators (`Dropout` and other
+    noise draw the same numbers) and the position in the epoch, for arrays and for streams
+    (`PyDataset`, generators) alike. It is stored in the weights file itself (an attribute of
+    its root), so weights and position are replaced together, atomically: a run killed at any
+    point and started again with the same callback ends with the same weights, bit for bit, as
+    a run that was never interrupted.
 
     Args:
         backup_dir: a directory only this training run uses.
@@ -80,6 +128,8 @@ class BackupAndRestore(Callback):
         self._last_batch_seen = -1
         self._batches_seen_since_last_saving = 0
         self._resume: tuple[int, int] | None = None
+        self._shuffle_state = None
+        self._epoch_shuffle_state = None
 
     def _unused_batch_hooks(self) -> tuple[str, ...]:
         return ("on_train_batch_end",) if self.save_freq == "epoch" else ()
@@ -87,6 +137,7 @@ class BackupAndRestore(Callback):
     # ------------------------------------------------------------------ restore
     def on_train_begin(self, logs=None):
         self._resume = None
+        self._shuffle_state = None
         try:
             self._load_model()
         except (OSError, ValueError):
@@ -107,11 +158,16 @@ class BackupAndRestore(Callback):
                 "BackupAndRestore needs a built model; build it (e.g. call it on a batch) "
                 "before calling fit()."
             )
+        metadata = None
         if os.path.exists(self._weights_path):
             self.model.load_weights(self._weights_path)
-        if os.path.exists(self._training_metadata_path):
+            metadata = _read_training_state(self._weights_path)
+            if metadata is not None:
+                self._restore_random_state(metadata)
+        if metadata is None and os.path.exists(self._training_metadata_path):
             with open(self._training_metadata_path) as f:
                 metadata = json.load(f)
+        if metadata is not None:
             epoch = int(metadata["epoch"])
             step = int(metadata.get("step", 0))
             self.model._initial_epoch = epoch
@@ -122,6 +178,12 @@ class BackupAndRestore(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
         self._last_batch_seen = -1
+        if self._resume is not None and self._shuffle_state is not None:
+            # The generator as it was when the backed-up epoch began: the epoch's order again.
+            np.random.set_state(self._shuffle_state)
+        self._shuffle_state = None
+        # The shuffle order of this epoch is drawn after this hook: keep the state it starts from.
+        self._epoch_shuffle_state = np.random.get_state()
         if self._resume is None:
             return
         resume_epoch, resume_step = self._resume
@@ -177,11 +239,32 @@ class BackupAndRestore(Callback):
                 _copy_atomic(self._weights_path, self._prev_weights_path)
             if os.path.exists(self._training_metadata_path):
                 _copy_atomic(self._training_metadata_path, self._prev_training_metadata_path)
-        self.model.save_weights(self._weights_path, overwrite=True)
-        _write_json_atomic(
-            self._training_metadata_path,
-            {"epoch": self._current_epoch, "batch": max(step - 1, 0), "step": step},
-        )
+        metadata = {"epoch": self._current_epoch, "batch": max(step - 1, 0), "step": step}
+        # At an epoch's end (step 0 of the next) the next order is drawn from the generator as
+        # it is now; mid-epoch, from its state when this epoch began.
+        shuffle = np.random.get_state() if step == 0 else self._epoch_shuffle_state
+        state = dict(metadata, shuffle=_encode_rng_state(shuffle), seeds=self._seed_states())
+        tmp = os.path.join(self.backup_dir, ".tmp-latest.weights.h5")
+        self.model.save_weights(tmp, overwrite=True)
+        _write_training_state(tmp, state)
+        os.replace(tmp, self._weights_path)  # weights and position change together
+        _write_json_atomic(self._training_metadata_path, metadata)
+
+    # ------------------------------------------------------------------ random state
+    def _seed_variables(self) -> list:
+        return [v for v in self.model.variables if v.name == "seed_generator_state"]
+
+    def _seed_states(self) -> list:
+        return [np.asarray(v.value).tolist() for v in self._seed_variables()]
+
+    def _restore_random_state(self, metadata: dict) -> None:
+        seeds = metadata.get("seeds")
+        variables = self._seed_variables()
+        if seeds is not None and len(seeds) == len(variables):
+            for variable, value in zip(variables, seeds):
+                variable.assign(np.asarray(value, dtype=np.uint32))
+        shuffle = metadata.get("shuffle")
+        self._shuffle_state = _decode_rng_state(shuffle) if shuffle is not None else None
 
     def on_train_end(self, logs=None):
         if self.delete_checkpoint and os.path.exists(self.backup_dir):

@@ -27,11 +27,24 @@ def key_from_seed(seed: int):
 
 
 class SeedGenerator:
-    """A stateful source of JAX random keys.
+    """A stateful source of JAX random keys, laid out as Keras's.
+
+    The state is the raw key `[seed, counter]` (uint32); each draw returns the current state as
+    the key and then increments the counter, so a seeded layer draws the same numbers as in
+    Keras on JAX, and the state variable holds the same values as Keras's.
 
     Args:
         seed: an int; `None` draws one from Python's `random` (seeded by `set_random_seed`).
         name: the name of the generator (its state variable is `seed_generator_state`).
+
+    Example:
+    >>> import lamina as keras
+    >>> gen = keras.random.SeedGenerator(42)
+    >>> [int(v) for v in gen.state.value]
+    [42, 0]
+    >>> _ = gen.next()
+    >>> [int(v) for v in gen.state.value]
+    [42, 1]
     """
 
     def __init__(self, seed: int | None = None, name: str | None = None, **kwargs):
@@ -43,18 +56,17 @@ class SeedGenerator:
         self.name = name or "seed_generator"
         with state.name_scope(self.name):
             self.state = Variable(
-                np.array([0, int(seed) % (2**32)], dtype=np.uint32),
+                np.array([int(seed) % (2**32), 0], dtype=np.uint32),
                 dtype="uint32",
                 trainable=False,
                 name="seed_generator_state",
             )
 
     def next(self):
-        """Returns a new raw key (uint32[2]) and advances the generator."""
+        """Returns a new raw key (uint32[2]: the current state) and advances the generator."""
         key_data = self.state.value
-        new_state = key_data + jnp.array([0, 1], dtype="uint32")
-        self.state.assign(new_state)
-        return jax.random.key_data(jax.random.fold_in(jax.random.wrap_key_data(key_data), 0))
+        self.state.assign(key_data + jnp.array([0, 1], dtype="uint32"))
+        return key_data
 
     def get_config(self) -> dict:
         return {"seed": self._initial_seed}

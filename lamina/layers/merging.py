@@ -29,12 +29,20 @@ class _Merge(Layer):
     def _merge(self, inputs):
         raise NotImplementedError
 
-    def call(self, inputs):
+    def _merge_masked(self, inputs, masks):
+        """The merge given the inputs' masks (one per input, None for an unmasked one); the
+        elementwise merges other than Multiply/Maximum/Minimum merge raw values."""
+        return self._merge(inputs)
+
+    def call(self, inputs, mask=None):
         if not isinstance(inputs, (list, tuple)):
             raise ValueError(
                 f"{type(self).__name__} '{self.name}' must be called on a list of tensors."
             )
+        masks = list(mask) if isinstance(mask, (list, tuple)) else [None] * len(inputs)
         try:
+            if any(m is not None for m in masks):
+                return self._merge_masked(list(inputs), masks)
             return self._merge(list(inputs))
         except TypeError as e:
             shapes = [tuple(d if isinstance(d, int) else None for d in x.shape) for x in inputs]
@@ -42,6 +50,39 @@ class _Merge(Layer):
                 f"{type(self).__name__} '{self.name}': inputs of shapes {shapes} cannot be "
                 "combined elementwise; they must have the same (or broadcastable) shapes."
             ) from e
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """The logical or of the inputs' masks; None as soon as one input has no mask (as in
+        Keras: an unmasked input makes every step of the merge real)."""
+        if previous_mask is None:
+            return None
+        masks = previous_mask if isinstance(previous_mask, (list, tuple)) else [previous_mask]
+        if any(m is None for m in masks):
+            return None
+        out = jnp.asarray(masks[0]).astype(bool)
+        for m in masks[1:]:
+            out = jnp.logical_or(out, jnp.asarray(m).astype(bool))
+        return out
+
+
+def _expand_mask(mask, x):
+    """A (batch, steps) mask broadcast over the features of `x`."""
+    return jnp.broadcast_to(jnp.expand_dims(jnp.asarray(mask).astype(bool), -1), x.shape)
+
+
+def _merge_keep_other(layer, op, inputs, masks):
+    """Maximum/Minimum with masks (Keras's rule): where one side is masked, the other side's
+    value is taken; masked where every input is masked (when all inputs carry masks)."""
+    out, out_mask = inputs[0], None if masks[0] is None else _expand_mask(masks[0], inputs[0])
+    for x, m in zip(inputs[1:], masks[1:]):
+        m = None if m is None else _expand_mask(m, x)
+        if m is not None:
+            x = jnp.where(m, x, out)
+        if out_mask is not None:
+            out = jnp.where(out_mask, out, x)
+        out_mask = jnp.logical_or(out_mask, m) if (m is not None and out_mask is not None) else None
+        out = op(out, x)
+    return out
 
 
 class Add(_Merge):
@@ -66,12 +107,27 @@ class Subtract(_Merge):
 
 
 class Multiply(_Merge):
-    """Multiplies a list of inputs elementwise."""
+    """Multiplies a list of inputs elementwise (masked entries count as 1; with every input
+    masked, entries masked in all of them are 0)."""
 
     def _merge(self, inputs):
         out = inputs[0]
         for x in inputs[1:]:
             out = out * x
+        return out
+
+    def _merge_masked(self, inputs, masks):
+        expanded = [None if m is None else _expand_mask(m, x) for x, m in zip(inputs, masks)]
+        ones = [
+            x if m is None else jnp.where(m, x, jnp.ones((), x.dtype))
+            for x, m in zip(inputs, expanded)
+        ]
+        out = self._merge(ones)
+        if all(m is not None for m in expanded):
+            keep = expanded[0]
+            for m in expanded[1:]:
+                keep = jnp.logical_or(keep, m)
+            out = jnp.where(keep, out, jnp.zeros((), out.dtype))
         return out
 
 
@@ -94,6 +150,9 @@ class Maximum(_Merge):
             out = jnp.maximum(out, x)
         return out
 
+    def _merge_masked(self, inputs, masks):
+        return _merge_keep_other(self, jnp.maximum, inputs, masks)
+
 
 class Minimum(_Merge):
     """Elementwise minimum of a list of inputs."""
@@ -103,6 +162,9 @@ class Minimum(_Merge):
         for x in inputs[1:]:
             out = jnp.minimum(out, x)
         return out
+
+    def _merge_masked(self, inputs, masks):
+        return _merge_keep_other(self, jnp.minimum, inputs, masks)
 
 
 class Concatenate(_Merge):
@@ -119,7 +181,37 @@ class Concatenate(_Merge):
                 f"Concatenate '{self.name}': all inputs must have the same rank, received "
                 f"shapes {[tuple(x.shape) for x in inputs]}."
             )
+        self._check_axis(inputs[0].ndim, [tuple(x.shape) for x in inputs])
         return jnp.concatenate(inputs, axis=self.axis)
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self._check_axis(len(input_shape[0]), [tuple(s) for s in input_shape])
+
+    def _check_axis(self, rank: int, shapes) -> None:
+        if not -rank <= self.axis < rank:
+            raise ValueError(
+                f"Concatenate '{self.name}': axis={self.axis} is out of range for inputs of rank "
+                f"{rank} (shapes {shapes}); use an axis in [{-rank}, {rank - 1}], e.g. -1."
+            )
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """Masks concatenated along `axis` (an unmasked input counts as all real), then reduced
+        over the last axis with `any`, as in Keras; None when no input has a mask."""
+        if previous_mask is None:
+            return None
+        masks = previous_mask if isinstance(previous_mask, (list, tuple)) else [previous_mask]
+        if all(m is None for m in masks):
+            return None
+        full = []
+        for x, m in zip(inputs, masks):
+            if m is None:
+                full.append(jnp.ones(x.shape, bool))
+            elif jnp.ndim(m) < x.ndim:
+                full.append(_expand_mask(m, x))
+            else:
+                full.append(jnp.asarray(m).astype(bool))
+        return jnp.any(jnp.concatenate(full, axis=self.axis), axis=-1)
 
     def get_config(self):
         config = super().get_config()
@@ -157,6 +249,9 @@ class Dot(_Merge):
         if out.ndim == 1:
             out = out[:, None]
         return out
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return None
 
     def get_config(self):
         config = super().get_config()

@@ -56,6 +56,7 @@ class BasePooling(Layer):
         self.built = True  # no weights: built at construction, as in Keras
 
     def call(self, inputs):
+        self.compute_output_shape(inputs.shape)  # a window larger than the input: clear error
         rank = len(self.pool_size)
         window = _window(rank, self.data_format, self.pool_size)
         strides = _window(rank, self.data_format, self.strides)
@@ -86,9 +87,10 @@ class BasePooling(Layer):
             size = (n - k) // s + 1 if self.padding == "valid" else (n - 1) // s + 1
             if size <= 0:
                 raise ValueError(
-                    f"{type(self).__name__} '{self.name}': the output size would be zero or "
-                    f"negative: input shape {input_shape}, pool_size={self.pool_size}, "
-                    f"strides={self.strides}, padding='{self.padding}'."
+                    f"{type(self).__name__} '{self.name}': Computed output size would be zero "
+                    f"or negative: input shape {input_shape}, pool_size={self.pool_size}, "
+                    f"strides={self.strides}, padding='{self.padding}'. Use a smaller "
+                    "pool_size or padding='same'."
                 )
             out[axis] = size
         return tuple(out)

@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 
 from lamina.core.config import floatx
+from lamina.core.masking import get_keras_mask
 from lamina.core.naming import auto_name
 from lamina.core.variable import standardize_dtype
 
@@ -194,13 +195,18 @@ class Loss:
     def compute_values(self, y_true, y_pred, mask=None):
         """Converts the inputs to the loss dtype and returns `(values, mask)` unreduced.
 
-        `mask` (optional, e.g. the engine's padding mask) is combined with the loss's own mask.
+        `mask` (optional, e.g. the engine's padding mask) is combined with the loss's own mask
+        and with the mask carried by `y_pred` (e.g. from `Embedding(mask_zero=True)` upstream),
+        so masked timesteps count 0 and the mean is over the unmasked ones, as in Keras.
         The training engine feeds the result to `reduce_values(values, sample_weight,
         loss.reduction, mask)`.
         """
+        pred_mask = get_keras_mask(y_pred) if not isinstance(y_pred, (list, tuple, dict)) else None
         y_true = jax.tree.map(lambda x: jnp.asarray(x, dtype=self.dtype), y_true)
         y_pred = jax.tree.map(lambda x: jnp.asarray(x, dtype=self.dtype), y_pred)
         values, own_mask = self.call_with_mask(y_true, y_pred)
+        if pred_mask is not None and jnp.ndim(pred_mask) <= jnp.ndim(values):
+            own_mask = combine_masks(own_mask, pred_mask)
         return values, combine_masks(own_mask, mask)
 
     def __call__(self, y_true, y_pred, sample_weight=None):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from lamina.core.masking import get_keras_mask
 from lamina.losses.loss import divide_no_nan, squeeze_or_expand_to_same_rank
 from lamina.metrics.metric import Metric
 
@@ -90,7 +91,19 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        # Entries masked in `y_pred` (its Keras mask) get weight 0, as in Keras.
+        mask = get_keras_mask(y_pred)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if mask is not None:
+            mask = jnp.asarray(mask).astype(self.dtype)
+            if sample_weight is None:
+                sample_weight = mask
+            else:
+                sample_weight = jnp.asarray(sample_weight).astype(self.dtype)
+                mask, sample_weight = squeeze_or_expand_to_same_rank(mask, sample_weight)
+                while sample_weight.ndim < mask.ndim:  # per-sample weights, per-step mask
+                    sample_weight = sample_weight[..., None]
+                sample_weight = sample_weight * mask
         return super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self) -> dict:

@@ -39,6 +39,10 @@ def _positions(optimizer) -> dict[int, int]:
 
 
 def pure_step(optimizer, opt_values: list, grads: list, params: list) -> tuple[list, list]:
+    if len(grads) == 0:
+        # Nothing to train (a weight-free or frozen model): a no-op, as in Keras; `fit` still
+        # runs the forward pass, the losses, metrics and callbacks.
+        return list(params), list(opt_values)
     variables = optimizer._trainable_variables
     pos = _positions(optimizer)
     opt = list(opt_values)

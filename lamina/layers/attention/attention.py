@@ -58,8 +58,29 @@ class Attention(Layer):
                 f"received {mask!r}."
             )
 
+    def _check_shapes(self, shapes) -> None:
+        """Query and key must share their feature size, key and value their length."""
+        if not all(isinstance(shape, (list, tuple)) for shape in shapes):
+            return  # not a list of inputs: `call` says so, naming the layer
+        q, v = tuple(shapes[0]), tuple(shapes[1])
+        k = tuple(shapes[2]) if len(shapes) > 2 else v
+        name = type(self).__name__
+        if q[-1] is not None and k[-1] is not None and q[-1] != k[-1]:
+            which = "key" if len(shapes) > 2 else "value"
+            raise ValueError(
+                f"{name} '{self.name}': the query and the {which} must have the same last "
+                f"(feature) dimension to be compared, received query shape {q} and {which} "
+                f"shape {k}. Project them to the same size first (e.g. with a Dense layer)."
+            )
+        if len(shapes) > 2 and None not in (k[-2], v[-2]) and k[-2] != v[-2]:
+            raise ValueError(
+                f"{name} '{self.name}': the key and the value must have the same number of "
+                f"steps (axis -2), received key shape {k} and value shape {v}."
+            )
+
     def build(self, input_shape):
         self._validate(input_shape)
+        self._check_shapes(input_shape)
         self.scale = None
         self.concat_score_weight = None
         if self.use_scale:
@@ -141,8 +162,29 @@ class AdditiveAttention(Attention):
     def __init__(self, use_scale: bool = True, dropout: float = 0.0, **kwargs):
         super().__init__(use_scale=use_scale, dropout=dropout, **kwargs)
 
+    def _check_shapes(self, shapes) -> None:
+        """Query and key must share their feature size, key and value their length."""
+        if not all(isinstance(shape, (list, tuple)) for shape in shapes):
+            return  # not a list of inputs: `call` says so, naming the layer
+        q, v = tuple(shapes[0]), tuple(shapes[1])
+        k = tuple(shapes[2]) if len(shapes) > 2 else v
+        name = type(self).__name__
+        if q[-1] is not None and k[-1] is not None and q[-1] != k[-1]:
+            which = "key" if len(shapes) > 2 else "value"
+            raise ValueError(
+                f"{name} '{self.name}': the query and the {which} must have the same last "
+                f"(feature) dimension to be compared, received query shape {q} and {which} "
+                f"shape {k}. Project them to the same size first (e.g. with a Dense layer)."
+            )
+        if len(shapes) > 2 and None not in (k[-2], v[-2]) and k[-2] != v[-2]:
+            raise ValueError(
+                f"{name} '{self.name}': the key and the value must have the same number of "
+                f"steps (axis -2), received key shape {k} and value shape {v}."
+            )
+
     def build(self, input_shape):
         self._validate(input_shape)
+        self._check_shapes(input_shape)
         self.scale = None
         if self.use_scale:
             self.scale = self.add_weight(

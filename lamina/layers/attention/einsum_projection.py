@@ -12,6 +12,7 @@ import jax.numpy as jnp
 
 from lamina import constraints, initializers, regularizers
 from lamina.core.layer import Layer
+from lamina.initializers.variance_scaling import VarianceScaling
 
 
 def projection_equation(free_dims: int, bound_dims: int, output_dims: int) -> tuple[str, str]:
@@ -81,7 +82,7 @@ class EinsumDense(Layer):
         self.kernel = self.add_weight(
             name="kernel",
             shape=tuple(sizes[c] for c in kernel),
-            initializer=self.kernel_initializer,
+            initializer=self._fan_aware_initializer(kernel, output),
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
@@ -97,6 +98,21 @@ class EinsumDense(Layer):
                 constraint=self.bias_constraint,
             )
         self.built = True
+
+    def _fan_aware_initializer(self, kernel: str, output: str):
+        """A variance-scaling kernel initializer gets the fans of the equivalent dense matrix:
+        kernel axes that appear in the output count in the fan-out, the others in the fan-in
+        (as Keras's EinsumDense; a (32, 4, 16) query kernel has fans (32, 64))."""
+        init = self.kernel_initializer
+        if not isinstance(init, VarianceScaling) or (
+            init.input_axes is not None and init.output_axes is not None
+        ):
+            return init
+        config = init.get_config()
+        config["seed"] = init.seed  # the concrete seed, so an unseeded one keeps its draw
+        config["input_axes"] = [i for i, c in enumerate(kernel) if c not in output]
+        config["output_axes"] = [i for i, c in enumerate(kernel) if c in output]
+        return type(init).from_config(config)
 
     def call(self, inputs):
         y = jnp.einsum(self.equation, inputs, self.kernel.value)

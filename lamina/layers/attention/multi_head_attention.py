@@ -48,12 +48,14 @@ class _MaskedSoftmax(Layer):
         self.axis = axis
         self.built = True
 
-    def call(self, inputs, mask=None):
+    def call(self, inputs, mask=None, zero_masked=True):
         if mask is not None:
             mask = jnp.asarray(mask).astype(bool)
             inputs = jnp.where(mask, inputs, jnp.asarray(-1e9, inputs.dtype))
         out = jax.nn.softmax(inputs, axis=self.axis)
-        return out if mask is None else jnp.where(mask, out, jnp.zeros_like(out))
+        if mask is None or not zero_masked:
+            return out  # a row whose keys are all masked gets uniform weights
+        return jnp.where(mask, out, jnp.zeros_like(out))
 
 
 class MultiHeadAttention(Layer):
@@ -289,7 +291,13 @@ class MultiHeadAttention(Layer):
             expand_at = -len(self._attention_axes) * 2 - 1
             while mask.ndim < scores.ndim:
                 mask = jnp.expand_dims(mask, expand_at)
-        scores = self._softmax(scores, mask=mask)
+        # As Keras: with one attention axis, no dropout and no scores returned, the fused
+        # dot-product attention is used, where a query whose keys are all masked attends
+        # uniformly; otherwise the masked softmax gives such a row zero weights.
+        fused = (
+            self._dropout == 0 and not return_attention_scores and len(self._attention_axes) == 1
+        )
+        scores = self._softmax(scores, mask=mask, zero_masked=not fused)
         weights = self._dropout_layer(scores, training=training) if self._dropout > 0 else scores
         output = self._output_dense(jnp.einsum(self._combine_equation, weights, v))
         if return_attention_scores:

@@ -13,11 +13,14 @@ import jax.numpy as jnp
 
 def _dropout_mask(seed_generator, like, rate: float, count: int | None):
     """`count` (or one) inverted-dropout masks shaped like `like` (stacked on a new axis 0)."""
-    n = 1 if count is None else count
-    key = jax.random.wrap_key_data(seed_generator.next())
-    keep = jax.random.bernoulli(key, 1.0 - rate, (n, *like.shape))
-    masks = keep.astype(like.dtype) / jnp.asarray(1.0 - rate, like.dtype)
-    return masks[0] if count is None else masks
+    # One draw per mask, in order, as Keras's `random.dropout(ones_like(x), rate, seed)`.
+    masks = []
+    for _ in range(1 if count is None else count):
+        key = jax.random.wrap_key_data(seed_generator.next())
+        keep = jax.random.bernoulli(key, 1.0 - rate, like.shape)
+        ones = jnp.ones(like.shape, like.dtype)
+        masks.append(jnp.where(keep, ones / (1.0 - rate), jnp.zeros_like(ones)))
+    return masks[0] if count is None else jnp.stack(masks)
 
 
 class DropoutRNNCell:

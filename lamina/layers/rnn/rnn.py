@@ -293,8 +293,9 @@ class RNN(Layer):
                 )
         dtype = self._cell_dtype()
         initial_state = jax.tree.map(lambda s: jnp.asarray(s, dtype), _as_lists(initial_state))
-        if training:
-            prepare_dropout(self.cell, sequences[:, 0], initial_state)
+        # As Keras, the masks are drawn at every call (training or not), so a seeded layer's
+        # generator advances as Keras's does; they are applied only in training.
+        prepare_dropout(self.cell, sequences[:, 0], initial_state)
         try:
             last, outputs, states = rnn_loop(
                 self._step_fn(training),
