@@ -185,8 +185,10 @@ def test_blocks_of_any_length_share_one_compiled_loop(feed):
     h2 = single.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
     np.testing.assert_allclose(h1["loss"], h2["loss"], rtol=1e-5)
     np.testing.assert_allclose(h1["accuracy"], h2["accuracy"], rtol=1e-6)
+    # atol 1e-5: on a GPU the fused loop's kernels may sum in another order (seen on an H200:
+    # 2e-6 on one weight of 512 after two epochs).
     for wa, wb in zip(fused.get_weights(), single.get_weights()):
-        np.testing.assert_allclose(wa, wb, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(wa, wb, rtol=1e-4, atol=1e-5)
     builder = fused._builder()
     counts = dict(builder.trace_counts)
     fused.fit(x[:97], y[:97], batch_size=8, epochs=1, verbose=0)  # same size bucket

@@ -132,3 +132,30 @@ def test_stream_blocks_and_a_failing_source():
     assert np.asarray(blocks[1].masks).tolist() == [[1.0, 1.0, 1.0]]
     x_only = StreamFeed(BatchSource(iter([(np.ones((2, 1)),)])), x_only=True)
     assert np.asarray(next(x_only.epoch()).data).shape == (2, 1)
+
+
+def test_padding_rows_keep_masked_averages_finite():
+    """The last partial batch is padded with copies of a real row, not zeros: all-zero token
+    ids would be fully masked, and a masked average over them 0/0 (NaN through the loss)."""
+    import lamina as keras
+
+    layers = keras.layers
+    x = np.random.default_rng(0).integers(1, 9, (21, 6)).astype("int32")
+    x[:, -2:] = 0
+    y = np.random.default_rng(1).random((21, 1)).astype("float32")
+    model = keras.Sequential(
+        [
+            keras.Input((6,), dtype="int32"),
+            layers.Embedding(10, 2, mask_zero=True),
+            layers.LayerNormalization(),
+            layers.GlobalAveragePooling1D(),
+            layers.Dense(1),
+        ]
+    )
+    model.compile("sgd", "mse")
+    for shuffle in (False, True):
+        loss = model.fit(x, y, batch_size=8, epochs=1, shuffle=shuffle, verbose=0)
+        assert np.isfinite(loss.history["loss"][0])
+    padded = model.evaluate(x, y, batch_size=8, verbose=0)
+    whole = model.evaluate(x, y, batch_size=21, verbose=0)
+    np.testing.assert_allclose(padded, whole, rtol=1e-5)

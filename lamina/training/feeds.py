@@ -203,10 +203,13 @@ class ArrayFeed:
 
 
 def _padded(part, rows: int):
+    """`part` grown to `rows` rows by repeating its last row: padding rows are masked out, but
+    they still go through the model, and real values keep them finite (an all-zero row of
+    token ids is fully masked, and a masked average over it would be 0/0)."""
     if part.shape[0] == rows:
         return part
     widths = [(0, rows - part.shape[0])] + [(0, 0)] * (part.ndim - 1)
-    return np.pad(np.asarray(part), widths)
+    return np.pad(np.asarray(part), widths, mode="edge")
 
 
 class StreamFeed:
