@@ -56,12 +56,12 @@ from lamina.applications.mobilenet_v3 import MobileNetV3Large as MobileNetV3Larg
 from lamina.applications.mobilenet_v3 import MobileNetV3Small as MobileNetV3Small
 from lamina.applications.nasnet import NASNetLarge as NASNetLarge
 from lamina.applications.nasnet import NASNetMobile as NASNetMobile
+from lamina.applications.resnet import ResNet50 as ResNet50
 from lamina.applications.resnet import ResNet101 as ResNet101
 from lamina.applications.resnet import ResNet152 as ResNet152
-from lamina.applications.resnet import ResNet50 as ResNet50
+from lamina.applications.resnet_v2 import ResNet50V2 as ResNet50V2
 from lamina.applications.resnet_v2 import ResNet101V2 as ResNet101V2
 from lamina.applications.resnet_v2 import ResNet152V2 as ResNet152V2
-from lamina.applications.resnet_v2 import ResNet50V2 as ResNet50V2
 from lamina.applications.vgg16 import VGG16 as VGG16
 from lamina.applications.vgg19 import VGG19 as VGG19
 from lamina.applications.xception import Xception as Xception

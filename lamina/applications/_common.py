@@ -104,14 +104,20 @@ def app_doc(summary: str, min_size: int, preprocess: str, example: str, extra: s
 
 
 _MODE_TEXT = {
-    "caffe": "RGB to BGR, then the ImageNet channel means subtracted, no scaling (\"caffe\")",
-    "tf": "scaled to [-1, 1] (\"tf\")",
-    "torch": "scaled to [0, 1], then normalized by the ImageNet channel mean and std (\"torch\")",
+    "caffe": 'RGB to BGR, then the ImageNet channel means subtracted, no scaling ("caffe")',
+    "tf": 'scaled to [-1, 1] ("tf")',
+    "torch": 'scaled to [0, 1], then normalized by the ImageNet channel mean and std ("torch")',
 }
 _MODE_EXAMPLE = {
-    "caffe": (">>> preprocess_input(np.zeros((1, 1, 3))).round(3).tolist()", "[[[-103.939, -116.779, -123.68]]]"),
+    "caffe": (
+        ">>> preprocess_input(np.zeros((1, 1, 3))).round(3).tolist()",
+        "[[[-103.939, -116.779, -123.68]]]",
+    ),
     "tf": (">>> preprocess_input(np.full((1, 1, 3), 255.0)).tolist()", "[[[1.0, 1.0, 1.0]]]"),
-    "torch": (">>> preprocess_input(np.full((1, 1, 3), 255.0)).round(2).tolist()", "[[[2.25, 2.43, 2.64]]]"),
+    "torch": (
+        ">>> preprocess_input(np.full((1, 1, 3), 255.0)).round(2).tolist()",
+        "[[[2.25, 2.43, 2.64]]]",
+    ),
     None: (">>> preprocess_input(np.full((1, 1, 3), 255.0)).tolist()", "[[[255.0, 255.0, 255.0]]]"),
 }
 
@@ -126,8 +132,7 @@ def preprocess_for(mode, family: str):
             return x
 
         what = (
-            "returns `x` unchanged: the model scales its input itself, so it takes raw "
-            "0-255 pixels"
+            "returns `x` unchanged: the model scales its input itself, so it takes raw 0-255 pixels"
         )
     else:
 

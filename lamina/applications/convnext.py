@@ -298,8 +298,9 @@ def ConvNeXt(
     stages = [
         Sequential(
             [
-                layers.Conv2D(projection_dims[0], kernel_size=4, strides=4,
-                              name=f"{name}_stem_conv"),  # fmt: skip
+                layers.Conv2D(
+                    projection_dims[0], kernel_size=4, strides=4, name=f"{name}_stem_conv"
+                ),  # fmt: skip
                 layers.LayerNormalization(epsilon=1e-6, name=f"{name}_stem_layernorm"),
             ],
             name=f"{name}_stem",
@@ -309,10 +310,15 @@ def ConvNeXt(
         stages.append(
             Sequential(
                 [
-                    layers.LayerNormalization(epsilon=1e-6,
-                                              name=f"{name}_downsampling_layernorm_{i}"),  # fmt: skip
-                    layers.Conv2D(projection_dims[i + 1], kernel_size=2, strides=2,
-                                  name=f"{name}_downsampling_conv_{i}"),  # fmt: skip
+                    layers.LayerNormalization(
+                        epsilon=1e-6, name=f"{name}_downsampling_layernorm_{i}"
+                    ),  # fmt: skip
+                    layers.Conv2D(
+                        projection_dims[i + 1],
+                        kernel_size=2,
+                        strides=2,
+                        name=f"{name}_downsampling_conv_{i}",
+                    ),  # fmt: skip
                 ],
                 name=f"{name}_downsampling_block_{i}",
             )
@@ -339,9 +345,10 @@ def ConvNeXt(
     path = None
     if weights == "imagenet":
         expected = MODEL_CONFIGS[weights_name.split("convnext_")[-1]]
-        if list(depths) != expected["depths"] or list(projection_dims) != expected[
-            "projection_dims"
-        ]:
+        if (
+            list(depths) != expected["depths"]
+            or list(projection_dims) != expected["projection_dims"]
+        ):
             raise ValueError(
                 f"Architecture configuration does not match {weights_name} variant. When "
                 "using pre-trained weights, the model architecture must match the "

@@ -6,6 +6,7 @@ from lamina import layers
 from lamina.applications import imagenet_utils
 from lamina.applications._common import (
     KERAS_APPLICATIONS,
+    _exists,
     app_doc,
     channel_axis,
     decode_for,
@@ -15,7 +16,6 @@ from lamina.applications._common import (
     make_model,
     preprocess_for,
 )
-from lamina.applications._common import _exists
 from lamina.core.config import image_data_format
 
 WEIGHTS_PATH = (

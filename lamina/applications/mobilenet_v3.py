@@ -172,9 +172,7 @@ def MobileNetV3(
         input_shape = (3, None, None) if first else (None, None, 3)
     rows, cols = (input_shape[1], input_shape[2]) if first else (input_shape[0], input_shape[1])
     if rows and cols and (rows < 32 or cols < 32):
-        raise ValueError(
-            f"Input size must be at least 32x32; Received `input_shape={input_shape}`"
-        )
+        raise ValueError(f"Input size must be at least 32x32; Received `input_shape={input_shape}`")
     if weights == "imagenet":
         if (not minimalistic and alpha not in [0.75, 1.0]) or (minimalistic and alpha != 1.0):
             raise ValueError(

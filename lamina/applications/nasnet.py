@@ -87,7 +87,9 @@ def _normal_a_cell(ip, p, filters, block_id=None):
     h = layers.Activation("relu")(ip)
     h = _conv1x1(filters, f"normal_conv_1_{block_id}")(h)
     h = _bn(f"normal_bn_1_{block_id}")(h)
-    x1_1 = _separable_conv_block(h, filters, kernel_size=(5, 5), block_id=f"normal_left1_{block_id}")
+    x1_1 = _separable_conv_block(
+        h, filters, kernel_size=(5, 5), block_id=f"normal_left1_{block_id}"
+    )
     x1_2 = _separable_conv_block(p, filters, block_id=f"normal_right1_{block_id}")
     x1 = layers.add([x1_1, x1_2], name=f"normal_add_1_{block_id}")
     x2_1 = _separable_conv_block(p, filters, (5, 5), block_id=f"normal_left2_{block_id}")
@@ -258,9 +260,7 @@ def NASNet(
                            "d81d89dc07e6e56530c4e77faddd61b5"),
         }  # fmt: skip
         if (default_size, bool(include_top)) not in files:
-            raise ValueError(
-                "ImageNet weights can only be loaded with NASNetLarge or NASNetMobile"
-            )
+            raise ValueError("ImageNet weights can only be loaded with NASNetLarge or NASNetMobile")
         path = fetch_weights(*files[(default_size, bool(include_top))])
     load_weights(model, weights, path)
     return model

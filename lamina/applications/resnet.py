@@ -196,9 +196,9 @@ def residual_block_v2(x, filters, kernel_size=3, stride=1, conv_shortcut=False, 
     x = _bn(f"{name}_1_bn")(x)
     x = layers.Activation("relu", name=f"{name}_1_relu")(x)
     x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name=f"{name}_2_pad")(x)
-    x = layers.Conv2D(
-        filters, kernel_size, strides=stride, use_bias=False, name=f"{name}_2_conv"
-    )(x)
+    x = layers.Conv2D(filters, kernel_size, strides=stride, use_bias=False, name=f"{name}_2_conv")(
+        x
+    )
     x = _bn(f"{name}_2_bn")(x)
     x = layers.Activation("relu", name=f"{name}_2_relu")(x)
     x = layers.Conv2D(4 * filters, 1, name=f"{name}_3_conv")(x)

@@ -7,22 +7,18 @@ from lamina.applications import imagenet_utils
 from lamina.applications._common import (
     KERAS_APPLICATIONS,
     app_doc,
-    decode_for,
-    preprocess_for,
     check_weights_arg,
+    decode_for,
     fetch_weights,
     image_input,
     load_weights,
     make_model,
+    preprocess_for,
 )
 from lamina.core.config import image_data_format
 
-WEIGHTS_PATH = (
-    f"{KERAS_APPLICATIONS}vgg16/vgg16_weights_tf_dim_ordering_tf_kernels.h5"
-)
-WEIGHTS_PATH_NO_TOP = (
-    f"{KERAS_APPLICATIONS}vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
-)
+WEIGHTS_PATH = f"{KERAS_APPLICATIONS}vgg16/vgg16_weights_tf_dim_ordering_tf_kernels.h5"
+WEIGHTS_PATH_NO_TOP = f"{KERAS_APPLICATIONS}vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
 _HASHES = ("64373286793e3c8b2b4e3219cbf3544b", "6d6bbae143d832006294945121d1f1fc")
 
 

@@ -6,9 +6,7 @@ from lamina.applications._common import KERAS_APPLICATIONS, app_doc, decode_for,
 from lamina.applications.vgg16 import build_vgg
 
 WEIGHTS_PATH = f"{KERAS_APPLICATIONS}vgg19/vgg19_weights_tf_dim_ordering_tf_kernels.h5"
-WEIGHTS_PATH_NO_TOP = (
-    f"{KERAS_APPLICATIONS}vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
-)
+WEIGHTS_PATH_NO_TOP = f"{KERAS_APPLICATIONS}vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 _HASHES = ("cbe5617147190e668d6c5d5026f83318", "253f8cb515780f3b799900260a226db6")
 
 
