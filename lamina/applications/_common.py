@@ -93,6 +93,16 @@ _ARGS = """
 """
 
 
+def refusal_example(builder: str) -> str:
+    """A cheap docstring example: the check that refuses ImageNet weights with other classes."""
+    return f"""
+>>> {builder}(weights="imagenet", classes=10)
+Traceback (most recent call last):
+...
+ValueError: If using ...should be 1000...
+"""
+
+
 def app_doc(summary: str, min_size: int, preprocess: str, example: str, extra: str = "") -> str:
     """The docstring of an application builder, from its one-line summary and specifics."""
     return (

@@ -14,6 +14,7 @@ from lamina.applications._common import (
     fetch_weights,
     image_input,
     load_weights,
+    refusal_example,
 )
 from lamina.applications._common import preprocess_for as _preprocess_for
 from lamina.core.config import image_data_format
@@ -417,7 +418,9 @@ def _variant(size):
 >>> model = {title}(weights=None, include_top=False, input_shape=(32, 32, 3))
 >>> model.output_shape
 (None, 1, 1, {_CHANNELS[size]})
-""",
+"""
+        if size == "tiny"
+        else refusal_example(title),
         extra="""
         include_preprocessing: start with the ImageNet normalization of 0-255 pixels.""",
     )

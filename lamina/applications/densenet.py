@@ -15,6 +15,7 @@ from lamina.applications._common import (
     load_weights,
     make_model,
     preprocess_for,
+    refusal_example,
 )
 from lamina.core.config import image_data_format
 
@@ -138,7 +139,7 @@ def DenseNet(
     >>> model = DenseNet([1, 1, 1, 1], weights=None, include_top=False,
     ...                  input_shape=(32, 32, 3))
     >>> model.output_shape
-    (None, 1, 1, 60)
+    (None, 1, 1, 68)
     """
     if image_data_format() == "channels_first":
         raise ValueError(
@@ -250,7 +251,9 @@ for _fn, _depth, _ch in ((DenseNet121, 121, 1024), (DenseNet169, 169, 1664),
 >>> model = DenseNet{_depth}(weights=None, include_top=False, input_shape=(32, 32, 3))
 >>> model.output_shape
 (None, 1, 1, {_ch})
-""",
+"""
+        if _depth == 121
+        else refusal_example(f"DenseNet{_depth}"),
     )
 
 preprocess_input = preprocess_for("torch", "densenet")

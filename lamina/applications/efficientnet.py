@@ -17,6 +17,7 @@ from lamina.applications._common import (
     load_weights,
     make_model,
     preprocess_for,
+    refusal_example,
 )
 from lamina.core.config import image_data_format
 
@@ -321,7 +322,9 @@ def _variant(key):
 >>> model = {title}(weights=None, include_top=False, input_shape=(32, 32, 3))
 >>> model.output_shape
 (None, 1, 1, {_TOP_CHANNELS[key]})
-""",
+"""
+        if key == "b0"
+        else refusal_example(title),
     )
     return builder
 

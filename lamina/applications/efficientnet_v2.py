@@ -18,6 +18,7 @@ from lamina.applications._common import (
     load_weights,
     make_model,
     preprocess_for,
+    refusal_example,
 )
 from lamina.core.config import image_data_format
 
@@ -436,7 +437,9 @@ def _variant(label):
 >>> model = {title}(weights=None, include_top=False, input_shape=(32, 32, 3))
 >>> model.output_shape
 (None, 1, 1, {top})
-""",
+"""
+        if label == "B0"
+        else refusal_example(title),
         extra="""
         include_preprocessing: start with the layers that scale 0-255 pixels as the
             ImageNet weights expect.""",

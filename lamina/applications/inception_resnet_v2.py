@@ -15,6 +15,7 @@ from lamina.applications._common import (
     load_weights,
     make_model,
     preprocess_for,
+    refusal_example,
 )
 from lamina.core.config import image_data_format
 from lamina.core.layer import Layer
@@ -232,11 +233,7 @@ InceptionResNetV2.__doc__ = app_doc(
     "InceptionResNetV2: inception stem, then 10 + 20 + 10 scaled residual inception blocks.",
     75,
     "keras.applications.inception_resnet_v2.preprocess_input",
-    """
->>> model = InceptionResNetV2(weights=None, include_top=False, input_shape=(75, 75, 3))
->>> model.output_shape
-(None, 1, 1, 1536)
-""",
+    refusal_example("InceptionResNetV2"),
 )
 
 preprocess_input = preprocess_for("tf", "inception_resnet_v2")

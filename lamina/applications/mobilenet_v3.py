@@ -16,6 +16,7 @@ from lamina.applications._common import (
     load_weights,
     make_model,
     preprocess_for,
+    refusal_example,
 )
 from lamina.core.config import image_data_format
 from lamina.core.symbolic import KerasTensor
@@ -321,7 +322,9 @@ for _fn, _size, _ch in ((MobileNetV3Small, "Small", 576), (MobileNetV3Large, "La
 >>> model = MobileNetV3{_size}(weights=None, include_top=False, input_shape=(32, 32, 3))
 >>> model.output_shape
 (None, 1, 1, {_ch})
-""",
+"""
+        if _size == "Small"
+        else refusal_example("MobileNetV3Large"),
         extra=_EXTRA,
     )
 

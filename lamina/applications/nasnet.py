@@ -16,6 +16,7 @@ from lamina.applications._common import (
     load_weights,
     make_model,
     preprocess_for,
+    refusal_example,
 )
 from lamina.core.config import image_data_format
 
@@ -314,11 +315,7 @@ NASNetLarge.__doc__ = app_doc(
     "NASNetLarge: NASNet-A (6 @ 4032) for 331x331 images.",
     32,
     "keras.applications.nasnet.preprocess_input",
-    """
->>> model = NASNetLarge(weights=None, include_top=False, input_shape=(32, 32, 3))
->>> model.output_shape
-(None, 1, 1, 4032)
-""",
+    refusal_example("NASNetLarge"),
 )
 
 preprocess_input = preprocess_for("tf", "nasnet")

@@ -16,6 +16,7 @@ from lamina.applications._common import (
     load_weights,
     make_model,
     preprocess_for,
+    refusal_example,
 )
 from lamina.core.config import image_data_format
 
@@ -308,7 +309,9 @@ for _fn, _depth in ((ResNet50, 50), (ResNet101, 101), (ResNet152, 152)):
 >>> model = ResNet{_depth}(weights=None, include_top=False, input_shape=(32, 32, 3))
 >>> model.output_shape
 (None, 1, 1, 2048)
-""",
+"""
+        if _depth == 50
+        else refusal_example(f"ResNet{_depth}"),
     )
 
 preprocess_input = preprocess_for("caffe", "resnet")

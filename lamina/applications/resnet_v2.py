@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lamina.applications._common import app_doc, decode_for, preprocess_for
+from lamina.applications._common import app_doc, decode_for, preprocess_for, refusal_example
 from lamina.applications.resnet import ResNet, stack_residual_blocks_v2
 
 
@@ -85,7 +85,9 @@ for _fn, _depth in ((ResNet50V2, 50), (ResNet101V2, 101), (ResNet152V2, 152)):
 >>> model = ResNet{_depth}V2(weights=None, include_top=False, input_shape=(32, 32, 3))
 >>> model.output_shape
 (None, 1, 1, 2048)
-""",
+"""
+        if _depth == 50
+        else refusal_example(f"ResNet{_depth}V2"),
     )
 
 preprocess_input = preprocess_for("tf", "resnet_v2")

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from lamina.applications._common import KERAS_APPLICATIONS, app_doc, decode_for, preprocess_for
+from lamina.applications._common import (
+    KERAS_APPLICATIONS,
+    app_doc,
+    decode_for,
+    preprocess_for,
+    refusal_example,
+)
 from lamina.applications.vgg16 import build_vgg
 
 WEIGHTS_PATH = f"{KERAS_APPLICATIONS}vgg19/vgg19_weights_tf_dim_ordering_tf_kernels.h5"
@@ -39,11 +45,7 @@ VGG19.__doc__ = app_doc(
     "VGG19: 16 3x3 convolutions in five pooled blocks, then two 4096-unit dense layers.",
     32,
     "keras.applications.vgg19.preprocess_input",
-    """
->>> model = VGG19(weights=None, include_top=False, input_shape=(32, 32, 3))
->>> model.output_shape
-(None, 1, 1, 512)
-""",
+    refusal_example("VGG19"),
 )
 
 preprocess_input = preprocess_for("caffe", "vgg19")
