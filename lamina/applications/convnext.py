@@ -269,10 +269,10 @@ def ConvNeXt(
         A `Functional` model.
 
     Example:
-    >>> model = ConvNeXt([1, 1, 1, 1], [8, 8, 8, 8], input_shape=(32, 32, 3),
-    ...                  include_top=False)
-    >>> model.output_shape
-    (None, 1, 1, 8)
+    >>> ConvNeXt([1, 1, 1, 1], [8, 8, 8, 8], weights="imagenet", classes=10)
+    Traceback (most recent call last):
+    ...
+    ValueError: If using ...should be 1000...
     """
     if image_data_format() == "channels_first":
         raise ValueError(

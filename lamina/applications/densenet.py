@@ -136,10 +136,10 @@ def DenseNet(
         A `Functional` model.
 
     Example:
-    >>> model = DenseNet([1, 1, 1, 1], weights=None, include_top=False,
-    ...                  input_shape=(32, 32, 3))
-    >>> model.output_shape
-    (None, 1, 1, 68)
+    >>> DenseNet([1, 1, 1, 1], weights="imagenet", classes=10)
+    Traceback (most recent call last):
+    ...
+    ValueError: If using ...should be 1000...
     """
     if image_data_format() == "channels_first":
         raise ValueError(

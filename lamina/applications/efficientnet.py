@@ -183,10 +183,10 @@ def EfficientNet(
         A `Functional` model.
 
     Example:
-    >>> model = EfficientNet(0.25, 0.1, 32, weights=None, include_top=False,
-    ...                      input_shape=(32, 32, 3))
-    >>> model.output_shape
-    (None, 1, 1, 320)
+    >>> EfficientNet(1.0, 1.0, 224, weights="imagenet", classes=10)
+    Traceback (most recent call last):
+    ...
+    ValueError: If using ...should be 1000...
     """
     if blocks_args == "default":
         blocks_args = DEFAULT_BLOCKS_ARGS

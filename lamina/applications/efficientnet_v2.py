@@ -299,10 +299,11 @@ def EfficientNetV2(
         A `Functional` model.
 
     Example:
-    >>> model = EfficientNetV2(0.25, 0.1, 32, name="efficientnetv2-b0", weights=None,
-    ...                        include_top=False, input_shape=(32, 32, 3))
-    >>> model.output_shape
-    (None, 1, 1, 320)
+    >>> EfficientNetV2(1.0, 1.0, 224, name="efficientnetv2-b0", weights="imagenet",
+    ...                classes=10)
+    Traceback (most recent call last):
+    ...
+    ValueError: If using ...should be 1000...
     """
     if blocks_args == "default":
         blocks_args = DEFAULT_BLOCKS_ARGS[name]

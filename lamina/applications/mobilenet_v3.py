@@ -149,10 +149,10 @@ def MobileNetV3(
         A `Functional` model.
 
     Example:
-    >>> model = MobileNetV3(lambda x, k, a, s: x, 1024, input_shape=(32, 32, 3),
-    ...                     weights=None, include_top=False)
-    >>> model.output_shape
-    (None, 16, 16, 96)
+    >>> MobileNetV3(lambda x, k, a, s: x, 1024, input_shape=(16, 16, 3), weights=None)
+    Traceback (most recent call last):
+    ...
+    ValueError: Input size must be at least 32x32; Received `input_shape=(16, 16, 3)`
     """
     check_weights_arg(weights, include_top, classes)
     first = image_data_format() == "channels_first"

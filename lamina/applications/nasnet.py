@@ -177,11 +177,11 @@ def NASNet(
         A `Functional` model.
 
     Example:
-    >>> model = NASNet((32, 32, 3), penultimate_filters=96, num_blocks=1,
-    ...                stem_block_filters=8, weights=None, include_top=False)
-    >>> model.output_shape
-    (None, 1, 1, 96)
-    """
+    >>> NASNet((32, 32, 3), penultimate_filters=100, weights=None, include_top=False)
+    Traceback (most recent call last):
+    ...
+    ValueError: For NASNet-A models, the `penultimate_filters` must be a multiple of 24 * (`filter_multiplier` ** 2). Current value: 100
+    """  # noqa: E501
     if image_data_format() == "channels_first":
         raise ValueError(
             "NASNet does not support the `channels_first` image data format. Switch to "

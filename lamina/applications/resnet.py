@@ -67,10 +67,10 @@ def ResNet(
         A `Functional` model.
 
     Example:
-    >>> model = ResNet(lambda x: x, False, True, weights=None, include_top=False,
-    ...                input_shape=(32, 32, 3))
-    >>> model.output_shape
-    (None, 8, 8, 64)
+    >>> ResNet(lambda x: x, False, True, weights="imagenet", classes=10)
+    Traceback (most recent call last):
+    ...
+    ValueError: If using ...should be 1000...
     """
     check_weights_arg(weights, include_top, classes)
     input_shape = imagenet_utils.obtain_input_shape(
