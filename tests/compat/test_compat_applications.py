@@ -338,7 +338,9 @@ def test_other_argument_errors_match_keras(keras):
             messages.append(str(info.value))
         assert messages[1] == messages[0], (name, kwargs)
     # Keras's message shows the function object's repr; lamina shows the name as passed.
-    for module in (keras.applications.imagenet_utils, applications.imagenet_utils):
+    from keras.src.applications import imagenet_utils as keras_imagenet_utils
+
+    for module in (keras_imagenet_utils, applications.imagenet_utils):
         module.validate_activation("softmax", "imagenet")
         module.validate_activation("relu", None)
         with pytest.raises(ValueError, match="Only `None` and `softmax` activations"):
