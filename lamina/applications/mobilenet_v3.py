@@ -59,14 +59,53 @@ def _bn(name):
 
 
 def relu(x):
+    """Applies a new `ReLU` layer to `x` (the block activation of the minimalistic models).
+
+    Args:
+        x: a tensor.
+
+    Returns:
+        `max(x, 0)`.
+
+    Example:
+    >>> import numpy as np
+    >>> relu(np.array([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
     return layers.ReLU()(x)
 
 
 def hard_sigmoid(x):
+    """`relu6(x + 3) / 6`, the gate of the squeeze-excite blocks.
+
+    Args:
+        x: a tensor.
+
+    Returns:
+        The gate values, in [0, 1].
+
+    Example:
+    >>> import numpy as np
+    >>> hard_sigmoid(np.array([-3.0, 0.0, 3.0])).tolist()
+    [0.0, 0.5, 1.0]
+    """
     return layers.ReLU(6.0)(x + 3.0) * (1.0 / 6.0)
 
 
 def hard_swish(x):
+    """Applies a new `Activation("hard_swish")` layer: `x * relu6(x + 3) / 6`.
+
+    Args:
+        x: a tensor.
+
+    Returns:
+        The activated tensor.
+
+    Example:
+    >>> import numpy as np
+    >>> hard_swish(np.array([-3.0, 3.0])).tolist()
+    [-0.0, 3.0]
+    """
     return layers.Activation("hard_swish")(x)
 
 
