@@ -35,6 +35,7 @@ NAMESPACES = [
     "lamina.tree",
     "lamina.export",
     "lamina.dtype_policies",
+    "lamina.applications",
 ]
 
 HERE = Path(__file__).resolve().parent
@@ -59,7 +60,7 @@ def public_symbols(module, own_only: bool = False) -> dict[str, object]:
 
 
 # Sub-modules that are public namespaces in Keras too (`keras.datasets.mnist`, ...); None: all.
-SUBNAMESPACES = {"lamina.datasets": None, "lamina.optimizers": ["schedules"]}
+SUBNAMESPACES = {"lamina.applications": None, "lamina.datasets": None, "lamina.optimizers": ["schedules"]}
 
 
 def submodules(namespace: str, module) -> list[str]:

@@ -5,6 +5,7 @@
 
 from lamina import (
     activations,
+    applications,
     backend,
     callbacks,
     config,
@@ -73,6 +74,7 @@ __all__ = [
     "StateScope",
     "Variable",
     "activations",
+    "applications",
     "backend",
     "callbacks",
     "config",

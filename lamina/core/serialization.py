@@ -13,6 +13,9 @@ from lamina.core.config import SafeModeScope, in_safe_mode
 
 # lamina package -> Keras export module, for classes defined in that package.
 _EXPORT_MODULES = (
+    # custom layers of two applications, recorded under their Keras module names
+    ("lamina.applications.convnext", "keras.src.applications.convnext"),
+    ("lamina.applications.inception_resnet_v2", "keras.src.applications.inception_resnet_v2"),
     ("lamina.layers", "keras.layers"),
     ("lamina.core.layer", "keras.layers"),
     ("lamina.optimizers.schedules", "keras.optimizers.schedules"),
@@ -46,6 +49,8 @@ _NAMESPACES = {
     "keras.constraints": "lamina.constraints",
     "keras.callbacks": "lamina.callbacks",
     "keras.quantizers": "lamina.quantizers",
+    "keras.src.applications.convnext": "lamina.applications.convnext",
+    "keras.src.applications.inception_resnet_v2": "lamina.applications.inception_resnet_v2",
 }
 
 

@@ -161,6 +161,23 @@ def _pair(pairs: list, problems: list[str], label: str, variables: list, values:
             pairs.append((variable, value))
 
 
+def _first_misfit(saved: list, layers: list) -> str:
+    """Names the first layer (in order) whose weights the file cannot fill."""
+    for k, ((name, layer_group), layer) in enumerate(zip(saved, layers)):
+        variables = legacy_weights(layer)
+        shapes = [tuple(np.shape(v)) for v in read_values(layer_group)]
+        if shapes != [tuple(v.shape) for v in variables]:
+            return (
+                f"the first layer that does not fit is #{k}, '{layer.name}' in the model "
+                f"(weight shapes {[tuple(v.shape) for v in variables]}), '{name}' in the file "
+                f"(weight shapes {shapes}). Is the file for another architecture?"
+            )
+    k = min(len(saved), len(layers))
+    extra = layers[k].name if k < len(layers) else saved[k][0]
+    where = "model" if k < len(layers) else "file"
+    return f"the first layer that does not fit is #{k}, '{extra}', only in the {where}."
+
+
 def plan_weight_loading(
     group: h5py.Group, model, by_name: bool = False
 ) -> tuple[list[tuple[Any, np.ndarray]], list[str]]:
@@ -185,9 +202,8 @@ def plan_weight_loading(
         layers = [layer for layer in model.layers if legacy_weights(layer)]
         if len(saved) != len(layers):
             problems.append(
-                f"the model has {len(layers)} layer(s) with weights "
-                f"({[layer.name for layer in layers]}), the file {len(saved)} "
-                f"({[name for name, _ in saved]})."
+                f"the model has {len(layers)} layer(s) with weights, the file {len(saved)}; "
+                + _first_misfit(saved, layers)
             )
             return pairs, problems
         for k, ((name, layer_group), layer) in enumerate(zip(saved, layers)):
