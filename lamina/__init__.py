@@ -16,6 +16,7 @@ from lamina import (
     export,
     initializers,
     layers,
+    legacy,
     losses,
     metrics,
     mixed_precision,

@@ -13,13 +13,15 @@ PTH_NAME = "lamina_as_keras.pth"
 PTH_LINE = "import _lamina_keras_alias; _lamina_keras_alias.install()\n"
 
 
-def pth_path() -> str:
-    """Where the `.pth` file goes: this environment's site-packages (purelib)."""
-    return os.path.join(sysconfig.get_paths()["purelib"], PTH_NAME)
+def pth_path(directory: str | None = None) -> str:
+    """Where the `.pth` file goes: `directory`, by default this environment's site-packages
+    (purelib)."""
+    return os.path.join(directory or sysconfig.get_paths()["purelib"], PTH_NAME)
 
 
 def main(argv=None) -> int:
-    """Command line: `install-pth`, `uninstall-pth` or `status`.
+    """Command line: `install-pth`, `uninstall-pth` or `status`, optionally followed by
+    `--dir DIRECTORY` (a site directory other than this environment's site-packages).
 
     Args:
         argv: the arguments (default: `sys.argv[1:]`).
@@ -29,7 +31,8 @@ def main(argv=None) -> int:
     """
     argv = sys.argv[1:] if argv is None else argv
     command = argv[0] if argv else "status"
-    path = pth_path()
+    directory = argv[argv.index("--dir") + 1] if "--dir" in argv[:-1] else None
+    path = pth_path(directory)
     if command == "install-pth":
         with open(path, "w") as f:
             f.write(PTH_LINE)
