@@ -3,6 +3,8 @@
 `import lamina as keras` runs ordinary Keras 3 code.
 """
 
+import os
+
 from lamina import (
     activations,
     applications,
@@ -15,6 +17,7 @@ from lamina import (
     export,
     initializers,
     layers,
+    legacy,
     losses,
     metrics,
     mixed_precision,
@@ -52,8 +55,45 @@ _enable_default_cache()
 
 
 def version() -> str:
-    """lamina's version string."""
+    """lamina's own version string (`lamina.__version__`).
+
+    Through `install_as_keras()`, `keras.version()` and `keras.__version__` report the Keras API
+    version lamina implements instead, for libraries that check it.
+
+    Example:
+        >>> import lamina
+        >>> lamina.version() == lamina.__version__
+        True
+    """
     return __version__
+
+
+def install_as_keras() -> None:
+    """Makes `import keras` (and `import keras.<namespace>`) give lamina's modules, in this
+    process, for every library imported from now on: KerasTuner, scikeras and other code written
+    for Keras 3 then run on lamina.
+
+    Call it first, before anything imports Keras. Setting `LAMINA_AS_KERAS=1` in the environment
+    does the same when lamina is imported, and `python -m lamina.keras_alias install-pth` turns
+    it on for every program of this Python environment (see docs/ecosystem.md). Through the
+    alias, `keras.__version__` and `keras.version()` report the Keras API version lamina
+    implements (3.15.1); `keras.config.backend()` is `"jax"`.
+
+    Raises:
+        RuntimeError: the real Keras was already imported in this process.
+
+    Example:
+        >>> import subprocess, sys
+        >>> program = (
+        ...     "import lamina; lamina.install_as_keras(); import keras; "
+        ...     "print(keras.layers.Dense is lamina.layers.Dense, keras.__version__)")
+        >>> print(subprocess.run([sys.executable, "-c", program], capture_output=True,
+        ...                      text=True).stdout.strip())
+        True 3.15.1
+    """
+    import _lamina_keras_alias
+
+    _lamina_keras_alias.install()
 
 
 __all__ = [
@@ -84,6 +124,7 @@ __all__ = [
     "distribution",
     "export",
     "initializers",
+    "install_as_keras",
     "layers",
     "losses",
     "metrics",
@@ -119,3 +160,6 @@ from lamina import quantizers  # noqa: E402
 from lamina.quantizers import Quantizer  # noqa: E402
 
 __all__ += ["quantizers", "Quantizer"]
+
+if os.environ.get("LAMINA_AS_KERAS", "").strip().lower() in ("1", "true", "yes", "on"):
+    install_as_keras()

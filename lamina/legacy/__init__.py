@@ -1,0 +1,3 @@
+"""`keras.legacy`: Keras 2 compatibility (`keras.legacy.saving`)."""
+
+from lamina.legacy import saving

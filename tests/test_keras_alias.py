@@ -1,0 +1,119 @@
+"""lamina.install_as_keras(): `import keras` gives lamina, opt-in only. Every check runs in a
+fresh process (installing the alias here would hide the real Keras from the oracle tests)."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from test_guide import extract_blocks
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(code: str, **env):
+    full = {k: v for k, v in os.environ.items() if k != "LAMINA_AS_KERAS"}
+    full.update(PYTHONPATH=str(ROOT), LAMINA_COMPILATION_CACHE="0", **env)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=full,
+        timeout=600,
+    )
+
+
+def test_alias_gives_lamina_and_reports_the_keras_api_version():
+    out = run(
+        """
+        import lamina
+        lamina.install_as_keras()
+        import keras, keras.layers, keras.src.ops
+        from keras.src.saving.saving_lib import load_model
+        from keras import ops
+        assert keras.layers is lamina.layers and keras.src.ops is lamina.ops
+        assert keras.Sequential is lamina.Sequential and ops is lamina.ops
+        assert load_model is lamina.saving.saving_lib.load_model
+        print(keras.__version__, keras.version(), lamina.__version__, lamina.version(),
+              keras.config.backend())
+        try:
+            import keras.src.engine.base_layer
+        except ModuleNotFoundError as err:
+            print("refused:", err)
+        try:
+            import keras.nonexistent
+        except ModuleNotFoundError as err:
+            print("missing:", err)
+        """
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    first, refused, missing = out.stdout.strip().splitlines()
+    assert first.split() == ["3.15.1", "3.15.1", "0.1.0", "0.1.0", "jax"]
+    assert "keras.src.engine" in refused and "Keras internal" in refused
+    assert "keras.nonexistent" in missing
+
+
+def test_after_the_real_keras_is_an_error_that_says_how_to_fix():
+    out = run(
+        """
+        import keras
+        import lamina
+        try:
+            lamina.install_as_keras()
+        except RuntimeError as err:
+            print(err)
+        """,
+        KERAS_BACKEND="jax",
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "already imported" in out.stdout and "LAMINA_AS_KERAS=1" in out.stdout
+
+
+def test_environment_variable_and_no_effect_without_opt_in():
+    on = run(
+        "import lamina, keras; print(keras.layers.Dense is lamina.layers.Dense)",
+        LAMINA_AS_KERAS="1",
+    )
+    assert on.returncode == 0 and on.stdout.strip() == "True", on.stderr[-2000:]
+    off = run("import lamina, keras; print(keras.__file__)", KERAS_BACKEND="jax")
+    assert off.returncode == 0, off.stderr[-2000:]
+    assert "site-packages/keras" in off.stdout
+
+
+def test_pth_file_turns_it_on_for_a_site_directory(tmp_path):
+    site_dir = str(tmp_path)
+    install = subprocess.run(
+        [sys.executable, "-m", "lamina.keras_alias", "install-pth", "--dir", site_dir],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert install.returncode == 0, install.stderr
+    assert (tmp_path / "lamina_as_keras.pth").exists()
+    out = run(
+        f"import site; site.addsitedir({site_dir!r}); import sys; "
+        "assert 'lamina' not in sys.modules; import keras; print(keras.__lamina_alias__)"
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "True", out.stderr[-2000:]
+    subprocess.run(
+        [sys.executable, "-m", "lamina.keras_alias", "uninstall-pth", "--dir", site_dir],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+        capture_output=True,
+    )
+    assert not (tmp_path / "lamina_as_keras.pth").exists()
+
+
+def test_ecosystem_page_runs_kerastuner_and_scikeras():
+    pytest.importorskip("keras_tuner")
+    pytest.importorskip("scikeras")
+    blocks = extract_blocks((ROOT / "docs" / "ecosystem.md").read_text(encoding="utf-8"))
+    source = "\n".join(src for _, src, skip in blocks if not skip)
+    out = run(source)
+    assert out.returncode == 0, out.stderr[-4000:]
+    lines = out.stdout.strip().splitlines()
+    assert "'units'" in lines[0] and "lamina.models" in lines[0]
+    scores = [float(v) for v in lines[-1].strip("[]").split()]
+    assert len(scores) == 3 and all(0.0 <= s <= 1.0 for s in scores)
