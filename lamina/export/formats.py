@@ -120,7 +120,7 @@ def export_jax(filepath, endpoints: dict, variables: list, collections: dict, ve
         "endpoints": {},
         "variable_collections": collections,
     }
-    from lamina import __version__
+    from lamina.version import __version__
 
     meta["lamina_version"] = __version__
     buf = io.BytesIO()
