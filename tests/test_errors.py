@@ -486,7 +486,7 @@ CASES = [
         "save_wrong_suffix",
         lambda p: _seq().save(p / "w.txt"),
         ValueError,
-        ["extension", "name.keras", "w.txt", "zipped=false"],
+        ["extension", ".keras", "w.txt", "zipped=false"],
     ),
     (
         "load_model_not_a_keras_file",

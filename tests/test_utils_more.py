@@ -264,10 +264,12 @@ def test_max_epochs_and_steps_cap_fit(restore_flags):
     messages = {str(w.message) for w in caught}
     assert messages == {"Limiting epochs to 2", "Limiting steps_per_epoch to 3"}
     assert len(history.history["loss"]) == 2 and len(seen) == 6
-    ds = keras.utils.timeseries_dataset_from_array(x, y, 1, batch_size=10)
+    ds = keras.utils.timeseries_dataset_from_array(x, y, 1, batch_size=10)  # windows (1, 2)
+    windows = keras.Sequential([keras.Input((1, 2)), keras.layers.Flatten(), keras.layers.Dense(1)])
+    windows.compile("sgd", "mse")
     seen.clear()
     with pytest.warns(UserWarning, match="Limiting steps_per_epoch to 3"):
-        model.fit(ds, epochs=1, verbose=0, callbacks=[counter])
+        windows.fit(ds, epochs=1, verbose=0, callbacks=[counter])
     assert len(seen) == 3
 
 

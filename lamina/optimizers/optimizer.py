@@ -347,7 +347,7 @@ class Optimizer(OptimizerVariablesMixin):
         step = self._cached_step(full)
         new_params, new_opt = step(opt_values, full, params)
         for variable, old, new in zip(self._trainable_variables, params, new_params):
-            if new is not old:
+            if new is not old and variable.trainable:  # a frozen variable stays as it is
                 variable.assign(new)
         for variable, value in zip(self._variables, new_opt):
             variable.assign(value)

@@ -217,6 +217,16 @@ def _own_layer_variables(layer: Layer) -> list:
     return list(layer._trainable_variables) + list(layer._non_trainable_variables)
 
 
+def _reads_variables_in_order(layer: Layer) -> bool:
+    """Whether `layer` reads its own variables in creation order (Layer's rule), so that its
+    entry can be checked before anything is loaded. Dense and Embedding read theirs by their
+    quantization mode's layout, which is that order when they are not quantized."""
+    if type(layer).load_own_variables is Layer.load_own_variables:
+        return True
+    spec = getattr(type(layer), "_SERIALIZATION_SPEC", None)
+    return spec is not None and getattr(layer, "quantization_mode", None) is None
+
+
 def _describe(variables) -> str:
     return ", ".join(f"'{v.path}' {tuple(v.shape)}" for v in variables) or "none"
 
@@ -285,7 +295,7 @@ def _plan(
                 if found:
                     continue
         elif isinstance(obj, Layer):
-            if type(obj).load_own_variables is Layer.load_own_variables:
+            if _reads_variables_in_order(obj):
                 label = f"{type(obj).__name__} '{obj.name}'"
                 found = _check_counts_and_shapes(path, label, _own_layer_variables(obj), entry)
                 problems.extend((path, p) for p in found)
