@@ -101,8 +101,11 @@ def test_reversible_embedding(keras, tie):
 
 def test_spectral_normalization(keras):
     x = RNG.normal(size=(4, 6)).astype("float32")
-    k = keras.layers.SpectralNormalization(keras.layers.Dense(3), power_iterations=2)
-    ours = lamina.layers.SpectralNormalization(lamina.layers.Dense(3), power_iterations=2)
+    # Named: automatic names count the layers made earlier in the process, per library.
+    k = keras.layers.SpectralNormalization(keras.layers.Dense(3, name="inner"), power_iterations=2)
+    ours = lamina.layers.SpectralNormalization(
+        lamina.layers.Dense(3, name="inner"), power_iterations=2
+    )
     config = _compare(k, ours, lambda layer: layer(x))
     assert config["layer"]["class_name"] == "Dense"
     # The power iteration's start vector is drawn from each library's global seed state, which

@@ -114,10 +114,7 @@ class BaseImagePreprocessingLayer(Layer):
     def _key(self, generator=None):
         # RandomColorJitter's parts draw from the jitter's generator (`_draw_generator`).
         gen = generator or self.__dict__.get("_draw_generator") or self.generator
-        data = gen.state.value
-        gen.state.assign(data + jnp.array([0, 1], dtype="uint32"))
-        seed = jnp.asarray(gen._initial_seed % (2**32), dtype="uint32")
-        return jnp.stack([seed, data[1] - seed])
+        return gen.next()  # the raw key [seed, counter], then the counter advances
 
     def _uniform(self, shape, minval=0.0, maxval=1.0, dtype="float32", generator=None):
         key = jax.random.wrap_key_data(self._key(generator))
