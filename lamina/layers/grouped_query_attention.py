@@ -11,7 +11,10 @@ from lamina import constraints, initializers, regularizers
 from lamina.core import naming
 from lamina.core.layer import Layer
 from lamina.core.masking import get_keras_mask
-from lamina.layers.attention.multi_head_attention import MultiHeadAttention, causal_mask
+from lamina.layers.attention.multi_head_attention import (
+    MultiHeadAttention,
+    combined_attention_mask,
+)
 from lamina.layers.core import Dropout
 from lamina.layers.einsum_dense import EinsumDense
 
@@ -168,25 +171,14 @@ class GroupQueryAttention(Layer):
         self.built = True
 
     def _mask(self, query, value, query_mask, value_mask, key_mask, attention_mask, causal):
-        auto = None
-        if query_mask is not None:
-            auto = jnp.asarray(query_mask).astype(bool)[..., None]
-        for m in (value_mask, key_mask):
-            if m is not None:
-                m = jnp.asarray(m).astype(bool)[..., None, :]
-                auto = m if auto is None else auto & m
-        if causal:
-            m = causal_mask(query.shape[1], value.shape[1])
-            auto = m if auto is None else auto & m
+        window = None
         if self.sliding_window is not None:
             rows = jnp.arange(query.shape[1])[:, None]
             cols = jnp.arange(value.shape[1])[None, :]
-            m = (jnp.abs(rows - cols) < self.sliding_window)[None]
-            auto = m if auto is None else auto & m
-        if attention_mask is not None:
-            attention_mask = jnp.asarray(attention_mask).astype(bool)
-            return attention_mask if auto is None else attention_mask & auto
-        return auto
+            window = (jnp.abs(rows - cols) < self.sliding_window)[None]
+        return combined_attention_mask(
+            query, value, query_mask, value_mask, key_mask, attention_mask, causal, window
+        )
 
     def call(
         self,

@@ -40,6 +40,30 @@ def causal_mask(q_len: int, v_len: int):
     return (jnp.arange(q_len)[:, None] >= jnp.arange(v_len)[None, :])[None]
 
 
+def combined_attention_mask(
+    query, value, query_mask, value_mask, key_mask, attention_mask, causal, extra=None
+):
+    """The boolean `(batch, q_len, v_len)` mask of an attention call, as Keras combines it: the
+    query mask (rows), value/key masks (columns), the causal mask, an `extra` mask (e.g. a
+    sliding window) and the explicit `attention_mask`, all ANDed; None when there is none."""
+    auto = None
+    if query_mask is not None:
+        auto = jnp.asarray(query_mask).astype(bool)[..., None]
+    for m in (value_mask, key_mask):
+        if m is not None:
+            m = jnp.asarray(m).astype(bool)[..., None, :]
+            auto = m if auto is None else auto & m
+    if causal:
+        m = causal_mask(query.shape[1], value.shape[1])
+        auto = m if auto is None else auto & m
+    if extra is not None:
+        auto = extra if auto is None else auto & extra
+    if attention_mask is not None:
+        attention_mask = jnp.asarray(attention_mask).astype(bool)
+        return attention_mask if auto is None else attention_mask & auto
+    return auto
+
+
 class _MaskedSoftmax(Layer):
     """Softmax over `axis` where masked-out positions get probability 0."""
 
@@ -244,20 +268,9 @@ class MultiHeadAttention(Layer):
     def _attention_mask(
         self, query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask
     ):
-        auto = None
-        if query_mask is not None:
-            auto = jnp.asarray(query_mask).astype(bool)[..., None]
-        for m in (value_mask, key_mask):
-            if m is not None:
-                m = jnp.asarray(m).astype(bool)[..., None, :]
-                auto = m if auto is None else auto & m
-        if use_causal_mask:
-            m = causal_mask(query.shape[1], value.shape[1])
-            auto = m if auto is None else auto & m
-        if attention_mask is not None:
-            attention_mask = jnp.asarray(attention_mask).astype(bool)
-            return attention_mask if auto is None else attention_mask & auto
-        return auto
+        return combined_attention_mask(
+            query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask
+        )
 
     def call(
         self,
