@@ -108,14 +108,15 @@ def test_multi_head_attention_kernels_start_like_keras(keras, seeded):
     for k in (keras, lamina):
         k.utils.set_random_seed(3)
         init = k.initializers.GlorotUniform(seed=5) if seeded else "glorot_uniform"
-        layer = k.layers.MultiHeadAttention(4, 16, kernel_initializer=init)
+        # Named: automatic names count the layers made earlier in the process, per library.
+        layer = k.layers.MultiHeadAttention(4, 16, kernel_initializer=init, name="mha")
         layer(q, v)
         weights.append([(w.path, np.asarray(w)) for w in layer.weights])
     for (kp, kw), (lp, lw) in zip(*weights):
         assert kp == lp
         np.testing.assert_array_equal(lw, kw, err_msg=kp)
     # the (32, 4, 16) query kernel: fans (32, 64), limit sqrt(6 / 96)
-    query = dict(weights[1])["multi_head_attention/query/kernel"] if seeded else None
+    query = dict(weights[1])["mha/query/kernel"] if seeded else None
     if query is not None:
         assert np.abs(query).max() <= np.sqrt(6 / 96) and np.abs(query).max() > 0.2
 
