@@ -469,9 +469,7 @@ def _fit_feed(model, data, args: FitArgs):
     dist_engine.check_batch_size(min(batch_size, n), "fit")  # even split over the batch axis
     model._symbolic_build(x, y)
     steps = lamina_config.cap_steps(min(-(-n // min(batch_size, n)), spe or n))
-    exact = n % batch_size != 0 and (
-        model._has_batch_dependent_layers() or model._builder().exact_batches("train")
-    )
+    exact = n % batch_size != 0 and model._builder().exact_batches("train")
     return ArrayFeed((x, y, sw), batch_size, steps, args.shuffle, True, exact)
 
 

@@ -388,9 +388,6 @@ class Trainer(Loops, BatchMethods):
         trainable, non_trainable = state
         return self.stateless_call(list(trainable), list(non_trainable), x, training=False)
 
-    def _has_batch_dependent_layers(self) -> bool:
-        return any(getattr(layer, "_batch_dependent", False) for layer in self._flatten_layers())
-
     # ------------------------------------------------------------------ data
     def _prepare(self, x, y, sample_weight, method: str):
         if (
