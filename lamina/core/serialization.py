@@ -16,6 +16,7 @@ _EXPORT_MODULES = (
     # custom layers of two applications, recorded under their Keras module names
     ("lamina.applications.convnext", "keras.src.applications.convnext"),
     ("lamina.applications.inception_resnet_v2", "keras.src.applications.inception_resnet_v2"),
+    ("lamina.layers.preprocessing.feature_space", "keras.src.layers.preprocessing.feature_space"),
     ("lamina.layers", "keras.layers"),
     ("lamina.core.layer", "keras.layers"),
     ("lamina.optimizers.schedules", "keras.optimizers.schedules"),
@@ -32,6 +33,7 @@ _SPECIAL = {
     "Sequential": "keras",
     "Model": "keras",
     "Functional": "keras.src.models.functional",
+    "FeatureSpace": "keras.utils",
 }
 # Keras export module -> lamina public namespace holding the same names.
 _NAMESPACES = {
@@ -49,6 +51,8 @@ _NAMESPACES = {
     "keras.constraints": "lamina.constraints",
     "keras.callbacks": "lamina.callbacks",
     "keras.quantizers": "lamina.quantizers",
+    "keras.utils": "lamina.utils",
+    "keras.src.layers.preprocessing.feature_space": "lamina.layers.preprocessing.feature_space",
     "keras.src.applications.convnext": "lamina.applications.convnext",
     "keras.src.applications.inception_resnet_v2": "lamina.applications.inception_resnet_v2",
 }

@@ -33,7 +33,13 @@ def standardize_dtype(dtype) -> str:
     if dtype is None:
         return floatx()
     if isinstance(dtype, type):  # Python and NumPy scalar types, as Keras accepts them
-        python = {bool: "bool", int: "int32", float: "float32", complex: "complex64"}
+        python = {
+            bool: "bool",
+            int: "int32",
+            float: "float32",
+            complex: "complex64",
+            str: "string",
+        }
         if dtype in python:
             return python[dtype]
         if issubclass(dtype, np.generic):
@@ -48,6 +54,8 @@ def standardize_dtype(dtype) -> str:
         return "float32" if name == "float" else name
     if name == "int":
         return "int32"
+    if name in ("string", "str"):
+        return "string"  # string inputs of preprocessing layers (Keras's name)
     try:
         return np.dtype(name).name if name != "bfloat16" else "bfloat16"
     except TypeError as e:

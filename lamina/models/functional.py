@@ -9,8 +9,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from lamina.core.layer import Layer
-from lamina.core.symbolic import KerasTensor, is_symbolic
+from lamina.core.symbolic import KerasTensor, any_symbolic, is_symbolic
 from lamina.layers.input_layer import InputLayer
+from lamina.models.host_part import HostBatch, HostPlan, _is_host_layer
 from lamina.models.model import Model
 
 
@@ -44,6 +45,10 @@ class Functional(Model):
                         f"{type(t).__name__}."
                     )
         self._nodes, operations = _map_graph(flat_inputs, flat_outputs)
+        plan = None
+        if any(_is_host_layer(n.operation) for n in self._nodes):
+            plan = HostPlan(flat_inputs, flat_outputs, self._nodes)
+        object.__setattr__(self, "_host_plan", plan)
         object.__setattr__(self, "_graph_layers", operations)
         for layer in operations:
             self._track(layer)
@@ -88,8 +93,31 @@ class Functional(Model):
     def build(self, input_shape=None):
         self.built = True
 
-    def call(self, inputs, training=None, mask=None):
-        values: dict[int, object] = {}
+    def _host_inputs(self, inputs):
+        """`inputs` run through the model's host part (a `HostBatch`); unchanged when the
+        model has none (see `lamina.models.host_part`)."""
+        plan = self.__dict__.get("_host_plan")
+        if plan is None or isinstance(inputs, HostBatch):
+            return inputs
+        if any_symbolic(inputs) or any(
+            isinstance(v, jax.core.Tracer) for v in jax.tree.leaves(inputs)
+        ):
+            raise TypeError(
+                f"Model '{self.name}' starts with layers that run on the host with NumPy "
+                f"({', '.join(n.operation.name for n in plan.host_nodes)}), so it cannot be "
+                "called on symbolic tensors or inside a jitted function. Call it on data (NumPy "
+                "arrays, lists of strings), or with fit/evaluate/predict."
+            )
+        return plan.run(self.name, self.inputs, self._flat_inputs(inputs))
+
+    def _flat_inputs(self, inputs) -> list:
+        if (
+            len(self.inputs) == 1
+            and isinstance(inputs, (list, tuple))
+            and inputs
+            and all(isinstance(v, (str, bytes, int, float)) for v in inputs)
+        ):
+            return [inputs]  # one input given as a list of values (e.g. strings)
         flat_in = _flatten(inputs) if not isinstance(inputs, dict) else None
         if isinstance(inputs, dict) and isinstance(self._inputs_struct, dict):
             missing = [k for k in self._inputs_struct if k not in inputs]
@@ -99,7 +127,8 @@ class Functional(Model):
                     f"missing {missing}. Pass a dict with one array per input name, e.g. "
                     f"model({{{', '.join(repr(k) + ': ...' for k in self._inputs_struct)}}})."
                 )
-            flat_in = [inputs[k] for k in self._inputs_struct]
+            # In `self.inputs` order: JAX flattens a dict by its sorted keys.
+            flat_in = [inputs[k] for k in sorted(self._inputs_struct)]
         elif isinstance(inputs, dict):
             names = [t.name for t in self.inputs]
             try:
@@ -115,9 +144,21 @@ class Functional(Model):
                 f"Pass a list of {len(self.inputs)} arrays in the order of `model.inputs` "
                 f"({[t.name for t in self.inputs]}), or a dict keyed by input name."
             )
-        for t, v in zip(self.inputs, flat_in):
-            values[id(t)] = conform_input(self.name, t, v)
-        for node in self._nodes:
+        return flat_in
+
+    def call(self, inputs, training=None, mask=None):
+        values: dict[int, object] = {}
+        plan = self.__dict__.get("_host_plan")
+        if plan is not None:
+            host = self._host_inputs(inputs)
+            for t, v in zip(plan.boundary, host.values):
+                values[id(t)] = v if t.dtype == "string" else conform_input(self.name, t, v)
+            nodes = plan.device_nodes
+        else:
+            for t, v in zip(self.inputs, self._flat_inputs(inputs)):
+                values[id(t)] = conform_input(self.name, t, v)
+            nodes = self._nodes
+        for node in nodes:
             layer = node.operation
             args, kwargs = node.arguments
 
@@ -208,6 +249,10 @@ def _map_graph(inputs, outputs):
             )
         node = history.operation._inbound_nodes[history.node_index]
         key = id(node)
+        if not node.is_input and any(tensor is t for t in inputs):
+            # An intermediate tensor used as a model input: the layer that made it is not part
+            # of this model.
+            return
         if key not in node_by_id:
             node_by_id[key] = node
             order.append(node)

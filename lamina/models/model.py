@@ -59,9 +59,20 @@ class Model(Trainer, Layer):
     def __call__(self, *args, **kwargs):
         if not args and kwargs:
             args, kwargs = self._first_arg_positional(kwargs)
+        if args and self._has_host_part():
+            # Preprocessing layers that run with NumPy (strings, vocabularies) go first, on
+            # the host; the rest of the model gets their outputs (`lamina.models.host_part`).
+            args = (self._host_inputs(args[0]),) + args[1:]
         if self._can_call_compiled(args, kwargs):
             return self._call_compiled(args, kwargs)
         return super().__call__(*args, **kwargs)
+
+    def _has_host_part(self) -> bool:
+        return self.__dict__.get("_host_plan") is not None
+
+    def _host_inputs(self, inputs):
+        """`inputs` after the model's host part (see `lamina.models.host_part`)."""
+        return inputs
 
     def _call_uncompiled(self, *args, **kwargs):
         return super().__call__(*args, **kwargs)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import jax
+import jax.numpy as jnp
+import numpy as np
 
 from lamina.core import state
 from lamina.core.layer import Layer
@@ -128,7 +130,42 @@ class Sequential(Model):
             raise ValueError(f"Sequential '{self.name}' has no layers to build.")
         self._build_symbolic()
 
+    def _host_count(self) -> int:
+        """How many leading layers run on the host (up to the last `HostLayer`)."""
+        from lamina.models.host_part import _is_host_layer
+
+        layers = self.layers
+        return max((i + 1 for i, layer in enumerate(layers) if _is_host_layer(layer)), default=0)
+
+    def _has_host_part(self) -> bool:
+        return self._host_count() > 0
+
+    def _host_inputs(self, inputs):
+        from lamina.models.host_part import HostBatch, _host_array, conform_host_input
+
+        if isinstance(inputs, HostBatch) or not self._has_host_part():
+            return inputs
+        input_layer = self._input_layer()
+        x = (
+            conform_host_input(self.name, input_layer.output_tensor, inputs)
+            if input_layer is not None
+            else _host_array(inputs)
+        )
+        for layer in self.layers[: self._host_count()]:
+            x = layer(x)
+        return HostBatch([np.asarray(x)])
+
     def call(self, inputs, training=None, mask=None):
+        from lamina.models.host_part import HostBatch
+
+        layers = self.layers
+        if self._has_host_part():
+            inputs = self._host_inputs(inputs)
+        if isinstance(inputs, HostBatch):
+            x = jnp.asarray(inputs.values[0])
+            for layer in layers[self._host_count() :]:
+                x = layer(x, training=training) if layer._call_has_training else layer(x)
+            return x
         if (
             isinstance(inputs, (list, tuple))
             and len(inputs) != 1

@@ -63,6 +63,10 @@ def normalize_structure(x, argument: str):
     """Arrays, or lists/tuples/dicts of arrays, with every leaf converted."""
     if x is None:
         return None
+    from lamina.models.host_part import HostBatch
+
+    if isinstance(x, HostBatch):
+        return x.map(lambda v: to_array(v, argument))
     if isinstance(x, dict):
         return {k: normalize_structure(v, f"{argument}['{k}']") for k, v in x.items()}
     if (

@@ -58,6 +58,11 @@ def _spec_of(structure):
     return jax.tree.map(spec, structure)
 
 
+def _host_of(model):
+    """The model's host part as a batch transform, or None (see `lamina.models.host_part`)."""
+    return model._host_inputs if model._has_host_part() else None
+
+
 def _check_batch_size(batch_size, method: str) -> None:
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(
@@ -453,7 +458,9 @@ def _fit_feed(model, data, args: FitArgs):
     cw = args.class_weight
     if streams.kind_of(x) is not None:
         _no_targets_with_source(x, y, sw, "fit")
-        source = streams.BatchSource(x, lamina_config.cap_steps(args.steps_per_epoch))
+        source = streams.BatchSource(
+            x, lamina_config.cap_steps(args.steps_per_epoch), _host_of(model)
+        )
         model._symbolic_build(*source.peek()[:2])
         weigh = None if cw is None else (lambda b: (b[0], b[1], model._class_weights(b[1], cw)))
         return StreamFeed(source, weigh)
@@ -478,7 +485,7 @@ def _pass_feed(model, data, batch_size, method: str, steps=None):
     x, y, sw = data
     if streams.kind_of(x) is not None:
         _no_targets_with_source(x, y, sw, method)
-        source = streams.BatchSource(x, steps)
+        source = streams.BatchSource(x, steps, _host_of(model))
         first = source.peek()
         if method == "predict":
             if not model.built:

@@ -43,6 +43,10 @@ def kind_of(x) -> str | None:
 def _to_numpy(value):
     if value is None:
         return None
+    from lamina.models.host_part import HostBatch
+
+    if isinstance(value, HostBatch):
+        return value.map(_to_numpy)
     if isinstance(value, dict):
         return {k: _to_numpy(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -54,8 +58,9 @@ def _to_numpy(value):
     return data_lib.to_array(value, "batch")
 
 
-def standardize_batch(batch, source: str):
-    """`(x, y, sample_weight)` from a batch tuple, with tensors converted to arrays."""
+def standardize_batch(batch, source: str, host=None):
+    """`(x, y, sample_weight)` from a batch tuple, with tensors converted to arrays; `host`
+    (a model's host part, see `lamina.models.host_part`) runs on `x` first."""
     if not isinstance(batch, (tuple, list)):
         # A lone array (or dict of arrays) is `x` with no targets, as in Keras.
         batch = (batch,)
@@ -65,6 +70,8 @@ def standardize_batch(batch, source: str):
             f"received a tuple of {len(batch)} elements."
         )
     x, y, sw = (tuple(batch) + (None, None))[:3]
+    if host is not None:
+        x = host(x)
     x, y, sw = _to_numpy(x), _to_numpy(y), _to_numpy(sw)
     data_lib.check_same_samples(x=x, y=y, sample_weight=sw)
     return x, y, sw
@@ -109,7 +116,8 @@ class BatchSource:
         steps: batches per epoch (None: until the source is exhausted, or `len` when known).
     """
 
-    def __init__(self, data, steps: int | None = None):
+    def __init__(self, data, steps: int | None = None, host=None):
+        self.host = host
         self.data = data
         self.kind = kind_of(data)
         self.steps = steps
@@ -124,7 +132,7 @@ class BatchSource:
             except StopIteration:
                 raise ValueError("The data generator is empty: it yielded no batch.") from None
             self.data = itertools.chain([first], data)
-            self.first = standardize_batch(first, "generator")
+            self.first = standardize_batch(first, "generator", host)
         else:
             self.first = None
 
@@ -190,7 +198,7 @@ class BatchSource:
             raw = itertools.islice(raw, first, None)
         count = first
         for batch in raw:
-            batch = standardize_batch(batch, self.kind)
+            batch = standardize_batch(batch, self.kind, self.host)
             if self._shapes is None:
                 self._shapes = _leaf_shapes(batch)
             else:
@@ -215,7 +223,7 @@ class BatchSource:
     def peek(self):
         """The first batch (building the model needs its shapes)."""
         if self.first is None:
-            self.first = standardize_batch(next(self._fresh_iterator()), self.kind)
+            self.first = standardize_batch(next(self._fresh_iterator()), self.kind, self.host)
         return self.first
 
     def close(self):

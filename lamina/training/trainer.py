@@ -390,6 +390,8 @@ class Trainer(Loops, BatchMethods):
 
     # ------------------------------------------------------------------ data
     def _prepare(self, x, y, sample_weight, method: str):
+        if x is not None and self._has_host_part():
+            x = self._host_inputs(x)  # strings and vocabularies: the host part runs first
         if (
             type(x) is np.ndarray
             and x.dtype in _READY_DTYPES

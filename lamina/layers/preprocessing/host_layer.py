@@ -40,17 +40,62 @@ def to_numpy(x) -> np.ndarray:
     return arr
 
 
+def is_symbolic_input(x) -> bool:
+    leaves = jax.tree.leaves(x, is_leaf=lambda v: isinstance(v, KerasTensor))
+    return bool(leaves) and all(isinstance(leaf, KerasTensor) for leaf in leaves)
+
+
 class HostLayer(Layer):
-    """Base of the layers that compute on the host; `call` receives a NumPy array."""
+    """Base of the layers that compute on the host; `call` receives a NumPy array.
+
+    Called on a symbolic input (`keras.Input`), such a layer records its call in the graph
+    with the output shape from `compute_output_shape` and the dtype from `host_output_dtype`;
+    a model built that way runs these layers on the host, before its compiled part (see
+    `lamina.models.host_part`).
+    """
+
+    def host_output_dtype(self) -> str:
+        """The dtype of the layer's outputs (int32 ids unless a subclass says otherwise)."""
+        mode = getattr(self, "output_mode", "int")
+        return "int32" if mode == "int" else "float32"
+
+    # The input dtype kind a subclass takes ("string", "int"), checked on symbolic inputs.
+    _symbolic_input_kind: str | None = None
+
+    def _symbolic_host_call(self, inputs):
+        from lamina.core.symbolic import Node
+
+        kind = self._symbolic_input_kind
+        if kind is not None and not isinstance(inputs, (list, tuple)):
+            ok = inputs.dtype == "string" if kind == "string" else "int" in inputs.dtype
+            if not ok:
+                raise TypeError(
+                    f"{type(self).__name__} '{self.name}' expects {kind} inputs, received a "
+                    f"symbolic input of dtype {inputs.dtype}. Declare the input with "
+                    f"keras.Input(..., dtype={'string' if kind == 'string' else 'int64'!r})."
+                )
+
+        shape = (
+            [tuple(x.shape) for x in inputs]
+            if isinstance(inputs, (list, tuple))
+            else tuple(inputs.shape)
+        )
+        if not self.built:
+            self.built = True
+        out = KerasTensor(self.compute_output_shape(shape), self.host_output_dtype())
+        Node(self, (inputs,), {}, out)
+        return out
 
     def __call__(self, inputs, *args, **kwargs):
+        if is_symbolic_input(inputs) and not args:
+            return self._symbolic_host_call(inputs)
         if is_traced(inputs):
             raise TypeError(
                 f"{type(self).__name__} '{self.name}' runs on the host with NumPy (it handles "
                 "strings, vocabularies or string hashes, which JAX cannot trace), so it cannot be "
-                "called on a symbolic input (`keras.Input`) or inside a jitted function. Apply it "
-                "to the data before the model instead, e.g. `x = layer(np.array(...))`, in your "
-                "data pipeline, or on the arrays you pass to `fit`/`predict`."
+                "called inside a jitted function or on a mix of symbolic tensors and data. Apply "
+                "it to the data before the model, e.g. `x = layer(np.array(...))`, in your data "
+                "pipeline, or start a model with it (`keras.Input` then this layer)."
             )
         kwargs.pop("training", None)
         if not self.built:

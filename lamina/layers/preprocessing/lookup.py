@@ -319,6 +319,17 @@ class IndexLookup(HostLayer):
             input_shape, "one_hot" if self.output_mode == "one_hot" else "count", depth
         )
 
+    @property
+    def _symbolic_input_kind(self):
+        if self.invert:
+            return "int"
+        return "string" if self._is_string else "int"
+
+    def host_output_dtype(self) -> str:
+        if self.invert:
+            return "string" if self._is_string else "int32"
+        return "int32" if self.output_mode == "int" else "float32"
+
     # ------------------------------------------------------------------ saving
     def save_own_variables(self, store) -> None:
         if self.output_mode == "tf_idf" and self.idf_weights is not None:

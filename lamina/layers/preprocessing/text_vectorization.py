@@ -411,6 +411,11 @@ class TextVectorization(HostLayer):
             index = {**index, "": mask} if "" in tokens else index
         return np.fromiter(map(index.get, tokens, itertools.repeat(oov)), "int64", len(tokens))
 
+    _symbolic_input_kind = "string"
+
+    def host_output_dtype(self) -> str:
+        return "int32" if self._output_mode == "int" else "float32"
+
     def compute_output_shape(self, input_shape):
         if self._output_mode == "int":
             return (input_shape[0], self._output_sequence_length)
