@@ -456,6 +456,14 @@ class Layer(LayerWeights, Tracker):
         return (out, out_mask) if with_mask else out
 
     def _symbolic_call(self, args, kwargs, first_by_keyword=None):
+        for x in jax.tree.leaves((args, kwargs), is_leaf=is_symbolic):
+            if isinstance(x, KerasTensor) and x.dtype == "string":
+                raise TypeError(
+                    f"Layer '{self.name}' ({type(self).__name__}) received the string tensor "
+                    f"{x.name or ''} of shape {x.shape}; JAX computes on numbers only. Map the "
+                    "strings to numbers first with a preprocessing layer (TextVectorization, "
+                    "StringLookup, Hashing), which runs on the host before the compiled model."
+                )
         if first_by_keyword is not None:
             # The graph records the call as it was written (Keras's config does the same).
             record = args[1:], {first_by_keyword: args[0], **kwargs}

@@ -71,7 +71,7 @@ class Feature:
 
     Example:
 
-    >>> Feature("float32", lamina.layers.Rescaling(2.0), "float").output_mode
+    >>> Feature("float32", TFDIdentity(), "float").output_mode
     'float'
     """
 
@@ -540,11 +540,13 @@ class FeatureSpace(Layer):
         for name, value, spec in zip(names, values, specs):
             dtype = str(jax.tree.leaves(value, is_leaf=is_symbolic)[0].dtype)
             if spec.output_mode == "one_hot":
-                encoder = _layers().CategoryEncoding(
-                    num_tokens=self._cardinality(name, dtype), output_mode="multi_hot"
-                )
-                self.one_hot_encoders[name] = encoder
-                value = encoder(value)
+                cardinality = self._cardinality(name, dtype)
+                if cardinality is not None:  # (None: Discretization given bin_boundaries)
+                    encoder = _layers().CategoryEncoding(
+                        num_tokens=cardinality, output_mode="multi_hot"
+                    )
+                    self.one_hot_encoders[name] = encoder
+                    value = encoder(value)
             if self.output_mode == "concat":
                 dtype = str(value.dtype)
                 if dtype.startswith("int") or dtype in ("string", "object"):
