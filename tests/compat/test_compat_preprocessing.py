@@ -68,12 +68,33 @@ def test_random_layers_inference_config_and_weights(name, kwargs):
     ours_cfg.pop("name"), theirs_cfg.pop("name")
     assert ours_cfg == theirs_cfg
     trained = np.asarray(ours(IMAGES, training=True))
-    assert trained.shape == np.asarray(theirs(IMAGES, training=True)).shape
+    # The same seed draws Keras's numbers: equal augmented images.
+    np.testing.assert_allclose(
+        trained, np.asarray(theirs(IMAGES, training=True)), rtol=1e-5, atol=1e-3
+    )
     assert trained.min() >= -1e-3 and trained.max() <= 255 + 1e-3
     # Keras numbers seed generators globally (`seed_generator_3/...`); compare the leaf names.
     assert [v.path.split("/")[-1] for v in ours.non_trainable_variables] == [
         v.path.split("/")[-1] for v in theirs.non_trainable_variables
     ]
+
+
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [
+        ("RandomFlip", {"mode": "vertical"}),
+        ("RandomRotation", {"factor": (-0.1, 0.3), "fill_mode": "wrap"}),
+        ("RandomZoom", {"height_factor": 0.3, "fill_mode": "nearest"}),
+        ("RandomTranslation", {"height_factor": 0.2, "width_factor": (-0.1, 0.3)}),
+    ],
+)
+def test_geometric_layers_draw_keras_numbers(name, kwargs):
+    # channels_first, batched then unbatched calls: each call advances the seed generator.
+    x = RNG.uniform(size=(3, 2, 6, 5)).astype("float32")
+    ours = getattr(lamina.layers, name)(seed=5, data_format="channels_first", **kwargs)
+    theirs = getattr(keras.layers, name)(seed=5, data_format="channels_first", **kwargs)
+    for data in (x, x[0], x):
+        np.testing.assert_allclose(np.asarray(ours(data)), np.asarray(theirs(data)), atol=1e-5)
 
 
 @pytest.mark.parametrize("fill_mode", ["reflect", "wrap", "constant", "nearest"])
