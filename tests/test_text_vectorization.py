@@ -180,3 +180,10 @@ def test_equal_to_keras_on_tensorflow():
         np.testing.assert_allclose(
             np.asarray(layer(np.array(texts[-12:]))), record["values"], rtol=1e-5, atol=1e-5
         )
+
+
+def test_whitespace_split_fast_path_keeps_ascii_whitespace_rules():
+    # TensorFlow splits on ASCII whitespace only: \x1c and a no-break space stay in tokens.
+    layer = TextVectorization(standardize=None, vocabulary=["a\x1cb", "c", "é\xa0d", "x"])
+    out = np.asarray(layer(np.array(["a\x1cb  c\tx", "é\xa0d x\n", "x"])))
+    assert out.tolist() == [[2, 3, 5], [4, 5, 0], [5, 0, 0]]

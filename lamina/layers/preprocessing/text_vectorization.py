@@ -22,6 +22,8 @@ from lamina.layers.preprocessing.lookup import StringLookup
 
 _PUNCTUATION = re.compile(r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']')
 _WHITESPACE = re.compile(r"[ \t\n\r\f\v]+")
+# Characters that Python's `str.split()` treats as whitespace but TensorFlow's split does not.
+_NOT_PLAIN = re.compile(r"[^\x00-\x1b\x20-\x7f]")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
@@ -205,7 +207,14 @@ class TextVectorization(HostLayer):
                     )
                 strings = strings[..., 0]
             if self._split == "whitespace":
-                rows = [[t for t in _WHITESPACE.split(s) if t] for s in strings.tolist()]
+                rows = [
+                    # `str.split()` is the fast path; it also splits on \x1c-\x1f and
+                    # non-ASCII spaces, so texts holding those take the exact ASCII split.
+                    s.split()
+                    if not _NOT_PLAIN.search(s)
+                    else [t for t in _WHITESPACE.split(s) if t]
+                    for s in strings.tolist()
+                ]
             elif self._split == "character":
                 rows = [list(s) for s in strings.tolist()]
             else:
