@@ -18,12 +18,16 @@ from lamina import metrics as metrics_module
 from lamina.losses.loss import reduce_values
 
 
-def _is_binary_or_sparse(y_true_shape, y_pred_shape):
-    is_binary = y_pred_shape[-1] == 1 if y_pred_shape else False
-    is_sparse = len(y_true_shape) < len(y_pred_shape) or (
+def _variant(y_true_shape, y_pred_shape, binary, sparse, categorical):
+    """Which variant of 'crossentropy' or 'accuracy' fits the shapes, as Keras picks it:
+    `binary` for one-unit predictions, `sparse` for integer labels, else `categorical`."""
+    if y_pred_shape and y_pred_shape[-1] == 1:
+        return binary
+    if len(y_true_shape) < len(y_pred_shape) or (
         bool(y_true_shape) and y_true_shape[-1] == 1 and (y_pred_shape[-1] or 0) > 1
-    )
-    return is_binary, is_sparse
+    ):
+        return sparse
+    return categorical
 
 
 def _function_name(obj) -> str:
@@ -33,12 +37,8 @@ def _function_name(obj) -> str:
 def resolve_loss(identifier, y_true_shape, y_pred_shape):
     """A loss object (with `.call` and `.reduction`) for `identifier`."""
     if isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce"):
-        is_binary, is_sparse = _is_binary_or_sparse(y_true_shape, y_pred_shape)
-        if is_binary:
-            return losses_module.BinaryCrossentropy()
-        if is_sparse:
-            return losses_module.SparseCategoricalCrossentropy()
-        return losses_module.CategoricalCrossentropy()
+        prefix = _variant(y_true_shape, y_pred_shape, "Binary", "SparseCategorical", "Categorical")
+        return getattr(losses_module, f"{prefix}Crossentropy")()
     loss = losses_module.get(identifier)
     if isinstance(loss, losses_module.Loss):
         return loss
@@ -53,20 +53,24 @@ def resolve_metric(identifier, y_true_shape, y_pred_shape):
     if identifier is None:
         raise ValueError("compile(metrics=...): received None in the list of metrics.")
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
-        is_binary, is_sparse = _is_binary_or_sparse(y_true_shape, y_pred_shape)
-        if is_binary:
-            metric = metrics_module.BinaryAccuracy(name=identifier)
-        elif is_sparse:
-            metric = metrics_module.SparseCategoricalAccuracy(name=identifier)
-        else:
-            metric = metrics_module.CategoricalAccuracy(name=identifier)
-        return metric
+        prefix = _variant(y_true_shape, y_pred_shape, "Binary", "SparseCategorical", "Categorical")
+        return getattr(metrics_module, f"{prefix}Accuracy")(name=identifier)
     metric = metrics_module.get(identifier)
     if not isinstance(metric, metrics_module.Metric):
         metric = metrics_module.MeanMetricWrapper(metric, name=_function_name(metric))
     if isinstance(identifier, str):
         metric.name = identifier
     return metric
+
+
+def check_output_keys(config: dict, output_names, argument: str) -> None:
+    """Raises when a dict given to `compile` names an output the model does not have."""
+    unknown = [k for k in config if k not in output_names]
+    if unknown:
+        raise ValueError(
+            f"compile({argument}=...): keys {unknown} match no output; the model's outputs are "
+            f"{output_names}."
+        )
 
 
 def check_label_shapes(loss, y_true_shape, y_pred_shape, output_name: str) -> None:
@@ -160,12 +164,7 @@ class CompileLoss:
         n = len(y_pred_shapes)
         loss, weights = self.loss_config, self.loss_weights_config
         if isinstance(loss, dict):
-            unknown = [k for k in loss if k not in output_names]
-            if unknown:
-                raise ValueError(
-                    f"compile(loss=...): keys {unknown} match no output; the model's outputs "
-                    f"are {output_names}."
-                )
+            check_output_keys(loss, output_names, "loss")
             per_output = [loss.get(name) for name in output_names]
         elif isinstance(loss, (list, tuple)):
             if len(loss) != n:
@@ -239,12 +238,7 @@ class CompileMetrics(metrics_module.Metric):
         if config is None:
             return [[] for _ in range(n)]
         if isinstance(config, dict):
-            unknown = [k for k in config if k not in output_names]
-            if unknown:
-                raise ValueError(
-                    f"compile({argument}=...): keys {unknown} match no output; the model's "
-                    f"outputs are {output_names}."
-                )
+            check_output_keys(config, output_names, argument)
             out = []
             for name in output_names:
                 value = config.get(name, [])

@@ -23,23 +23,19 @@ from lamina.training import data as data_lib
 from lamina.training import streams
 from lamina.training.feeds import ArrayFeed, StreamFeed
 from lamina.training.step_planner import StepPlanner
-from lamina.training.steps import StepBuilder, TrainState
-
-
-def _to_float(value):
-    value = np.asarray(value)
-    return float(value) if value.ndim == 0 else value.tolist()
+from lamina.training.steps import StepBuilder
 
 
 def _pythonify(logs: dict) -> dict:
-    """Python numbers from device values; nested dicts (a custom `train_step` returning
-    `compile_metrics` results) are flattened, as Keras does."""
+    """Python numbers from device values (one transfer); nested dicts (a custom `train_step`
+    returning `compile_metrics` results) are flattened, as Keras does."""
     out = {}
-    for key, value in logs.items():
+    for key, value in jax.device_get(logs).items():
         if isinstance(value, dict):
             out.update(_pythonify(value))
         else:
-            out[key] = _to_float(value)
+            value = np.asarray(value)
+            out[key] = float(value) if value.ndim == 0 else value.tolist()
     return out
 
 
@@ -58,17 +54,13 @@ def _spec_of(structure):
     return jax.tree.map(spec, structure)
 
 
-def _check_batch_size(batch_size, method: str) -> None:
+def _default_batch_size(batch_size, n: int, steps, method: str) -> int:
+    if batch_size is None:
+        batch_size = -(-n // steps) if steps else 32
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(
             f"{method}(batch_size=...) must be a positive int, received {batch_size!r}."
         )
-
-
-def _default_batch_size(batch_size, n: int, steps, method: str) -> int:
-    if batch_size is None:
-        batch_size = -(-n // steps) if steps else 32
-    _check_batch_size(batch_size, method)
     return batch_size
 
 
@@ -119,15 +111,7 @@ class Pass:
         self.state = None
 
     def gather(self, reset_metrics: bool = True) -> None:
-        model, builder = self.model, self.builder
-        if self.kind == "predict":
-            trainable = [v.value for v in builder.trainable_vars]
-            non_trainable = [v.value for v in builder.non_trainable_vars]
-            state = TrainState(trainable, non_trainable, [], [])
-            self.state = dist_engine.place_state(builder, state)
-            return
-        state = model._gather_state(builder, reset_metrics=reset_metrics)
-        self.state = state if self.kind == "train" else state._replace(optimizer=[])
+        self.state = self.model._gather_state(self.builder, reset_metrics, self.kind)
 
     def write_back(self) -> None:
         """Writes the state to the variables, once: until `gather` reads them again, they
@@ -463,9 +447,7 @@ def _fit_feed(model, data, args: FitArgs):
             raise ValueError("fit(): pass either `class_weight` or `sample_weight`, not both.")
         sw = model._class_weights(y, cw)
     spe = args.steps_per_epoch
-    batch_size = args.batch_size if args.batch_size is not None else (-(-n // spe) if spe else 32)
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"fit(batch_size=...) must be a positive int, received {batch_size}.")
+    batch_size = _default_batch_size(args.batch_size, n, spe, "fit")
     dist_engine.check_batch_size(min(batch_size, n), "fit")  # even split over the batch axis
     model._symbolic_build(x, y)
     steps = lamina_config.cap_steps(min(-(-n // min(batch_size, n)), spe or n))
@@ -476,23 +458,22 @@ def _fit_feed(model, data, args: FitArgs):
 def _pass_feed(model, data, batch_size, method: str, steps=None):
     """The feed of an in-order pass (evaluate, predict, fit's validation); builds the model."""
     x, y, sw = data
+    source = None
     if streams.kind_of(x) is not None:
         _no_targets_with_source(x, y, sw, method)
         source = streams.BatchSource(x, steps)
-        first = source.peek()
-        if method == "predict":
-            if not model.built:
-                model._maybe_build((_spec_of(first[0]),), {})
-            return StreamFeed(source, x_only=True)
-        model._symbolic_build(*first[:2])
-        return StreamFeed(source)
-    x, y, sw, n = model._prepare(x, y, sw, method)
-    batch_size = _default_batch_size(batch_size, n, steps, method)
-    if method == "predict":
-        if not model.built:
-            model._maybe_build((_spec_of(x),), {})
-        return ArrayFeed(x, min(batch_size, data_lib.bucket(n)), steps)
-    model._symbolic_build(x, y)
-    batch_size = min(batch_size, data_lib.bucket(n))
-    exact = model._builder().exact_batches("test") and n % batch_size != 0
+        x, y = source.peek()[:2]
+    else:
+        x, y, sw, n = model._prepare(x, y, sw, method)
+        batch_size = min(_default_batch_size(batch_size, n, steps, method), data_lib.bucket(n))
+    predict = method == "predict"
+    if not predict:
+        model._symbolic_build(x, y)
+    elif not model.built:
+        model._maybe_build((_spec_of(x),), {})
+    if source is not None:
+        return StreamFeed(source, x_only=predict)
+    if predict:
+        return ArrayFeed(x, batch_size, steps)
+    exact = n % batch_size != 0 and model._builder().exact_batches("test")
     return ArrayFeed((x, y, sw), batch_size, steps, exact_tail=exact)

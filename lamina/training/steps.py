@@ -3,8 +3,8 @@
 A step is a function of arrays only: `state` is a `TrainState` of four lists aligned with the
 model's trainable, non-trainable, optimizer and metric variables. Variables are bound to those
 arrays in a state scope while the model runs, so the model's code is stateful-looking while the
-step stays pure. Steps take the whole device-resident dataset plus a block of batch indices and
-run `k` steps (`lax.scan` when `k > 1`), so no batch crosses the host boundary.
+step stays pure. A compiled block runs a traced number of steps (a `fori_loop`) over the batches
+of its data: sliced in order, or gathered by index from resident arrays (see `feeds`).
 """
 
 from __future__ import annotations
@@ -102,10 +102,10 @@ class StepBuilder:
         self.jit = jit
         self.trace_counts = {"train": 0, "test": 0, "predict": 0}
         self._cache: dict = {}
-        self.trainable_vars = model.trainable_variables
-        self.non_trainable_vars = model.non_trainable_variables
-        self.optimizer_vars = list(model.optimizer.variables) if model.optimizer else []
-        self.metric_vars = model._compile_metric_variables()
+        # A step's `TrainState` lines up with these four lists.
+        (self.trainable_vars, self.non_trainable_vars, self.optimizer_vars, self.metric_vars) = (
+            _variable_lists(model)
+        )
         self.initial_metrics = None
         self.version = None
         # What "auto" steps_per_execution measured, per kind of step (see step_planner).
@@ -117,23 +117,16 @@ class StepBuilder:
         self.custom_predict = "predict_step" in overrides
         self.custom_metrics = "compute_metrics" in overrides
 
-    def _variable_lists(self) -> tuple:
+    def variable_lists(self) -> tuple:
         return (self.trainable_vars, self.non_trainable_vars, self.optimizer_vars, self.metric_vars)
 
     def same_variables(self, model) -> bool:
         """Whether the model's variables are still the ones the steps were built for: the same
         objects in the same order (not only as many), so changing which layers are trainable
         between two calls builds new steps, as Keras re-reads the trainable set at each `fit`."""
-        optimizer = model.optimizer if model.compiled else None
-        current = (
-            model.trainable_variables,
-            model.non_trainable_variables,
-            list(optimizer.variables) if optimizer else [],
-            model._compile_metric_variables(),
-        )
         return all(
             len(a) == len(b) and all(u is v for u, v in zip(a, b))
-            for a, b in zip(current, self._variable_lists())
+            for a, b in zip(_variable_lists(model), self.variable_lists())
         )
 
     def check_optimizer(self) -> None:
@@ -177,17 +170,13 @@ class StepBuilder:
             if kind == "train":
                 logs, new_state = model.train_step(tuple(state), data)
                 return TrainState(*[list(s) for s in new_state]), logs
-            trainable, non_trainable, metrics = (
-                state.trainable,
-                state.non_trainable,
-                state.metrics,
-            )
             logs, (trainable, non_trainable, metrics) = model.test_step(
-                (trainable, non_trainable, metrics), data
+                (state.trainable, state.non_trainable, state.metrics), data
             )
-            return state._replace(
-                trainable=list(trainable), non_trainable=list(non_trainable), metrics=list(metrics)
-            ), logs
+            new_state = TrainState(
+                list(trainable), list(non_trainable), state.optimizer, list(metrics)
+            )
+            return new_state, logs
 
         return core
 
@@ -360,21 +349,25 @@ class StepBuilder:
 
         return block
 
-    def single(self, kind: str):
-        """The (jitted unless eager) function running one step of `kind` on one given batch:
-        `(state, batch) -> (state, logs)` for train, `(metrics, logs)` for test, the outputs for
-        predict (given `x` alone). `train_on_batch` and streamed data use it: no indices, no
-        mask to send, no gather."""
-        key = ("single", kind, dist_engine.cache_key())
+    def _compiled(self, key: tuple, kind: str, make):
+        """The function `make()` builds, cached under `key` and jitted unless eager (train
+        steps donate their state)."""
         fn = self._cache.get(key)
         if fn is None:
             if kind == "train":
                 self.check_optimizer()
-            fn = self._single(kind)
+            fn = make()
             if self.jit:
                 fn = jax.jit(fn, donate_argnums=(0,) if kind == "train" else ())
             self._cache[key] = fn
         return fn
+
+    def single(self, kind: str):
+        """The function running one step of `kind` on one given batch: `(state, batch) ->
+        (state, logs)` for train, `(metrics, logs)` for test, the outputs for predict (given
+        `x` alone). The `*_on_batch` methods use it: no indices, no mask to send, no gather."""
+        key = ("single", kind, dist_engine.cache_key())
+        return self._compiled(key, kind, lambda: self._single(kind))
 
     def _single(self, kind: str):
         core = self._core(kind)
@@ -389,9 +382,8 @@ class StepBuilder:
 
         def step(state, batch):
             self.trace_counts[kind] += 1
-            n = jax.tree.leaves(batch[0])[0].shape[0]
-            mask = jnp.ones((n,), jnp.float32)
-            new_state, logs = core(state, dist_engine.constrain_batch(batch), mask)
+            batch = dist_engine.constrain_batch(batch)
+            new_state, logs = core(state, batch, full_mask(batch[0]))
             new_state = dist_engine.constrain_state(self, new_state)
             return (new_state.metrics, logs) if kind == "test" else (new_state, logs)
 
@@ -415,15 +407,23 @@ class StepBuilder:
         # Train and test blocks loop over a traced step count: every k > 1 shares one.
         size = k if kind == "predict" or k == 1 else 0
         key = (kind, size, batch_size, dist_engine.cache_key())
-        fn = self._cache.get(key)
-        if fn is None:
-            if kind == "train":
-                self.check_optimizer()
-            fn = self._block(self._core(kind), kind, k, batch_size)
-            if self.jit:
-                fn = jax.jit(fn, donate_argnums=(0,) if kind == "train" else ())
-            self._cache[key] = fn
-        return fn
+        return self._compiled(key, kind, lambda: self._block(self._core(kind), kind, k, batch_size))
+
+
+def _variable_lists(model) -> tuple:
+    """The model's trainable, non-trainable, optimizer and metric variables."""
+    optimizer = model.optimizer if model.compiled else None
+    return (
+        model.trainable_variables,
+        model.non_trainable_variables,
+        list(optimizer.variables) if optimizer else [],
+        model._compile_metric_variables(),
+    )
+
+
+def full_mask(x):
+    """The padding mask of a batch without padding: ones, one per row of `x`."""
+    return jnp.ones((jax.tree.leaves(x)[0].shape[0],), jnp.float32)
 
 
 def _batch_reader(batch_size: int | None):

@@ -18,7 +18,13 @@ from lamina.training import data as data_lib
 from lamina.training.batch_methods import BatchMethods
 from lamina.training.compile_utils import CompileLoss, CompileMetrics
 from lamina.training.loops import Loops, _spec_of
-from lamina.training.steps import StepBuilder, TrainState, flatten_outputs, flatten_targets
+from lamina.training.steps import (
+    StepBuilder,
+    TrainState,
+    flatten_outputs,
+    flatten_targets,
+    full_mask,
+)
 
 
 class Trainer(Loops, BatchMethods):
@@ -162,14 +168,6 @@ class Trainer(Loops, BatchMethods):
         for m in self.metrics:
             m.reset_state()
 
-    def _initial_metric_values(self, variables) -> list:
-        with state_lib.StateScope() as scope:
-            for m in self.metrics:
-                m.reset_state()
-            values = [scope.get(v) if scope.get(v) is not None else v.value for v in variables]
-        # Fresh buffers: the train step donates its state, and a metric may reset to a cached array.
-        return [jnp.array(value, copy=True) for value in values]
-
     # ------------------------------------------------------------------ building
     def _output_names(self, n: int) -> list[str]:
         names = getattr(self, "output_names", None)
@@ -234,35 +232,41 @@ class Trainer(Loops, BatchMethods):
         builder.version = version
         return builder
 
-    def _gather_state(self, builder: StepBuilder, reset_metrics: bool) -> TrainState:
-        if reset_metrics:
-            if builder.initial_metrics is None:
-                # Reset values are computed once, kept on the host (the donated step would
-                # delete device buffers), and sent with the step's arguments.
-                builder.initial_metrics = [
-                    np.asarray(v) for v in self._initial_metric_values(builder.metric_vars)
-                ]
-            metrics = list(builder.initial_metrics)
-        else:
-            metrics = [v.value for v in builder.metric_vars]
+    def _gather_state(
+        self, builder: StepBuilder, reset_metrics: bool, kind: str = "train"
+    ) -> TrainState:
+        """The variables' values as a step of `kind` takes them (test steps take no optimizer
+        slots; predict steps neither those nor metrics), placed by layout under a
+        distribution."""
         # Outside any state scope (the usual case) a variable's value is its stored array.
         read = (lambda v: v.value) if state_lib.current_scope() is not None else _stored
+        if kind == "predict":
+            metrics = []
+        elif not reset_metrics:
+            metrics = [read(v) for v in builder.metric_vars]
+        else:
+            if builder.initial_metrics is None:
+                # Reset values are computed once and kept on the host (the donated step would
+                # delete device buffers, and a metric may reset to a cached array).
+                with state_lib.StateScope() as scope:
+                    for m in self.metrics:
+                        m.reset_state()
+                    values = [scope.get(v) for v in builder.metric_vars]
+                builder.initial_metrics = [
+                    np.array(v.value if value is None else value)
+                    for v, value in zip(builder.metric_vars, values)
+                ]
+            metrics = list(builder.initial_metrics)
         state = TrainState(
             [read(v) for v in builder.trainable_vars],
             [read(v) for v in builder.non_trainable_vars],
-            [read(v) for v in builder.optimizer_vars],
+            [read(v) for v in builder.optimizer_vars] if kind == "train" else [],
             metrics,
         )
-        # Under a distribution: place each value by its variable's layout (no-op without one).
         return dist_engine.place_state(builder, state)
 
     def _sync_state(self, builder: StepBuilder, state: TrainState) -> None:
-        for variables, values in (
-            (builder.trainable_vars, state.trainable),
-            (builder.non_trainable_vars, state.non_trainable),
-            (builder.optimizer_vars, state.optimizer),
-            (builder.metric_vars, state.metrics),
-        ):
+        for variables, values in zip(builder.variable_lists(), state):
             for v, value in zip(variables, values):
                 v._value = value
 
@@ -355,36 +359,24 @@ class Trainer(Loops, BatchMethods):
         """One training step, Keras-on-JAX style: `(state, data) -> (logs, state)` with `state =
         (trainable, non_trainable, optimizer, metrics)` variable values. Override it for custom
         training logic (it runs inside the jitted step)."""
-        from lamina.training.data import unpack_x_y_sample_weight
-
-        x, y, sw = unpack_x_y_sample_weight(data)
-        batch = jax.tree.leaves(x)[0].shape[0]
-        new_state, logs = self._builder().train_core(
-            TrainState(*[list(s) for s in state]), (x, y, sw), jnp.ones((batch,), "float32")
-        )
+        batch = data_lib.unpack_x_y_sample_weight(data)
+        state = TrainState(*[list(s) for s in state])
+        new_state, logs = self._builder().train_core(state, batch, full_mask(batch[0]))
         return logs, tuple(new_state)
 
     def test_step(self, state, data):
         """One evaluation step: `(state, data) -> (logs, state)` with `state = (trainable,
         non_trainable, metrics)`."""
-        from lamina.training.data import unpack_x_y_sample_weight
-
-        x, y, sw = unpack_x_y_sample_weight(data)
-        batch = jax.tree.leaves(x)[0].shape[0]
+        batch = data_lib.unpack_x_y_sample_weight(data)
         trainable, non_trainable, metrics = state
-        new_state, logs = self._builder().test_core(
-            TrainState(list(trainable), list(non_trainable), [], list(metrics)),
-            (x, y, sw),
-            jnp.ones((batch,), "float32"),
-        )
+        state = TrainState(list(trainable), list(non_trainable), [], list(metrics))
+        new_state, logs = self._builder().test_core(state, batch, full_mask(batch[0]))
         return logs, (new_state.trainable, new_state.non_trainable, new_state.metrics)
 
     def predict_step(self, state, data):
         """One prediction step: `(state, data) -> (outputs, non_trainable)` with `state =
         (trainable, non_trainable)`."""
-        from lamina.training.data import unpack_x_y_sample_weight
-
-        x, _, _ = unpack_x_y_sample_weight(data)
+        x, _, _ = data_lib.unpack_x_y_sample_weight(data)
         trainable, non_trainable = state
         return self.stateless_call(list(trainable), list(non_trainable), x, training=False)
 
