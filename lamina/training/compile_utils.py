@@ -122,6 +122,23 @@ def check_label_shapes(loss, y_true_shape, y_pred_shape, output_name: str) -> No
             )
 
 
+def _one_per_output(config, output_names, argument: str, default=None) -> list:
+    """`config` as given to `compile`, one entry per output: from a dict keyed by output name
+    (`default` for outputs it does not name), a list of one entry per output, or one entry for
+    every output."""
+    n = len(output_names)
+    if isinstance(config, dict):
+        return [config.get(name, default) for name in output_names]
+    if isinstance(config, (list, tuple)):
+        if len(config) != n:
+            raise ValueError(
+                f"compile({argument}=...): a list of {len(config)} was given for a model with "
+                f"{n} outputs ({output_names}). Give one per output."
+            )
+        return list(config)
+    return [config] * n
+
+
 @dataclass
 class OutputLoss:
     index: int
@@ -165,28 +182,8 @@ class CompileLoss:
         loss, weights = self.loss_config, self.loss_weights_config
         if isinstance(loss, dict):
             check_output_keys(loss, output_names, "loss")
-            per_output = [loss.get(name) for name in output_names]
-        elif isinstance(loss, (list, tuple)):
-            if len(loss) != n:
-                raise ValueError(
-                    f"compile(loss=...): a list of {len(loss)} losses was given for a model with "
-                    f"{n} outputs ({output_names}). Give one loss per output."
-                )
-            per_output = list(loss)
-        else:
-            per_output = [loss] * n
-        if weights is None:
-            w = [1.0] * n
-        elif isinstance(weights, dict):
-            w = [float(weights.get(name, 1.0)) for name in output_names]
-        elif isinstance(weights, (list, tuple)):
-            if len(weights) != n:
-                raise ValueError(
-                    f"compile(loss_weights=...): {len(weights)} weights for {n} outputs."
-                )
-            w = [float(x) for x in weights]
-        else:
-            w = [float(weights)] * n
+        per_output = _one_per_output(loss, output_names, "loss")
+        w = _one_per_output(1.0 if weights is None else weights, output_names, "loss_weights", 1.0)
         self.entries = []
         for i, identifier in enumerate(per_output):
             if identifier is None:
@@ -194,7 +191,7 @@ class CompileLoss:
             obj = resolve_loss(identifier, y_true_shapes[i], y_pred_shapes[i])
             name = output_names[i] if n > 1 else ""
             check_label_shapes(obj, y_true_shapes[i], y_pred_shapes[i], name)
-            self.entries.append(OutputLoss(i, name, obj, w[i]))
+            self.entries.append(OutputLoss(i, name, obj, float(w[i])))
         self.reduces_batch = any(
             _returns_scalar(e.loss, y_true_shapes[e.index], y_pred_shapes[e.index])
             for e in self.entries

@@ -24,6 +24,7 @@ from lamina.training import streams
 from lamina.training.feeds import ArrayFeed, StreamFeed
 from lamina.training.step_planner import StepPlanner
 from lamina.training.steps import StepBuilder
+from lamina.utils.data_utils import unpack_x_y_sample_weight
 
 
 def _pythonify(logs: dict) -> dict:
@@ -405,9 +406,7 @@ def _split_validation(model, args: FitArgs):
         )
     if validation is not None:
         stream = streams.kind_of(validation) is not None
-        validation = (
-            (validation, None, None) if stream else data_lib.unpack_x_y_sample_weight(validation)
-        )
+        validation = (validation, None, None) if stream else unpack_x_y_sample_weight(validation)
     if validation is not None or not args.validation_split:
         return data, validation
     if streams.kind_of(args.x) is not None:
@@ -436,11 +435,10 @@ def _fit_feed(model, data, args: FitArgs):
     x, y, sw = data
     cw = args.class_weight
     if streams.kind_of(x) is not None:
-        _no_targets_with_source(x, y, sw, "fit")
-        source = streams.BatchSource(x, lamina_config.cap_steps(args.steps_per_epoch))
-        model._symbolic_build(*source.peek()[:2])
-        weigh = None if cw is None else (lambda b: (b[0], b[1], model._class_weights(b[1], cw)))
-        return StreamFeed(source, weigh)
+        feed = _pass_feed(model, data, None, "fit", lamina_config.cap_steps(args.steps_per_epoch))
+        if cw is not None:
+            feed.transform = lambda b: (b[0], b[1], model._class_weights(b[1], cw))
+        return feed
     x, y, sw, n = model._prepare(x, y, sw, "fit")
     if cw is not None:
         if sw is not None:
@@ -456,7 +454,8 @@ def _fit_feed(model, data, args: FitArgs):
 
 
 def _pass_feed(model, data, batch_size, method: str, steps=None):
-    """The feed of an in-order pass (evaluate, predict, fit's validation); builds the model."""
+    """The feed of an in-order pass (evaluate, predict, fit's validation) or of a stream (also
+    `fit`'s); builds the model."""
     x, y, sw = data
     source = None
     if streams.kind_of(x) is not None:

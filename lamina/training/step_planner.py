@@ -97,7 +97,8 @@ class StepPlanner:
                 if single >= _SLOW_STEP or block < 2:
                     choice.decided = 1
                 else:
-                    choice.candidate = _power_of_two_at_most(min(block, _MAX_BLOCK))
+                    # The largest power of two that fits (few compiled block sizes).
+                    choice.candidate = 1 << (min(block, _MAX_BLOCK).bit_length() - 1)
                 _agree(choice)
             return
         per_step = seconds / k
@@ -112,7 +113,3 @@ def _agree(choice: AutoChoice) -> None:
     decided, candidate = multihost.agree_ints((choice.decided or 0, choice.candidate or 0))
     choice.decided = decided or None
     choice.candidate = candidate or None
-
-
-def _power_of_two_at_most(n: int) -> int:
-    return 1 << (max(int(n), 1).bit_length() - 1)

@@ -18,6 +18,7 @@ import jax.numpy as jnp
 from lamina.core import state as state_lib
 from lamina.distribution import engine as dist_engine
 from lamina.training.step_planner import AutoChoice
+from lamina.utils.data_utils import pack_x_y_sample_weight
 
 
 class TrainState(NamedTuple):
@@ -55,15 +56,6 @@ def flatten_targets(model, y, n_outputs: int, argument: str = "y"):
             )
         return list(y)
     return [y] * n_outputs if argument == "sample_weight" else [y]
-
-
-def pack_step_data(x, y, sample_weight):
-    """The `data` a user-written step receives, as Keras packs it: `x` itself when there are
-    no targets (`(x,)` when `x` is a tuple or list, so it is not mistaken for `(x, y)`), else
-    `(x, y)` or `(x, y, sample_weight)`."""
-    if y is None and sample_weight is None:
-        return (x,) if isinstance(x, (tuple, list)) else x
-    return (x, y) if sample_weight is None else (x, y, sample_weight)
 
 
 def call_compute_loss(model, x, y, y_pred, sample_weight, training):
@@ -166,7 +158,7 @@ class StepBuilder:
         model = self.model
 
         def core(state, batch, mask):
-            data = pack_step_data(*batch)
+            data = pack_x_y_sample_weight(*batch)
             if kind == "train":
                 logs, new_state = model.train_step(tuple(state), data)
                 return TrainState(*[list(s) for s in new_state]), logs
@@ -182,7 +174,7 @@ class StepBuilder:
 
     def _user_predict_core(self, state, x):
         result = self.model.predict_step(
-            (state.trainable, state.non_trainable), pack_step_data(x, None, None)
+            (state.trainable, state.non_trainable), pack_x_y_sample_weight(x)
         )
         if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], list):
             outputs, new_nt = result
@@ -250,7 +242,7 @@ class StepBuilder:
             else:
                 if loss.targets is not None:
                     model._compile_metrics.update_flat(loss.targets, loss.preds, loss.weights, mask)
-                logs = model._metric_results()
+                logs = model.get_metrics_result()
             new_values = [scope.get(v) for v in self.metric_vars]
         return new_values, logs
 
@@ -453,35 +445,26 @@ class CallFunction:
         self.model = model
         self.trainable_vars = model.trainable_variables
         self.non_trainable_vars = model.non_trainable_variables
-        self.signature = (len(self.trainable_vars), len(self.non_trainable_vars))
         self.layers = model._flatten_layers()
         self.trace_count = 0
-        self._fns: dict = {}
+        self._fn = jax.jit(self._call, static_argnums=4)  # one program per `training` value
 
-    def _fn(self, training):
-        fn = self._fns.get(training)
-        if fn is None:
-            model = self.model
-            tv_vars, ntv_vars = self.trainable_vars, self.non_trainable_vars
-
-            def call(trainable, non_trainable, args, kwargs):
-                self.trace_count += 1
-                mapping = list(zip(tv_vars, trainable)) + list(zip(ntv_vars, non_trainable))
-                with state_lib.StateScope(mapping, collect_losses=True) as scope:
-                    out = model._call_uncompiled(*args, training=training, **kwargs)
-                    new_nt = [scope.get(v) for v in ntv_vars]
-                    return out, new_nt, list(scope.losses)
-
-            fn = jax.jit(call)
-            self._fns[training] = fn
-        return fn
+    def _call(self, trainable, non_trainable, args, kwargs, training):
+        """`(outputs, new non-trainable values, losses added by the call)`."""
+        self.trace_count += 1
+        tv, ntv = self.trainable_vars, self.non_trainable_vars
+        mapping = list(zip(tv, trainable)) + list(zip(ntv, non_trainable))
+        with state_lib.StateScope(mapping, collect_losses=True) as scope:
+            out = self.model._call_uncompiled(*args, training=training, **kwargs)
+            return out, [scope.get(v) for v in ntv], list(scope.losses)
 
     def __call__(self, args, kwargs, training):
-        out, new_nt, losses = self._fn(training)(
+        out, new_nt, losses = self._fn(
             [v._value for v in self.trainable_vars],
             [v._value for v in self.non_trainable_vars],
             args,
             kwargs,
+            training,
         )
         for v, value in zip(self.non_trainable_vars, new_nt):
             v._value = value

@@ -25,29 +25,27 @@ from lamina.training.steps import (
     flatten_targets,
     full_mask,
 )
+from lamina.utils.data_utils import unpack_x_y_sample_weight
 
 
 class Trainer(Loops, BatchMethods):
     """The training half of `Model` (mixed into it)."""
 
-    def __init__(self):
-        for name, value in (
-            ("compiled", False),
-            ("optimizer", None),
-            ("loss", None),
-            ("history", None),
-            ("stop_training", False),
-            ("_compile_loss", None),
-            ("_compile_metrics", None),
-            ("_loss_tracker", None),
-            ("_output_loss_trackers", []),
-            ("_compile_built", False),
-            ("_step_builder", None),
-            ("_compile_config", None),
-            ("_run_eagerly", False),
-            ("_steps_per_execution", "auto"),
-        ):
-            object.__setattr__(self, name, value)
+    # Until `compile` sets them on the instance, a model reads these defaults.
+    compiled = False
+    optimizer = None
+    loss = None
+    history = None
+    stop_training = False
+    _compile_loss = None
+    _compile_metrics = None
+    _loss_tracker = None
+    _output_loss_trackers: list = []
+    _compile_built = False
+    _step_builder = None
+    _compile_config = None
+    _run_eagerly = False
+    _steps_per_execution = "auto"
 
     # ------------------------------------------------------------------ compile
     def compile(
@@ -153,16 +151,6 @@ class Trainer(Loops, BatchMethods):
 
     def _compile_metric_variables(self) -> list:
         return [v for m in self.metrics for v in m.variables]
-
-    def _metric_results(self) -> dict:
-        logs = {}
-        for m in self.metrics:
-            result = m.result()
-            if isinstance(result, dict):
-                logs.update(result)
-            else:
-                logs[m.name] = result
-        return logs
 
     def reset_metrics(self) -> None:
         for m in self.metrics:
@@ -353,13 +341,20 @@ class Trainer(Loops, BatchMethods):
         >>> model.get_metrics_result()
         {'loss': Array(0., dtype=float32)}
         """
-        return self._metric_results()
+        logs = {}
+        for m in self.metrics:
+            result = m.result()
+            if isinstance(result, dict):
+                logs.update(result)
+            else:
+                logs[m.name] = result
+        return logs
 
     def train_step(self, state, data):
         """One training step, Keras-on-JAX style: `(state, data) -> (logs, state)` with `state =
         (trainable, non_trainable, optimizer, metrics)` variable values. Override it for custom
         training logic (it runs inside the jitted step)."""
-        batch = data_lib.unpack_x_y_sample_weight(data)
+        batch = unpack_x_y_sample_weight(data)
         state = TrainState(*[list(s) for s in state])
         new_state, logs = self._builder().train_core(state, batch, full_mask(batch[0]))
         return logs, tuple(new_state)
@@ -367,7 +362,7 @@ class Trainer(Loops, BatchMethods):
     def test_step(self, state, data):
         """One evaluation step: `(state, data) -> (logs, state)` with `state = (trainable,
         non_trainable, metrics)`."""
-        batch = data_lib.unpack_x_y_sample_weight(data)
+        batch = unpack_x_y_sample_weight(data)
         trainable, non_trainable, metrics = state
         state = TrainState(list(trainable), list(non_trainable), [], list(metrics))
         new_state, logs = self._builder().test_core(state, batch, full_mask(batch[0]))
@@ -376,25 +371,13 @@ class Trainer(Loops, BatchMethods):
     def predict_step(self, state, data):
         """One prediction step: `(state, data) -> (outputs, non_trainable)` with `state =
         (trainable, non_trainable)`."""
-        x, _, _ = data_lib.unpack_x_y_sample_weight(data)
+        x, _, _ = unpack_x_y_sample_weight(data)
         trainable, non_trainable = state
         return self.stateless_call(list(trainable), list(non_trainable), x, training=False)
 
     # ------------------------------------------------------------------ data
     def _prepare(self, x, y, sample_weight, method: str):
-        if (
-            type(x) is np.ndarray
-            and x.dtype in _READY_DTYPES
-            and x.ndim
-            and sample_weight is None
-            and (
-                y is None
-                or type(y) is np.ndarray
-                and y.dtype in _READY_DTYPES
-                and y.ndim
-                and y.shape[0] == x.shape[0]
-            )
-        ):
+        if sample_weight is None and _ready(x) and (y is None or _ready(y, x.shape[0])):
             # The common case, already in its final form (parts of several processes joined).
             return dist_engine.process_data(x, y, None, x.shape[0], method)
         if x is None:
@@ -451,6 +434,16 @@ class Trainer(Loops, BatchMethods):
 _READY_DTYPES = frozenset(
     np.dtype(d) for d in ("float32", "float16", "int32", "uint8", "int8", "int16", "bool")
 )
+
+
+def _ready(a, rows: int | None = None) -> bool:
+    """Whether `a` is a NumPy array that needs no conversion (with `rows` rows if given)."""
+    return (
+        type(a) is np.ndarray
+        and a.dtype in _READY_DTYPES
+        and a.ndim > 0
+        and (rows is None or a.shape[0] == rows)
+    )
 
 
 def _stored(variable):
