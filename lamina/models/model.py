@@ -54,7 +54,6 @@ class Model(Trainer, Layer):
         name = kwargs.pop("name", None)
         dtype = kwargs.pop("dtype", None)
         Layer.__init__(self, trainable=trainable, name=name, dtype=dtype, **kwargs)
-        Trainer.__init__(self)
 
     def __call__(self, *args, **kwargs):
         if not args and kwargs:

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import jax
 
-from lamina.training.loops import _spec_of
-from lamina.training.steps import TrainState
-
-
-def _pythonify(logs):
-    from lamina.training.loops import _pythonify as convert
-
-    return convert(jax.device_get(logs))
+from lamina.training.loops import _pythonify, _spec_of
 
 
 class BatchMethods:
@@ -24,17 +17,10 @@ class BatchMethods:
         self._symbolic_build(x, y)
         builder = self._builder()
         # As in Keras 3, each on-batch call reports the metrics of that batch alone.
-        state = self._gather_state(builder, reset_metrics=True)
-        step = builder.single(kind)
+        state = self._gather_state(builder, reset_metrics=True, kind=kind)
         # NumPy arrays go straight into the jitted step (cheaper than a separate device_put).
-        data = (x, y, sample_weight)
-        if kind == "test":
-            metrics, logs = step(state._replace(optimizer=[]), data)
-            for v, value in zip(builder.metric_vars, metrics):
-                v._value = value
-        else:
-            state, logs = step(state, data)
-            self._sync_state(builder, state)
+        new, logs = builder.single(kind)(state, (x, y, sample_weight))
+        self._sync_state(builder, state._replace(metrics=new) if kind == "test" else new)
         return _pythonify(logs)
 
     def train_on_batch(
@@ -57,13 +43,8 @@ class BatchMethods:
         if not self.built:
             self._maybe_build((_spec_of(x),), {})
         builder = self._predict_builder()
-        state = TrainState(
-            [v._value for v in builder.trainable_vars],
-            [v._value for v in builder.non_trainable_vars],
-            [],
-            [],
-        )
+        state = self._gather_state(builder, reset_metrics=False, kind="predict")
         out, nt = builder.single("predict")(state, x)
-        for v, value in zip(builder.non_trainable_vars, nt):
-            v._value = value  # seed generators and stateful RNN states moved on
+        # Seed generators and stateful RNN states moved on.
+        self._sync_state(builder, state._replace(non_trainable=nt))
         return jax.device_get(out)

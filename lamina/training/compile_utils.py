@@ -18,12 +18,16 @@ from lamina import metrics as metrics_module
 from lamina.losses.loss import reduce_values
 
 
-def _is_binary_or_sparse(y_true_shape, y_pred_shape):
-    is_binary = y_pred_shape[-1] == 1 if y_pred_shape else False
-    is_sparse = len(y_true_shape) < len(y_pred_shape) or (
+def _variant(y_true_shape, y_pred_shape, binary, sparse, categorical):
+    """Which variant of 'crossentropy' or 'accuracy' fits the shapes, as Keras picks it:
+    `binary` for one-unit predictions, `sparse` for integer labels, else `categorical`."""
+    if y_pred_shape and y_pred_shape[-1] == 1:
+        return binary
+    if len(y_true_shape) < len(y_pred_shape) or (
         bool(y_true_shape) and y_true_shape[-1] == 1 and (y_pred_shape[-1] or 0) > 1
-    )
-    return is_binary, is_sparse
+    ):
+        return sparse
+    return categorical
 
 
 def _function_name(obj) -> str:
@@ -33,12 +37,8 @@ def _function_name(obj) -> str:
 def resolve_loss(identifier, y_true_shape, y_pred_shape):
     """A loss object (with `.call` and `.reduction`) for `identifier`."""
     if isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce"):
-        is_binary, is_sparse = _is_binary_or_sparse(y_true_shape, y_pred_shape)
-        if is_binary:
-            return losses_module.BinaryCrossentropy()
-        if is_sparse:
-            return losses_module.SparseCategoricalCrossentropy()
-        return losses_module.CategoricalCrossentropy()
+        prefix = _variant(y_true_shape, y_pred_shape, "Binary", "SparseCategorical", "Categorical")
+        return getattr(losses_module, f"{prefix}Crossentropy")()
     loss = losses_module.get(identifier)
     if isinstance(loss, losses_module.Loss):
         return loss
@@ -53,20 +53,24 @@ def resolve_metric(identifier, y_true_shape, y_pred_shape):
     if identifier is None:
         raise ValueError("compile(metrics=...): received None in the list of metrics.")
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
-        is_binary, is_sparse = _is_binary_or_sparse(y_true_shape, y_pred_shape)
-        if is_binary:
-            metric = metrics_module.BinaryAccuracy(name=identifier)
-        elif is_sparse:
-            metric = metrics_module.SparseCategoricalAccuracy(name=identifier)
-        else:
-            metric = metrics_module.CategoricalAccuracy(name=identifier)
-        return metric
+        prefix = _variant(y_true_shape, y_pred_shape, "Binary", "SparseCategorical", "Categorical")
+        return getattr(metrics_module, f"{prefix}Accuracy")(name=identifier)
     metric = metrics_module.get(identifier)
     if not isinstance(metric, metrics_module.Metric):
         metric = metrics_module.MeanMetricWrapper(metric, name=_function_name(metric))
     if isinstance(identifier, str):
         metric.name = identifier
     return metric
+
+
+def check_output_keys(config: dict, output_names, argument: str) -> None:
+    """Raises when a dict given to `compile` names an output the model does not have."""
+    unknown = [k for k in config if k not in output_names]
+    if unknown:
+        raise ValueError(
+            f"compile({argument}=...): keys {unknown} match no output; the model's outputs are "
+            f"{output_names}."
+        )
 
 
 def check_label_shapes(loss, y_true_shape, y_pred_shape, output_name: str) -> None:
@@ -118,6 +122,23 @@ def check_label_shapes(loss, y_true_shape, y_pred_shape, output_name: str) -> No
             )
 
 
+def _one_per_output(config, output_names, argument: str, default=None) -> list:
+    """`config` as given to `compile`, one entry per output: from a dict keyed by output name
+    (`default` for outputs it does not name), a list of one entry per output, or one entry for
+    every output."""
+    n = len(output_names)
+    if isinstance(config, dict):
+        return [config.get(name, default) for name in output_names]
+    if isinstance(config, (list, tuple)):
+        if len(config) != n:
+            raise ValueError(
+                f"compile({argument}=...): a list of {len(config)} was given for a model with "
+                f"{n} outputs ({output_names}). Give one per output."
+            )
+        return list(config)
+    return [config] * n
+
+
 @dataclass
 class OutputLoss:
     index: int
@@ -160,34 +181,9 @@ class CompileLoss:
         n = len(y_pred_shapes)
         loss, weights = self.loss_config, self.loss_weights_config
         if isinstance(loss, dict):
-            unknown = [k for k in loss if k not in output_names]
-            if unknown:
-                raise ValueError(
-                    f"compile(loss=...): keys {unknown} match no output; the model's outputs "
-                    f"are {output_names}."
-                )
-            per_output = [loss.get(name) for name in output_names]
-        elif isinstance(loss, (list, tuple)):
-            if len(loss) != n:
-                raise ValueError(
-                    f"compile(loss=...): a list of {len(loss)} losses was given for a model with "
-                    f"{n} outputs ({output_names}). Give one loss per output."
-                )
-            per_output = list(loss)
-        else:
-            per_output = [loss] * n
-        if weights is None:
-            w = [1.0] * n
-        elif isinstance(weights, dict):
-            w = [float(weights.get(name, 1.0)) for name in output_names]
-        elif isinstance(weights, (list, tuple)):
-            if len(weights) != n:
-                raise ValueError(
-                    f"compile(loss_weights=...): {len(weights)} weights for {n} outputs."
-                )
-            w = [float(x) for x in weights]
-        else:
-            w = [float(weights)] * n
+            check_output_keys(loss, output_names, "loss")
+        per_output = _one_per_output(loss, output_names, "loss")
+        w = _one_per_output(1.0 if weights is None else weights, output_names, "loss_weights", 1.0)
         self.entries = []
         for i, identifier in enumerate(per_output):
             if identifier is None:
@@ -195,7 +191,7 @@ class CompileLoss:
             obj = resolve_loss(identifier, y_true_shapes[i], y_pred_shapes[i])
             name = output_names[i] if n > 1 else ""
             check_label_shapes(obj, y_true_shapes[i], y_pred_shapes[i], name)
-            self.entries.append(OutputLoss(i, name, obj, w[i]))
+            self.entries.append(OutputLoss(i, name, obj, float(w[i])))
         self.reduces_batch = any(
             _returns_scalar(e.loss, y_true_shapes[e.index], y_pred_shapes[e.index])
             for e in self.entries
@@ -239,12 +235,7 @@ class CompileMetrics(metrics_module.Metric):
         if config is None:
             return [[] for _ in range(n)]
         if isinstance(config, dict):
-            unknown = [k for k in config if k not in output_names]
-            if unknown:
-                raise ValueError(
-                    f"compile({argument}=...): keys {unknown} match no output; the model's "
-                    f"outputs are {output_names}."
-                )
+            check_output_keys(config, output_names, argument)
             out = []
             for name in output_names:
                 value = config.get(name, [])

@@ -1,15 +1,13 @@
-"""In-memory data for fit/evaluate/predict: checked once, put on the device once, batched by
-index on the device.
+"""In-memory data for fit/evaluate/predict: converted and checked once, then planned in batches.
 
-Each epoch draws one permutation on the host; the step functions gather their batch from the
-device-resident arrays by index. The last partial batch is padded to the full batch size with a
-mask marking the real samples, so it reuses the compiled step and counts exactly.
+Each epoch's plan holds the batches' sample indices (one permutation drawn on the host for
+`fit`) and a mask marking real samples: the last partial batch is padded to the full batch size,
+so it reuses the compiled step and counts exactly. `lamina.training.feeds` cuts the blocks.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -34,8 +32,8 @@ def to_array(x, argument: str):
     type_name = type(x).__name__
     if type_name in ("DataFrame", "Series"):
         x = x.to_numpy()
-    elif type_name in ("Tensor", "EagerTensor") and hasattr(x, "numpy"):
-        x = x.numpy()
+    elif hasattr(x, "numpy") and not isinstance(x, np.ndarray):
+        x = x.numpy()  # TensorFlow and torch tensors, by duck typing
     try:
         arr = np.asarray(x)
     except Exception as e:
@@ -108,24 +106,6 @@ def take(structure, start: int, stop: int):
     return jax.tree.map(lambda a: a[start:stop], structure)
 
 
-def unpack_x_y_sample_weight(data):
-    """Splits `(x,)`, `(x, y)` or `(x, y, sample_weight)` (or a lone `x`)."""
-    if isinstance(data, list):
-        data = tuple(data)
-    if not isinstance(data, tuple):
-        return data, None, None
-    if len(data) == 1:
-        return data[0], None, None
-    if len(data) == 2:
-        return data[0], data[1], None
-    if len(data) == 3:
-        return data
-    raise ValueError(
-        "Data should be (x,), (x, y) or (x, y, sample_weight); received a tuple of "
-        f"{len(data)} elements."
-    )
-
-
 def bucket(n: int) -> int:
     """Rounds a sample count up to one of a few sizes per octave (at most 25% more), so that
     datasets of nearby sizes share one compiled step instead of compiling one each."""
@@ -166,47 +146,28 @@ def rows_of(structure) -> int:
     return int(jax.tree.leaves(structure)[0].shape[0])
 
 
-@dataclass
-class BatchPlan:
-    """The batches of one pass over `n` samples: indices `(steps, batch)` and a 0/1 mask."""
+class BatchPlan(NamedTuple):
+    """The batches of one pass: sample indices and a 0/1 mask (0 for padding), both of shape
+    `(rows, batch)`; the number of batches `steps` and the size of the last one."""
 
     indices: np.ndarray
     mask: np.ndarray
-    sizes: list[int]
-
-    @property
-    def steps(self) -> int:
-        return len(self.sizes)
+    steps: int
+    last: int
 
 
-def plan_batches(
-    n: int,
-    batch_size: int,
-    shuffle=False,
-    steps: int | None = None,
-    rng: np.random.RandomState | None = None,
-    rows: int | None = None,
-) -> BatchPlan:
-    """Batches of indices into `n` samples; `rows` pads the plan (with fully masked batches) to a
-    fixed number of rows so the plan's shape does not depend on `n`."""
-    if shuffle:
-        order = (rng or np.random).permutation(n)
-    else:
-        order = np.arange(n)
-    total_steps = math.ceil(n / batch_size)
-    if steps is not None:
-        total_steps = min(total_steps, int(steps))
-    padded = np.zeros(total_steps * batch_size, dtype=np.int32)
-    mask = np.zeros(total_steps * batch_size, dtype=np.float32)
-    used = min(n, total_steps * batch_size)
-    padded[:used] = order[:used]
+def plan_batches(n: int, batch_size: int, steps: int, shuffle=False, rows=None) -> BatchPlan:
+    """The first `steps` batches of indices into `n` samples (a new order when `shuffle`);
+    `rows` pads the plan with fully masked batches to a fixed number of rows, so its shape
+    does not depend on `n`."""
+    order = np.random.permutation(n) if shuffle else np.arange(n)
+    rows = max(rows or steps, steps)
+    used = min(n, steps * batch_size)
+    indices = np.zeros(rows * batch_size, dtype=np.int32)
+    mask = np.zeros(rows * batch_size, dtype=np.float32)
+    indices[:used] = order[:used]
     mask[:used] = 1.0
-    full, rem = divmod(used, batch_size)
-    sizes = [batch_size] * full + ([rem] if rem else [])
-    padded = padded.reshape(total_steps, batch_size)
-    mask = mask.reshape(total_steps, batch_size)
-    if rows is not None and rows > total_steps:
-        extra = rows - total_steps
-        padded = np.concatenate([padded, np.zeros((extra, batch_size), np.int32)])
-        mask = np.concatenate([mask, np.zeros((extra, batch_size), np.float32)])
-    return BatchPlan(padded, mask, sizes)
+    shape = (rows, batch_size)
+    return BatchPlan(
+        indices.reshape(shape), mask.reshape(shape), steps, used - (steps - 1) * batch_size
+    )

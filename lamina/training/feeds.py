@@ -158,33 +158,32 @@ class ArrayFeed:
 
     def epoch(self, first_step: int = 0, choose=one_at_a_time):
         b = self.batch_size
-        plan = data_lib.plan_batches(
-            self.n, b, shuffle=self.shuffle, steps=self.steps, rows=self.rows
-        )
+        plan = data_lib.plan_batches(self.n, b, self.steps, self.shuffle, self.rows)
         if self.resident:
             self.on_device = jax.device_put((plan.indices, plan.mask))
-        full = plan.steps - (self.exact_tail and plan.sizes[-1] < b)
+        full = plan.steps - (self.exact_tail and plan.last < b)
         step = min(first_step, plan.steps)
         while step < full:
             count, size = choose(full - step)
             yield self._block(plan, step, count, size)
             step += count
         if step < plan.steps:
-            yield self._tail(plan, step, plan.sizes[-1])
+            yield self._tail(plan, step, plan.last)
 
     def _block(self, plan, step: int, count: int, size: int) -> Block:
         b = self.batch_size
         if self.resident:  # each step gathers its batch from the resident data by index
             indices, masks = self.on_device
             return Block(step, count, size, None, self.structure, indices, masks, step)
-        steps = np.minimum(np.arange(step, step + size), plan.mask.shape[0] - 1)
         if self.shuffle:
+            steps = np.minimum(np.arange(step, step + size), plan.mask.shape[0] - 1)
             rows = plan.indices[steps].reshape(-1)
             data = jax.tree.map(lambda a: a[rows], self.structure)
-        else:  # in order: a view of the arrays (the last block padded)
-            lo, hi = step * b, min((step + count) * b, self.samples)
-            data = jax.tree.map(lambda a: _padded(a[lo:hi], size * b), self.structure)
-        return Block(step, count, size, b, data, None, plan.mask[steps])
+            return Block(step, count, size, b, data, None, plan.mask[steps])
+        # In order: views of the arrays and of the mask (the last block padded).
+        lo, hi = step * b, min((step + count) * b, self.samples)
+        data = jax.tree.map(lambda a: _padded(a[lo:hi], size * b), self.structure)
+        return Block(step, count, size, b, data, None, _padded(plan.mask[step : step + size], size))
 
     def _tail(self, plan, step: int, rem: int) -> Block:
         """The last partial batch alone: `rem` rows, no padding."""
@@ -208,8 +207,9 @@ def _padded(part, rows: int):
     token ids is fully masked, and a masked average over it would be 0/0)."""
     if part.shape[0] == rows:
         return part
-    widths = [(0, rows - part.shape[0])] + [(0, 0)] * (part.ndim - 1)
-    return np.pad(np.asarray(part), widths, mode="edge")
+    part = np.asarray(part)
+    fill = np.broadcast_to(part[-1:], (rows - part.shape[0], *part.shape[1:]))
+    return np.concatenate([part, fill])
 
 
 class StreamFeed:

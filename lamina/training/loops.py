@@ -23,23 +23,20 @@ from lamina.training import data as data_lib
 from lamina.training import streams
 from lamina.training.feeds import ArrayFeed, StreamFeed
 from lamina.training.step_planner import StepPlanner
-from lamina.training.steps import StepBuilder, TrainState
-
-
-def _to_float(value):
-    value = np.asarray(value)
-    return float(value) if value.ndim == 0 else value.tolist()
+from lamina.training.steps import StepBuilder
+from lamina.utils.data_utils import unpack_x_y_sample_weight
 
 
 def _pythonify(logs: dict) -> dict:
-    """Python numbers from device values; nested dicts (a custom `train_step` returning
-    `compile_metrics` results) are flattened, as Keras does."""
+    """Python numbers from device values (one transfer); nested dicts (a custom `train_step`
+    returning `compile_metrics` results) are flattened, as Keras does."""
     out = {}
-    for key, value in logs.items():
+    for key, value in jax.device_get(logs).items():
         if isinstance(value, dict):
             out.update(_pythonify(value))
         else:
-            out[key] = _to_float(value)
+            value = np.asarray(value)
+            out[key] = float(value) if value.ndim == 0 else value.tolist()
     return out
 
 
@@ -63,17 +60,13 @@ def _host_of(model):
     return model._host_inputs if model._has_host_part() else None
 
 
-def _check_batch_size(batch_size, method: str) -> None:
+def _default_batch_size(batch_size, n: int, steps, method: str) -> int:
+    if batch_size is None:
+        batch_size = -(-n // steps) if steps else 32
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(
             f"{method}(batch_size=...) must be a positive int, received {batch_size!r}."
         )
-
-
-def _default_batch_size(batch_size, n: int, steps, method: str) -> int:
-    if batch_size is None:
-        batch_size = -(-n // steps) if steps else 32
-    _check_batch_size(batch_size, method)
     return batch_size
 
 
@@ -124,15 +117,7 @@ class Pass:
         self.state = None
 
     def gather(self, reset_metrics: bool = True) -> None:
-        model, builder = self.model, self.builder
-        if self.kind == "predict":
-            trainable = [v.value for v in builder.trainable_vars]
-            non_trainable = [v.value for v in builder.non_trainable_vars]
-            state = TrainState(trainable, non_trainable, [], [])
-            self.state = dist_engine.place_state(builder, state)
-            return
-        state = model._gather_state(builder, reset_metrics=reset_metrics)
-        self.state = state if self.kind == "train" else state._replace(optimizer=[])
+        self.state = self.model._gather_state(self.builder, reset_metrics, self.kind)
 
     def write_back(self) -> None:
         """Writes the state to the variables, once: until `gather` reads them again, they
@@ -426,9 +411,7 @@ def _split_validation(model, args: FitArgs):
         )
     if validation is not None:
         stream = streams.kind_of(validation) is not None
-        validation = (
-            (validation, None, None) if stream else data_lib.unpack_x_y_sample_weight(validation)
-        )
+        validation = (validation, None, None) if stream else unpack_x_y_sample_weight(validation)
     if validation is not None or not args.validation_split:
         return data, validation
     if streams.kind_of(args.x) is not None:
@@ -457,22 +440,17 @@ def _fit_feed(model, data, args: FitArgs):
     x, y, sw = data
     cw = args.class_weight
     if streams.kind_of(x) is not None:
-        _no_targets_with_source(x, y, sw, "fit")
-        source = streams.BatchSource(
-            x, lamina_config.cap_steps(args.steps_per_epoch), _host_of(model)
-        )
-        model._symbolic_build(*source.peek()[:2])
-        weigh = None if cw is None else (lambda b: (b[0], b[1], model._class_weights(b[1], cw)))
-        return StreamFeed(source, weigh)
+        feed = _pass_feed(model, data, None, "fit", lamina_config.cap_steps(args.steps_per_epoch))
+        if cw is not None:
+            feed.transform = lambda b: (b[0], b[1], model._class_weights(b[1], cw))
+        return feed
     x, y, sw, n = model._prepare(x, y, sw, "fit")
     if cw is not None:
         if sw is not None:
             raise ValueError("fit(): pass either `class_weight` or `sample_weight`, not both.")
         sw = model._class_weights(y, cw)
     spe = args.steps_per_epoch
-    batch_size = args.batch_size if args.batch_size is not None else (-(-n // spe) if spe else 32)
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"fit(batch_size=...) must be a positive int, received {batch_size}.")
+    batch_size = _default_batch_size(args.batch_size, n, spe, "fit")
     dist_engine.check_batch_size(min(batch_size, n), "fit")  # even split over the batch axis
     model._symbolic_build(x, y)
     steps = lamina_config.cap_steps(min(-(-n // min(batch_size, n)), spe or n))
@@ -481,25 +459,25 @@ def _fit_feed(model, data, args: FitArgs):
 
 
 def _pass_feed(model, data, batch_size, method: str, steps=None):
-    """The feed of an in-order pass (evaluate, predict, fit's validation); builds the model."""
+    """The feed of an in-order pass (evaluate, predict, fit's validation) or of a stream (also
+    `fit`'s); builds the model."""
     x, y, sw = data
+    source = None
     if streams.kind_of(x) is not None:
         _no_targets_with_source(x, y, sw, method)
         source = streams.BatchSource(x, steps, _host_of(model))
-        first = source.peek()
-        if method == "predict":
-            if not model.built:
-                model._maybe_build((_spec_of(first[0]),), {})
-            return StreamFeed(source, x_only=True)
-        model._symbolic_build(*first[:2])
-        return StreamFeed(source)
-    x, y, sw, n = model._prepare(x, y, sw, method)
-    batch_size = _default_batch_size(batch_size, n, steps, method)
-    if method == "predict":
-        if not model.built:
-            model._maybe_build((_spec_of(x),), {})
-        return ArrayFeed(x, min(batch_size, data_lib.bucket(n)), steps)
-    model._symbolic_build(x, y)
-    batch_size = min(batch_size, data_lib.bucket(n))
-    exact = model._builder().exact_batches("test") and n % batch_size != 0
+        x, y = source.peek()[:2]
+    else:
+        x, y, sw, n = model._prepare(x, y, sw, method)
+        batch_size = min(_default_batch_size(batch_size, n, steps, method), data_lib.bucket(n))
+    predict = method == "predict"
+    if not predict:
+        model._symbolic_build(x, y)
+    elif not model.built:
+        model._maybe_build((_spec_of(x),), {})
+    if source is not None:
+        return StreamFeed(source, x_only=predict)
+    if predict:
+        return ArrayFeed(x, batch_size, steps)
+    exact = n % batch_size != 0 and model._builder().exact_batches("test")
     return ArrayFeed((x, y, sw), batch_size, steps, exact_tail=exact)

@@ -29,10 +29,9 @@ class AutoChoice:
 
     def __init__(self):
         self.decided: int | None = None
-        self.warmed_single = False
-        self.single_times: list[float] = []
         self.candidate: int | None = None
-        self.warmed_block = False
+        self.single_times: list[float] = []
+        self.warmed: set[int] = set()  # step counts whose first (compiling) call has run
 
 
 class StepPlanner:
@@ -73,23 +72,14 @@ class StepPlanner:
 
     def run(self, fn, k: int, args: tuple, barrier):
         """Calls `fn(*args)` (k steps); while measuring, waits for `barrier` (the previous
-        results) first and for the outputs after, to time the call alone."""
+        results) first and for the outputs after, to time the call alone. The first call of
+        each measured count compiles it and is not timed."""
         choice = self.choice
-        timed = False
-        if choice is not None and choice.decided is None:
-            if k == 1 and choice.candidate is None:
-                timed = choice.warmed_single
-            elif k == choice.candidate:
-                timed = choice.warmed_block
-        if not timed:
-            out = fn(*args)
-            if choice is not None and choice.decided is None:
-                if k == 1 and choice.candidate is None:
-                    choice.warmed_single = True
-                elif k == choice.candidate:
-                    jax.block_until_ready(out)
-                    choice.warmed_block = True
-            return out
+        if choice is None or choice.decided is not None or k != (choice.candidate or 1):
+            return fn(*args)
+        if k not in choice.warmed:
+            choice.warmed.add(k)
+            return fn(*args)
         jax.block_until_ready(barrier)
         start = time.perf_counter()
         out = fn(*args)
@@ -107,7 +97,8 @@ class StepPlanner:
                 if single >= _SLOW_STEP or block < 2:
                     choice.decided = 1
                 else:
-                    choice.candidate = _power_of_two_at_most(min(block, _MAX_BLOCK))
+                    # The largest power of two that fits (few compiled block sizes).
+                    choice.candidate = 1 << (min(block, _MAX_BLOCK).bit_length() - 1)
                 _agree(choice)
             return
         per_step = seconds / k
@@ -122,7 +113,3 @@ def _agree(choice: AutoChoice) -> None:
     decided, candidate = multihost.agree_ints((choice.decided or 0, choice.candidate or 0))
     choice.decided = decided or None
     choice.candidate = candidate or None
-
-
-def _power_of_two_at_most(n: int) -> int:
-    return 1 << (max(int(n), 1).bit_length() - 1)

@@ -3,8 +3,8 @@
 A step is a function of arrays only: `state` is a `TrainState` of four lists aligned with the
 model's trainable, non-trainable, optimizer and metric variables. Variables are bound to those
 arrays in a state scope while the model runs, so the model's code is stateful-looking while the
-step stays pure. Steps take the whole device-resident dataset plus a block of batch indices and
-run `k` steps (`lax.scan` when `k > 1`), so no batch crosses the host boundary.
+step stays pure. A compiled block runs a traced number of steps (a `fori_loop`) over the batches
+of its data: sliced in order, or gathered by index from resident arrays (see `feeds`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import jax.numpy as jnp
 from lamina.core import state as state_lib
 from lamina.distribution import engine as dist_engine
 from lamina.training.step_planner import AutoChoice
+from lamina.utils.data_utils import pack_x_y_sample_weight
 
 
 class TrainState(NamedTuple):
@@ -57,15 +58,6 @@ def flatten_targets(model, y, n_outputs: int, argument: str = "y"):
     return [y] * n_outputs if argument == "sample_weight" else [y]
 
 
-def pack_step_data(x, y, sample_weight):
-    """The `data` a user-written step receives, as Keras packs it: `x` itself when there are
-    no targets (`(x,)` when `x` is a tuple or list, so it is not mistaken for `(x, y)`), else
-    `(x, y)` or `(x, y, sample_weight)`."""
-    if y is None and sample_weight is None:
-        return (x,) if isinstance(x, (tuple, list)) else x
-    return (x, y) if sample_weight is None else (x, y, sample_weight)
-
-
 def call_compute_loss(model, x, y, y_pred, sample_weight, training):
     """Calls `model.compute_loss` as Keras does: `training` is passed only when the method
     accepts it (overrides written before Keras 3.3 take `(x, y, y_pred, sample_weight)`)."""
@@ -102,10 +94,10 @@ class StepBuilder:
         self.jit = jit
         self.trace_counts = {"train": 0, "test": 0, "predict": 0}
         self._cache: dict = {}
-        self.trainable_vars = model.trainable_variables
-        self.non_trainable_vars = model.non_trainable_variables
-        self.optimizer_vars = list(model.optimizer.variables) if model.optimizer else []
-        self.metric_vars = model._compile_metric_variables()
+        # A step's `TrainState` lines up with these four lists.
+        (self.trainable_vars, self.non_trainable_vars, self.optimizer_vars, self.metric_vars) = (
+            _variable_lists(model)
+        )
         self.initial_metrics = None
         self.version = None
         # What "auto" steps_per_execution measured, per kind of step (see step_planner).
@@ -117,23 +109,16 @@ class StepBuilder:
         self.custom_predict = "predict_step" in overrides
         self.custom_metrics = "compute_metrics" in overrides
 
-    def _variable_lists(self) -> tuple:
+    def variable_lists(self) -> tuple:
         return (self.trainable_vars, self.non_trainable_vars, self.optimizer_vars, self.metric_vars)
 
     def same_variables(self, model) -> bool:
         """Whether the model's variables are still the ones the steps were built for: the same
         objects in the same order (not only as many), so changing which layers are trainable
         between two calls builds new steps, as Keras re-reads the trainable set at each `fit`."""
-        optimizer = model.optimizer if model.compiled else None
-        current = (
-            model.trainable_variables,
-            model.non_trainable_variables,
-            list(optimizer.variables) if optimizer else [],
-            model._compile_metric_variables(),
-        )
         return all(
             len(a) == len(b) and all(u is v for u, v in zip(a, b))
-            for a, b in zip(current, self._variable_lists())
+            for a, b in zip(_variable_lists(model), self.variable_lists())
         )
 
     def check_optimizer(self) -> None:
@@ -173,27 +158,23 @@ class StepBuilder:
         model = self.model
 
         def core(state, batch, mask):
-            data = pack_step_data(*batch)
+            data = pack_x_y_sample_weight(*batch)
             if kind == "train":
                 logs, new_state = model.train_step(tuple(state), data)
                 return TrainState(*[list(s) for s in new_state]), logs
-            trainable, non_trainable, metrics = (
-                state.trainable,
-                state.non_trainable,
-                state.metrics,
-            )
             logs, (trainable, non_trainable, metrics) = model.test_step(
-                (trainable, non_trainable, metrics), data
+                (state.trainable, state.non_trainable, state.metrics), data
             )
-            return state._replace(
-                trainable=list(trainable), non_trainable=list(non_trainable), metrics=list(metrics)
-            ), logs
+            new_state = TrainState(
+                list(trainable), list(non_trainable), state.optimizer, list(metrics)
+            )
+            return new_state, logs
 
         return core
 
     def _user_predict_core(self, state, x):
         result = self.model.predict_step(
-            (state.trainable, state.non_trainable), pack_step_data(x, None, None)
+            (state.trainable, state.non_trainable), pack_x_y_sample_weight(x)
         )
         if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], list):
             outputs, new_nt = result
@@ -261,7 +242,7 @@ class StepBuilder:
             else:
                 if loss.targets is not None:
                     model._compile_metrics.update_flat(loss.targets, loss.preds, loss.weights, mask)
-                logs = model._metric_results()
+                logs = model.get_metrics_result()
             new_values = [scope.get(v) for v in self.metric_vars]
         return new_values, logs
 
@@ -360,21 +341,25 @@ class StepBuilder:
 
         return block
 
-    def single(self, kind: str):
-        """The (jitted unless eager) function running one step of `kind` on one given batch:
-        `(state, batch) -> (state, logs)` for train, `(metrics, logs)` for test, the outputs for
-        predict (given `x` alone). `train_on_batch` and streamed data use it: no indices, no
-        mask to send, no gather."""
-        key = ("single", kind, dist_engine.cache_key())
+    def _compiled(self, key: tuple, kind: str, make):
+        """The function `make()` builds, cached under `key` and jitted unless eager (train
+        steps donate their state)."""
         fn = self._cache.get(key)
         if fn is None:
             if kind == "train":
                 self.check_optimizer()
-            fn = self._single(kind)
+            fn = make()
             if self.jit:
                 fn = jax.jit(fn, donate_argnums=(0,) if kind == "train" else ())
             self._cache[key] = fn
         return fn
+
+    def single(self, kind: str):
+        """The function running one step of `kind` on one given batch: `(state, batch) ->
+        (state, logs)` for train, `(metrics, logs)` for test, the outputs for predict (given
+        `x` alone). The `*_on_batch` methods use it: no indices, no mask to send, no gather."""
+        key = ("single", kind, dist_engine.cache_key())
+        return self._compiled(key, kind, lambda: self._single(kind))
 
     def _single(self, kind: str):
         core = self._core(kind)
@@ -389,9 +374,8 @@ class StepBuilder:
 
         def step(state, batch):
             self.trace_counts[kind] += 1
-            n = jax.tree.leaves(batch[0])[0].shape[0]
-            mask = jnp.ones((n,), jnp.float32)
-            new_state, logs = core(state, dist_engine.constrain_batch(batch), mask)
+            batch = dist_engine.constrain_batch(batch)
+            new_state, logs = core(state, batch, full_mask(batch[0]))
             new_state = dist_engine.constrain_state(self, new_state)
             return (new_state.metrics, logs) if kind == "test" else (new_state, logs)
 
@@ -415,15 +399,23 @@ class StepBuilder:
         # Train and test blocks loop over a traced step count: every k > 1 shares one.
         size = k if kind == "predict" or k == 1 else 0
         key = (kind, size, batch_size, dist_engine.cache_key())
-        fn = self._cache.get(key)
-        if fn is None:
-            if kind == "train":
-                self.check_optimizer()
-            fn = self._block(self._core(kind), kind, k, batch_size)
-            if self.jit:
-                fn = jax.jit(fn, donate_argnums=(0,) if kind == "train" else ())
-            self._cache[key] = fn
-        return fn
+        return self._compiled(key, kind, lambda: self._block(self._core(kind), kind, k, batch_size))
+
+
+def _variable_lists(model) -> tuple:
+    """The model's trainable, non-trainable, optimizer and metric variables."""
+    optimizer = model.optimizer if model.compiled else None
+    return (
+        model.trainable_variables,
+        model.non_trainable_variables,
+        list(optimizer.variables) if optimizer else [],
+        model._compile_metric_variables(),
+    )
+
+
+def full_mask(x):
+    """The padding mask of a batch without padding: ones, one per row of `x`."""
+    return jnp.ones((jax.tree.leaves(x)[0].shape[0],), jnp.float32)
 
 
 def _batch_reader(batch_size: int | None):
@@ -453,35 +445,26 @@ class CallFunction:
         self.model = model
         self.trainable_vars = model.trainable_variables
         self.non_trainable_vars = model.non_trainable_variables
-        self.signature = (len(self.trainable_vars), len(self.non_trainable_vars))
         self.layers = model._flatten_layers()
         self.trace_count = 0
-        self._fns: dict = {}
+        self._fn = jax.jit(self._call, static_argnums=4)  # one program per `training` value
 
-    def _fn(self, training):
-        fn = self._fns.get(training)
-        if fn is None:
-            model = self.model
-            tv_vars, ntv_vars = self.trainable_vars, self.non_trainable_vars
-
-            def call(trainable, non_trainable, args, kwargs):
-                self.trace_count += 1
-                mapping = list(zip(tv_vars, trainable)) + list(zip(ntv_vars, non_trainable))
-                with state_lib.StateScope(mapping, collect_losses=True) as scope:
-                    out = model._call_uncompiled(*args, training=training, **kwargs)
-                    new_nt = [scope.get(v) for v in ntv_vars]
-                    return out, new_nt, list(scope.losses)
-
-            fn = jax.jit(call)
-            self._fns[training] = fn
-        return fn
+    def _call(self, trainable, non_trainable, args, kwargs, training):
+        """`(outputs, new non-trainable values, losses added by the call)`."""
+        self.trace_count += 1
+        tv, ntv = self.trainable_vars, self.non_trainable_vars
+        mapping = list(zip(tv, trainable)) + list(zip(ntv, non_trainable))
+        with state_lib.StateScope(mapping, collect_losses=True) as scope:
+            out = self.model._call_uncompiled(*args, training=training, **kwargs)
+            return out, [scope.get(v) for v in ntv], list(scope.losses)
 
     def __call__(self, args, kwargs, training):
-        out, new_nt, losses = self._fn(training)(
+        out, new_nt, losses = self._fn(
             [v._value for v in self.trainable_vars],
             [v._value for v in self.non_trainable_vars],
             args,
             kwargs,
+            training,
         )
         for v, value in zip(self.non_trainable_vars, new_nt):
             v._value = value

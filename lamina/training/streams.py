@@ -40,24 +40,6 @@ def kind_of(x) -> str | None:
     return None
 
 
-def _to_numpy(value):
-    if value is None:
-        return None
-    from lamina.models.host_part import HostBatch
-
-    if isinstance(value, HostBatch):
-        return value.map(_to_numpy)
-    if isinstance(value, dict):
-        return {k: _to_numpy(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_to_numpy(v) for v in value)
-    if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
-        value = value.numpy()  # tf / torch tensors, by duck typing
-    if isinstance(value, jax.Array):
-        return value
-    return data_lib.to_array(value, "batch")
-
-
 def standardize_batch(batch, source: str, host=None):
     """`(x, y, sample_weight)` from a batch tuple, with tensors converted to arrays; `host`
     (a model's host part, see `lamina.models.host_part`) runs on `x` first."""
@@ -72,7 +54,9 @@ def standardize_batch(batch, source: str, host=None):
     x, y, sw = (tuple(batch) + (None, None))[:3]
     if host is not None:
         x = host(x)
-    x, y, sw = _to_numpy(x), _to_numpy(y), _to_numpy(sw)
+    x = data_lib.normalize_structure(x, "x")
+    y = data_lib.normalize_structure(y, "y")
+    sw = data_lib.normalize_structure(sw, "sample_weight")
     data_lib.check_same_samples(x=x, y=y, sample_weight=sw)
     return x, y, sw
 

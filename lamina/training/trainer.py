@@ -18,30 +18,34 @@ from lamina.training import data as data_lib
 from lamina.training.batch_methods import BatchMethods
 from lamina.training.compile_utils import CompileLoss, CompileMetrics
 from lamina.training.loops import Loops, _spec_of
-from lamina.training.steps import StepBuilder, TrainState, flatten_outputs, flatten_targets
+from lamina.training.steps import (
+    StepBuilder,
+    TrainState,
+    flatten_outputs,
+    flatten_targets,
+    full_mask,
+)
+from lamina.utils.data_utils import unpack_x_y_sample_weight
 
 
 class Trainer(Loops, BatchMethods):
     """The training half of `Model` (mixed into it)."""
 
-    def __init__(self):
-        for name, value in (
-            ("compiled", False),
-            ("optimizer", None),
-            ("loss", None),
-            ("history", None),
-            ("stop_training", False),
-            ("_compile_loss", None),
-            ("_compile_metrics", None),
-            ("_loss_tracker", None),
-            ("_output_loss_trackers", []),
-            ("_compile_built", False),
-            ("_step_builder", None),
-            ("_compile_config", None),
-            ("_run_eagerly", False),
-            ("_steps_per_execution", "auto"),
-        ):
-            object.__setattr__(self, name, value)
+    # Until `compile` sets them on the instance, a model reads these defaults.
+    compiled = False
+    optimizer = None
+    loss = None
+    history = None
+    stop_training = False
+    _compile_loss = None
+    _compile_metrics = None
+    _loss_tracker = None
+    _output_loss_trackers: list = []
+    _compile_built = False
+    _step_builder = None
+    _compile_config = None
+    _run_eagerly = False
+    _steps_per_execution = "auto"
 
     # ------------------------------------------------------------------ compile
     def compile(
@@ -148,27 +152,9 @@ class Trainer(Loops, BatchMethods):
     def _compile_metric_variables(self) -> list:
         return [v for m in self.metrics for v in m.variables]
 
-    def _metric_results(self) -> dict:
-        logs = {}
-        for m in self.metrics:
-            result = m.result()
-            if isinstance(result, dict):
-                logs.update(result)
-            else:
-                logs[m.name] = result
-        return logs
-
     def reset_metrics(self) -> None:
         for m in self.metrics:
             m.reset_state()
-
-    def _initial_metric_values(self, variables) -> list:
-        with state_lib.StateScope() as scope:
-            for m in self.metrics:
-                m.reset_state()
-            values = [scope.get(v) if scope.get(v) is not None else v.value for v in variables]
-        # Fresh buffers: the train step donates its state, and a metric may reset to a cached array.
-        return [jnp.array(value, copy=True) for value in values]
 
     # ------------------------------------------------------------------ building
     def _output_names(self, n: int) -> list[str]:
@@ -234,35 +220,41 @@ class Trainer(Loops, BatchMethods):
         builder.version = version
         return builder
 
-    def _gather_state(self, builder: StepBuilder, reset_metrics: bool) -> TrainState:
-        if reset_metrics:
-            if builder.initial_metrics is None:
-                # Reset values are computed once, kept on the host (the donated step would
-                # delete device buffers), and sent with the step's arguments.
-                builder.initial_metrics = [
-                    np.asarray(v) for v in self._initial_metric_values(builder.metric_vars)
-                ]
-            metrics = list(builder.initial_metrics)
-        else:
-            metrics = [v.value for v in builder.metric_vars]
+    def _gather_state(
+        self, builder: StepBuilder, reset_metrics: bool, kind: str = "train"
+    ) -> TrainState:
+        """The variables' values as a step of `kind` takes them (test steps take no optimizer
+        slots; predict steps neither those nor metrics), placed by layout under a
+        distribution."""
         # Outside any state scope (the usual case) a variable's value is its stored array.
         read = (lambda v: v.value) if state_lib.current_scope() is not None else _stored
+        if kind == "predict":
+            metrics = []
+        elif not reset_metrics:
+            metrics = [read(v) for v in builder.metric_vars]
+        else:
+            if builder.initial_metrics is None:
+                # Reset values are computed once and kept on the host (the donated step would
+                # delete device buffers, and a metric may reset to a cached array).
+                with state_lib.StateScope() as scope:
+                    for m in self.metrics:
+                        m.reset_state()
+                    values = [scope.get(v) for v in builder.metric_vars]
+                builder.initial_metrics = [
+                    np.array(v.value if value is None else value)
+                    for v, value in zip(builder.metric_vars, values)
+                ]
+            metrics = list(builder.initial_metrics)
         state = TrainState(
             [read(v) for v in builder.trainable_vars],
             [read(v) for v in builder.non_trainable_vars],
-            [read(v) for v in builder.optimizer_vars],
+            [read(v) for v in builder.optimizer_vars] if kind == "train" else [],
             metrics,
         )
-        # Under a distribution: place each value by its variable's layout (no-op without one).
         return dist_engine.place_state(builder, state)
 
     def _sync_state(self, builder: StepBuilder, state: TrainState) -> None:
-        for variables, values in (
-            (builder.trainable_vars, state.trainable),
-            (builder.non_trainable_vars, state.non_trainable),
-            (builder.optimizer_vars, state.optimizer),
-            (builder.metric_vars, state.metrics),
-        ):
+        for variables, values in zip(builder.variable_lists(), state):
             for v, value in zip(variables, values):
                 v._value = value
 
@@ -349,41 +341,36 @@ class Trainer(Loops, BatchMethods):
         >>> model.get_metrics_result()
         {'loss': Array(0., dtype=float32)}
         """
-        return self._metric_results()
+        logs = {}
+        for m in self.metrics:
+            result = m.result()
+            if isinstance(result, dict):
+                logs.update(result)
+            else:
+                logs[m.name] = result
+        return logs
 
     def train_step(self, state, data):
         """One training step, Keras-on-JAX style: `(state, data) -> (logs, state)` with `state =
         (trainable, non_trainable, optimizer, metrics)` variable values. Override it for custom
         training logic (it runs inside the jitted step)."""
-        from lamina.training.data import unpack_x_y_sample_weight
-
-        x, y, sw = unpack_x_y_sample_weight(data)
-        batch = jax.tree.leaves(x)[0].shape[0]
-        new_state, logs = self._builder().train_core(
-            TrainState(*[list(s) for s in state]), (x, y, sw), jnp.ones((batch,), "float32")
-        )
+        batch = unpack_x_y_sample_weight(data)
+        state = TrainState(*[list(s) for s in state])
+        new_state, logs = self._builder().train_core(state, batch, full_mask(batch[0]))
         return logs, tuple(new_state)
 
     def test_step(self, state, data):
         """One evaluation step: `(state, data) -> (logs, state)` with `state = (trainable,
         non_trainable, metrics)`."""
-        from lamina.training.data import unpack_x_y_sample_weight
-
-        x, y, sw = unpack_x_y_sample_weight(data)
-        batch = jax.tree.leaves(x)[0].shape[0]
+        batch = unpack_x_y_sample_weight(data)
         trainable, non_trainable, metrics = state
-        new_state, logs = self._builder().test_core(
-            TrainState(list(trainable), list(non_trainable), [], list(metrics)),
-            (x, y, sw),
-            jnp.ones((batch,), "float32"),
-        )
+        state = TrainState(list(trainable), list(non_trainable), [], list(metrics))
+        new_state, logs = self._builder().test_core(state, batch, full_mask(batch[0]))
         return logs, (new_state.trainable, new_state.non_trainable, new_state.metrics)
 
     def predict_step(self, state, data):
         """One prediction step: `(state, data) -> (outputs, non_trainable)` with `state =
         (trainable, non_trainable)`."""
-        from lamina.training.data import unpack_x_y_sample_weight
-
         x, _, _ = unpack_x_y_sample_weight(data)
         trainable, non_trainable = state
         return self.stateless_call(list(trainable), list(non_trainable), x, training=False)
@@ -392,19 +379,7 @@ class Trainer(Loops, BatchMethods):
     def _prepare(self, x, y, sample_weight, method: str):
         if x is not None and self._has_host_part():
             x = self._host_inputs(x)  # strings and vocabularies: the host part runs first
-        if (
-            type(x) is np.ndarray
-            and x.dtype in _READY_DTYPES
-            and x.ndim
-            and sample_weight is None
-            and (
-                y is None
-                or type(y) is np.ndarray
-                and y.dtype in _READY_DTYPES
-                and y.ndim
-                and y.shape[0] == x.shape[0]
-            )
-        ):
+        if sample_weight is None and _ready(x) and (y is None or _ready(y, x.shape[0])):
             # The common case, already in its final form (parts of several processes joined).
             return dist_engine.process_data(x, y, None, x.shape[0], method)
         if x is None:
@@ -461,6 +436,16 @@ class Trainer(Loops, BatchMethods):
 _READY_DTYPES = frozenset(
     np.dtype(d) for d in ("float32", "float16", "int32", "uint8", "int8", "int16", "bool")
 )
+
+
+def _ready(a, rows: int | None = None) -> bool:
+    """Whether `a` is a NumPy array that needs no conversion (with `rows` rows if given)."""
+    return (
+        type(a) is np.ndarray
+        and a.dtype in _READY_DTYPES
+        and a.ndim > 0
+        and (rows is None or a.shape[0] == rows)
+    )
 
 
 def _stored(variable):
