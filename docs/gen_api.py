@@ -60,7 +60,11 @@ def public_symbols(module, own_only: bool = False) -> dict[str, object]:
 
 
 # Sub-modules that are public namespaces in Keras too (`keras.datasets.mnist`, ...); None: all.
-SUBNAMESPACES = {"lamina.applications": None, "lamina.datasets": None, "lamina.optimizers": ["schedules"]}
+SUBNAMESPACES = {
+    "lamina.applications": None,
+    "lamina.datasets": None,
+    "lamina.optimizers": ["schedules"],
+}
 
 
 def submodules(namespace: str, module) -> list[str]:
@@ -78,11 +82,29 @@ def submodules(namespace: str, module) -> list[str]:
     )
 
 
+class _Annotation(str):
+    """An annotation kept as text (`from __future__ import annotations`), shown unquoted."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 def _signature(name: str, obj) -> str:
     try:
         sig = inspect.signature(obj)
     except (TypeError, ValueError):
         return name if not callable(obj) else f"{name}(...)"
+    # Modules with `from __future__ import annotations` hold their annotations as strings,
+    # which `str(sig)` would print quoted (`keepdims: 'bool' = False`); show the bare text.
+    params = [
+        p.replace(annotation=_Annotation(p.annotation)) if isinstance(p.annotation, str) else p
+        for p in sig.parameters.values()
+    ]
+    ret = sig.return_annotation
+    sig = sig.replace(
+        parameters=params,
+        return_annotation=_Annotation(ret) if isinstance(ret, str) else ret,
+    )
     return f"{name}{sig}"
 
 

@@ -37,33 +37,126 @@ def _key(entry):
     return entry
 
 
+def _keep_key_order(template, result):
+    """`result` with each plain dict's keys in the order of the matching dict of `template`.
+
+    JAX rebuilds dicts in sorted key order; Keras (optree) keeps the order of the structure
+    that was mapped or packed, so `map_structure(f, {"b": .., "a": ..})` starts with "b".
+    """
+    if type(template) is dict:
+        if not isinstance(result, dict):
+            return result
+        return {k: _keep_key_order(v, result[k]) for k, v in template.items() if k in result}
+    if isinstance(template, (list, tuple)) and isinstance(result, (list, tuple)):
+        if len(template) != len(result):
+            return result
+        items = [_keep_key_order(t, r) for t, r in zip(template, result)]
+        if all(a is b for a, b in zip(items, result)):
+            return result
+        if isinstance(result, list):
+            return items
+        return type(result)(*items) if hasattr(result, "_fields") else type(result)(items)
+    return result
+
+
 def is_nested(structure) -> bool:
-    """Whether `structure` is a list, tuple (namedtuples included) or dict."""
+    """Whether `structure` is a container that `keras.tree` descends into: a list, a tuple
+    (namedtuples included) or a dict.
+
+    Args:
+        structure: any value.
+
+    Returns:
+        A bool.
+
+    Example:
+    >>> from lamina import tree
+    >>> tree.is_nested([1, 2]), tree.is_nested({"a": 1}), tree.is_nested(3)
+    (True, True, False)
+    """
     return isinstance(structure, (list, tuple, dict))
 
 
 def flatten(structure) -> list:
-    """The leaves of `structure`, depth first (dicts by sorted key; `None` is a leaf)."""
+    """The leaves of a nested structure, as a flat list in depth-first order.
+
+    Dict entries come in sorted key order, and `None` counts as a leaf (as in Keras).
+
+    Args:
+        structure: a nest of lists, tuples, dicts and leaves.
+
+    Returns:
+        A list of leaves.
+
+    Example:
+    >>> from lamina import tree
+    >>> tree.flatten({"b": [1, 2], "a": (3, None)})
+    [3, None, 1, 2]
+    """
     return jax.tree_util.tree_leaves(structure, is_leaf=_none_leaf)
 
 
 def flatten_with_path(structure) -> list:
-    """`(path, leaf)` pairs; a path is the tuple of keys and indices leading to the leaf."""
+    """The leaves of a nested structure together with their paths.
+
+    Args:
+        structure: a nest of lists, tuples, dicts and leaves.
+
+    Returns:
+        A list of `(path, leaf)` pairs in `flatten` order; a path is the tuple of dict keys and
+        sequence indices that leads to the leaf.
+
+    Example:
+    >>> from lamina import tree
+    >>> tree.flatten_with_path({"a": [10, 20], "b": 30})
+    [(('a', 0), 10), (('a', 1), 20), (('b',), 30)]
+    """
     pairs, _ = jax.tree_util.tree_flatten_with_path(structure, is_leaf=_none_leaf)
     return [(tuple(_key(k) for k in path), leaf) for path, leaf in pairs]
 
 
 def map_structure(func, *structures, none_is_leaf: bool = True):
-    """`func` applied to the corresponding leaves of `structures` (all of the same structure)."""
+    """Applies `func` to the corresponding leaves of one or more structures and
+    returns the results in the same structure.
+
+    Args:
+        func: a function taking one leaf from each structure.
+        *structures: one or more structures of identical nesting.
+        none_is_leaf: whether `None` is a leaf passed to `func` (the default) or an empty
+            sub-structure left as it is.
+
+    Returns:
+        A structure like the first one, holding the results of `func`.
+
+    Example:
+    >>> from lamina import tree
+    >>> tree.map_structure(lambda a, b: a + b, {"x": 1, "y": [2, 3]}, {"x": 10, "y": [20, 30]})
+    {'x': 11, 'y': [22, 33]}
+    """
     if not structures:
         raise ValueError("map_structure() needs at least one structure.")
     if len(structures) > 1:
         assert_same_structure(structures[0], *structures[1:])
-    return jax.tree_util.tree_map(func, *structures, is_leaf=_none_leaf if none_is_leaf else None)
+    out = jax.tree_util.tree_map(func, *structures, is_leaf=_none_leaf if none_is_leaf else None)
+    return _keep_key_order(structures[0], out)
 
 
 def pack_sequence_as(structure, flat_sequence):
-    """`flat_sequence` arranged in the structure of `structure`."""
+    """Arranges a flat sequence of values into the nesting of `structure`
+    (the inverse of `flatten`).
+
+    Args:
+        structure: the nested structure to imitate (its leaves are ignored).
+        flat_sequence: as many values as `structure` has leaves, in `flatten` order.
+
+    Returns:
+        A new structure holding the values of `flat_sequence`.
+
+    Example:
+    >>> from lamina import tree
+    >>> tree.pack_sequence_as({"b": [0, 0], "a": 0}, [1, 2, 3])
+    {'b': [2, 3], 'a': 1}
+    """
     treedef = jax.tree_util.tree_structure(structure, is_leaf=_none_leaf)
     flat = list(flat_sequence)
     if len(flat) != treedef.num_leaves:
@@ -71,11 +164,31 @@ def pack_sequence_as(structure, flat_sequence):
             f"pack_sequence_as(): the structure has {treedef.num_leaves} leaves, but "
             f"flat_sequence has {len(flat)} elements."
         )
-    return jax.tree_util.tree_unflatten(treedef, flat)
+    return _keep_key_order(structure, jax.tree_util.tree_unflatten(treedef, flat))
 
 
 def assert_same_structure(a, *others, check_types=None) -> None:
-    """Raises `ValueError` when the structures differ (their nesting or their keys)."""
+    """Checks that structures have the same nesting (containers, lengths
+    and dict keys); the leaves may differ.
+
+    Args:
+        a: the first structure.
+        *others: the structures to compare with it.
+        check_types: accepted for Keras compatibility (container types are always compared as
+            JAX sees them).
+
+    Returns:
+        None; raises `ValueError` when a structure differs.
+
+    Example:
+    >>> from lamina import tree
+    >>> tree.assert_same_structure([1, (2, 3)], ["a", ("b", "c")])
+    >>> try:
+    ...     tree.assert_same_structure([1, 2], [1, 2, 3])
+    ... except ValueError:
+    ...     print("different")
+    different
+    """
     first = jax.tree_util.tree_structure(a, is_leaf=_none_leaf)
     for other in others:
         second = jax.tree_util.tree_structure(other, is_leaf=_none_leaf)
@@ -86,7 +199,25 @@ def assert_same_structure(a, *others, check_types=None) -> None:
 
 
 def assert_same_paths(a, b) -> None:
-    """Raises `ValueError` when `a` and `b` do not have the same set of leaf paths."""
+    """Checks that two structures have the same set of leaf paths (the
+    container types may differ, e.g. a list and a tuple).
+
+    Args:
+        a: the first structure.
+        b: the second structure.
+
+    Returns:
+        None; raises `ValueError` naming the paths found in only one of them.
+
+    Example:
+    >>> from lamina import tree
+    >>> tree.assert_same_paths([1, 2], (3, 4))
+    >>> try:
+    ...     tree.assert_same_paths({"a": 1}, {"b": 1})
+    ... except ValueError:
+    ...     print("different")
+    different
+    """
     paths_a = {path for path, _ in flatten_with_path(a)}
     paths_b = {path for path, _ in flatten_with_path(b)}
     if paths_a != paths_b:
@@ -98,7 +229,19 @@ def assert_same_paths(a, b) -> None:
 
 
 def lists_to_tuples(structure):
-    """`structure` with every list turned into a tuple, recursively."""
+    """Converts every list in a nested structure into a tuple, recursively.
+
+    Args:
+        structure: a nested structure.
+
+    Returns:
+        The same structure with tuples in place of lists.
+
+    Example:
+    >>> from lamina import tree
+    >>> tree.lists_to_tuples({"a": [1, [2, 3]]})
+    {'a': (1, (2, 3))}
+    """
     if isinstance(structure, dict):
         return type(structure)((k, lists_to_tuples(v)) for k, v in structure.items())
     if isinstance(structure, list):
@@ -154,9 +297,10 @@ def traverse(func, structure, top_down: bool = True):
         leaves, treedef = _children(node)
         if treedef.num_leaves == 1 and treedef.num_nodes == 1:
             return node
-        return jax.tree_util.tree_unflatten(
+        out = jax.tree_util.tree_unflatten(
             treedef, [traverse(func, c, top_down=top_down) for c in leaves]
         )
+        return _keep_key_order(node, out) if type(node) is dict else out
 
     if top_down:
         out = func(structure)
@@ -196,7 +340,8 @@ def map_structure_up_to(shallow_structure, func, *structures):
             f"map_structure_up_to: the structures do not start with the shallow structure "
             f"{shallow_structure!r}: {e}"
         ) from None
-    return jax.tree_util.tree_unflatten(treedef, [func(*args) for args in zip(*parts)])
+    out = jax.tree_util.tree_unflatten(treedef, [func(*args) for args in zip(*parts)])
+    return _keep_key_order(shallow_structure, out)
 
 
 def _is_shape(x) -> bool:
@@ -217,4 +362,5 @@ def map_shape_structure(func, structure):
     >>> map_shape_structure(lambda s: s[1:], {"a": (None, 3), "b": [(2, 4)]})
     {'a': (3,), 'b': [(4,)]}
     """
-    return jax.tree_util.tree_map(func, structure, is_leaf=lambda x: x is None or _is_shape(x))
+    out = jax.tree_util.tree_map(func, structure, is_leaf=lambda x: x is None or _is_shape(x))
+    return _keep_key_order(structure, out)

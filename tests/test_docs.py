@@ -83,3 +83,19 @@ def test_mkdocs_build_strict(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "api" / "lamina.layers" / "index.html").exists()
+
+
+def test_signatures_show_annotations_unquoted(generated):
+    # Modules with `from __future__ import annotations` store annotations as strings; the
+    # pages must show `keepdims: bool = False`, not `keepdims: 'bool' = False`.
+    _, out, _ = generated
+    page = (out / "lamina.ops.md").read_text()
+    assert "lamina.ops.round(x, decimals: int = 0)" in page
+    assert "lamina.ops.shape(x) -> tuple" in page
+    quoted = [
+        line
+        for path in out.glob("*.md")
+        for line in path.read_text().splitlines()
+        if line.startswith("lamina.") and (": '" in line or "-> '" in line)
+    ]
+    assert not quoted, quoted[:5]

@@ -27,12 +27,39 @@ def _set(key, value):
 
 
 def floatx() -> str:
-    """The default float dtype, `'float32'` unless changed with `set_floatx`."""
+    """The default float dtype, used when a layer, weight or op is given no dtype.
+
+    Args:
+        None.
+
+    Returns:
+        A dtype name, `"float32"` unless changed with `set_floatx`.
+
+    Example:
+    >>> import lamina
+    >>> lamina.config.floatx()
+    'float32'
+    """
     return _get("floatx")
 
 
 def set_floatx(value: str) -> None:
-    """Sets the default float dtype (`'float16'`, `'bfloat16'`, `'float32'` or `'float64'`)."""
+    """Sets the default float dtype.
+
+    Args:
+        value: `"float16"`, `"bfloat16"`, `"float32"` or `"float64"`.
+
+    Returns:
+        None; raises `ValueError` for any other value.
+
+    Example:
+    >>> from lamina import ops
+    >>> import lamina
+    >>> lamina.config.set_floatx("float16")
+    >>> lamina.ops.ones(2).dtype
+    dtype('float16')
+    >>> lamina.config.set_floatx("float32")
+    """
     allowed = ("float16", "bfloat16", "float32", "float64")
     if value not in allowed:
         raise ValueError(f"set_floatx: expected one of {allowed}, received {value!r}.")
@@ -40,22 +67,77 @@ def set_floatx(value: str) -> None:
 
 
 def epsilon() -> float:
-    """The fuzz factor used in numeric expressions (default 1e-7)."""
+    """The small constant ("fuzz factor") that numeric expressions add to avoid dividing
+    by zero or taking the log of zero.
+
+    Args:
+        None.
+
+    Returns:
+        A float, 1e-7 unless changed with `set_epsilon`.
+
+    Example:
+    >>> import lamina
+    >>> lamina.config.epsilon()
+    1e-07
+    """
     return _get("epsilon")
 
 
 def set_epsilon(value: float) -> None:
-    """Sets the small constant that guards numeric expressions against division by zero."""
+    """Sets the small constant that guards numeric expressions against division by
+    zero (see `epsilon`).
+
+    Args:
+        value: the new constant.
+
+    Returns:
+        None.
+
+    Example:
+    >>> import lamina
+    >>> lamina.config.set_epsilon(1e-5)
+    >>> lamina.config.epsilon()
+    1e-05
+    >>> lamina.config.set_epsilon(1e-7)
+    """
     _set("epsilon", float(value))
 
 
 def image_data_format() -> str:
-    """`'channels_last'` (default) or `'channels_first'`."""
+    """The default layout of image tensors for convolution, pooling and image
+    layers and ops.
+
+    Args:
+        None.
+
+    Returns:
+        `"channels_last"` (`(batch, height, width, channels)`, the default) or `"channels_first"`.
+
+    Example:
+    >>> import lamina
+    >>> lamina.config.image_data_format()
+    'channels_last'
+    """
     return _get("image_data_format")
 
 
 def set_image_data_format(value: str) -> None:
-    """Sets the default image layout: `'channels_last'` or `'channels_first'`."""
+    """Sets the default layout of image tensors (see `image_data_format`).
+
+    Args:
+        value: `"channels_last"` or `"channels_first"`.
+
+    Returns:
+        None; raises `ValueError` for any other value.
+
+    Example:
+    >>> import lamina
+    >>> lamina.config.set_image_data_format("channels_first")
+    >>> lamina.config.image_data_format()
+    'channels_first'
+    >>> lamina.config.set_image_data_format("channels_last")
+    """
     if value not in ("channels_last", "channels_first"):
         raise ValueError(
             "set_image_data_format: expected 'channels_last' or 'channels_first', "
@@ -65,7 +147,19 @@ def set_image_data_format(value: str) -> None:
 
 
 def backend() -> str:
-    """lamina always runs on JAX."""
+    """The name of the backend; lamina always runs on JAX.
+
+    Args:
+        None.
+
+    Returns:
+        The string `"jax"`.
+
+    Example:
+    >>> import lamina
+    >>> lamina.config.backend()
+    'jax'
+    """
     return "jax"
 
 

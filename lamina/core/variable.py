@@ -29,7 +29,21 @@ def structure_version() -> int:
 
 
 def standardize_dtype(dtype) -> str:
-    """Returns a dtype's canonical name (`'float32'`, `'int32'`, ...)."""
+    """Returns a dtype's canonical name (`'float32'`, `'int32'`, ...).
+
+    Args:
+        dtype: a name, a NumPy or JAX dtype, a Python or NumPy scalar type (`int` is int32,
+            `float` is float32), or None (`keras.config.floatx()`).
+
+    Returns:
+        The dtype's name as a string.
+
+    Example:
+    >>> import numpy as np
+    >>> import lamina
+    >>> lamina.backend.standardize_dtype(np.float16), lamina.backend.standardize_dtype(int)
+    ('float16', 'int32')
+    """
     if dtype is None:
         return floatx()
     if isinstance(dtype, type):  # Python and NumPy scalar types, as Keras accepts them

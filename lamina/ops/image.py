@@ -147,8 +147,21 @@ SCALE_AND_TRANSLATE_METHODS = (
 
 
 class ImageOpLayer(OpLayer):
-    """A `keras.ops.image` call on symbolic tensors; written as Keras's `keras.src.ops.image`
-    record."""
+    """A `keras.ops.image` call on symbolic tensors, as a weightless layer; saved as Keras's
+    `keras.src.ops.image` operation record.
+
+    Args:
+        fn: the function computing on arrays.
+        args, kwargs: the original arguments; `KerasTensor`s among them become the call inputs.
+        name: the base of the layer's name.
+
+    Example:
+    >>> import lamina
+    >>> x = lamina.Input((8, 8, 3))
+    >>> y = lamina.ops.image.resize(x, (4, 4))
+    >>> type(y._keras_history[0]).__name__, y.shape
+    ('ImageOpLayer', (None, 4, 4, 3))
+    """
 
     def keras_record(self, tensors):
         from lamina.ops.operation import _plain

@@ -54,7 +54,34 @@ def _depthwise(inputs, kernel, strides, padding, data_format, dilation_rate):
 
 
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    """N-D convolution (grouped when the input has a multiple of the kernel's in-channels)."""
+    """N-D convolution (1-D, 2-D or 3-D) of a batch of inputs with a kernel.
+
+    When the input has a multiple of the kernel's input channels, the convolution is grouped
+    (each group of channels gets its own slice of the kernel's output channels).
+
+    Args:
+        inputs: tensor of shape `(batch, *spatial, channels)` (or channels first).
+        kernel: tensor of shape `(*kernel_size, channels // groups, filters)`.
+        strides: an int or one int per spatial axis: the step between windows.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has
+            `ceil(input / strides)` positions).
+        data_format: `"channels_last"` (`(batch, *spatial, channels)`) or `"channels_first"`
+            (`(batch, channels, *spatial)`); None uses `keras.config.image_data_format()`.
+        dilation_rate: an int or one int per spatial axis: the spacing between kernel taps.
+
+    Returns:
+        A tensor of shape `(batch, *new_spatial, filters)` (or channels first).
+
+    Example:
+    >>> import numpy as np
+    >>> from lamina import ops
+    >>> x = np.arange(5, dtype="float32").reshape(1, 5, 1)
+    >>> kernel = np.array([1.0, -1.0], dtype="float32").reshape(2, 1, 1)
+    >>> ops.conv(x, kernel).shape
+    (1, 4, 1)
+    >>> np.asarray(ops.conv(x, kernel))[0, :, 0]
+    array([-1., -1., -1., -1.], dtype=float32)
+    """
 
     def fn(x, k, s, p, f, d):
         return _conv(jnp.asarray(x), jnp.asarray(k), s, p, _fmt(f), d)
@@ -63,7 +90,32 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
 
 
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-    """Depthwise convolution; `kernel` is `(*kernel_size, in_channels, depth_multiplier)`."""
+    """Depthwise convolution: each input channel is convolved with its own
+    filters (`depth_multiplier` of them), without mixing channels.
+
+    Args:
+        inputs: tensor of shape `(batch, *spatial, channels)` (or channels first).
+        kernel: tensor of shape `(*kernel_size, channels, depth_multiplier)`.
+        strides: an int or one int per spatial axis: the step between windows.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has
+            `ceil(input / strides)` positions).
+        data_format: `"channels_last"` (`(batch, *spatial, channels)`) or `"channels_first"`
+            (`(batch, channels, *spatial)`); None uses `keras.config.image_data_format()`.
+        dilation_rate: an int or one int per spatial axis: the spacing between kernel taps.
+
+    Returns:
+        A tensor with `channels * depth_multiplier` channels.
+
+    Example:
+    >>> import numpy as np
+    >>> from lamina import ops
+    >>> x = np.ones((1, 4, 4, 2), "float32")
+    >>> kernel = np.ones((3, 3, 2, 1), "float32")
+    >>> ops.depthwise_conv(x, kernel).shape
+    (1, 2, 2, 2)
+    >>> float(ops.depthwise_conv(x, kernel)[0, 0, 0, 0])
+    9.0
+    """
 
     def fn(x, k, s, p, f, d):
         return _depthwise(jnp.asarray(x), jnp.asarray(k), s, p, _fmt(f), d)
@@ -82,7 +134,32 @@ def separable_conv(
     data_format=None,
     dilation_rate=1,
 ):
-    """A depthwise convolution followed by a pointwise (1x1) one."""
+    """Depthwise-separable convolution: a depthwise convolution followed by a
+    pointwise (1x1) convolution that mixes the channels.
+
+    Args:
+        inputs: tensor of shape `(batch, *spatial, channels)` (or channels first).
+        depthwise_kernel: tensor of shape `(*kernel_size, channels, depth_multiplier)`.
+        pointwise_kernel: tensor of shape `(1, ..., 1, channels * depth_multiplier, filters)`.
+        strides: an int or one int per spatial axis: the step between windows.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has
+            `ceil(input / strides)` positions).
+        data_format: `"channels_last"` (`(batch, *spatial, channels)`) or `"channels_first"`
+            (`(batch, channels, *spatial)`); None uses `keras.config.image_data_format()`.
+        dilation_rate: an int or one int per spatial axis: the spacing between kernel taps.
+
+    Returns:
+        A tensor with `filters` channels.
+
+    Example:
+    >>> import numpy as np
+    >>> from lamina import ops
+    >>> x = np.ones((1, 4, 4, 2), "float32")
+    >>> dk = np.ones((3, 3, 2, 1), "float32")
+    >>> pk = np.ones((1, 1, 2, 5), "float32")
+    >>> ops.separable_conv(x, dk, pk).shape
+    (1, 2, 2, 5)
+    """
 
     def fn(x, dk, pk, s, p, f, d):
         f = _fmt(f)
@@ -111,7 +188,34 @@ def conv_transpose(
     data_format=None,
     dilation_rate=1,
 ):
-    """Transposed convolution; `kernel` is `(*kernel_size, out_channels, in_channels)`."""
+    """Transposed convolution (sometimes called deconvolution): the gradient of
+    `conv` with respect to its input, used to upsample.
+
+    Args:
+        inputs: tensor of shape `(batch, *spatial, channels)` (or channels first).
+        kernel: tensor of shape `(*kernel_size, filters, channels)` (note the order of the last two
+            axes).
+        strides: an int or one int per spatial axis: the upsampling factor.
+        padding: `"valid"` or `"same"`.
+        output_padding: None, an int or one int per spatial axis: extra size added at the end of
+            each output axis (less than the stride).
+        data_format: `"channels_last"` or `"channels_first"`; None uses
+            `keras.config.image_data_format()`.
+        dilation_rate: an int or one int per spatial axis.
+
+    Returns:
+        A tensor with `filters` channels.
+
+    Example:
+    >>> import numpy as np
+    >>> from lamina import ops
+    >>> x = np.ones((1, 3, 3, 1), "float32")
+    >>> kernel = np.ones((2, 2, 4, 1), "float32")
+    >>> ops.conv_transpose(x, kernel, strides=2).shape
+    (1, 6, 6, 4)
+    >>> ops.conv_transpose(x, kernel, strides=2, padding="same").shape
+    (1, 6, 6, 4)
+    """
 
     def fn(x, k, s, p, op, f, d):
         x, k = jnp.asarray(x), jnp.asarray(k)
@@ -142,7 +246,29 @@ def _window(x, pool_size, strides, data_format):
 
 
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
-    """Max pooling over the spatial axes."""
+    """Max pooling: the largest value of each window over the spatial axes.
+
+    Args:
+        inputs: tensor of shape `(batch, *spatial, channels)` (or channels first), 1-D to 3-D.
+        pool_size: an int or one int per spatial axis: the window size.
+        strides: an int or one int per spatial axis; None uses `pool_size`.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has
+            `ceil(input / strides)` positions).
+        data_format: `"channels_last"` or `"channels_first"`; None uses
+            `keras.config.image_data_format()`.
+
+    Returns:
+        The pooled tensor.
+
+    Example:
+    >>> import numpy as np
+    >>> from lamina import ops
+    >>> x = np.array([[1.0, 5.0, 2.0], [3.0, 0.0, 4.0]], "float32").reshape(1, 2, 3, 1)
+    >>> ops.max_pool(x, 2).shape
+    (1, 1, 1, 1)
+    >>> np.asarray(ops.max_pool(x, 2, strides=1))[0, :, :, 0]
+    array([[5., 5.]], dtype=float32)
+    """
 
     def fn(x, size, s, p, f):
         x = jnp.asarray(x)
@@ -153,7 +279,31 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
 
 
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
-    """Average pooling; with 'same' padding, averages over the valid elements only."""
+    """Average pooling: the mean of each window over the spatial axes.
+
+    With `"same"` padding, windows that reach past the edge average their valid elements only.
+
+    Args:
+        inputs: tensor of shape `(batch, *spatial, channels)` (or channels first), 1-D to 3-D.
+        pool_size: an int or one int per spatial axis: the window size.
+        strides: an int or one int per spatial axis; None uses `pool_size`.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has
+            `ceil(input / strides)` positions).
+        data_format: `"channels_last"` or `"channels_first"`; None uses
+            `keras.config.image_data_format()`.
+
+    Returns:
+        The pooled tensor.
+
+    Example:
+    >>> import numpy as np
+    >>> from lamina import ops
+    >>> x = np.array([[1.0, 5.0, 2.0], [3.0, 3.0, 4.0]], "float32").reshape(1, 2, 3, 1)
+    >>> np.asarray(ops.average_pool(x, 2))[0, :, :, 0]
+    array([[3.]], dtype=float32)
+    >>> np.asarray(ops.average_pool(x, 2, padding="same"))[0, :, :, 0]
+    array([[3., 3.]], dtype=float32)
+    """
 
     def fn(x, size, s, p, f):
         x = jnp.asarray(x)
@@ -169,7 +319,31 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
 
 
 def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
-    """`(x - mean) / sqrt(variance + epsilon) * scale + offset`, the statistics along `axis`."""
+    """Normalizes `x` with given statistics:
+    `(x - mean) / sqrt(variance + epsilon) * scale + offset`.
+
+    Args:
+        x: input tensor.
+        mean: the mean, a 1-D tensor along `axis` (or broadcastable).
+        variance: the variance, shaped like `mean`.
+        axis: the feature axis that `mean`, `variance`, `offset` and `scale` run along.
+        offset: the shift added after normalizing; None adds nothing.
+        scale: the factor applied after normalizing; None multiplies by one.
+        epsilon: a small number added to the variance.
+
+    Returns:
+        A tensor of the shape of `x`.
+
+    Example:
+    >>> import numpy as np
+    >>> from lamina import ops
+    >>> x = np.array([[1.0, 2.0], [3.0, 6.0]])
+    >>> y = ops.batch_normalization(x, np.array([2.0, 4.0]), np.array([1.0, 4.0]), axis=1,
+    ...                             epsilon=0.0)
+    >>> np.asarray(y)
+    array([[-1., -1.],
+           [ 1.,  1.]], dtype=float32)
+    """
 
     def fn(x, mean, variance, axis, offset, scale, epsilon):
         x, mean = jnp.asarray(x), jnp.asarray(mean)
@@ -189,7 +363,38 @@ def dot_product_attention(
     flash_attention=None,
     attn_logits_soft_cap=None,
 ):
-    """Scaled dot-product attention on `(batch, time, heads, depth)` tensors (XLA version)."""
+    """Scaled dot-product attention,
+    `softmax(query @ key^T * scale + bias) @ value`, on `(batch, time, heads, depth)` tensors.
+
+    `key` and `value` may have fewer heads than `query` (grouped-query attention) as long as they
+    divide it. lamina always runs the XLA version; `flash_attention` is accepted and ignored.
+
+    Args:
+        query: tensor of shape `(batch, query_time, heads, depth)`.
+        key: tensor of shape `(batch, key_time, key_heads, depth)`.
+        value: tensor of shape `(batch, key_time, key_heads, depth)`.
+        bias: an optional tensor added to the attention logits (broadcast to
+            `(batch, heads, query_time, key_time)`).
+        mask: an optional boolean tensor of that shape: where False, attention is blocked.
+        scale: the factor applied to the logits; None uses `1 / sqrt(depth)`.
+        is_causal: whether each query position may only attend to earlier key positions.
+        flash_attention: ignored (kept for Keras compatibility).
+        attn_logits_soft_cap: accepted for Keras compatibility; like Keras off TPUs (where it
+            only reaches the Splash kernel), it is not applied.
+
+    Returns:
+        A tensor of shape `(batch, query_time, heads, depth)`.
+
+    Example:
+    >>> import numpy as np
+    >>> from lamina import ops
+    >>> q = np.ones((1, 2, 1, 1), "float32")
+    >>> v = np.array([1.0, 3.0], "float32").reshape(1, 2, 1, 1)
+    >>> np.asarray(ops.dot_product_attention(q, q, v))[0, :, 0, 0]
+    array([2., 2.], dtype=float32)
+    >>> np.asarray(ops.dot_product_attention(q, q, v, is_causal=True))[0, :, 0, 0]
+    array([1., 2.], dtype=float32)
+    """
 
     def fn(q, k, v, bias, mask, scale, causal):
         q, k, v = jnp.asarray(q), jnp.asarray(k), jnp.asarray(v)
@@ -209,7 +414,25 @@ def dot_product_attention(
 
 
 def depth_to_space(x, block_size, data_format="channels_last"):
-    """Moves blocks of channels into `block_size x block_size` spatial blocks (4-D only)."""
+    """Rearranges channels into spatial blocks: each pixel's `block_size**2`
+    groups of channels become a `block_size x block_size` patch (the inverse of `space_to_depth`).
+
+    Args:
+        x: 4-D tensor, `(batch, height, width, channels)` or channels first.
+        block_size: the side of the patches; `channels` must be divisible by `block_size**2`.
+        data_format: `"channels_last"` or `"channels_first"`.
+
+    Returns:
+        A tensor of shape `(batch, height * block_size, width * block_size,
+        channels // block_size**2)` (or channels first).
+
+    Example:
+    >>> import numpy as np
+    >>> from lamina import ops
+    >>> x = np.arange(4).reshape(1, 1, 1, 4)
+    >>> ops.depth_to_space(x, 2)[0, :, :, 0].tolist()
+    [[0, 1], [2, 3]]
+    """
 
     def fn(x, b, f):
         x = jnp.asarray(x)
@@ -225,7 +448,27 @@ def depth_to_space(x, block_size, data_format="channels_last"):
 
 
 def space_to_depth(x, block_size, data_format="channels_last"):
-    """Moves `block_size x block_size` spatial blocks into channels (4-D only)."""
+    """Rearranges spatial blocks into channels: each `block_size x block_size`
+    patch becomes one pixel with `block_size**2` times the channels (the inverse of
+    `depth_to_space`).
+
+    Args:
+        x: 4-D tensor, `(batch, height, width, channels)` or channels first; `height` and `width`
+            must be divisible by `block_size`.
+        block_size: the side of the patches.
+        data_format: `"channels_last"` or `"channels_first"`.
+
+    Returns:
+        A tensor of shape `(batch, height // block_size, width // block_size,
+        channels * block_size**2)` (or channels first).
+
+    Example:
+    >>> import numpy as np
+    >>> from lamina import ops
+    >>> x = np.array([[0, 1], [2, 3]]).reshape(1, 2, 2, 1)
+    >>> ops.space_to_depth(x, 2).tolist()
+    [[[[0, 1, 2, 3]]]]
+    """
 
     def fn(x, b, f):
         x = jnp.asarray(x)
@@ -241,7 +484,25 @@ def space_to_depth(x, block_size, data_format="channels_last"):
 
 
 def psnr(x1, x2, max_val):
-    """Peak signal-to-noise ratio between two tensors of the same shape."""
+    """Peak signal-to-noise ratio between two images (or any tensors) of the same shape:
+    `20 * log10(max_val) - 10 * log10(mean((x1 - x2)**2))`, in decibels.
+
+    Args:
+        x1: first tensor.
+        x2: second tensor, of the same shape.
+        max_val: the largest possible value of a pixel (e.g. 1.0 or 255).
+
+    Returns:
+        A scalar tensor.
+
+    Example:
+    >>> import numpy as np
+    >>> from lamina import ops
+    >>> a = np.zeros((2, 2), "float32")
+    >>> b = np.full((2, 2), 0.1, "float32")
+    >>> round(float(ops.psnr(a, b, max_val=1.0)), 3)
+    20.0
+    """
 
     def fn(a, b, m):
         a, b = jnp.asarray(a), jnp.asarray(b)
@@ -254,12 +515,38 @@ def psnr(x1, x2, max_val):
 
 
 sparse_sigmoid = _unary(
-    "sparse_sigmoid", jax.nn.sparse_sigmoid, "Piecewise-linear sigmoid: 0 below -1, 1 above 1."
+    "sparse_sigmoid",
+    jax.nn.sparse_sigmoid,
+    """Piecewise-linear sigmoid, element-wise: 0 below -1, 1 above 1 and `(x + 1) / 2` in
+    between.
+
+    >>> np.asarray(ops.sparse_sigmoid([-2.0, 0.0, 0.5, 2.0]))
+    array([0.  , 0.5 , 0.75, 1.  ], dtype=float32)
+    """,
 )
 
 
 def sparsemax(x, axis=-1):
-    """Sparsemax: the Euclidean projection of `x` onto the probability simplex along `axis`."""
+    """Sparsemax along `axis`: the Euclidean projection of `x` onto the probability
+    simplex. Like softmax it gives non-negative values, but small inputs get exactly zero.
+
+    Note: this follows Keras 3.15's formula, which takes the threshold from the sum of the
+    cumulative sums over the support; when more than one element is in the support, the result
+    differs from the textbook sparsemax (e.g. `[1.0, 1.5]` gives zeros, not `[0.25, 0.75]`).
+
+    Args:
+        x: input tensor (logits).
+        axis: the axis to normalize over.
+
+    Returns:
+        A tensor of the shape of `x`.
+
+    Example:
+    >>> import numpy as np
+    >>> from lamina import ops
+    >>> np.asarray(ops.sparsemax(np.array([0.0, 1.0, 3.0])))
+    array([0., 0., 1.], dtype=float32)
+    """
 
     def fn(x, axis):
         x = jnp.asarray(x)

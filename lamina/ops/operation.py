@@ -61,6 +61,13 @@ class OpLayer(Layer):
         fn: the function computing on arrays.
         args, kwargs: the original arguments; `KerasTensor`s among them become the call inputs.
         name: the base of the layer's name.
+
+    Example:
+    >>> import lamina
+    >>> x = lamina.Input((3,))
+    >>> y = lamina.ops.add(x, 1.0)
+    >>> type(y._keras_history[0]).__name__
+    'OpLayer'
     """
 
     # Marks a Keras "operation" (not a user layer): Keras leaves these out of `Model.layers`
