@@ -161,5 +161,11 @@ from lamina.quantizers import Quantizer  # noqa: E402
 
 __all__ += ["quantizers", "Quantizer"]
 
+# Issue 17: scikit-learn wrappers, visualization and distillation (optional extras inside).
+from lamina import visualization as visualization  # noqa: E402
+from lamina import wrappers as wrappers  # noqa: E402
+
+__all__ += ["visualization", "wrappers"]
+
 if os.environ.get("LAMINA_AS_KERAS", "").strip().lower() in ("1", "true", "yes", "on"):
     install_as_keras()

@@ -87,14 +87,6 @@ NOT_YET = {
     "optimizers.OptimizerMap",
     "optimizers.ScheduleFreeAdamW",
     "saving.KerasFileEditor",
-    "visualization.draw_bounding_boxes",
-    "visualization.draw_segmentation_masks",
-    "visualization.plot_bounding_box_gallery",
-    "visualization.plot_image_gallery",
-    "visualization.plot_segmentation_mask_gallery",
-    "wrappers.SKLearnClassifier",
-    "wrappers.SKLearnRegressor",
-    "wrappers.SKLearnTransformer",
 }
 
 
