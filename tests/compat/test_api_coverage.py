@@ -74,7 +74,6 @@ NOT_YET = {
     "Operation",
     "callbacks.OrbaxCheckpoint",
     "callbacks.SwapEMAWeights",
-    "distillation.Distiller",
     "dtype_policies.DTypePolicyMap",
     "layers.ConvLSTM1D",
     "layers.ConvLSTM2D",
