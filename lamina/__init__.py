@@ -161,5 +161,12 @@ from lamina.quantizers import Quantizer  # noqa: E402
 
 __all__ += ["quantizers", "Quantizer"]
 
+# Issue 17: scikit-learn wrappers, visualization and distillation (optional extras inside).
+from lamina import distillation as distillation  # noqa: E402
+from lamina import visualization as visualization  # noqa: E402
+from lamina import wrappers as wrappers  # noqa: E402
+
+__all__ += ["distillation", "visualization", "wrappers"]
+
 if os.environ.get("LAMINA_AS_KERAS", "").strip().lower() in ("1", "true", "yes", "on"):
     install_as_keras()

@@ -74,10 +74,6 @@ NOT_YET = {
     "Operation",
     "callbacks.OrbaxCheckpoint",
     "callbacks.SwapEMAWeights",
-    "distillation.DistillationLoss",
-    "distillation.Distiller",
-    "distillation.FeatureDistillation",
-    "distillation.LogitsDistillation",
     "dtype_policies.DTypePolicyMap",
     "layers.ConvLSTM1D",
     "layers.ConvLSTM2D",
@@ -87,14 +83,6 @@ NOT_YET = {
     "optimizers.OptimizerMap",
     "optimizers.ScheduleFreeAdamW",
     "saving.KerasFileEditor",
-    "visualization.draw_bounding_boxes",
-    "visualization.draw_segmentation_masks",
-    "visualization.plot_bounding_box_gallery",
-    "visualization.plot_image_gallery",
-    "visualization.plot_segmentation_mask_gallery",
-    "wrappers.SKLearnClassifier",
-    "wrappers.SKLearnRegressor",
-    "wrappers.SKLearnTransformer",
 }
 
 

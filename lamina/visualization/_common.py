@@ -1,0 +1,94 @@
+"""Helpers shared by the `keras.visualization` functions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+BOX_FORMATS = (
+    "xyxy",
+    "yxyx",
+    "xywh",
+    "center_xywh",
+    "center_yxhw",
+    "rel_xyxy",
+    "rel_yxyx",
+    "rel_xywh",
+    "rel_center_xywh",
+)
+
+
+def data_format_or_default(data_format, owner: str) -> str:
+    if data_format is None:
+        from lamina.core.config import image_data_format
+
+        data_format = image_data_format()
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(
+            f"{owner}: `data_format` must be 'channels_last' or 'channels_first'; received "
+            f"{data_format!r}."
+        )
+    return data_format
+
+
+def batched_images(images, owner: str) -> np.ndarray:
+    images = np.asarray(images)
+    if images.ndim != 4:
+        raise ValueError(
+            f"{owner}: `images` must be a batch of images, a 4-D array "
+            f"(batch, height, width, channels); received shape {images.shape}. Add a batch "
+            "axis with `images[None]` for a single image."
+        )
+    return images
+
+
+def boxes_to_xyxy(boxes, source: str, height, width) -> np.ndarray:
+    """Absolute `xyxy` float32 boxes from any of Keras's box formats."""
+    boxes = np.asarray(boxes, dtype="float32")
+    if boxes.shape[-1:] != (4,):
+        raise ValueError(
+            f"Bounding boxes must have 4 coordinates on their last axis; received shape "
+            f"{boxes.shape}."
+        )
+    fmt = str(source).lower()
+    if fmt not in BOX_FORMATS:
+        raise ValueError(
+            f"Unknown bounding box format {source!r}; expected one of {list(BOX_FORMATS)}."
+        )
+    a, b, c, d = (boxes[..., i] for i in range(4))
+    relative = fmt.startswith("rel_")
+    fmt = fmt.removeprefix("rel_")
+    if fmt == "xyxy":
+        x1, y1, x2, y2 = a, b, c, d
+    elif fmt == "yxyx":
+        y1, x1, y2, x2 = a, b, c, d
+    elif fmt == "xywh":
+        x1, y1, x2, y2 = a, b, a + c, b + d
+    elif fmt == "center_xywh":
+        x1, y1, x2, y2 = a - c / 2.0, b - d / 2.0, a + c / 2.0, b + d / 2.0
+    else:  # center_yxhw
+        x1, y1, x2, y2 = b - d / 2.0, a - c / 2.0, b + d / 2.0, a + c / 2.0
+    if relative:
+        w, h = np.float32(width), np.float32(height)
+        x1, y1, x2, y2 = x1 * w, y1 * h, x2 * w, y2 * h
+    return np.stack([x1, y1, x2, y2], axis=-1).astype("float32")
+
+
+def to_0_255(images, value_range) -> np.ndarray:
+    """float32 images rescaled from `value_range` to `(0, 255)`."""
+    low, high = value_range
+    if low == 0 and high == 255:
+        return np.asarray(images)
+    images = np.asarray(images, dtype="float32")
+    low, high = np.float32(low), np.float32(high)
+    return (images - low) / (high - low) * np.float32(255.0)
+
+
+def pyplot(owner: str):
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as err:
+        raise ImportError(
+            f"{owner} needs matplotlib, which is not installed. Install it with "
+            '`pip install "lamina[visualization]"` (or `pip install matplotlib`).'
+        ) from err
+    return plt
