@@ -190,6 +190,9 @@ from lamina.layers.reshaping import RepeatVector as RepeatVector
 from lamina.layers.reshaping import Reshape as Reshape
 from lamina.layers.reversible_embedding import ReversibleEmbedding as ReversibleEmbedding  # noqa: E402
 from lamina.layers.rnn.bidirectional import Bidirectional as Bidirectional
+from lamina.layers.rnn.conv_lstm import ConvLSTM1D as ConvLSTM1D
+from lamina.layers.rnn.conv_lstm import ConvLSTM2D as ConvLSTM2D
+from lamina.layers.rnn.conv_lstm import ConvLSTM3D as ConvLSTM3D
 from lamina.layers.rnn.gru import GRU as GRU
 from lamina.layers.rnn.gru import GRUCell as GRUCell
 from lamina.layers.rnn.lstm import LSTM as LSTM
