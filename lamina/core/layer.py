@@ -25,12 +25,13 @@ from lamina.core.layer_utils import (
 )
 from lamina.core.layer_weights import LayerWeights
 from lamina.core.masking import set_keras_mask
+from lamina.core.operation import Operation
 from lamina.core.symbolic import KerasTensor, Node, any_symbolic, from_specs, is_symbolic, to_specs
 from lamina.core.tracking import Tracker
 from lamina.core.variable import Variable, standardize_dtype
 
 
-class Layer(LayerWeights, Tracker):
+class Layer(LayerWeights, Tracker, Operation):
     """The base class of every layer (and of `Model`).
 
     Subclasses create state in `__init__` or `build(input_shape)` with `add_weight`, and compute
