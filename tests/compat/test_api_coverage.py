@@ -76,7 +76,6 @@ NOT_YET = {
     "distillation.Distiller",
     "distillation.FeatureDistillation",
     "distillation.LogitsDistillation",
-    "dtype_policies.DTypePolicyMap",
     "layers.FlaxLayer",
     "optimizers.MultiOptimizer",
     "optimizers.OptimizerMap",
