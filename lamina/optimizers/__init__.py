@@ -21,3 +21,6 @@ from lamina.optimizers.serialization import deserialize as deserialize
 from lamina.optimizers.serialization import get as get
 from lamina.optimizers.serialization import serialize as serialize
 from lamina.optimizers.sgd import SGD as SGD
+
+# Issue 17: the schedule-free AdamW optimizer.
+from lamina.optimizers.schedule_free_adamw import ScheduleFreeAdamW as ScheduleFreeAdamW  # noqa: E402

@@ -79,7 +79,6 @@ NOT_YET = {
     "layers.FlaxLayer",
     "optimizers.MultiOptimizer",
     "optimizers.OptimizerMap",
-    "optimizers.ScheduleFreeAdamW",
     "saving.KerasFileEditor",
     "visualization.draw_bounding_boxes",
     "visualization.draw_segmentation_masks",

@@ -185,3 +185,51 @@ def test_dtype_policy_map_as_layer_dtype(keras, tmp_path):
     kl = keras.saving.load_model(tmp_path / "lamina.keras")
     assert lk.layers[-1].compute_dtype == kl.layers[-1].compute_dtype == "bfloat16"
     assert isinstance(lk.layers[-1].dtype_policy, lamina.dtype_policies.DTypePolicyMap)
+
+
+# ---------------------------------------------------------------------------- ScheduleFreeAdamW
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"learning_rate": 0.05, "warmup_steps": 3, "weight_decay": 0.01, "beta_1": 0.8}],
+)
+def test_schedule_free_adamw_matches_keras(keras, kwargs):
+    w0 = RNG.normal(size=(3, 2)).astype("float32")
+    b0 = RNG.normal(size=(2,)).astype("float32")
+    grads = [
+        (RNG.normal(size=(3, 2)).astype("float32"), RNG.normal(size=(2,)).astype("float32"))
+        for _ in range(5)
+    ]
+    results = {}
+    for k in (keras, lamina):
+        opt = k.optimizers.ScheduleFreeAdamW(**kwargs)
+        w, b = k.Variable(w0, name="w"), k.Variable(b0, name="b")
+        for gw, gb in grads:
+            opt.apply([gw, gb], [w, b])
+        results[k] = (opt, [np.asarray(w.value), np.asarray(b.value)])
+    for a, b in zip(results[keras][1], results[lamina][1]):
+        np.testing.assert_allclose(b, a, atol=1e-6, rtol=1e-5)
+    kopt, lopt = results[keras][0], results[lamina][0]
+    assert [v.path for v in lopt.variables] == [v.path for v in kopt.variables]
+    for a, b in zip(kopt.variables, lopt.variables):
+        np.testing.assert_allclose(np.asarray(b.value), np.asarray(a.value), atol=1e-6, rtol=1e-5)
+    assert lopt.get_config() == kopt.get_config()
+    assert lamina.optimizers.deserialize(keras.optimizers.serialize(kopt)).warmup_steps == (
+        kopt.warmup_steps
+    )
+
+
+def test_schedule_free_adamw_trains_in_fit(keras):
+    x = RNG.normal(size=(16, 3)).astype("float32")
+    y = (x @ np.array([[1.0], [-2.0], [0.5]])).astype("float32")
+    models = {}
+    for k in (keras, lamina):
+        model = k.Sequential([k.Input((3,)), k.layers.Dense(1)])
+        model.compile(k.optimizers.ScheduleFreeAdamW(0.05), "mse")
+        models[k] = model
+    models[lamina].set_weights(models[keras].get_weights())
+    hist = {
+        k: m.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0).history["loss"]
+        for k, m in models.items()
+    }
+    np.testing.assert_allclose(hist[lamina], hist[keras], rtol=1e-4)
+    assert hist[lamina][-1] < hist[lamina][0]
