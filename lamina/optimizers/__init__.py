@@ -17,10 +17,9 @@ from lamina.optimizers.optimizer import Optimizer as Optimizer
 from lamina.optimizers.rmsprop import Adadelta as Adadelta
 from lamina.optimizers.rmsprop import Adagrad as Adagrad
 from lamina.optimizers.rmsprop import RMSprop as RMSprop
+from lamina.optimizers.schedule_free_adamw import ScheduleFreeAdamW as ScheduleFreeAdamW
 from lamina.optimizers.serialization import deserialize as deserialize
 from lamina.optimizers.serialization import get as get
 from lamina.optimizers.serialization import serialize as serialize
 from lamina.optimizers.sgd import SGD as SGD
 
-# Issue 17: the schedule-free AdamW optimizer.
-from lamina.optimizers.schedule_free_adamw import ScheduleFreeAdamW as ScheduleFreeAdamW  # noqa: E402
