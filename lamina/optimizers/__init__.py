@@ -22,4 +22,3 @@ from lamina.optimizers.serialization import deserialize as deserialize
 from lamina.optimizers.serialization import get as get
 from lamina.optimizers.serialization import serialize as serialize
 from lamina.optimizers.sgd import SGD as SGD
-
