@@ -69,6 +69,7 @@ from lamina.layers.global_pooling import GlobalMaxPooling3D as GlobalMaxPooling3
 from lamina.layers.grouped_query_attention import GroupQueryAttention as GroupQueryAttention  # noqa: E402
 from lamina.layers.input_layer import Input as Input
 from lamina.layers.input_layer import InputLayer as InputLayer
+from lamina.layers.jax_layer import FlaxLayer as FlaxLayer  # noqa: E402
 from lamina.layers.jax_layer import JaxLayer as JaxLayer  # noqa: E402
 from lamina.layers.lambda_layer import Lambda as Lambda
 from lamina.layers.mel_spectrogram import MelSpectrogram as MelSpectrogram  # noqa: E402

@@ -75,7 +75,6 @@ NOT_YET = {
     "distillation.Distiller",
     "distillation.FeatureDistillation",
     "distillation.LogitsDistillation",
-    "layers.FlaxLayer",
     "optimizers.MultiOptimizer",
     "optimizers.OptimizerMap",
     "saving.KerasFileEditor",
