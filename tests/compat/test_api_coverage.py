@@ -77,7 +77,6 @@ NOT_YET = {
     "distillation.LogitsDistillation",
     "optimizers.MultiOptimizer",
     "optimizers.OptimizerMap",
-    "saving.KerasFileEditor",
     "visualization.draw_bounding_boxes",
     "visualization.draw_segmentation_masks",
     "visualization.plot_bounding_box_gallery",
