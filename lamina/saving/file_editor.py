@@ -40,8 +40,9 @@ class KerasFileEditor:
     them to a `.weights.h5` file.
 
     The weights are held in `weights_dict`, nested dicts mirroring the file (e.g.
-    `{"layers": {"dense": {"0": kernel, "1": bias}}}`); objects are named by their name
-    (`"dense"`, when unique) or their full path (`"layers/dense"`).
+    `{"layers": {"dense": {"0": kernel, "1": bias}}}`, objects keyed as the file stores them:
+    by class, `dense`, `dense_1`, ...); an object is named by its key (when unique) or its full
+    path (`"layers/dense"`).
 
     Args:
         filepath: path of a `.keras` or `.weights.h5` file.
@@ -50,15 +51,15 @@ class KerasFileEditor:
         >>> import os, tempfile
         >>> import numpy as np
         >>> import lamina as keras
-        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, name="d")])
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)])
         >>> path = os.path.join(tempfile.mkdtemp(), "m.keras")
         >>> model.save(path)
         >>> editor = keras.saving.KerasFileEditor(path)  # doctest: +ELLIPSIS
         Keras model file '...m.keras'
         Saved with Keras ... - date: ...
-        >>> sorted(editor.weights_dict["layers"]["d"])
+        >>> sorted(editor.weights_dict["layers"]["dense"])
         ['0', '1']
-        >>> editor.rename_object("d", "dense_out")
+        >>> editor.rename_object("dense", "dense_out")
         >>> editor.delete_weight("dense_out", "1")
         >>> editor.weights_dict["layers"]["dense_out"]["0"].shape
         (2, 3)
