@@ -168,5 +168,11 @@ from lamina import wrappers as wrappers  # noqa: E402
 
 __all__ += ["distillation", "visualization", "wrappers"]
 
+# Issue 17: `keras.Operation` (the base of layers and ops) and `keras.Function`.
+from lamina.core.operation import Function as Function  # noqa: E402
+from lamina.core.operation import Operation as Operation  # noqa: E402
+
+__all__ += ["Function", "Operation"]
+
 if os.environ.get("LAMINA_AS_KERAS", "").strip().lower() in ("1", "true", "yes", "on"):
     install_as_keras()

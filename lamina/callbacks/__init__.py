@@ -15,5 +15,6 @@ from lamina.callbacks.monitor_callback import MonitorCallback as MonitorCallback
 from lamina.callbacks.progbar_logger import ProgbarLogger as ProgbarLogger
 from lamina.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau as ReduceLROnPlateau
 from lamina.callbacks.remote_monitor import RemoteMonitor as RemoteMonitor
+from lamina.callbacks.swap_ema_weights import SwapEMAWeights as SwapEMAWeights  # noqa: E402
 from lamina.callbacks.tensorboard import TensorBoard as TensorBoard
 from lamina.callbacks.terminate_on_nan import TerminateOnNaN as TerminateOnNaN

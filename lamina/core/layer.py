@@ -10,6 +10,7 @@ import jax.numpy as jnp
 
 from lamina.core import naming, state
 from lamina.core.dtype_policy import DTypePolicy, policy_name
+from lamina.core.dtype_policy_map import DTypePolicyMap
 from lamina.core.input_spec import InputSpec, check_input_spec
 from lamina.core.layer_utils import (
     _convert_inputs,
@@ -25,12 +26,13 @@ from lamina.core.layer_utils import (
 )
 from lamina.core.layer_weights import LayerWeights
 from lamina.core.masking import set_keras_mask
+from lamina.core.operation import Operation
 from lamina.core.symbolic import KerasTensor, Node, any_symbolic, from_specs, is_symbolic, to_specs
 from lamina.core.tracking import Tracker
 from lamina.core.variable import Variable, standardize_dtype
 
 
-class Layer(LayerWeights, Tracker):
+class Layer(LayerWeights, Tracker, Operation):
     """The base class of every layer (and of `Model`).
 
     Subclasses create state in `__init__` or `build(input_shape)` with `add_weight`, and compute
@@ -133,7 +135,13 @@ class Layer(LayerWeights, Tracker):
     @dtype_policy.setter
     def dtype_policy(self, value) -> None:
         policy = _layer_policy(value)
-        self._dtype_policy = policy
+        if isinstance(self._dtype_policy, DTypePolicyMap) and self.path:
+            # As Keras: the layer's own entry of its policy map is replaced.
+            if self.path in self._dtype_policy:
+                del self._dtype_policy[self.path]
+            self._dtype_policy[self.path] = policy
+        else:
+            self._dtype_policy = policy
         mode = getattr(policy, "quantization_mode", None)
         if mode is not None and self.built and not getattr(self, "_is_quantized", False):
             self.quantize(mode)
@@ -141,7 +149,14 @@ class Layer(LayerWeights, Tracker):
     @property
     def quantization_mode(self):
         """The quantization mode of this layer (`None` when it is not quantized)."""
-        return getattr(self._dtype_policy, "quantization_mode", None)
+        return getattr(self._own_policy(), "quantization_mode", None)
+
+    def _own_policy(self) -> DTypePolicy:
+        """The layer's policy: its entry (by `path`) when its policy is a `DTypePolicyMap`."""
+        policy = self._dtype_policy
+        if isinstance(policy, DTypePolicyMap) and self.path:
+            return policy[self.path]
+        return policy
 
     def quantize(self, mode=None, type_check=True, config=None):
         """Quantizes the layer's weights (implemented by `Dense` and `Embedding`)."""
@@ -152,15 +167,15 @@ class Layer(LayerWeights, Tracker):
     @property
     def dtype(self) -> str:
         """The dtype of the layer's variables."""
-        return self._dtype_policy.variable_dtype
+        return self._own_policy().variable_dtype
 
     @property
     def variable_dtype(self) -> str:
-        return self._dtype_policy.variable_dtype
+        return self._own_policy().variable_dtype
 
     @property
     def compute_dtype(self) -> str:
-        return self._dtype_policy.compute_dtype
+        return self._own_policy().compute_dtype
 
     @property
     def path(self) -> str:
@@ -341,7 +356,7 @@ class Layer(LayerWeights, Tracker):
         if outermost and not symbolic:
             self._clear_losses()
         batch_mask = None if ctx is None else ctx.batch_mask
-        policy = self._dtype_policy
+        policy = self._own_policy()
         cast_to = (
             policy.compute_dtype
             if self.autocast and policy.compute_dtype != policy.variable_dtype
@@ -515,7 +530,11 @@ class Layer(LayerWeights, Tracker):
                 "registered_name": None,
             },
         }
-        if getattr(self._dtype_policy, "quantization_mode", None) is not None:
+        if isinstance(self._dtype_policy, DTypePolicyMap):
+            from lamina import dtype_policies
+
+            config["dtype"] = dtype_policies.serialize(self._dtype_policy)
+        elif getattr(self._dtype_policy, "quantization_mode", None) is not None:
             from lamina.core.quantized_dtype_policy import serialize_policy
 
             config["dtype"] = serialize_policy(self._dtype_policy)
@@ -566,5 +585,9 @@ def _layer_policy(dtype) -> DTypePolicy:
     """A layer's policy from its `dtype=` argument (quantized policies included)."""
     from lamina.core.quantized_dtype_policy import resolve_policy
 
+    if isinstance(dtype, DTypePolicyMap):
+        return dtype
+    if isinstance(dtype, dict) and dtype.get("class_name") == "DTypePolicyMap":
+        return DTypePolicyMap.from_config(dtype.get("config") or {})
     quantized = resolve_policy(dtype)
     return quantized if quantized is not None else DTypePolicy(policy_name(dtype))

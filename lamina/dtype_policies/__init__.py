@@ -1,6 +1,6 @@
 """`keras.dtype_policies`: the dtype policies of layers (variable dtype and compute dtype),
 their lookup and serialization. (The quantized policies belong to the quantization work and
-are not here yet; neither is `DTypePolicyMap`.)"""
+are not here yet.)"""
 
 from __future__ import annotations
 
@@ -154,3 +154,35 @@ def get(identifier):  # noqa: F811
 
 
 __all__ += ["Int4DTypePolicy", "QuantizedDTypePolicy", "QuantizedFloat8DTypePolicy"]
+
+# Issue 17: `DTypePolicyMap` (policies by layer path); Keras writes its record under the module
+# "keras.dtype_policies".
+from lamina.core.dtype_policy_map import DTypePolicyMap as DTypePolicyMap  # noqa: E402
+
+_CLASSES["DTypePolicyMap"] = DTypePolicyMap
+_serialize_one = serialize
+
+
+def serialize(dtype_policy):  # noqa: F811
+    """The Keras record of a dtype policy (a `DTypePolicyMap` included).
+
+    Args:
+        dtype_policy: a `DTypePolicy`.
+
+    Returns:
+        A dict with `module`, `class_name`, `config` and `registered_name`.
+
+    Example:
+    >>> record = serialize(DTypePolicyMap(policy_map={"a": "bfloat16"}))
+    >>> record["module"], record["class_name"]
+    ('keras.dtype_policies', 'DTypePolicyMap')
+    >>> record["config"]["policy_map"]["a"]["config"]
+    {'name': 'bfloat16'}
+    """
+    record = _serialize_one(dtype_policy)
+    if isinstance(dtype_policy, DTypePolicyMap):
+        record["module"] = "keras.dtype_policies"
+    return record
+
+
+__all__ += ["DTypePolicyMap"]

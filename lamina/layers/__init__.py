@@ -69,6 +69,7 @@ from lamina.layers.global_pooling import GlobalMaxPooling3D as GlobalMaxPooling3
 from lamina.layers.grouped_query_attention import GroupQueryAttention as GroupQueryAttention  # noqa: E402
 from lamina.layers.input_layer import Input as Input
 from lamina.layers.input_layer import InputLayer as InputLayer
+from lamina.layers.jax_layer import FlaxLayer as FlaxLayer  # noqa: E402
 from lamina.layers.jax_layer import JaxLayer as JaxLayer  # noqa: E402
 from lamina.layers.lambda_layer import Lambda as Lambda
 from lamina.layers.mel_spectrogram import MelSpectrogram as MelSpectrogram  # noqa: E402
@@ -190,6 +191,9 @@ from lamina.layers.reshaping import RepeatVector as RepeatVector
 from lamina.layers.reshaping import Reshape as Reshape
 from lamina.layers.reversible_embedding import ReversibleEmbedding as ReversibleEmbedding  # noqa: E402
 from lamina.layers.rnn.bidirectional import Bidirectional as Bidirectional
+from lamina.layers.rnn.conv_lstm import ConvLSTM1D as ConvLSTM1D
+from lamina.layers.rnn.conv_lstm import ConvLSTM2D as ConvLSTM2D
+from lamina.layers.rnn.conv_lstm import ConvLSTM3D as ConvLSTM3D
 from lamina.layers.rnn.gru import GRU as GRU
 from lamina.layers.rnn.gru import GRUCell as GRUCell
 from lamina.layers.rnn.lstm import LSTM as LSTM

@@ -206,3 +206,128 @@ class JaxLayer(Layer):
         config["call_fn"] = deserialize_keras_object(config["call_fn"])
         config["init_fn"] = deserialize_keras_object(config["init_fn"])
         return cls(**config)
+
+
+class FlaxLayer(JaxLayer):
+    """Wraps a Flax linen module (`flax.linen.Module`) as a layer whose Flax variables are
+    lamina weights: the `"params"` collection trains, the other collections (`batch_stats`,
+    ...) are non-trainable state updated by each call, as Keras's `FlaxLayer` does.
+
+    When the module's method takes a `training` argument, the layer passes its `training` flag;
+    in training it also passes a fresh `"dropout"` key. Needs Flax (`pip install
+    "lamina[flax]"`).
+
+    Args:
+        module: the `flax.linen.Module` instance.
+        method: the module method to call (default `__call__`); a bound method of `module`, an
+            unbound one, or its name.
+        variables: the module's variables (as `module.init` returns them); by default they are
+            created by `module.init` when the layer is built.
+        **kwargs: base layer arguments (`name`, `dtype`, ...) and `seed`.
+
+    Call arguments:
+        inputs: the module's input.
+        training: whether the layer runs in training mode.
+
+    Returns:
+        The module's outputs.
+
+    Example:
+        >>> import numpy as np
+        >>> import flax.linen as nn
+        >>> import lamina as keras
+        >>> layer = keras.layers.FlaxLayer(nn.Dense(3))
+        >>> layer(np.ones((2, 4), "float32")).shape
+        (2, 3)
+        >>> sorted(w.shape for w in layer.trainable_weights)
+        [(3,), (4, 3)]
+    """
+
+    def __init__(self, module, method=None, variables=None, **kwargs):
+        try:
+            from flax.linen import DenyList
+        except ImportError as e:
+            raise ImportError(
+                "FlaxLayer needs the `flax` package, which is not installed. Install it with "
+                '`pip install "lamina[flax]"` (or `pip install flax`).'
+            ) from e
+        self.__dict__["module"] = module
+        self.__dict__["method"] = method
+        mutable = DenyList(["params"])
+
+        def rngs(rng):
+            if rng is None or isinstance(rng, dict):
+                return rng or {}
+            return {"params": rng, "dropout": jax.random.fold_in(rng, 1)}
+
+        def apply_with_training(params, state, rng, inputs, training):
+            return module.apply(
+                _merge(params, state),
+                inputs,
+                rngs=rngs(rng),
+                method=method,
+                mutable=mutable,
+                training=training,
+            )
+
+        def apply_without_training(params, state, rng, inputs):
+            return module.apply(
+                _merge(params, state), inputs, rngs=rngs(rng), method=method, mutable=mutable
+            )
+
+        def init_with_training(rng, inputs, training):
+            return _split(module.init(rngs(rng), inputs, method=method, training=training))
+
+        def init_without_training(rng, inputs):
+            return _split(module.init(rngs(rng), inputs, method=method))
+
+        target = method or module.__call__
+        if isinstance(target, str):
+            target = getattr(module, target)
+        if "training" in inspect.signature(target).parameters:
+            call_fn, init_fn = apply_with_training, init_with_training
+        else:
+            call_fn, init_fn = apply_without_training, init_without_training
+        params, state = _split(variables)
+        super().__init__(call_fn=call_fn, init_fn=init_fn, params=params, state=state, **kwargs)
+
+    def _rng(self, training):
+        return {"dropout": self.seed_generator.next()} if training else {}
+
+    def get_config(self):
+        method = self.method
+        if getattr(method, "__self__", None) is self.module:
+            method = method.__name__  # a bound method of the module is saved by name
+        config = Layer.get_config(self)
+        config.update(
+            {
+                "native_serialization_platforms": None,
+                "module": serialize_keras_object(self.module),
+                "method": serialize_keras_object(method),
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        module = deserialize_keras_object(config.pop("module"))
+        method = config.pop("method")
+        method = getattr(module, method) if isinstance(method, str) else method
+        for key in ("params", "state", "native_serialization_platforms"):
+            config.pop(key, None)
+        return cls(module=module, method=method, **config)
+
+
+def _merge(params, state) -> dict:
+    return {**(params or {}), **(state or {})}
+
+
+def _split(variables):
+    """Flax variables to `(params, state)`: the "params" collection, and the others."""
+    if variables is None:
+        return None, None
+    if "params" not in variables:
+        return {}, dict(variables)
+    params = {"params": variables["params"]}
+    return params, {k: v for k, v in variables.items() if k != "params"}

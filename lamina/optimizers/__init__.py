@@ -17,6 +17,7 @@ from lamina.optimizers.optimizer import Optimizer as Optimizer
 from lamina.optimizers.rmsprop import Adadelta as Adadelta
 from lamina.optimizers.rmsprop import Adagrad as Adagrad
 from lamina.optimizers.rmsprop import RMSprop as RMSprop
+from lamina.optimizers.schedule_free_adamw import ScheduleFreeAdamW as ScheduleFreeAdamW
 from lamina.optimizers.serialization import deserialize as deserialize
 from lamina.optimizers.serialization import get as get
 from lamina.optimizers.serialization import serialize as serialize

@@ -445,7 +445,9 @@ class Optimizer(OptimizerVariablesMixin):
             return
         for variable, average in zip(var_list, self._averages):
             if average is not None and variable.trainable:
-                variable.assign(average.value)
+                # A copy: the training steps donate the weights' buffers, which must not
+                # take the average's buffer with them.
+                variable.assign(jnp.copy(average.value))
 
     # --- config -------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:

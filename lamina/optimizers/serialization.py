@@ -14,6 +14,7 @@ from lamina.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from lamina.optimizers.muon import Muon
 from lamina.optimizers.optimizer import Optimizer
 from lamina.optimizers.rmsprop import Adadelta, Adagrad, RMSprop
+from lamina.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from lamina.optimizers.sgd import SGD
 
 
@@ -34,6 +35,7 @@ def _objects() -> dict[str, Any]:
         Adafactor,
         LossScaleOptimizer,
         Muon,
+        ScheduleFreeAdamW,
     )
     objects: dict[str, Any] = {cls.__name__: cls for cls in classes}
     objects.update({cls.__name__.lower(): cls for cls in classes})

@@ -9,6 +9,7 @@ from lamina.core.registry import register_keras_serializable as register_keras_s
 from lamina.core.serialization import deserialize_keras_object as deserialize_keras_object
 from lamina.core.serialization import serialize_keras_object as serialize_keras_object
 from lamina.saving.archive import ModelFileError as ModelFileError
+from lamina.saving.file_editor import KerasFileEditor as KerasFileEditor  # noqa: E402
 from lamina.saving.saving_lib import load_model as load_model
 from lamina.saving.saving_lib import save_model as save_model
 from lamina.saving.weights_io import load_weights as load_weights

@@ -185,8 +185,8 @@ class Pass:
 def run_evaluate(model, feed, callbacks: CallbackList) -> dict:
     """One in-order pass of test steps over `feed`; returns the logs (Python numbers)."""
     run = Pass(model, "test", callbacks, feed)
-    run.gather()
     callbacks.on_test_begin()
+    run.gather()  # after the hook: what it set (e.g. SwapEMAWeights' weights) is evaluated
     logs = run.run(feed.epoch(0, run.choose))
     if logs is None:
         raise ValueError("evaluate(): the data produced no batch.")
@@ -199,8 +199,8 @@ def run_evaluate(model, feed, callbacks: CallbackList) -> dict:
 def run_predict(model, feed, callbacks: CallbackList):
     """One in-order pass of predict steps; returns the outputs as NumPy arrays."""
     run = Pass(model, "predict", callbacks, feed)
-    run.gather()
     callbacks.on_predict_begin()
+    run.gather()  # after the hook, as for evaluate
     try:
         if not run.run(feed.epoch(0, run.choose)):
             raise ValueError("predict(): the data produced no batch.")
