@@ -142,8 +142,6 @@ class EinsumDense(Layer):
     ):
         if lora_rank:
             raise NotImplementedError("EinsumDense: `lora_rank` is not supported by lamina yet.")
-        if quantization_config is not None:
-            raise NotImplementedError("EinsumDense: quantization is not supported by lamina yet.")
         super().__init__(**kwargs)
         if not isinstance(equation, str) or "->" not in equation:
             raise ValueError(
@@ -165,7 +163,11 @@ class EinsumDense(Layer):
         self.lora_rank = None
         self.lora_alpha = None
         self.gptq_unpacked_column_size = gptq_unpacked_column_size
-        self.quantization_config = None
+        if isinstance(quantization_config, dict):
+            from lamina import quantizers
+
+            quantization_config = quantizers.deserialize(quantization_config)
+        self.quantization_config = quantization_config
 
     def build(self, input_shape):
         kernel_shape, bias_shape, _, in_axes, out_axes = einsum_shapes(
@@ -179,13 +181,19 @@ class EinsumDense(Layer):
             config = init.get_config()
             config.update(seed=init.seed, input_axes=in_axes, output_axes=out_axes)
             init = type(init).from_config(config)
-        self.kernel = self.add_weight(
-            name="kernel",
-            shape=tuple(kernel_shape),
-            initializer=init,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-        )
+        mode = self.quantization_mode
+        if mode is not None:
+            from lamina.layers import quantized_einsum
+
+            quantized_einsum.einsum_build(self, kernel_shape, mode, self.quantization_config)
+        if mode not in ("int8", "int4"):
+            self._kernel = self.add_weight(
+                name="kernel",
+                shape=tuple(kernel_shape),
+                initializer=init,
+                regularizer=self.kernel_regularizer,
+                constraint=self.kernel_constraint,
+            )
         self.bias = None
         if bias_shape is not None:
             self.bias = self.add_weight(
@@ -197,8 +205,97 @@ class EinsumDense(Layer):
             )
         self.built = True
 
+    @property
+    def kernel(self):
+        """The kernel variable; for an int4 layer, the unpacked int4 values in the kernel's
+        original shape (as Keras's `kernel` property)."""
+        if not self.built:
+            raise AttributeError(
+                f"EinsumDense '{self.name}': build the layer before reading `kernel`."
+            )
+        if self.quantization_mode == "int4":
+            from lamina.quantizers import unpack_int4
+
+            values = unpack_int4(self._kernel.value, self._int4_unpacked_column_size, axis=-1)
+            return jnp.reshape(values, self.original_kernel_shape)
+        return self._kernel
+
+    # ------------------------------------------------------------------------ quantization
+    _SERIALIZATION_SPEC = {
+        None: ["kernel", "bias"],
+        "int8": ["kernel", "bias", "kernel_scale"],
+        "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"],
+        "float8": [
+            "kernel",
+            "bias",
+            "inputs_scale",
+            "inputs_amax_history",
+            "kernel_scale",
+            "kernel_amax_history",
+            "outputs_grad_scale",
+            "outputs_grad_amax_history",
+        ],
+    }
+
+    def quantized_build(self, kernel_shape, mode, config=None):
+        """Creates the variables of quantization `mode` (used when a quantized layer is
+        rebuilt, e.g. on loading)."""
+        from lamina.layers import quantized_einsum
+
+        quantized_einsum.einsum_build(self, kernel_shape, mode, config)
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Quantizes the kernel in place, as Keras does: `"int8"` (one scale per kept kernel
+        axis position, laid out to broadcast against the output; inputs quantized per row at
+        call time), `"int4"` (the kernel flattened to `(contracted, kept)` and packed two per
+        byte; groups of 128 contracted rows with zero points by default) or `"float8"`
+        (float8 training with delayed scaling).
+
+        Args:
+            mode: `"int8"`, `"int4"` or `"float8"`.
+            type_check: refuse subclasses of `EinsumDense` (they may change `call`).
+            config: a `keras.quantizers.QuantizationConfig` (e.g. the int4 `block_size`).
+
+        Returns:
+            None; the layer's dtype policy becomes e.g. `"int8_from_float32"` and the int
+            kernel is no longer trainable.
+
+        Example:
+            >>> import lamina as keras
+            >>> layer = keras.layers.EinsumDense("abc,cde->abde", (None, 2, 3))
+            >>> layer.build((None, 5, 4))
+            >>> layer.quantize("int8")
+            >>> layer.dtype_policy.name, layer.kernel.dtype, tuple(layer.kernel_scale.shape)
+            ('int8_from_float32', 'int8', (1, 1, 2, 3))
+        """
+        from lamina.layers import quantized_einsum
+
+        quantized_einsum.einsum_quantize(self, mode, type_check, config)
+
+    def save_own_variables(self, store) -> None:
+        if not self.built:
+            return
+        from lamina.layers.quantized_ops import save_by_spec
+
+        save_by_spec(
+            self, store, self._SERIALIZATION_SPEC[self.quantization_mode], {"kernel": "_kernel"}
+        )
+
+    def load_own_variables(self, store) -> None:
+        if not self.built:
+            return
+        from lamina.layers.quantized_ops import load_by_spec
+
+        load_by_spec(
+            self, store, self._SERIALIZATION_SPEC[self.quantization_mode], {"kernel": "_kernel"}
+        )
+
     def call(self, inputs, training=None):
-        x = jnp.einsum(self.equation, inputs, self.kernel.value)
+        if self.quantization_mode is not None:
+            from lamina.layers import quantized_einsum
+
+            return quantized_einsum.einsum_call(self, inputs, training)
+        x = jnp.einsum(self.equation, inputs, self._kernel.value)
         if self.bias is not None:
             x = x + self.bias.value
         return self.activation(x) if self.activation is not None else x
@@ -223,7 +320,16 @@ class EinsumDense(Layer):
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer),
                 "kernel_constraint": constraints.serialize(self.kernel_constraint),
                 "bias_constraint": constraints.serialize(self.bias_constraint),
-                "quantization_config": None,
+                "quantization_config": _serialize_quantization_config(self),
             }
         )
         return config
+
+
+def _serialize_quantization_config(layer):
+    config = getattr(layer, "quantization_config", None)
+    if config is None:
+        return None
+    from lamina import quantizers
+
+    return quantizers.serialize(config)

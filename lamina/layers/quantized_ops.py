@@ -111,21 +111,28 @@ def float8_qdq_output_grads(y, scale, amax_history, compute_dtype):
     return f(y, scale, amax_history)
 
 
-def save_by_spec(layer, store, names) -> None:
+def save_by_spec(layer, store, names, attrs=None) -> None:
     """Writes the layer's variables in Keras's order for its quantization mode (absent optional
-    variables, like `kernel_zero` of per-channel int4, are skipped)."""
+    variables, like `kernel_zero` of per-channel int4, are skipped). `attrs` maps a name to the
+    attribute holding its variable when they differ (EinsumDense's `kernel` is `_kernel`)."""
+    attrs = attrs or {}
     idx = 0
     for name in names:
-        v = getattr(layer, name, None)
+        v = getattr(layer, attrs.get(name, name), None)
         if v is None:
             continue
         store[str(idx)] = v.numpy()
         idx += 1
 
 
-def load_by_spec(layer, store, names) -> None:
+def load_by_spec(layer, store, names, attrs=None) -> None:
     """Reads variables written by `save_by_spec` (or by Keras) back, checking count and shapes."""
-    present = [(n, getattr(layer, n)) for n in names if getattr(layer, n, None) is not None]
+    attrs = attrs or {}
+    present = [
+        (n, getattr(layer, attrs.get(n, n)))
+        for n in names
+        if getattr(layer, attrs.get(n, n), None) is not None
+    ]
     if len(store.keys()) != len(present):
         raise ValueError(
             f"Layer '{layer.name}' (quantization mode {layer.quantization_mode!r}) expected "

@@ -13,8 +13,9 @@ from lamina.core import state
 from lamina.core.layer import Layer
 from lamina.core.layer_utils import _list_to_shape, _shape_to_list
 from lamina.core.masking import get_keras_mask
-from lamina.layers.attention.einsum_projection import EinsumDense, projection_equation
+from lamina.layers.attention.einsum_projection import projection_equation
 from lamina.layers.core import Dropout
+from lamina.layers.einsum_dense import EinsumDense
 
 
 def attention_equations(rank: int, attn_axes: tuple[int, ...]) -> tuple[str, str, int]:
