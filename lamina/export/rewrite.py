@@ -9,6 +9,11 @@ onnxruntime refuses or that jax2onnx cannot build, and lamina's layers hit both:
   that are not pooled (batch, channels) are moved to the front and merged into one, and at most
   two pooled axes are reduced at a time (max, min and sum are separable), so every pooling has at
   most three spatial axes.
+- products with int8 operands (the int8-quantized `Dense`/`EinsumDense`/`ReversibleEmbedding`
+  kernels) become an ONNX `Einsum`/`MatMul` on int8, which onnxruntime does not implement, or
+  on mixed float/int8 types, which ONNX forbids, and jax2onnx drops `preferred_element_type`
+  (the int32 sum would overflow into int8): int8 x int8 operands are widened to int32 (the
+  same exact integer sums), float x int8 ones to float.
 - `scan(reverse=True)` (the backward half of `Bidirectional`, `go_backwards` RNNs) is not
   supported by jax2onnx: it becomes a forward scan over the time-reversed inputs, with the
   stacked outputs reversed back.
@@ -44,6 +49,37 @@ _POOL_OPS = {
 }
 
 
+# Products that jax2onnx may turn into an ONNX Einsum/MatMul (it traces `jnp.einsum` and
+# `jnp.matmul` as primitives of its own).
+_INT_PRODUCTS = ("dot_general", "jax.numpy.einsum", "jax.numpy.matmul", "jax.numpy.dot")
+
+
+def _mixed_product(invals) -> bool:
+    """Whether a product has an int8 operand (int8 x int8, or a float x int8 weight-only one)."""
+    dtypes = [getattr(x, "dtype", None) for x in invals[:2]]
+    return jnp.dtype("int8") in dtypes and all(d is not None for d in dtypes)
+
+
+def _widened_product(eqn, invals):
+    """The product `eqn` with ONNX-friendly operands: int8 x int8 on int32 operands (exact,
+    kept in int32 as `preferred_element_type` asks), float x int8 on float operands."""
+    params = dict(eqn.params)
+    x, y = invals[:2]
+    if x.dtype == jnp.int8 and y.dtype == jnp.int8:
+        x, y = x.astype(jnp.int32), y.astype(jnp.int32)
+        out_dtype = params.get("preferred_element_type") or jnp.dtype("int32")
+        if "preferred_element_type" in params:
+            params["preferred_element_type"] = jnp.dtype("int32")
+    else:
+        out_dtype = jnp.result_type(x.dtype, y.dtype)
+        x, y = x.astype(out_dtype), y.astype(out_dtype)
+        if "preferred_element_type" in params:
+            params["preferred_element_type"] = None
+    with eqn.ctx.manager:
+        out = eqn.primitive.bind(x, y, *invals[2:], **params)
+    return out.astype(out_dtype)
+
+
 def _closed(value):
     if isinstance(value, jcore.ClosedJaxpr):
         return value.jaxpr, value.consts
@@ -73,6 +109,8 @@ def evaluate(jaxpr, consts, *args):
             outs = [_conv3d_as_2d(*invals[:2], eqn.params)]
         elif name == "scan" and eqn.params.get("reverse"):
             outs = _forward_scan(eqn, invals)
+        elif name in _INT_PRODUCTS and _mixed_product(invals):
+            outs = [_widened_product(eqn, invals)]
         else:
             params = eqn.primitive.get_bind_params(eqn.params)
             with eqn.ctx.manager:
