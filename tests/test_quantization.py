@@ -92,3 +92,119 @@ def test_bad_input():
         keras.layers.ReLU().quantize("int8")
     with pytest.raises(ValueError, match="block_size"):
         keras.quantizers.Int4QuantizationConfig(block_size=0)
+
+
+# ------------------------------------------------------------------ EinsumDense and friends
+@pytest.mark.parametrize(
+    "eq,out_shape,in_shape",
+    [("...b,bc->...c", 6, (3, 5)), ("ab...,bc->ac...", (6, 4), (5, 4))],
+)
+def test_einsum_dense_ellipsis_int8_formula(eq, out_shape, in_shape):
+    """Keras 3.15 raises a TypeError quantizing an ellipsis equation; lamina quantizes it with
+    the same per-output-channel scales as the explicit equation."""
+    layer = keras.layers.EinsumDense(eq, out_shape)
+    x = np.random.default_rng(0).normal(size=(2,) + in_shape).astype("float32")
+    layer(x)
+    w = layer.kernel.numpy()
+    layer.quantize("int8")
+    scale = 127 / (np.abs(w).max(axis=0) + 1e-7)
+    np.testing.assert_allclose(layer.kernel_scale.numpy().reshape(-1), scale, rtol=1e-6)
+    np.testing.assert_array_equal(layer.kernel.numpy(), np.round(w * scale).astype("int8"))
+    xs = 127 / (np.abs(x).max(axis=1 if eq.startswith("ab.") else -1, keepdims=True) + 1e-7)
+    xq = np.clip(np.round(x * xs), -127, 127)
+    expected = np.einsum(eq, xq, np.round(w * scale)) / xs
+    expected = expected / (scale[:, None] if eq.startswith("ab.") else scale)
+    np.testing.assert_allclose(np.asarray(layer(x)), expected, rtol=1e-5, atol=1e-5)
+
+
+def _block(seed=0):
+    rng = np.random.default_rng(seed)
+    inp = keras.Input((5, 8), name="x")
+    a = keras.layers.MultiHeadAttention(2, 4, name="mha")(inp, inp)
+    x = keras.layers.LayerNormalization()(inp + a)
+    out = keras.layers.EinsumDense("abc,cd->abd", (5, 8), bias_axes="d", name="ff")(x)
+    model = keras.Model(inp, out)
+    model.set_weights(
+        [rng.normal(size=w.shape).astype("float32") * 0.3 for w in model.get_weights()]
+    )
+    return model
+
+
+X3 = np.random.default_rng(1).normal(size=(3, 5, 8)).astype("float32")
+
+
+@pytest.mark.parametrize("mode,weight_only", [("int8", False), ("int8", True), ("int4", False)])
+def test_quantized_transformer_block_exports(tmp_path, mode, weight_only):
+    model = _block()
+    config = None
+    if weight_only:
+        config = keras.quantizers.Int8QuantizationConfig(activation_quantizer=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.quantize(mode, config=config)
+    ref = model.predict_on_batch(X3)
+    model.export(tmp_path / "m.jaxexp", format="jax", verbose=False)
+    np.testing.assert_allclose(np.asarray(keras.export.load(tmp_path / "m.jaxexp")(X3)), ref)
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("jax2onnx")
+    model.export(tmp_path / "m.onnx", format="onnx", verbose=False)
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"))
+    out = session.run(None, {"x": X3})[0]
+    np.testing.assert_allclose(out, ref, atol=1e-5)
+
+
+def test_quantized_reversible_embedding_exports(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("jax2onnx")
+    ids = keras.Input((3,), dtype="int32", name="ids")
+    emb = keras.layers.ReversibleEmbedding(11, 6, tie_weights=False)
+    model = keras.Model(ids, emb(keras.layers.Dense(6)(emb(ids)), reverse=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.quantize("int8")
+    ref = model.predict_on_batch(IDS)
+    model.export(tmp_path / "m.onnx", format="onnx", verbose=False)
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"))
+    np.testing.assert_allclose(session.run(None, {"ids": IDS})[0], ref, atol=1e-5)
+
+
+def test_quantized_attention_keras_file_needs_weights_route(tmp_path):
+    """As in Keras, a `.keras` file does not record the quantization of MultiHeadAttention's
+    sublayers: loading it fails with an error naming the layer; the weights route works."""
+    model = _block()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.quantize("int8")
+    model.save(tmp_path / "m.keras")
+    with pytest.raises(ValueError, match=r"EinsumDense 'query'.*expected 2 variables"):
+        keras.saving.load_model(tmp_path / "m.keras")
+    model.save_weights(tmp_path / "m.weights.h5")
+    again = _block(seed=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again.quantize("int8")
+    again.load_weights(tmp_path / "m.weights.h5")
+    np.testing.assert_array_equal(again.predict_on_batch(X3), model.predict_on_batch(X3))
+
+
+def test_einsum_and_reversible_bad_input():
+    layer = keras.layers.EinsumDense("ab,bc->ac", 3)
+    with pytest.raises(ValueError, match="isn't yet built"):
+        layer.quantize("int8")
+    layer.build((None, 4))
+    with pytest.raises(NotImplementedError, match="Received: quantization_mode=int2"):
+        layer.quantize("int2")
+
+    class MyEinsum(keras.layers.EinsumDense):
+        pass
+
+    sub = MyEinsum("ab,bc->ac", 3)
+    sub.build((None, 4))
+    with pytest.raises(NotImplementedError, match="subclasses of EinsumDense"):
+        sub.quantize("int8")
+    sub.quantize("int8", type_check=False)
+    assert sub.dtype_policy.name == "int8_from_float32"
+    emb = keras.layers.ReversibleEmbedding(5, 4)
+    emb.build()
+    with pytest.raises(NotImplementedError, match=r"Expected one of \('int8', 'int4'\)"):
+        emb.quantize("float8")
