@@ -208,3 +208,22 @@ def test_einsum_and_reversible_bad_input():
     emb.build()
     with pytest.raises(NotImplementedError, match=r"Expected one of \('int8', 'int4'\)"):
         emb.quantize("float8")
+
+
+def test_predict_on_batch_returns_only_changed_state():
+    """The frozen int kernels of a quantized model are not copied out of every
+    `predict_on_batch` call, while state that moves (a stateful RNN's) still advances."""
+    model = _mlp()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.quantize("int8")
+    kernel = model.get_layer("d1").kernel._value
+    first = model.predict_on_batch(IDS)
+    assert model.get_layer("d1").kernel._value is kernel
+    np.testing.assert_array_equal(model.predict_on_batch(IDS), first)
+    rnn = keras.Sequential([keras.Input((2, 3), batch_size=1), keras.layers.GRU(4, stateful=True)])
+    seq = np.ones((1, 2, 3), "float32")
+    a, b = rnn.predict_on_batch(seq), rnn.predict_on_batch(seq)
+    assert not np.allclose(a, b)
+    rnn.layers[0].reset_states()
+    np.testing.assert_allclose(rnn.predict_on_batch(seq), a, rtol=1e-6)

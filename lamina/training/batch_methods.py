@@ -45,6 +45,8 @@ class BatchMethods:
         builder = self._predict_builder()
         state = self._gather_state(builder, reset_metrics=False, kind="predict")
         out, nt = builder.single("predict")(state, x)
-        # Seed generators and stateful RNN states moved on.
+        # Seed generators and stateful RNN states moved on (the step returns None for the
+        # values it left unchanged).
+        nt = [old if new is None else new for new, old in zip(nt, state.non_trainable)]
         self._sync_state(builder, state._replace(non_trainable=nt))
         return jax.device_get(out)

@@ -368,6 +368,10 @@ class StepBuilder:
             def predict(state, x):
                 self.trace_counts[kind] += 1
                 out, nt = core(state, dist_engine.constrain_batch(x))
+                # Return only the non-trainable values the call changed (seed generators, RNN
+                # states): copying the unchanged ones (the frozen kernels of a quantized
+                # model) out of every call cost as much as the call itself.
+                nt = [None if a is b else a for a, b in zip(nt, state.non_trainable)]
                 return dist_engine.replicate(out), nt
 
             return predict
