@@ -168,3 +168,19 @@ def test_reversible_embedding_matches_keras_and_files_cross(tmp_path, tie, mode,
     np.testing.assert_allclose(
         _np(keras.saving.load_model(tmp_path / "l.keras").predict_on_batch(ids)), ref, atol=1e-5
     )
+
+
+def test_group_query_attention_int8_matches_keras():
+    models = []
+    for k in (keras, lamina):
+        rng = np.random.default_rng(0)
+        inp = k.Input((5, 8))
+        m = k.Model(inp, k.layers.GroupQueryAttention(4, 4, 2, name="g")(inp, inp))
+        m.set_weights([rng.normal(size=w.shape).astype("float32") for w in m.get_weights()])
+        _quantize(m, k, "int8", None)
+        models.append(m)
+    _same_weights(*models)
+    x = np.random.default_rng(1).normal(size=(2, 5, 8)).astype("float32")
+    np.testing.assert_allclose(
+        models[1].predict_on_batch(x), _np(models[0].predict_on_batch(x)), atol=1e-5
+    )
