@@ -16,7 +16,7 @@ _EXPORT_MODULES = (
     # custom layers of two applications, recorded under their Keras module names
     ("lamina.applications.convnext", "keras.src.applications.convnext"),
     ("lamina.applications.inception_resnet_v2", "keras.src.applications.inception_resnet_v2"),
-    ("lamina.layers.preprocessing.feature_space", "keras.src.layers.preprocessing.feature_space"),
+    ("lamina.utils.feature_space", "keras.src.layers.preprocessing.feature_space"),
     ("lamina.layers", "keras.layers"),
     ("lamina.core.layer", "keras.layers"),
     ("lamina.optimizers.schedules", "keras.optimizers.schedules"),
@@ -52,7 +52,7 @@ _NAMESPACES = {
     "keras.callbacks": "lamina.callbacks",
     "keras.quantizers": "lamina.quantizers",
     "keras.utils": "lamina.utils",
-    "keras.src.layers.preprocessing.feature_space": "lamina.layers.preprocessing.feature_space",
+    "keras.src.layers.preprocessing.feature_space": "lamina.utils.feature_space",
     "keras.src.applications.convnext": "lamina.applications.convnext",
     "keras.src.applications.inception_resnet_v2": "lamina.applications.inception_resnet_v2",
 }

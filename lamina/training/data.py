@@ -17,6 +17,30 @@ from lamina.core.config import floatx
 from lamina.distribution import engine as dist_engine
 
 
+@jax.tree_util.register_pytree_node_class
+class HostBatch:
+    """The values that the host part of a model computed for one batch (one per boundary
+    tensor, in the model's boundary order). A pytree, so the feeds slice and place it like any
+    other batch structure."""
+
+    def __init__(self, values):
+        self.values = tuple(values)
+
+    def tree_flatten(self):
+        return self.values, None
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        return cls(children)
+
+    def map(self, fn):
+        return HostBatch(fn(v) for v in self.values)
+
+    def __repr__(self) -> str:
+        shapes = [getattr(v, "shape", None) for v in self.values]
+        return f"HostBatch({shapes})"
+
+
 def _is_array(x) -> bool:
     return isinstance(x, (np.ndarray, jax.Array)) or (
         hasattr(x, "shape") and hasattr(x, "dtype") and hasattr(x, "__array__")
@@ -61,8 +85,6 @@ def normalize_structure(x, argument: str):
     """Arrays, or lists/tuples/dicts of arrays, with every leaf converted."""
     if x is None:
         return None
-    from lamina.models.host_part import HostBatch
-
     if isinstance(x, HostBatch):
         return x.map(lambda v: to_array(v, argument))
     if isinstance(x, dict):

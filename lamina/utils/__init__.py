@@ -14,7 +14,6 @@ from lamina.core.registry import register_keras_serializable as register_keras_s
 from lamina.core.serialization import deserialize_keras_object as deserialize_keras_object
 from lamina.core.serialization import serialize_keras_object as serialize_keras_object
 from lamina.core.variable import standardize_dtype as standardize_dtype
-from lamina.layers.preprocessing.feature_space import FeatureSpace as FeatureSpace
 from lamina.utils import legacy as legacy
 from lamina.utils.config import Config as Config
 from lamina.utils.data_utils import get_source_inputs as get_source_inputs
@@ -31,6 +30,7 @@ from lamina.utils.directory_datasets import (
 from lamina.utils.directory_datasets import (
     text_dataset_from_directory as text_dataset_from_directory,
 )
+from lamina.utils.feature_space import FeatureSpace as FeatureSpace
 from lamina.utils.file_utils import get_file as get_file
 from lamina.utils.image_utils import array_to_img as array_to_img
 from lamina.utils.image_utils import img_to_array as img_to_array
