@@ -14,7 +14,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from lamina.training.data import HostBatch
+from lamina.core.host_batch import HostBatch
 
 
 def _is_host_layer(layer) -> bool:
