@@ -51,20 +51,31 @@ EXPECTED_FAILED_CHECKS = {
 }
 
 
+class _NamedBuilder:
+    """`dynamic_model` with a stable repr: the checks' test ids contain the estimator's repr,
+    and a function's repr (its address) differs between pytest-xdist workers."""
+
+    def __call__(self, *args, **kwargs):
+        return dynamic_model(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return "dynamic_model"
+
+
 # Keras's configuration, with one hidden layer and one epoch for the classifier (Keras: three
 # layers of 20, five epochs) to keep the 140 checks' fits short; quiet progress bars.
 @parametrize_with_checks(
     [
         SKLearnClassifier(
-            model=dynamic_model,
+            model=_NamedBuilder(),
             model_kwargs={"loss": "categorical_crossentropy", "layers": [10]},
             fit_kwargs={"epochs": 1, "verbose": 0},
         ),
         SKLearnRegressor(
-            model=dynamic_model, model_kwargs={"loss": "mse"}, fit_kwargs={"verbose": 0}
+            model=_NamedBuilder(), model_kwargs={"loss": "mse"}, fit_kwargs={"verbose": 0}
         ),
         SKLearnTransformer(
-            model=dynamic_model, model_kwargs={"loss": "mse"}, fit_kwargs={"verbose": 0}
+            model=_NamedBuilder(), model_kwargs={"loss": "mse"}, fit_kwargs={"verbose": 0}
         ),
     ],
     legacy=True,
