@@ -7,6 +7,7 @@ Each namespace is enumerated, so a new public class without a row in the tables 
 import inspect
 import json
 
+import flax.linen
 import numpy as np
 import pytest
 
@@ -43,6 +44,24 @@ def _jax_double(params, inputs):
 @keras.saving.register_keras_serializable(package="config_roundtrip")
 def _jax_init(rng, inputs):
     return {"scale": np.float32(2.0)}
+
+
+@keras.saving.register_keras_serializable(package="config_roundtrip")
+class _FlaxDense(flax.linen.Module):
+    """A Flax module that saves like a Keras object (FlaxLayer serializes its module)."""
+
+    features: int = 3
+
+    @flax.linen.compact
+    def __call__(self, inputs):
+        return flax.linen.Dense(self.features)(inputs)
+
+    def get_config(self):
+        return {"features": self.features}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
 
 # name -> (constructor kwargs, example inputs or None)
@@ -215,6 +234,10 @@ LAYERS = {
     "EinsumDense": ({"equation": "ab,bc->ac", "output_shape": 3, "bias_axes": "c"}, X24),
     "GroupQueryAttention": ({"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1}, None),
     "JaxLayer": ({"call_fn": _jax_double, "init_fn": _jax_init}, X24),
+    "FlaxLayer": ({"module": _FlaxDense(3)}, X24),
+    "ConvLSTM1D": ({"filters": 2, "kernel_size": 2, "return_sequences": True}, X2334),
+    "ConvLSTM2D": ({"filters": 2, "kernel_size": (2, 2), "padding": "same"}, X23334),
+    "ConvLSTM3D": ({"filters": 2, "kernel_size": 2, "data_format": "channels_last"}, None),
     "MelSpectrogram": ({"fft_length": 16, "sequence_stride": 4, "num_mel_bins": 8}, None),
     "ReversibleEmbedding": ({"input_dim": 5, "output_dim": 3}, None),
     "STFTSpectrogram": ({"frame_length": 8, "fft_length": 8}, None),
@@ -256,6 +279,7 @@ OPTIMIZERS = {
     "Lion": {"learning_rate": 0.0001, "beta_1": 0.8},
     "Nadam": {"learning_rate": 0.004, "epsilon": 1e-6},
     "RMSprop": {"learning_rate": 0.01, "momentum": 0.5, "centered": True},
+    "ScheduleFreeAdamW": {"learning_rate": 0.002, "warmup_steps": 3},
     "SGD": {"learning_rate": 0.1, "momentum": 0.9, "nesterov": True, "global_clipnorm": 2.0},
     "Adafactor": {"learning_rate": 0.01, "beta_2_decay": -0.6, "clip_threshold": 0.5},
     "Ftrl": {"learning_rate": 0.05, "l1_regularization_strength": 0.01, "beta": 0.1},

@@ -339,7 +339,7 @@ CASES = [
         "string_lookup_on_symbolic",
         lambda p: layers.StringLookup(vocabulary=["a"])(keras.Input((1,))),
         TypeError,
-        ["stringlookup", "symbolic input", "keras.Input", "apply it to the data"],
+        ["stringlookup", "string inputs", "dtype float32", "keras.Input(..., dtype='string')"],
     ),
     (
         "get_layer_unknown_name",
