@@ -179,7 +179,9 @@ class Layer(LayerWeights, Tracker, Operation):
 
     @property
     def path(self) -> str:
-        return self.name
+        """The layer's name prefixed by the names of the layers whose `build` created it
+        (`"mha/query"`), set when the layer is built; its name before that."""
+        return self.__dict__.get("_path") or self.name
 
     @property
     def losses(self) -> list:
@@ -284,6 +286,8 @@ class Layer(LayerWeights, Tracker, Operation):
             self._run_build(shapes)
         else:
             # No `build`: trace `call` once, shapes only, so that sublayers build themselves.
+            with state.name_scope(self.name, owner=self):
+                self.__dict__["_path"] = state.current_path()
             self._build_shapes_dict = {"input_shape": shapes}
             self.built = True
             if self._layers:
@@ -292,6 +296,7 @@ class Layer(LayerWeights, Tracker, Operation):
 
     def _run_build(self, shapes) -> None:
         with state.name_scope(self.name, owner=self):
+            self.__dict__["_path"] = state.current_path()
             try:
                 self.build(shapes)
             except Exception as e:

@@ -180,7 +180,7 @@ class MultiHeadAttention(Layer):
             "kernel_constraint": self._kernel_constraint,
             "bias_constraint": self._bias_constraint,
             "activity_regularizer": self._activity_regularizer,
-            "dtype": self.dtype_policy.name,
+            "dtype": self.dtype_policy,
         }
 
     def _projection(self, input_rank: int, width: int, name: str) -> EinsumDense:
@@ -219,11 +219,9 @@ class MultiHeadAttention(Layer):
         )
         n = len(self._attention_axes)
         self._softmax = _MaskedSoftmax(
-            axis=tuple(range(scores_rank - n, scores_rank)), dtype=self.dtype_policy.name
+            axis=tuple(range(scores_rank - n, scores_rank)), dtype=self.dtype_policy
         )
-        self._dropout_layer = Dropout(
-            rate=self._dropout, seed=self.seed, dtype=self.dtype_policy.name
-        )
+        self._dropout_layer = Dropout(rate=self._dropout, seed=self.seed, dtype=self.dtype_policy)
         out_shape = self._output_shape or (query_shape[-1],)
         equation, bias_axes = projection_equation(q_rank - 1, 2, len(out_shape))
         self._output_dense = EinsumDense(
