@@ -7,6 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_guide import extract_blocks
 
@@ -117,3 +118,93 @@ def test_ecosystem_page_runs_kerastuner_and_scikeras():
     assert "'units'" in lines[0] and "lamina.models" in lines[0]
     scores = [float(v) for v in lines[-1].strip("[]").split()]
     assert len(scores) == 3 and all(0.0 <= s <= 1.0 for s in scores)
+
+
+def test_keras_src_paths_that_the_ecosystem_imports_resolve():
+    out = run(
+        """
+        import lamina
+        lamina.install_as_keras()
+        import importlib, _lamina_keras_alias
+        for name in _lamina_keras_alias.SRC_MODULES:
+            importlib.import_module(name)
+        from keras.src.backend import get_keras_mask, set_keras_mask, KerasTensor
+        from keras.src.saving import serialization_lib, serialize_keras_object
+        from keras.src.losses.losses import LossFunctionWrapper
+        from keras.src.distribution import distribution_lib
+        from keras.src.utils.backend_utils import in_grain_data_pipeline, in_tf_graph
+        from keras.src.trainers.data_adapters.data_adapter_utils import (
+            class_weight_to_sample_weights,
+        )
+        import numpy as np
+        assert get_keras_mask is lamina.core.masking.get_keras_mask
+        assert LossFunctionWrapper is lamina.losses.LossFunctionWrapper
+        assert distribution_lib.distribution() is None
+        assert serialization_lib.in_safe_mode() is None  # no scope: the default applies
+        assert not in_grain_data_pipeline() and not in_tf_graph()
+        print(class_weight_to_sample_weights(np.eye(3)[[0, 2, 2]], {2: 0.5}).tolist())
+        try:
+            import keras.src.trainers.epoch_iterator
+        except ModuleNotFoundError as err:
+            print("refused:", err)
+        """
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    weights, refused = out.stdout.strip().splitlines()
+    assert weights == "[1.0, 0.5, 0.5]"
+    assert "keras.src.trainers.epoch_iterator" in refused and "Keras internal" in refused
+
+
+BERT = """
+import sys
+import numpy as np
+{alias}
+import keras_hub
+
+backbone = keras_hub.models.BertBackbone(
+    vocabulary_size=50, num_layers=2, num_heads=2, hidden_dim=16, intermediate_dim=32,
+    max_sequence_length=12,
+)
+rng = np.random.default_rng(0)
+x = {{
+    "token_ids": rng.integers(0, 50, (2, 8)).astype("int32"),
+    "segment_ids": np.array([[0] * 4 + [1] * 4] * 2, "int32"),
+    "padding_mask": np.array([[1] * 8, [1] * 5 + [0] * 3], "int32"),
+}}
+{weights}
+out = backbone.predict(x, verbose=0)
+np.savez(sys.argv[1] + "/{name}_out.npz", **out)
+print(len(backbone.weights), backbone.count_params())
+"""
+
+
+def test_kerashub_bert_backbone_gives_the_outputs_of_keras(tmp_path):
+    pytest.importorskip("keras_hub")
+    save = (
+        "ws = [rng.normal(size=w.shape).astype('float32') * 0.2 for w in backbone.get_weights()]\n"
+        "backbone.set_weights(ws)\n"
+        "backbone.save_weights(sys.argv[1] + '/bert.weights.h5')"
+    )
+    load = "backbone.load_weights(sys.argv[1] + '/bert.weights.h5')"
+    outputs = []
+    for name, alias, weights, env in (
+        ("keras", "", save, {"KERAS_BACKEND": "jax"}),
+        ("lamina", "import lamina; lamina.install_as_keras()", load, {}),
+    ):
+        code = BERT.format(alias=alias, weights=weights, name=name)
+        full = {k: v for k, v in os.environ.items() if k != "LAMINA_AS_KERAS"}
+        full.update(PYTHONPATH=str(ROOT), LAMINA_COMPILATION_CACHE="0", **env)
+        result = subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path)],
+            capture_output=True,
+            text=True,
+            env=full,
+            timeout=600,
+        )
+        assert result.returncode == 0, result.stderr[-4000:]
+        outputs.append(result.stdout.strip())
+    assert outputs[0] == outputs[1]  # same number of weights and parameters
+    ref, got = np.load(tmp_path / "keras_out.npz"), np.load(tmp_path / "lamina_out.npz")
+    assert set(got.files) == {"sequence_output", "pooled_output"}
+    for key in ref.files:
+        np.testing.assert_allclose(got[key], ref[key], rtol=1e-5, atol=1e-5)
