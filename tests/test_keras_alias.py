@@ -155,56 +155,71 @@ def test_keras_src_paths_that_the_ecosystem_imports_resolve():
     assert "keras.src.trainers.epoch_iterator" in refused and "Keras internal" in refused
 
 
-BERT = """
-import sys
-import numpy as np
-{alias}
-import keras_hub
-
-backbone = keras_hub.models.BertBackbone(
-    vocabulary_size=50, num_layers=2, num_heads=2, hidden_dim=16, intermediate_dim=32,
-    max_sequence_length=12,
-)
-rng = np.random.default_rng(0)
-x = {{
-    "token_ids": rng.integers(0, 50, (2, 8)).astype("int32"),
-    "segment_ids": np.array([[0] * 4 + [1] * 4] * 2, "int32"),
-    "padding_mask": np.array([[1] * 8, [1] * 5 + [0] * 3], "int32"),
-}}
-{weights}
-out = backbone.predict(x, verbose=0)
-np.savez(sys.argv[1] + "/{name}_out.npz", **out)
-print(len(backbone.weights), backbone.count_params())
-"""
+# BERT and GPT-2 run with every test run; the other four (about two minutes more on a shared
+# machine) with `-m slow`. `make ecosystem` runs KerasHub's own tests as well.
+KERASHUB_BACKBONES = ("bert", "gpt2")
+KERASHUB_MORE = ("gemma", "llama", "vit", "resnet")
 
 
-def test_kerashub_bert_backbone_gives_the_outputs_of_keras(tmp_path):
+def _run_kerashub(out_dir, names):
+    """Runs tests/data/kerashub_backbones.py under Keras, then under lamina (weights and a preset
+    written by Keras); returns each library's printed summary."""
     pytest.importorskip("keras_hub")
-    save = (
-        "ws = [rng.normal(size=w.shape).astype('float32') * 0.2 for w in backbone.get_weights()]\n"
-        "backbone.set_weights(ws)\n"
-        "backbone.save_weights(sys.argv[1] + '/bert.weights.h5')"
-    )
-    load = "backbone.load_weights(sys.argv[1] + '/bert.weights.h5')"
-    outputs = []
-    for name, alias, weights, env in (
-        ("keras", "", save, {"KERAS_BACKEND": "jax"}),
-        ("lamina", "import lamina; lamina.install_as_keras()", load, {}),
-    ):
-        code = BERT.format(alias=alias, weights=weights, name=name)
+    script = str(ROOT / "tests" / "data" / "kerashub_backbones.py")
+    printed = {}
+    for library, env in (("keras", {"KERAS_BACKEND": "jax"}), ("lamina", {})):
         full = {k: v for k, v in os.environ.items() if k != "LAMINA_AS_KERAS"}
         full.update(PYTHONPATH=str(ROOT), LAMINA_COMPILATION_CACHE="0", **env)
         result = subprocess.run(
-            [sys.executable, "-c", code, str(tmp_path)],
+            [sys.executable, script, library, str(out_dir), *names],
             capture_output=True,
             text=True,
             env=full,
-            timeout=600,
+            timeout=900,
         )
         assert result.returncode == 0, result.stderr[-4000:]
-        outputs.append(result.stdout.strip())
-    assert outputs[0] == outputs[1]  # same number of weights and parameters
-    ref, got = np.load(tmp_path / "keras_out.npz"), np.load(tmp_path / "lamina_out.npz")
-    assert set(got.files) == {"sequence_output", "pooled_output"}
+        printed[library] = dict(line.split(" ", 1) for line in result.stdout.strip().splitlines())
+    return printed
+
+
+@pytest.fixture(scope="module")
+def kerashub_outputs(tmp_path_factory):
+    out_dir = tmp_path_factory.mktemp("kerashub")
+    return out_dir, _run_kerashub(out_dir, KERASHUB_BACKBONES)
+
+
+@pytest.fixture(scope="module")
+def kerashub_more_outputs(tmp_path_factory):
+    out_dir = tmp_path_factory.mktemp("kerashub_more")
+    return out_dir, _run_kerashub(out_dir, KERASHUB_MORE)
+
+
+def _check_same_outputs(out_dir, printed, name):
+    # Same number of weights and of parameters, then the same outputs from Keras's weights.
+    assert printed["lamina"][name] == printed["keras"][name]
+    ref = np.load(out_dir / f"{name}_keras.npz")
+    got = np.load(out_dir / f"{name}_lamina.npz")
+    assert sorted(got.files) == sorted(ref.files)
+    for key in ref.files:
+        assert np.isfinite(ref[key]).all()
+        np.testing.assert_allclose(got[key], ref[key], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", KERASHUB_BACKBONES)
+def test_kerashub_backbones_give_the_outputs_of_keras(kerashub_outputs, name):
+    _check_same_outputs(*kerashub_outputs, name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", KERASHUB_MORE)
+def test_more_kerashub_backbones_give_the_outputs_of_keras(kerashub_more_outputs, name):
+    _check_same_outputs(*kerashub_more_outputs, name)
+
+
+def test_kerashub_preset_saved_by_keras_loads_in_lamina(kerashub_outputs):
+    out_dir, _ = kerashub_outputs
+    assert (out_dir / "bert_preset" / "config.json").exists()
+    ref = np.load(out_dir / "bert_keras.npz")
+    got = np.load(out_dir / "bert_preset_lamina.npz")
     for key in ref.files:
         np.testing.assert_allclose(got[key], ref[key], rtol=1e-5, atol=1e-5)
