@@ -107,16 +107,18 @@ def test_pth_file_turns_it_on_for_a_site_directory(tmp_path):
     assert not (tmp_path / "lamina_as_keras.pth").exists()
 
 
-def test_ecosystem_page_runs_kerastuner_and_scikeras():
+def test_ecosystem_page_runs_kerastuner_scikeras_and_kerashub():
     pytest.importorskip("keras_tuner")
     pytest.importorskip("scikeras")
+    pytest.importorskip("keras_hub")
     blocks = extract_blocks((ROOT / "docs" / "ecosystem.md").read_text(encoding="utf-8"))
     source = "\n".join(src for _, src, skip in blocks if not skip)
     out = run(source)
     assert out.returncode == 0, out.stderr[-4000:]
     lines = out.stdout.strip().splitlines()
     assert "'units'" in lines[0] and "lamina.models" in lines[0]
-    scores = [float(v) for v in lines[-1].strip("[]").split()]
+    assert lines[-1] == "kerashub 2 True"
+    scores = [float(v) for v in lines[-2].strip("[]").split()]
     assert len(scores) == 3 and all(0.0 <= s <= 1.0 for s in scores)
 
 
