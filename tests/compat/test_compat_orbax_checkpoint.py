@@ -73,6 +73,8 @@ def test_batch_schedule_and_max_to_keep_match_keras(keras, tmp_path):
     def run(ns, directory, resume_from=None):
         model = _model(ns)
         if resume_from is not None:
+            # Keras restores optimizer slots only into a built optimizer (lamina builds it).
+            model.optimizer.build(model.trainable_variables)
             model.load_weights(resume_from)
         checkpoint = ns.callbacks.OrbaxCheckpoint(directory, save_freq=3, max_to_keep=2)
         _fit(model, [checkpoint], epochs=2)
@@ -85,10 +87,13 @@ def test_batch_schedule_and_max_to_keep_match_keras(keras, tmp_path):
     assert _steps(tmp_path / "ours") == _steps(tmp_path / "theirs") == [3, 6]
     # Resuming from the latest step (6) continues the global batch count from the restored
     # optimizer's iterations.
-    run(lamina, str(tmp_path / "ours2"), resume_from=str(tmp_path / "ours"))
-    run(keras, str(tmp_path / "theirs2"), resume_from=str(tmp_path / "theirs"))
+    ours2 = run(lamina, str(tmp_path / "ours2"), resume_from=str(tmp_path / "ours"))
+    theirs2 = run(keras, str(tmp_path / "theirs2"), resume_from=str(tmp_path / "theirs"))
     assert _steps(tmp_path / "ours2") == _steps(tmp_path / "theirs2") == [9, 12]
     _assert_same(ours, theirs)
+    # The mid-epoch checkpoints (saved in the background while training went on) held the
+    # same state on both sides.
+    _assert_same(ours2, theirs2)
 
 
 def test_checkpoints_cross_both_ways(keras, tmp_path):
