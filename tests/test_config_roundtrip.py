@@ -286,6 +286,16 @@ OPTIMIZERS = {
     "Lamb": {"learning_rate": 0.002, "epsilon": 1e-6},
     "LossScaleOptimizer": {"inner_optimizer": keras.optimizers.SGD(0.1), "initial_scale": 128.0},
     "Muon": {"learning_rate": 0.01, "exclude_layers": ["head"], "rms_rate": None},
+    "MultiOptimizer": {
+        "optimizer_map": keras.optimizers.OptimizerMap(
+            keras.optimizers.SGD(0.1), {"enc/.*": keras.optimizers.Adam(0.01)}
+        ),
+        "loss_scale_factor": 2.0,
+    },
+    "OptimizerMap": {
+        "default_optimizer": keras.optimizers.RMSprop(0.1),
+        "optimizer_map": {"dec/.*": keras.optimizers.Lion(0.01)},
+    },
 }
 
 LOSSES = {

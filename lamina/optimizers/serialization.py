@@ -11,6 +11,7 @@ from lamina.optimizers.ftrl import Ftrl
 from lamina.optimizers.lamb import Lamb
 from lamina.optimizers.lion import Lion
 from lamina.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from lamina.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
 from lamina.optimizers.muon import Muon
 from lamina.optimizers.optimizer import Optimizer
 from lamina.optimizers.rmsprop import Adadelta, Adagrad, RMSprop
@@ -36,6 +37,8 @@ def _objects() -> dict[str, Any]:
         LossScaleOptimizer,
         Muon,
         ScheduleFreeAdamW,
+        MultiOptimizer,
+        OptimizerMap,
     )
     objects: dict[str, Any] = {cls.__name__: cls for cls in classes}
     objects.update({cls.__name__.lower(): cls for cls in classes})
