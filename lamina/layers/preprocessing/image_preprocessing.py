@@ -1065,6 +1065,133 @@ class Equalization(BaseImagePreprocessingLayer):
         return config
 
 
+class ContrastLimitedAdaptiveHistogramEqualization(BaseImagePreprocessingLayer):
+    """Contrast Limited Adaptive Histogram Equalization (CLAHE): equalizes each channel
+    separately in every tile of a `tile_grid_size` grid, with each tile's histogram clipped at
+    `clip_limit` times its mean bin count (the excess spread evenly over all bins), then blends
+    the four nearest tiles' mappings bilinearly so no tile edges show. Applied in training and
+    inference, as in Keras; the output keeps the input's dtype.
+
+    Images whose size is not a multiple of the grid are padded (mirrored) for the histograms.
+
+    Args:
+        value_range: `(min, max)` of the pixel values (default `(0, 255)`).
+        clip_limit: the histogram clip as a multiple of a tile's mean bin count; 0 or less
+            turns clipping off (plain adaptive equalization). Defaults to 4.0.
+        tile_grid_size: `(rows, columns)` of tiles (default `(8, 8)`).
+        data_format: `"channels_last"` or `"channels_first"`.
+
+    Call arguments:
+        inputs: images (rank 3 or 4) or a dict with `"images"`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> import lamina as keras
+    >>> clahe = keras.layers.ContrastLimitedAdaptiveHistogramEqualization(
+    ...     value_range=(0.0, 1.0), tile_grid_size=(2, 2))
+    >>> x = np.linspace(0.4, 0.6, 64, dtype="float32").reshape(1, 8, 8, 1)
+    >>> y = np.asarray(clahe(x))
+    >>> y.shape, bool(y.max() - y.min() > x.max() - x.min())
+    ((1, 8, 8, 1), True)
+    """
+
+    _USE_BASE_FACTOR = False
+    _APPLY_IN_INFERENCE = True
+
+    def __init__(
+        self, value_range=(0, 255), clip_limit=4.0, tile_grid_size=(8, 8), data_format=None,
+        **kwargs,
+    ):  # fmt: skip
+        super().__init__(data_format=data_format, **kwargs)
+        self.value_range = value_range
+        self.clip_limit = clip_limit
+        if (
+            not isinstance(tile_grid_size, (tuple, list))
+            or len(tile_grid_size) != 2
+            or not all(isinstance(v, int) and v > 0 for v in tile_grid_size)
+        ):
+            raise ValueError(
+                "ContrastLimitedAdaptiveHistogramEqualization: `tile_grid_size` must be a pair "
+                f"of positive integers (rows, columns). Received: tile_grid_size={tile_grid_size}"
+            )
+        self.tile_grid_size = tile_grid_size
+
+    def transform_images(self, images, transformation=None, training=True):
+        if self.data_format == "channels_first":
+            images = jnp.transpose(images, (0, 2, 3, 1))
+        dtype = images.dtype
+        vr = tuple(self.value_range)
+        x = _transform_value_range(images, vr, (0, 255), "float32")
+        x = self._clahe(x)
+        x = _transform_value_range(x, (0, 255), vr, "float32").astype(dtype)
+        if self.data_format == "channels_first":
+            x = jnp.transpose(x, (0, 3, 1, 2))
+        return x
+
+    def _clahe(self, images):
+        n, height, width, channels = images.shape
+        gh, gw = self.tile_grid_size
+        th, tw = -(-height // gh), -(-width // gw)
+        pad_h, pad_w = th * gh - height, tw * gw - width
+        padded = images
+        if pad_h or pad_w:
+            padded = jnp.pad(images, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode="symmetric")
+        # Histograms per (image, tile row, tile column, channel), by scatter-add.
+        tiles = padded.reshape(n, gh, th, gw, tw, channels).transpose(0, 1, 3, 5, 2, 4)
+        tiles = jnp.clip(tiles.reshape(n * gh * gw * channels, th * tw).astype("int32"), 0, 255)
+        rows = jnp.arange(tiles.shape[0], dtype="int32")[:, None]
+        hists = jnp.zeros((tiles.shape[0], 256), "float32").at[rows, tiles].add(1.0)
+        hists = hists.reshape(n, gh, gw, channels, 256)
+        if self.clip_limit > 0:
+            limit = jnp.asarray(self.clip_limit * (th * tw) / 256.0, hists.dtype)
+            clipped = jnp.clip(hists, 0, limit)
+            excess = jnp.sum(hists - clipped, axis=-1, keepdims=True)
+            hists = clipped + excess / 256.0
+        cdf = jnp.cumsum(hists, axis=-1)
+        cdf_min = jnp.min(cdf, axis=-1, keepdims=True)
+        denom = jnp.asarray(th * tw, cdf.dtype) - cdf_min
+        denom = jnp.where(denom == 0, jnp.ones_like(denom), denom)
+        mapping = jnp.clip((cdf - cdf_min) * 255.0 / denom, 0, 255)
+        # Edge tiles repeated once on each side, so border pixels blend with themselves.
+        mapping = jnp.pad(mapping, ((0, 0), (1, 1), (1, 1), (0, 0), (0, 0)), mode="edge")
+
+        def axis_weights(size, tile, grid):
+            pos = (jnp.arange(size, dtype="float32") - (tile / 2.0)) / tile + 1.0
+            lo = jnp.floor(pos)
+            frac = pos - lo
+            lo_i = jnp.clip(lo, 0, grid + 1).astype("int32")
+            hi_i = jnp.clip(lo + 1.0, 0, grid + 1).astype("int32")
+            return lo_i, hi_i, frac
+
+        y0, y1, wy = axis_weights(th * gh, th, gh)
+        x0, x1, wx = axis_weights(tw * gw, tw, gw)
+        pixels = jnp.clip(padded, 0, 255).astype("int32")
+        b = jnp.arange(n)[:, None, None, None]
+        c = jnp.arange(channels)[None, None, None, :]
+
+        def at(ys, xs):
+            return mapping[b, ys[None, :, None, None], xs[None, None, :, None], c, pixels]
+
+        wy, wx = wy[None, :, None, None], wx[None, None, :, None]
+        top = at(y0, x0) * (1.0 - wx) + at(y0, x1) * wx
+        bottom = at(y1, x0) * (1.0 - wx) + at(y1, x1) * wx
+        out = top * (1.0 - wy) + bottom * wy
+        return out[:, :height, :width, :]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "value_range": self.value_range,
+                "clip_limit": self.clip_limit,
+                "tile_grid_size": self.tile_grid_size,
+                "data_format": self.data_format,
+            }
+        )
+        return config
+
+
 # ------------------------------------------------------------------------- geometric layers
 
 
@@ -2204,6 +2331,7 @@ __all__ = [
     "AugMix",
     "AutoContrast",
     "BaseImagePreprocessingLayer",
+    "ContrastLimitedAdaptiveHistogramEqualization",
     "CutMix",
     "Equalization",
     "MaxNumBoundingBoxes",
