@@ -22,6 +22,7 @@ import numpy as np
 
 from lamina.core.layer import Layer
 from lamina.core.random import SeedGenerator
+from lamina.layers.preprocessing import bounding_boxes as bb
 from lamina.ops import image as image_ops
 
 
@@ -69,6 +70,47 @@ def _saturate_cast(x, dtype):
     return x.astype(dtype)
 
 
+def _image_hw(images, data_format):
+    """(height, width) of a batch of images."""
+    if data_format == "channels_first":
+        return images.shape[-2], images.shape[-1]
+    return images.shape[-3], images.shape[-2]
+
+
+def densify_bounding_boxes(bounding_boxes, layer, batched=True):
+    """A copy of a `{"boxes", "labels"}` dict as arrays (float32 boxes), batched
+    (`(batch, N, 4)` boxes) when `batched` is False."""
+    if (
+        not isinstance(bounding_boxes, dict)
+        or "boxes" not in bounding_boxes
+        or "labels" not in bounding_boxes
+    ):
+        raise ValueError(
+            f"{layer}: expected `bounding_boxes` to be a dict with keys 'boxes' and 'labels'. "
+            f"Received: bounding_boxes={bounding_boxes}"
+        )
+    out = dict(bounding_boxes)
+    boxes = jnp.asarray(bounding_boxes["boxes"], "float32")
+    labels = jnp.asarray(bounding_boxes["labels"])
+    want = 3 if batched else 2
+    if boxes.ndim != want or boxes.shape[-1] != 4:
+        raise ValueError(
+            f"{layer}: expected bounding_boxes['boxes'] of shape "
+            f"{'(batch, num_boxes, 4)' if batched else '(num_boxes, 4)'} for "
+            f"{'a batch of images' if batched else 'a single image'}. "
+            f"Received: shape={tuple(boxes.shape)}"
+        )
+    if labels.ndim not in (want - 1, want):
+        raise ValueError(
+            f"{layer}: expected bounding_boxes['labels'] of rank {want - 1} or {want} for "
+            f"boxes of shape {tuple(boxes.shape)}. Received: shape={tuple(labels.shape)}"
+        )
+    if not batched:
+        boxes, labels = boxes[None], labels[None]
+    out["boxes"], out["labels"] = boxes, labels
+    return out
+
+
 class BaseImagePreprocessingLayer(Layer):
     """The shared protocol of the image augmentation layers: `get_random_transformation` draws
     one transformation for a batch, `transform_images`/`transform_labels`/
@@ -76,7 +118,9 @@ class BaseImagePreprocessingLayer(Layer):
 
     Args:
         factor: the layer's strength as a number or `(lower, upper)` (layers that use it).
-        bounding_box_format: the box format (stored; boxes are not transformed by lamina yet).
+        bounding_box_format: the format of the boxes in dict inputs (`"xyxy"`, `"yxyx"`,
+            `"xywh"`, `"center_xywh"`, `"center_yxhw"`, `"rel_xyxy"`, ...; see
+            `keras.utils.bounding_boxes.convert_format`).
         data_format: `"channels_last"` or `"channels_first"`.
     """
 
@@ -153,7 +197,8 @@ class BaseImagePreprocessingLayer(Layer):
         return segmentation_masks
 
     def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
-        """Boxes are unchanged by colour layers; geometric layers do not support them yet."""
+        """Applies `transformation` to `{"boxes": (batch, N, 4), "labels": ...}` (boxes in
+        `bounding_box_format`); colour layers leave boxes unchanged."""
         return bounding_boxes
 
     def _is_batched(self, images):
@@ -205,9 +250,13 @@ class BaseImagePreprocessingLayer(Layer):
                     f"bounding box format. Pass a `bounding_box_format` argument to your "
                     f"{type(self).__name__} layer, e.g. `bounding_box_format='xyxy'`."
                 )
-            out["bounding_boxes"] = self.transform_bounding_boxes(
-                out["bounding_boxes"], transformation, training=training
-            )
+            boxes = densify_bounding_boxes(out["bounding_boxes"], type(self).__name__, batched)
+            # The input images' height and width, for the box transforms.
+            self.__dict__["_input_hw"] = _image_hw(images, self.data_format)
+            boxes = self.transform_bounding_boxes(boxes, transformation, training=training)
+            if not batched:
+                boxes = {k: (v[0] if k in ("boxes", "labels") else v) for k, v in boxes.items()}
+            out["bounding_boxes"] = boxes
         return out
 
     def _images_step(self, images, transformation, training):
@@ -242,9 +291,13 @@ class _GeometricLayer(BaseImagePreprocessingLayer):
 
     def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
         raise NotImplementedError(
-            f"{type(self).__name__}: lamina does not transform bounding boxes for geometric "
-            "layers yet. Drop the 'bounding_boxes' key or apply the layer to images only."
+            f"{type(self).__name__} does not transform bounding boxes (Keras 3.15 does not "
+            "either). Drop the 'bounding_boxes' key or apply the layer to images only."
         )
+
+    def _boxes_to(self, bounding_boxes, source, target):
+        h, w = self._input_hw
+        return bb.convert_format(bounding_boxes, source, target, height=h, width=w)
 
 
 # ---------------------------------------------------------------------------- colour layers
@@ -1267,9 +1320,25 @@ class RandomCrop(BaseImagePreprocessingLayer):
         return self.transform_images(jnp.asarray(segmentation_masks), transformation)
 
     def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
-        raise NotImplementedError(
-            "RandomCrop: lamina does not transform bounding boxes yet. Drop the "
-            "'bounding_boxes' key or apply the layer to images only."
+        if not training:
+            return bounding_boxes
+        in_h, in_w = self._input_hw
+        h0, w0 = transformation
+        # The rows and columns the images were sliced to (then resized when smaller).
+        slice_h, slice_w = self.height, self.width
+        if isinstance(h0, int):
+            slice_h, slice_w = min(self.height, in_h - h0), min(self.width, in_w - w0)
+        out = self._boxes_to(bounding_boxes, self.bounding_box_format, "xyxy")
+        x1, y1, x2, y2 = jnp.split(out["boxes"], 4, axis=-1)
+        h0 = jnp.asarray(h0, "float32")
+        w0 = jnp.asarray(w0, "float32")
+        sx, sy = self.width / slice_w, self.height / slice_h
+        out["boxes"] = jnp.concatenate(
+            [(x1 - w0) * sx, (y1 - h0) * sy, (x2 - w0) * sx, (y2 - h0) * sy], axis=-1
+        )
+        out = bb.clip_to_image_size(out, self.height, self.width, "xyxy")
+        return bb.convert_format(
+            out, "xyxy", self.bounding_box_format, height=self.height, width=self.width
         )
 
     def compute_output_shape(self, input_shape):
@@ -1385,6 +1454,26 @@ class RandomShear(_GeometricLayer):
             data_format=self.data_format,
         )
 
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        # Keras 3.15's box shear: the corners are sheared in relative coordinates (exact for
+        # square images), then clipped to the image.
+        if not training or transformation is None:
+            return bounding_boxes
+        dt = self.compute_dtype
+        h, w = self._input_hw
+        fmt = self.bounding_box_format
+        out = bb.convert_format(bounding_boxes, fmt, "rel_xyxy", height=h, width=w, dtype=dt)
+        shear = transformation["shear_factor"].astype(dt)
+        sx, sy = shear[:, 0:1], shear[:, 1:2]
+        x1, y1, x2, y2 = (out["boxes"][..., i] for i in range(4))
+        x1 = jnp.where(sx < 0, x1 - sx * y1, x1 - sx * y2)
+        x2 = jnp.where(sx < 0, x2 - sx * y2, x2 - sx * y1)
+        y1 = jnp.where(sy > 0, y1 - sy * x2, y1 - sy * x1)
+        y2 = jnp.where(sy > 0, y2 - sy * x1, y2 - sy * x2)
+        out["boxes"] = jnp.stack([x1, y1, x2, y2], axis=-1)
+        out = bb.clip_to_image_size(out, h, w, "rel_xyxy")
+        return bb.convert_format(out, "rel_xyxy", fmt, height=h, width=w, dtype=dt)
+
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -1482,6 +1571,34 @@ class RandomPerspective(_GeometricLayer):
             data_format=self.data_format,
         )
         return jnp.where(transformation["apply_perspective"][:, None, None, None], out, images)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        # Each box becomes the smallest box around its four moved corners.
+        if not training or transformation is None:
+            return bounding_boxes
+        h, w = self._input_hw
+        fmt = self.bounding_box_format
+        out = self._boxes_to(bounding_boxes, fmt, "xyxy")
+        boxes = out["boxes"]
+        x0, y0, x1, y1 = jnp.split(boxes, 4, axis=-1)
+        coeffs = image_ops._homography(
+            transformation["start_points"], transformation["end_points"]
+        ).astype(self.compute_dtype)
+        n = coeffs.shape[0]
+        matrix = jnp.concatenate([coeffs, jnp.ones((n, 1), coeffs.dtype)], -1).reshape(n, 3, 3)
+        inverse = jnp.linalg.inv(matrix)[:, None]  # output point -> input point is `matrix`
+        xs, ys = [], []
+        for cx, cy in ((x0, y0), (x1, y1), (x0, y1), (x1, y0)):
+            p = jnp.concatenate([cx, cy, jnp.ones_like(cx)], axis=-1)[..., None]
+            q = jnp.matmul(inverse, p)[..., 0]
+            xs.append(q[..., 0] / q[..., 2])
+            ys.append(q[..., 1] / q[..., 2])
+        xs, ys = jnp.stack(xs, -1), jnp.stack(ys, -1)
+        moved = jnp.stack([xs.min(-1), ys.min(-1), xs.max(-1), ys.max(-1)], axis=-1)
+        apply = transformation["apply_perspective"][:, None, None]
+        out["boxes"] = jnp.where(apply, moved, boxes)
+        out = bb.clip_to_image_size(out, h, w, "xyxy")
+        return bb.convert_format(out, "xyxy", fmt, height=h, width=w)
 
     def get_config(self):
         config = super().get_config()
@@ -1773,6 +1890,17 @@ class MixUp(BaseImagePreprocessingLayer):
         other = jnp.take(labels, transformation["permutation_order"], axis=0)
         return w * labels + (1.0 - w) * other
 
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        # Each image keeps its boxes and gains those of the image mixed into it.
+        if not training or transformation is None:
+            return bounding_boxes
+        perm = transformation["permutation_order"]
+        out = dict(bounding_boxes)
+        for key in ("boxes", "labels"):
+            value = bounding_boxes[key]
+            out[key] = jnp.concatenate([value, jnp.take(value, perm, axis=0)], axis=1)
+        return out
+
     def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
         # Mixed like the images (Keras 3.15 takes the masks without an axis, which scrambles
         # them; see docs/differences.md).
@@ -1855,6 +1983,12 @@ class CutMix(BaseImagePreprocessingLayer):
         w = transformation["mix_weight"].reshape(-1, 1)
         other = jnp.take(labels, transformation["permutation_order"], axis=0)
         return w * labels + (1.0 - w) * other
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        raise NotImplementedError(
+            "CutMix does not transform bounding boxes (Keras 3.15 does not either). Drop the "
+            "'bounding_boxes' key or apply the layer to images only."
+        )
 
     def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
         # The same box is pasted into the masks, keeping their channel count (Keras 3.15 uses
