@@ -201,6 +201,11 @@ class BaseImagePreprocessingLayer(Layer):
         `bounding_box_format`); colour layers leave boxes unchanged."""
         return bounding_boxes
 
+    def _boxes_to(self, bounding_boxes, source, target):
+        """Boxes converted between formats, relative ones against the input images' size."""
+        h, w = self._input_hw
+        return bb.convert_format(bounding_boxes, source, target, height=h, width=w)
+
     def _is_batched(self, images):
         if images.ndim == 3:
             return False
@@ -294,10 +299,6 @@ class _GeometricLayer(BaseImagePreprocessingLayer):
             f"{type(self).__name__} does not transform bounding boxes (Keras 3.15 does not "
             "either). Drop the 'bounding_boxes' key or apply the layer to images only."
         )
-
-    def _boxes_to(self, bounding_boxes, source, target):
-        h, w = self._input_hw
-        return bb.convert_format(bounding_boxes, source, target, height=h, width=w)
 
 
 # ---------------------------------------------------------------------------- colour layers
@@ -2007,70 +2008,6 @@ class CutMix(BaseImagePreprocessingLayer):
         return config
 
 
-class _KerasRotation(_GeometricLayer):
-    """RandAugment's rotation step, drawing as Keras's `RandomRotation` does."""
-
-    _USE_BASE_FACTOR = True
-
-    def __init__(self, factor, interpolation="bilinear", seed=None, data_format=None):
-        super().__init__(factor=factor, data_format=data_format)
-        self.interpolation = interpolation
-        self.fill_mode, self.fill_value = "reflect", 0.0
-        self._init_seed(seed)
-
-    def get_random_transformation(self, data, training=True, seed=None):
-        images = data["images"]
-        n = images.shape[0]
-        h, w = images.shape[-2:] if self.data_format == "channels_first" else images.shape[1:3]
-        angle = self._uniform((n,), self.factor[0] * 360.0, self.factor[1] * 360.0)
-        angle = angle * jnp.asarray(np.pi / 180.0, "float32")
-        cx, cy = 0.5 * (w - 1.0), 0.5 * (h - 1.0)
-        cos, sin = jnp.cos(angle), jnp.sin(angle)
-        a2 = cx - cx * cos - cy * -sin
-        b2 = cy - cx * sin - cy * cos
-        zeros = jnp.zeros_like(angle)
-        matrix = jnp.stack([cos, -sin, a2, sin, cos, b2, zeros, zeros], axis=1)
-        return {"rotation_matrix": matrix}
-
-    def _warp(self, images, transformation, interpolation):
-        return image_ops.affine_transform(
-            images, transformation["rotation_matrix"], interpolation=interpolation,
-            fill_mode=self.fill_mode, fill_value=self.fill_value, data_format=self.data_format,
-        )  # fmt: skip
-
-
-class _KerasTranslation(_GeometricLayer):
-    """RandAugment's translation step, drawing as Keras's `RandomTranslation` does."""
-
-    _USE_BASE_FACTOR = False
-
-    def __init__(self, factor, interpolation="bilinear", seed=None, data_format=None):
-        super().__init__(data_format=data_format)
-        self.factor = _range_arg("RandAugment", "factor", factor, (-1, 1))
-        self.interpolation = interpolation
-        self.fill_mode, self.fill_value = "reflect", 0.0
-        self._init_seed(seed)
-
-    def get_random_transformation(self, data, training=True, seed=None):
-        images = data["images"]
-        n = images.shape[0]
-        h, w = images.shape[-2:] if self.data_format == "channels_first" else images.shape[1:3]
-        dy = self._uniform((n, 1), self.factor[0], self.factor[1]) * h
-        dx = self._uniform((n, 1), self.factor[0], self.factor[1]) * w
-        return {"translations": jnp.concatenate([dx, dy], axis=1).astype("float32")}
-
-    def _warp(self, images, transformation, interpolation):
-        t = transformation["translations"]
-        ones, zeros = jnp.ones((t.shape[0], 1)), jnp.zeros((t.shape[0], 1))
-        matrix = jnp.concatenate(
-            [ones, zeros, -t[:, :1], zeros, ones, -t[:, 1:], zeros, zeros], axis=1
-        )
-        return image_ops.affine_transform(
-            images, matrix, interpolation=interpolation, fill_mode=self.fill_mode,
-            fill_value=self.fill_value, data_format=self.data_format,
-        )  # fmt: skip
-
-
 class RandAugment(BaseImagePreprocessingLayer):
     """RandAugment: applies `num_ops` operations, each picked at random (the same pick for the
     whole batch) among shear, translation, rotation, brightness, colour degeneration,
@@ -2133,8 +2070,19 @@ class RandAugment(BaseImagePreprocessingLayer):
         self.random_shear = RandomShear(
             x_factor=f, y_factor=f, interpolation=interpolation, seed=sd, data_format=df
         )
-        self.random_translation = _KerasTranslation(f, interpolation, sd, df)
-        self.random_rotation = _KerasRotation(f, interpolation, sd, df)
+        from lamina.layers.preprocessing.image_augmentation import (
+            RandomRotation,
+            RandomTranslation,
+        )
+
+        box_kw = {"bounding_box_format": self.bounding_box_format}
+        self.random_shear.bounding_box_format = self.bounding_box_format
+        self.random_translation = RandomTranslation(
+            f, f, interpolation=interpolation, seed=sd, data_format=df, **box_kw
+        )
+        self.random_rotation = RandomRotation(
+            f, interpolation=interpolation, seed=sd, data_format=df, **box_kw
+        )
         self.random_brightness = RandomBrightness(f, value_range=vr, seed=sd, data_format=df)
         self.random_color_degeneration = RandomColorDegeneration(
             f, value_range=vr, seed=sd, data_format=df
@@ -2170,6 +2118,22 @@ class RandAugment(BaseImagePreprocessingLayer):
                 out = getattr(self, name).transform_images(images, t)
                 images = jnp.where(idx[i] == j, out.astype(images.dtype), images)
         return images.astype(self.compute_dtype)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        # As Keras 3.15: each operation's box transform is applied (in the operations' order)
+        # to the boxes of the images it was picked for; colour operations leave boxes as is.
+        if not training or transformation is None:
+            return bounding_boxes
+        idx = transformation["layer_idxes"]
+        out = dict(bounding_boxes)
+        for j, (name, t) in enumerate(transformation["transforms"].items()):
+            layer = getattr(self, name)
+            layer.__dict__["_input_hw"] = self._input_hw
+            moved = layer.transform_bounding_boxes(dict(out), t, training=True)
+            for i in range(self.num_ops):
+                for key in ("boxes", "labels"):
+                    out[key] = jnp.where(idx[i] == j, moved[key], out[key])
+        return out
 
     def get_config(self):
         config = super().get_config()
@@ -2261,8 +2225,19 @@ class AugMix(BaseImagePreprocessingLayer):
         self.random_shear = RandomShear(
             x_factor=f, y_factor=f, interpolation=interpolation, seed=sd, data_format=df
         )
-        self.random_translation = _KerasTranslation(f, interpolation, sd, df)
-        self.random_rotation = _KerasRotation(f, interpolation, sd, df)
+        from lamina.layers.preprocessing.image_augmentation import (
+            RandomRotation,
+            RandomTranslation,
+        )
+
+        box_kw = {"bounding_box_format": self.bounding_box_format}
+        self.random_shear.bounding_box_format = self.bounding_box_format
+        self.random_translation = RandomTranslation(
+            f, f, interpolation=interpolation, seed=sd, data_format=df, **box_kw
+        )
+        self.random_rotation = RandomRotation(
+            f, interpolation=interpolation, seed=sd, data_format=df, **box_kw
+        )
         self.solarization = Solarization(
             addition_factor=f, threshold_factor=f, value_range=vr, seed=sd, data_format=df
         )
