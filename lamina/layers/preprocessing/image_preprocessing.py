@@ -6,7 +6,9 @@
 `Pipeline`.
 
 Every layer takes a batch of images (rank 4), one image (rank 3), or a dict with `"images"` and
-optionally `"labels"` and `"segmentation_masks"` (MixUp and CutMix mix the labels too). The
+optionally `"labels"`, `"segmentation_masks"` and `"bounding_boxes"` (MixUp and CutMix mix the
+labels too; geometric layers move the boxes, given in the layer's `bounding_box_format`, and
+clip them to the image as Keras 3.15 does, setting the label of boxes left with no area to -1). The
 random draws are made exactly as Keras 3 makes them on JAX — same distributions, same order, and
 the same keys for the same `seed` — so a layer built with `seed=s` gives Keras's output for
 `seed=s`. Called directly the layers augment (`training` defaults to True); inside `fit` they
@@ -1259,9 +1261,11 @@ class RandomCrop(BaseImagePreprocessingLayer):
         width: the output width.
         seed: an int for reproducible draws.
         data_format: `"channels_last"` or `"channels_first"`.
+        bounding_box_format: the format of the boxes in dict inputs (e.g. `"xyxy"`).
 
     Call arguments:
-        inputs: images (rank 3 or 4) or a dict with `"images"` (and `"segmentation_masks"`).
+        inputs: images (rank 3 or 4) or a dict with `"images"` and optionally `"labels"`,
+            `"segmentation_masks"` and `"bounding_boxes"` (moved with the images and clipped).
         training: crop when True (the default), pass through when False.
 
     Example:
@@ -1373,9 +1377,11 @@ class RandomShear(_GeometricLayer):
         fill_value: the value outside the image for `"constant"`.
         data_format: `"channels_last"` or `"channels_first"`.
         seed: an int for reproducible draws.
+        bounding_box_format: the format of the boxes in dict inputs (e.g. `"xyxy"`).
 
     Call arguments:
-        inputs: images (rank 3 or 4) or a dict with `"images"` (and `"segmentation_masks"`).
+        inputs: images (rank 3 or 4) or a dict with `"images"` and optionally `"labels"`,
+            `"segmentation_masks"` and `"bounding_boxes"` (moved with the images and clipped).
         training: augment when True (the default), pass through when False.
 
     Example:
@@ -1502,9 +1508,11 @@ class RandomPerspective(_GeometricLayer):
         fill_value: the value outside the image.
         seed: an int for reproducible draws.
         data_format: `"channels_last"` or `"channels_first"`.
+        bounding_box_format: the format of the boxes in dict inputs (e.g. `"xyxy"`).
 
     Call arguments:
-        inputs: images (rank 3 or 4) or a dict with `"images"` (and `"segmentation_masks"`).
+        inputs: images (rank 3 or 4) or a dict with `"images"` and optionally `"labels"`,
+            `"segmentation_masks"` and `"bounding_boxes"` (moved with the images and clipped).
         training: augment when True (the default), pass through when False.
 
     Example:

@@ -97,11 +97,39 @@ def _output_shape(input_shape, height, width, data_format):
 
 
 class Resizing(Layer):
-    """Resizes images (rank 3 or a rank-4 batch) to `(height, width)`.
+    (
+        """Resizes images (rank 3 or a rank-4 batch) to `(height, width)`.
 
     `crop_to_aspect_ratio` first crops the largest centred box of the target aspect ratio;
     `pad_to_aspect_ratio` pads (with `fill_value`) instead. Integer images keep their dtype.
+
+    Args:
+        height: the output height.
+        width: the output width.
+        interpolation: `"bilinear"`, `"nearest"`, `"bicubic"`, `"lanczos3"` or `"lanczos5"`.
+        crop_to_aspect_ratio: crop to the target aspect ratio before resizing.
+        pad_to_aspect_ratio: pad to the target aspect ratio before resizing.
+        fill_mode: only `"constant"` (the padding mode).
+        fill_value: the padding value.
+        antialias: antialias when downsampling.
+        data_format: `"channels_last"` or `"channels_first"`.
+        bounding_box_format: the format of the boxes in dict inputs (e.g. `"xyxy"`); boxes
+            are scaled (and shifted for crops/pads) to the output size, then clipped to it.
     """
+        + _DICT_DOC
+        + """
+    Example:
+
+    >>> import numpy as np
+    >>> import lamina as keras
+    >>> layer = keras.layers.Resizing(4, 4, bounding_box_format="xyxy")
+    >>> out = layer({"images": np.zeros((1, 8, 16, 3)),
+    ...              "bounding_boxes": {"boxes": np.array([[[0.0, 0, 8, 4]]]),
+    ...                                 "labels": np.array([[1]])}})
+    >>> out["images"].shape, np.asarray(out["bounding_boxes"]["boxes"]).tolist()
+    ((1, 4, 4, 3), [[[0.0, 0.0, 2.0, 2.0]]])
+    """
+    )
 
     def __init__(
         self,
@@ -221,9 +249,32 @@ class Resizing(Layer):
 
 
 class CenterCrop(Layer):
-    """Crops the centre `(height, width)` of images; an image smaller than the target is first
+    (
+        """Crops the centre `(height, width)` of images; an image smaller than the target is first
     cropped to the target aspect ratio and resized (bilinear) instead. Outputs take the compute
-    dtype."""
+    dtype.
+
+    Args:
+        height: the output height.
+        width: the output width.
+        data_format: `"channels_last"` or `"channels_first"`.
+        bounding_box_format: the format of the boxes in dict inputs (e.g. `"xyxy"`); boxes
+            are moved into the crop and clipped to it.
+    """
+        + _DICT_DOC
+        + """
+    Example:
+
+    >>> import numpy as np
+    >>> import lamina as keras
+    >>> layer = keras.layers.CenterCrop(4, 4, bounding_box_format="xyxy")
+    >>> out = layer({"images": np.zeros((1, 8, 8, 3)),
+    ...              "bounding_boxes": {"boxes": np.array([[[1.0, 1, 5, 5]]]),
+    ...                                 "labels": np.array([[1]])}})
+    >>> out["images"].shape, np.asarray(out["bounding_boxes"]["boxes"]).tolist()
+    ((1, 4, 4, 3), [[[0.0, 0.0, 3.0, 3.0]]])
+    """
+    )
 
     def __init__(self, height: int, width: int, data_format: str | None = None, **kwargs):
         self.bounding_box_format = kwargs.pop("bounding_box_format", None)
