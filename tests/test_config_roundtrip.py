@@ -205,6 +205,10 @@ LAYERS = {
     "AutoContrast": ({"value_range": (0, 1)}, X2334),
     "CutMix": ({"factor": 0.5, "seed": 1}, None),
     "Equalization": ({"value_range": (0, 1), "bins": 64}, X2334),
+    "ContrastLimitedAdaptiveHistogramEqualization": (
+        {"value_range": (0, 1), "clip_limit": 2.0, "tile_grid_size": (2, 2)},
+        X2334,
+    ),
     "MaxNumBoundingBoxes": ({"max_number": 4, "fill_value": -2}, None),
     "MixUp": ({"alpha": 0.3, "seed": 1}, None),
     "Pipeline": ({"layers": []}, X2334),
