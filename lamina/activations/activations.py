@@ -36,7 +36,8 @@ def relu(
         >>> from lamina import activations
         >>> np.asarray(activations.relu([-2.0, 1.0, 8.0])).tolist()
         [0.0, 1.0, 8.0]
-        >>> np.asarray(activations.relu([-2.0, 1.0, 8.0], negative_slope=0.5, max_value=6.0)).tolist()
+        >>> y = activations.relu([-2.0, 1.0, 8.0], negative_slope=0.5, max_value=6.0)
+        >>> np.asarray(y).tolist()
         [-1.0, 1.0, 6.0]
     """
     x = _array(x)
@@ -298,7 +299,8 @@ def threshold(x, threshold: float, default_value: float) -> jax.Array:
     Example:
         >>> import numpy as np
         >>> from lamina import activations
-        >>> np.asarray(activations.threshold([-1.0, 0.5, 2.0], threshold=0.5, default_value=-9.0)).tolist()
+        >>> y = activations.threshold([-1.0, 0.5, 2.0], threshold=0.5, default_value=-9.0)
+        >>> np.asarray(y).tolist()
         [-9.0, -9.0, 2.0]
     """
     x = _array(x)

@@ -69,8 +69,8 @@ def deserialize(
 
     Example:
         >>> import lamina as keras
-        >>> keras.constraints.deserialize("unit_norm")
-        UnitNorm(axis=0)
+        >>> keras.constraints.deserialize("unit_norm").get_config()
+        {'axis': 0}
     """
     with registry.custom_object_scope(custom_objects):
         if isinstance(config, Mapping):
@@ -93,7 +93,7 @@ def get(identifier: Any) -> Constraint | Callable | None:
 
     Example:
         >>> import lamina as keras
-        >>> keras.constraints.get("max_norm")
-        MaxNorm(max_value=2, axis=0)
+        >>> keras.constraints.get("max_norm").get_config()
+        {'max_value': 2, 'axis': 0}
     """
     return registry.resolve(identifier, kind="constraint", objects=constraint_objects())
