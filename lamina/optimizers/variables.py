@@ -17,6 +17,13 @@ class OptimizerVariablesMixin:
     """`add_variable*`, `set_weights` and the `.keras` hooks of `Optimizer`.
 
     Expects `name`, `built`, `_variables` and `_track_variable` from the optimizer.
+
+    Example:
+        >>> import lamina as keras
+        >>> opt = keras.optimizers.SGD(name="my_sgd")
+        >>> v = opt.add_variable((2,), initializer="ones", name="scale")
+        >>> v.path, v.value.tolist()
+        ('my_sgd/scale', [1.0, 1.0])
     """
 
     def add_variable(
