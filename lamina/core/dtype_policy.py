@@ -65,7 +65,20 @@ class DTypePolicy:
 
 
 def set_dtype_policy(policy) -> None:
-    """Sets the policy of layers created from now on (`'mixed_bfloat16'`, `'float32'`, ...)."""
+    """Sets the dtype policy that layers created from now on get when given no `dtype`.
+
+    Args:
+        policy: a policy name (`"float32"`, `"mixed_bfloat16"`, `"mixed_float16"`, ...), a
+            `DTypePolicy`, or None to go back to following `floatx()`.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.config.set_dtype_policy("mixed_bfloat16")
+        >>> layer = keras.layers.Dense(2)
+        >>> layer.compute_dtype, layer.variable_dtype
+        ('bfloat16', 'float32')
+        >>> keras.config.set_dtype_policy(None)
+    """
     if policy is None:
         _GLOBAL_POLICY[0] = None
         return
@@ -73,13 +86,40 @@ def set_dtype_policy(policy) -> None:
 
 
 def dtype_policy() -> DTypePolicy:
-    """The policy new layers get (default: `floatx()`)."""
+    """The dtype policy new layers get when given no `dtype` (by default the policy named by
+    `floatx()`).
+
+    Args:
+        None.
+
+    Returns:
+        A `DTypePolicy`.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.config.dtype_policy()
+        <DTypePolicy "float32">
+    """
     name = _GLOBAL_POLICY[0]
     return DTypePolicy(name if name is not None else floatx())
 
 
 def policy_name(dtype) -> str:
-    """The policy name for a layer's `dtype=` argument (a dtype, policy, name or record)."""
+    """The policy name for a layer's `dtype=` argument: a dtype, a policy, a policy name or a
+    serialized policy record; None gives the global policy's name.
+
+    Args:
+        dtype: what was passed as `dtype=`.
+
+    Returns:
+        A policy name such as `"float32"` or `"mixed_bfloat16"`.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.core.dtype_policy import policy_name
+        >>> policy_name(np.float16), policy_name("mixed_bfloat16"), policy_name(None)
+        ('float16', 'mixed_bfloat16', 'float32')
+    """
     if dtype is None:
         return dtype_policy().name
     if isinstance(dtype, DTypePolicy):
