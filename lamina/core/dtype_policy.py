@@ -15,12 +15,28 @@ _PLAIN = ("float16", "bfloat16", "float32", "float64", "int32", "int64", "uint8"
 
 
 class DTypePolicy:
-    """A named dtype policy (`'float32'`, `'mixed_bfloat16'`, `'mixed_float16'`, ...).
+    """A named dtype policy: the dtype a layer stores its variables in and the dtype it computes in.
+
+    `"float32"` (or any dtype name) uses the same dtype for both; `"mixed_bfloat16"` and
+    `"mixed_float16"` keep variables in float32 and compute in the low precision (variables are
+    cast when read inside the layer).
+
+    Args:
+        name: the policy's name (`"float32"`, `"bfloat16"`, `"mixed_bfloat16"`,
+            `"mixed_float16"`, ...); default: the global policy (`keras.config.dtype_policy()`).
 
     Attributes:
         name: the policy's name.
         compute_dtype: the dtype layers compute in.
         variable_dtype: the dtype layer variables are stored in.
+
+    Example:
+        >>> import lamina as keras
+        >>> policy = keras.DTypePolicy("mixed_bfloat16")
+        >>> policy.compute_dtype, policy.variable_dtype
+        ('bfloat16', 'float32')
+        >>> keras.layers.Dense(2, dtype=policy).compute_dtype
+        'bfloat16'
     """
 
     def __init__(self, name: str | None = None):

@@ -20,10 +20,30 @@ def _flatten(structure):
 
 
 class Functional(Model):
-    """The model that `keras.Model(inputs, outputs)` returns.
+    """The model that `keras.Model(inputs, outputs)` returns: a graph of layer calls recorded on
+    symbolic tensors.
 
     The graph is walked once at construction; `call` replays the recorded layer calls in
     order on real arrays (or on symbolic tensors, when the model is itself used as a layer).
+    Inputs and outputs may be single tensors, lists or dicts; the model's config lists the
+    graph, so it saves and loads without the Python code that built it.
+
+    Args:
+        inputs: the `keras.Input` tensor(s), as a tensor, a list or a dict.
+        outputs: the symbolic tensor(s) computed from `inputs`.
+        name: the model's name.
+        **kwargs: `trainable`, `dtype` (as for any layer).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> a, b = keras.Input((2,), name="a"), keras.Input((2,), name="b")
+        >>> total = keras.layers.Add()([a, b])
+        >>> model = keras.Model({"a": a, "b": b}, total)
+        >>> type(model).__name__
+        'Functional'
+        >>> model({"a": np.ones((1, 2)), "b": np.full((1, 2), 2.0)})
+        Array([[3., 3.]], dtype=float32)
     """
 
     _weights_walk_skip = frozenset({"operations", "_operations", "layers"})

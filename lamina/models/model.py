@@ -11,10 +11,38 @@ from lamina.training.trainer import Trainer
 
 
 class Model(Trainer, Layer):
-    """A trainable group of layers.
+    """A trainable group of layers: it adds `compile`, `fit`, `evaluate`, `predict`, saving and
+    `summary` to what a `Layer` does.
 
     Build one in three ways, as in Keras: `Model(inputs, outputs)` from symbolic tensors (the
-    functional API), `Sequential([...])`, or by subclassing `Model` and writing `call`.
+    functional API, which returns a `Functional`), `Sequential([...])`, or by subclassing `Model`
+    and writing `call`. A subclass whose constructor builds a graph and calls
+    `super().__init__(inputs=..., outputs=...)` becomes a functional model that keeps its own
+    methods.
+
+    Args:
+        inputs: (functional API) the `keras.Input` tensor(s), as a tensor, list or dict.
+        outputs: (functional API) the symbolic tensor(s) computed from `inputs`.
+        name: the model's name.
+        trainable: whether the model's weights are updated by training.
+        dtype: the dtype policy of the model's own weights and computations.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> inputs = keras.Input((3,))
+        >>> outputs = keras.layers.Dense(2, activation="relu")(inputs)
+        >>> model = keras.Model(inputs, outputs)
+        >>> model.count_params()
+        8
+        >>> class Doubler(keras.Model):  # the subclassing API
+        ...     def __init__(self, **kwargs):
+        ...         super().__init__(**kwargs)
+        ...         self.dense = keras.layers.Dense(1, kernel_initializer="ones")
+        ...     def call(self, x):
+        ...         return 2 * self.dense(x)
+        >>> Doubler()(np.ones((1, 3)))
+        Array([[6.]], dtype=float32)
     """
 
     # Read by the weights walk (`lamina.saving.weights_walk`): attribute names a model's walk
