@@ -208,7 +208,26 @@ def conform_input(model_name: str, expected, x):
     """Data for the model input `expected` (a KerasTensor), as Keras's functional models
     take it: converted to the input's dtype, and with its rank adjusted (data with one axis
     fewer than an input whose last dimension is 1 gains that axis; data with one extra
-    trailing axis of size 1 loses it)."""
+    trailing axis of size 1 loses it).
+
+    Args:
+        model_name: the model's name, for error messages.
+        expected: the model's input (a `KerasTensor`).
+        x: the data for that input.
+
+    Returns:
+        A JAX array.
+
+    Raises:
+        ValueError: the rank cannot be matched (the message says how to fix the data).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.models.functional import conform_input
+        >>> conform_input("model", keras.Input((1,)), np.arange(3)).shape
+        (3, 1)
+    """
     if x is None or not hasattr(x, "shape") or not hasattr(x, "dtype"):
         return x
     try:
@@ -247,7 +266,20 @@ def conform_input(model_name: str, expected, x):
 
 def functional_like_constructor(cls) -> bool:
     """Whether `cls(inputs, outputs, name)` rebuilds a model from a graph config: its
-    constructor takes Functional's arguments, or `*args, **kwargs`."""
+    constructor takes Functional's arguments, or `*args, **kwargs`.
+
+    Args:
+        cls: a `Model` subclass.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.models.functional import functional_like_constructor
+        >>> functional_like_constructor(keras.Model), functional_like_constructor(keras.Sequential)
+        (True, False)
+    """
     spec = inspect.getfullargspec(cls.__init__)
     if spec.args[1:] == inspect.getfullargspec(Functional.__init__).args[1:]:
         return True

@@ -357,7 +357,20 @@ class Model(Trainer, Layer):
 
 def functional_init_arguments(args, kwargs) -> bool:
     """Whether constructor arguments describe a functional model: `(inputs, outputs)`
-    positionally, `(inputs, outputs=...)`, or both by keyword (Keras's rule)."""
+    positionally, `(inputs, outputs=...)`, or both by keyword (Keras's rule).
+
+    Args:
+        args: the positional arguments given to the constructor.
+        kwargs: the keyword arguments given to the constructor.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> from lamina.models.model import functional_init_arguments
+        >>> functional_init_arguments(("x", "y"), {}), functional_init_arguments((), {"name": "m"})
+        (True, False)
+    """
     return (
         len(args) == 2
         or (len(args) == 1 and "outputs" in kwargs)
@@ -368,7 +381,21 @@ def functional_init_arguments(args, kwargs) -> bool:
 def inject_functional_class(cls):
     """Puts `Functional` in place of `Model` among the bases of `cls` (and of its bases), so
     that instances of a subclass built from `inputs`/`outputs` are functional models while
-    `type(model)` stays the user's class, as Keras does."""
+    `type(model)` stays the user's class, as Keras does.
+
+    Args:
+        cls: the user's `Model` subclass (changed in place).
+
+    Example:
+        >>> import lamina as keras
+        >>> class Tiny(keras.Model):
+        ...     def __init__(self):
+        ...         inputs = keras.Input((2,))
+        ...         super().__init__(inputs=inputs, outputs=keras.layers.Dense(1)(inputs))
+        >>> model = Tiny()  # calls inject_functional_class(Tiny)
+        >>> type(model).__name__, isinstance(model, keras.Functional)
+        ('Tiny', True)
+    """
     from lamina.models.functional import Functional
 
     if cls is Model:
