@@ -56,12 +56,14 @@ def _restore_global_settings():
     # Examples of the `config` setters change process-wide settings; later tests in the same
     # process must see the defaults again.
     from lamina.core import config, dtype_policy
+    from lamina.distribution import distribution_lib
 
     saved = (
         dict(config._SETTINGS),
         dict(config._FLAGS),
         list(config._SAFE_MODE_GLOBAL),
         list(dtype_policy._GLOBAL_POLICY),
+        list(distribution_lib._GLOBAL),
     )
     yield
     config._SETTINGS.clear()
@@ -70,6 +72,7 @@ def _restore_global_settings():
     config._FLAGS.update(saved[1])
     config._SAFE_MODE_GLOBAL[:] = saved[2]
     dtype_policy._GLOBAL_POLICY[:] = saved[3]
+    distribution_lib._GLOBAL[:] = saved[4]
 
 
 @pytest.mark.parametrize("test", TESTS, ids=[t.name for t in TESTS])
