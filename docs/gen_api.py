@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 import sys
 import types
 from pathlib import Path
@@ -36,6 +37,12 @@ NAMESPACES = [
     "lamina.export",
     "lamina.dtype_policies",
     "lamina.applications",
+    "lamina.distribution",
+    "lamina.distillation",
+    "lamina.preprocessing",
+    "lamina.quantizers",
+    "lamina.wrappers",
+    "lamina.visualization",
 ]
 
 HERE = Path(__file__).resolve().parent
@@ -64,6 +71,7 @@ SUBNAMESPACES = {
     "lamina.applications": None,
     "lamina.datasets": None,
     "lamina.optimizers": ["schedules"],
+    "lamina.preprocessing": ["image", "sequence"],
 }
 
 
@@ -116,6 +124,133 @@ def own_doc(obj) -> str | None:
     return inspect.cleandoc(doc) if isinstance(doc, str) and doc.strip() else None
 
 
+# Google-style section headers, and how each is rendered.
+_LIST_SECTIONS = {
+    "Args",
+    "Arguments",
+    "Call arguments",
+    "Attributes",
+    "Raises",
+    "Keyword arguments",
+}
+_TEXT_SECTIONS = {
+    "Returns",
+    "Yields",
+    "Note",
+    "Notes",
+    "Input shape",
+    "Output shape",
+    "Reference",
+    "References",
+    "Warning",
+}
+_EXAMPLE_SECTIONS = {"Example", "Examples"}
+_SECTIONS = _LIST_SECTIONS | _TEXT_SECTIONS | _EXAMPLE_SECTIONS
+_ENTRY = re.compile(
+    r"^(\*{0,2}[A-Za-z_][\w.]*(?:\s*,\s*\*{0,2}[A-Za-z_][\w.]*)*)(\s*\([^)]*\))?:(\s|$)"
+)
+
+
+def _dedent(lines: list[str]) -> list[str]:
+    indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
+    cut = min(indents, default=0)
+    return [line[cut:] if line.strip() else "" for line in lines]
+
+
+def _code_and_text(lines: list[str]) -> list[str]:
+    """Prose stays prose; `>>>` sessions (up to the next blank line) and ``` fences become code
+    blocks, so examples keep their line breaks on the page."""
+    out, i = [], 0
+    while i < len(lines):
+        line = lines[i]
+        if line.lstrip().startswith("```"):
+            out.append(line)
+            i += 1
+            while i < len(lines) and not lines[i].lstrip().startswith("```"):
+                out.append(lines[i])
+                i += 1
+            if i < len(lines):
+                out.append(lines[i])
+                i += 1
+            continue
+        if line.lstrip().startswith(">>>"):
+            start = i
+            while i < len(lines) and lines[i].strip():
+                i += 1
+            if out and out[-1].strip():
+                out.append("")
+            out += ["```pycon", *_dedent(lines[start:i]), "```", ""]
+            continue
+        out.append(line)
+        i += 1
+    return out
+
+
+def _list_section(lines: list[str]) -> list[str]:
+    """`name: text` entries (continuations indented) become a bullet list."""
+    out, entry = [], None
+    for line in _dedent(lines) + [""]:
+        stripped = line.strip()
+        match = _ENTRY.match(line)
+        if match and not line.startswith(" "):
+            if entry:
+                out.append(entry)
+            names = ", ".join(f"`{n.strip()}`" for n in match.group(1).split(","))
+            kind = f" *{match.group(2).strip()}*" if match.group(2) else ""
+            entry = f"- {names}{kind}: {line[match.end() :].strip()}".rstrip()
+        elif not stripped:
+            if entry:
+                out.append(entry)
+                entry = None
+        elif entry is not None and stripped[:2] in ("- ", "* "):
+            out.append(entry)
+            entry = f"    {stripped}"
+        elif entry is not None:
+            entry += " " + stripped
+        else:
+            out.append(stripped)
+    if out and out[-1].strip():
+        out.append("")
+    return out
+
+
+def to_markdown(doc: str) -> str:
+    """Renders a Google-style docstring as Markdown: `Args:`-like sections become bullet lists
+    under a bold heading, `Returns:`-like sections paragraphs, and `>>>` examples code blocks
+    (plain Markdown would run all of them together into one paragraph)."""
+    lines = doc.splitlines()
+    out, i = [], 0
+    while i < len(lines):
+        line = lines[i]
+        header = line.rstrip()[:-1] if line.rstrip().endswith(":") else None
+        if header in _SECTIONS and not line.startswith(" "):
+            i += 1
+            body = []
+            while i < len(lines) and (not lines[i].strip() or lines[i].startswith(" ")):
+                body.append(lines[i])
+                i += 1
+            while body and not body[-1].strip():
+                body.pop()
+            if out and out[-1].strip():
+                out.append("")
+            out += [f"**{header}**", ""]
+            if header in _LIST_SECTIONS:
+                out += _list_section(body)
+            else:
+                out += _code_and_text(_dedent(body)) + [""]
+            continue
+        start = i
+        while i < len(lines):
+            nxt = lines[i].rstrip()
+            if nxt.endswith(":") and nxt[:-1] in _SECTIONS and not lines[i].startswith(" "):
+                break
+            i += 1
+        out += _code_and_text(lines[start:i])
+    text = "\n".join(out)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
 def needs_doc(obj) -> bool:
     return inspect.isclass(obj) or inspect.isfunction(obj) or inspect.isbuiltin(obj)
 
@@ -124,6 +259,14 @@ def _symbols(namespace: str, module, level: str) -> tuple[list[str], list[str]]:
     lines, missing = [], []
     own_only = level != "##" and not hasattr(module, "__path__")  # a plain module re-exports
     for name, obj in public_symbols(module, own_only=own_only).items():
+        if isinstance(obj, types.ModuleType):
+            lines += [f"{level} {name}", "", "*namespace*", ""]
+            if obj.__name__ in NAMESPACES:
+                lines += [f"See [`{obj.__name__}`]({obj.__name__}.md).", ""]
+            summary = (own_doc(obj) or "").split("\n\n")[0]
+            if summary:
+                lines += [to_markdown(summary), ""]
+            continue
         kind = "class" if inspect.isclass(obj) else "function" if callable(obj) else "constant"
         lines += [f"{level} {name}", "", f"*{kind}*", "", "```python"]
         if kind == "constant":
@@ -133,7 +276,7 @@ def _symbols(namespace: str, module, level: str) -> tuple[list[str], list[str]]:
         lines += ["```", ""]
         doc = own_doc(obj) if kind != "constant" else None
         if doc:
-            lines += [doc, ""]
+            lines += [to_markdown(doc), ""]
         elif needs_doc(obj):
             missing.append(f"{namespace}.{name}")
     return lines, missing

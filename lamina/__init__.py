@@ -60,6 +60,12 @@ def version() -> str:
     Through `install_as_keras()`, `keras.version()` and `keras.__version__` report the Keras API
     version lamina implements instead, for libraries that check it.
 
+    Args:
+        None.
+
+    Returns:
+        A version string such as `"0.1.0"`.
+
     Example:
         >>> import lamina
         >>> lamina.version() == lamina.__version__
@@ -78,6 +84,9 @@ def install_as_keras() -> None:
     it on for every program of this Python environment (see docs/ecosystem.md). Through the
     alias, `keras.__version__` and `keras.version()` report the Keras API version lamina
     implements (3.15.1); `keras.config.backend()` is `"jax"`.
+
+    Args:
+        None.
 
     Raises:
         RuntimeError: the real Keras was already imported in this process.

@@ -99,3 +99,23 @@ def test_signatures_show_annotations_unquoted(generated):
         if line.startswith("lamina.") and (": '" in line or "-> '" in line)
     ]
     assert not quoted, quoted[:5]
+
+
+def test_docstring_sections_render_as_markdown_sections():
+    # Plain Markdown would join `Args:` entries and `>>>` lines into one run-on paragraph.
+    gen = _gen_api()
+    doc = (
+        "Adds one.\n\nArgs:\n    x: the input,\n        any number.\n    **kwargs: ignored.\n\n"
+        "Returns:\n    `x + 1`.\n\nExample:\n    Two lines:\n\n    >>> add_one(1)\n    2\n"
+    )
+    text = gen.to_markdown(doc)
+    assert "**Args**\n\n- `x`: the input, any number.\n- `**kwargs`: ignored.\n" in text
+    assert "**Returns**\n\n`x + 1`." in text
+    assert "**Example**\n\nTwo lines:\n\n```pycon\n>>> add_one(1)\n2\n```" in text
+
+
+def test_namespaces_link_to_their_pages(generated):
+    _, out, _ = generated
+    page = (out / "lamina.md").read_text()
+    assert "See [`lamina.layers`](lamina.layers.md)." in page
+    assert "<module " not in page

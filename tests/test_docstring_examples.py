@@ -51,6 +51,30 @@ def _restore_random_state():
     np.random.set_state(np_state)
 
 
+@pytest.fixture(autouse=True)
+def _restore_global_settings():
+    # Examples of the `config` setters change process-wide settings; later tests in the same
+    # process must see the defaults again.
+    from lamina.core import config, dtype_policy
+    from lamina.distribution import distribution_lib
+
+    saved = (
+        dict(config._SETTINGS),
+        dict(config._FLAGS),
+        list(config._SAFE_MODE_GLOBAL),
+        list(dtype_policy._GLOBAL_POLICY),
+        list(distribution_lib._GLOBAL),
+    )
+    yield
+    config._SETTINGS.clear()
+    config._SETTINGS.update(saved[0])
+    config._FLAGS.clear()
+    config._FLAGS.update(saved[1])
+    config._SAFE_MODE_GLOBAL[:] = saved[2]
+    dtype_policy._GLOBAL_POLICY[:] = saved[3]
+    distribution_lib._GLOBAL[:] = saved[4]
+
+
 @pytest.mark.parametrize("test", TESTS, ids=[t.name for t in TESTS])
 def test_docstring_example(test):
     runner = doctest.DocTestRunner(optionflags=FLAGS)

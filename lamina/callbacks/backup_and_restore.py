@@ -99,6 +99,29 @@ class BackupAndRestore(Callback):
         save_freq: `"epoch"`, or back up every that many batches.
         double_checkpoint: keep the previous backup as `*.bkp`, used if the latest is unreadable.
         delete_checkpoint: delete `backup_dir` when training ends normally.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> backup_dir = os.path.join(tempfile.mkdtemp(), "backup")
+        >>> class StopAtEpoch2(keras.callbacks.Callback):
+        ...     def on_epoch_end(self, epoch, logs=None):
+        ...         if epoch == 1:
+        ...             raise RuntimeError("interrupted")
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> x, y = np.ones((4, 2)), np.ones((4, 1))
+        >>> backup = keras.callbacks.BackupAndRestore(backup_dir)
+        >>> try:
+        ...     model.fit(x, y, epochs=4, verbose=0, callbacks=[backup, StopAtEpoch2()])
+        ... except RuntimeError:
+        ...     pass
+        >>> history = model.fit(x, y, epochs=4, verbose=0, callbacks=[backup])
+        >>> history.epoch  # epochs 0 and 1 were backed up: the run goes on with epoch 2
+        [2, 3]
+        >>> os.path.exists(backup_dir)  # deleted once training finished
+        False
     """
 
     def __init__(

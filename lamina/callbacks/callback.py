@@ -4,11 +4,36 @@ from __future__ import annotations
 
 
 class Callback:
-    """Base class of callbacks; override the hooks you need.
+    """Base class of callbacks: objects whose hooks `fit`, `evaluate` and `predict` call at the
+    start and end of a run, of each epoch and of each batch. Override the hooks you need.
 
     `self.model` is the model being trained and `self.params` holds `verbose`, `epochs` and
     `steps`. Inside `fit`, the model's weights are current when an epoch hook runs, and in batch
-    hooks of callbacks that override them.
+    hooks of callbacks that override them. Batch hooks nobody overrides are not called at all, so
+    an epoch-level callback costs nothing per step.
+
+    Args:
+        (the constructor takes none; the hooks take these)
+        epoch: the 0-based epoch index (`on_epoch_begin` / `on_epoch_end`).
+        batch: the 0-based batch index within the epoch (the `on_*_batch_*` hooks).
+        logs: a dict of the current results, e.g. `{"loss": ...}` at the end of a batch or epoch
+            (`val_*` keys too at the end of an epoch with validation data).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> class CountBatches(keras.callbacks.Callback):
+        ...     def on_train_begin(self, logs=None):
+        ...         self.batches = 0
+        ...     def on_train_batch_end(self, batch, logs=None):
+        ...         self.batches += 1
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> counter = CountBatches()
+        >>> _ = model.fit(np.ones((8, 2)), np.ones((8, 1)), batch_size=4, epochs=2, verbose=0,
+        ...               callbacks=[counter])
+        >>> counter.batches
+        4
     """
 
     def __init__(self):
@@ -93,7 +118,25 @@ def overridden_batch_hooks(callback) -> set[str]:
 
     A hook counts when the class overrides it or the instance sets it (as `LambdaCallback`
     does); a callback can drop hooks it does not need with its configuration by defining
-    `_unused_batch_hooks()`, which returns their names.
+    `_unused_batch_hooks()`, which returns their names. Overriding `on_batch_begin` /
+    `on_batch_end` counts as the training hooks too.
+
+    Args:
+        callback: a `Callback` instance.
+
+    Returns:
+        A set of hook names such as `{"on_train_batch_end"}`.
+
+    Example:
+        >>> from lamina.callbacks import Callback, EarlyStopping
+        >>> from lamina.callbacks.callback import overridden_batch_hooks
+        >>> class Printer(Callback):
+        ...     def on_batch_end(self, batch, logs=None):
+        ...         print(batch)
+        >>> sorted(overridden_batch_hooks(Printer()))
+        ['on_batch_end', 'on_train_batch_end']
+        >>> overridden_batch_hooks(EarlyStopping())
+        set()
     """
     out = set()
     for name in _BATCH_HOOKS:

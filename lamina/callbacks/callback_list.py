@@ -16,6 +16,16 @@ class CallbackList(Callback):
         add_progbar: append a `ProgbarLogger` (when verbose is not 0).
         model: the model the callbacks observe.
         **params: `verbose`, `epochs`, `steps` for `set_params`.
+
+    Example:
+        >>> import lamina as keras
+        >>> seen = []
+        >>> callbacks = keras.callbacks.CallbackList(
+        ...     [keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: seen.append(logs))],
+        ...     epochs=1)
+        >>> callbacks.on_epoch_end(0, {"loss": 0.5})
+        >>> seen, callbacks.params
+        ([{'loss': 0.5}], {'epochs': 1})
     """
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):

@@ -30,6 +30,19 @@ class CSVLogger(Callback):
         filename: the CSV file.
         separator: the column separator.
         append: add to an existing file (the header is written only if the file is empty).
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> path = os.path.join(tempfile.mkdtemp(), "log.csv")
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse", metrics=["mae"])
+        >>> _ = model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0,
+        ...               callbacks=[keras.callbacks.CSVLogger(path)])
+        >>> lines = open(path).read().splitlines()
+        >>> lines[0], len(lines)  # `val_` columns are added even without validation data
+        ('epoch,loss,mae,val_loss,val_mae', 3)
     """
 
     def __init__(self, filename, separator: str = ",", append: bool = False):

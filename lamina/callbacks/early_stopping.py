@@ -24,6 +24,21 @@ class EarlyStopping(MonitorCallback):
         baseline: a value the monitored quantity must beat to reset the wait.
         restore_best_weights: restore the best epoch's weights in `on_train_end`.
         start_from_epoch: epochs to skip before watching starts (warm-up).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> losses = iter([1.0, 0.5, 0.6, 0.7, 0.8, 0.9])
+        >>> class FakeLoss(keras.callbacks.Callback):  # logs a made-up loss each epoch
+        ...     def on_epoch_end(self, epoch, logs=None):
+        ...         logs["loss"] = next(losses)
+        >>> stopper = keras.callbacks.EarlyStopping(monitor="loss", patience=2)
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> history = model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=6, verbose=0,
+        ...                     callbacks=[FakeLoss(), stopper])
+        >>> history.epoch, stopper.stopped_epoch  # best at epoch 1, two more epochs, stop
+        ([0, 1, 2, 3], 3)
     """
 
     def __init__(

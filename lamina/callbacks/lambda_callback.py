@@ -8,11 +8,33 @@ from lamina.callbacks.callback import Callback
 
 
 class LambdaCallback(Callback):
-    """Runs the given functions at the matching hooks.
+    """A callback made of plain functions, each run at the hook of the same name.
 
     `on_epoch_begin`/`on_epoch_end` receive `(epoch, logs)`, the batch ones `(batch, logs)`,
     `on_train_begin`/`on_train_end` receive `(logs)`. Extra keyword arguments set attributes of
     the callback, so other hooks (e.g. `on_test_end=...`) can be given too.
+
+    Args:
+        on_epoch_begin: called as `f(epoch, logs)` when an epoch starts.
+        on_epoch_end: called as `f(epoch, logs)` when an epoch ends.
+        on_train_begin: called as `f(logs)` when `fit` starts.
+        on_train_end: called as `f(logs)` when `fit` ends.
+        on_train_batch_begin: called as `f(batch, logs)` before each training batch.
+        on_train_batch_end: called as `f(batch, logs)` after each training batch.
+        **kwargs: any other hook, by name (`on_predict_end=...`, `on_test_batch_end=...`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> seen = []
+        >>> callback = keras.callbacks.LambdaCallback(
+        ...     on_epoch_end=lambda epoch, logs: seen.append(epoch))
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> _ = model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=3, verbose=0,
+        ...               callbacks=[callback])
+        >>> seen
+        [0, 1, 2]
     """
 
     def __init__(

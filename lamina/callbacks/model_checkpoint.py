@@ -26,6 +26,21 @@ class ModelCheckpoint(MonitorCallback):
         mode: `"auto"`, `"min"` or `"max"` (see `MonitorCallback`).
         save_freq: `"epoch"`, or save every that many batches.
         initial_value_threshold: the best value to beat at the start (`save_best_only`).
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> folder = tempfile.mkdtemp()
+        >>> checkpoint = keras.callbacks.ModelCheckpoint(
+        ...     os.path.join(folder, "epoch{epoch}.weights.h5"), save_weights_only=True)
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> _ = model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0,
+        ...               callbacks=[checkpoint])
+        >>> sorted(os.listdir(folder))
+        ['epoch1.weights.h5', 'epoch2.weights.h5']
+        >>> model.load_weights(os.path.join(folder, "epoch2.weights.h5"))
     """
 
     def __init__(

@@ -60,6 +60,23 @@ class MonitorCallback(Callback):
             is minimized or maximized by its kind, e.g. accuracy and AUC are maximized).
         baseline: the initial best value, or `None` to take the first value seen.
         min_delta: the smallest change that counts as an improvement.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> class BestLoss(keras.callbacks.MonitorCallback):
+        ...     def on_epoch_end(self, epoch, logs=None):
+        ...         if self.monitor_op is None:
+        ...             self._set_monitor_op()
+        ...         if self._is_improvement(logs[self.monitor], self.best):
+        ...             self.best = logs[self.monitor]
+        >>> best = BestLoss(monitor="loss")
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> history = model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=3, verbose=0,
+        ...                     callbacks=[best])
+        >>> best.best == min(history.history["loss"])
+        True
     """
 
     def __init__(

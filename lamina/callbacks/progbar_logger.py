@@ -7,7 +7,26 @@ from lamina.utils.progbar import Progbar
 
 
 class ProgbarLogger(Callback):
-    """Prints progress; added by `fit`, `evaluate` and `predict` when `verbose` is not 0."""
+    """Prints a progress bar per epoch (and an `Epoch i/n` line) during `fit`, and one for
+    `evaluate` and `predict`; these add it themselves when `verbose` is not 0.
+
+    With `verbose=1` the bar is redrawn after each batch; with `verbose=2` only one line per
+    epoch is printed. The values shown are the batch logs (loss and metrics).
+
+    Args:
+        (none: `verbose`, `epochs` and `steps` come from the run's `params`)
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> _ = model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=2)
+        Epoch 1/2
+        1/1 - ... - loss: ...
+        Epoch 2/2
+        1/1 - ... - loss: ...
+    """
 
     def __init__(self):
         super().__init__()

@@ -30,6 +30,20 @@ class ReduceLROnPlateau(MonitorCallback):
         min_delta: changes smaller than this do not count as improvements.
         cooldown: epochs to wait after a reduction before counting again.
         min_lr: the lowest learning rate.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> class FlatLoss(keras.callbacks.Callback):  # a loss that never improves
+        ...     def on_epoch_end(self, epoch, logs=None):
+        ...         logs["loss"] = 1.0
+        >>> reduce = keras.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1)
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile(keras.optimizers.SGD(0.1), "mse")
+        >>> history = model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=4, verbose=0,
+        ...                     callbacks=[FlatLoss(), reduce])
+        >>> [round(lr, 6) for lr in history.history["learning_rate"]]  # the rate each epoch used
+        [0.1, 0.1, 0.05, 0.025]
     """
 
     def __init__(

@@ -26,6 +26,14 @@ class RemoteMonitor(Callback):
         field: the form field holding the JSON text.
         headers: extra HTTP headers.
         send_as_json: send the JSON as the body instead of a form field.
+        timeout: seconds to wait for the server before giving up (with a warning).
+
+    Example:
+        >>> import lamina as keras
+        >>> monitor = keras.callbacks.RemoteMonitor(root="http://localhost:9000",
+        ...                                         send_as_json=True)
+        >>> monitor.root + monitor.path
+        'http://localhost:9000/publish/epoch/end/'
     """
 
     def __init__(

@@ -62,6 +62,19 @@ class TensorBoard(Callback):
         profile_batch: must be 0 (profiling is not supported).
         embeddings_freq: save the weights every that many epochs for the embedding projector.
         embeddings_metadata: accepted for compatibility; unused.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> log_dir = tempfile.mkdtemp()
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> _ = model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0,
+        ...               validation_data=(np.ones((2, 2)), np.ones((2, 1))),
+        ...               callbacks=[keras.callbacks.TensorBoard(log_dir)])
+        >>> sorted(os.listdir(log_dir))
+        ['train', 'validation']
     """
 
     def __init__(

@@ -14,6 +14,18 @@ class TerminateOnNaN(Callback):
 
     Args:
         raise_error: raise a `RuntimeError` instead of setting `model.stop_training`.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> x, y = np.ones((4, 1)), np.array([[1.0], [np.nan], [1.0], [1.0]])
+        >>> history = model.fit(x, y, batch_size=2, epochs=5, verbose=0, shuffle=False,
+        ...                     callbacks=[keras.callbacks.TerminateOnNaN()])
+        Batch 0: Invalid loss, terminating training
+        >>> len(history.history["loss"])
+        1
     """
 
     def __init__(self, raise_error: bool = False):

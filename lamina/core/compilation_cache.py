@@ -39,7 +39,21 @@ _owned_dir: str | None = None  # the directory lamina set (None: lamina did not 
 
 
 def default_cache_root() -> Path:
-    """The per-user cache folder for lamina on this platform (not created here)."""
+    """The per-user cache folder for lamina on this platform (not created here):
+    `$XDG_CACHE_HOME/lamina` or `~/.cache/lamina` on Linux, `~/Library/Caches/lamina` on macOS,
+    `%LOCALAPPDATA%\\lamina\\Cache` on Windows.
+
+    Args:
+        None.
+
+    Returns:
+        A `pathlib.Path`.
+
+    Example:
+        >>> from lamina.core.compilation_cache import default_cache_root
+        >>> default_cache_root().name in ("lamina", "Cache")
+        True
+    """
     if sys.platform == "darwin":
         return Path.home() / "Library" / "Caches" / "lamina"
     if os.name == "nt":
@@ -204,6 +218,9 @@ def disable_compilation_cache() -> None:
         >>> keras.config.disable_compilation_cache()
         >>> keras.config.compilation_cache_dir() is None
         True
+
+    Args:
+        None.
     """
     global _owned_dir
     with _lock:
@@ -222,6 +239,12 @@ def compilation_cache_dir() -> str | None:
         >>> import lamina as keras
         >>> isinstance(keras.config.compilation_cache_dir(), (str, type(None)))
         True
+
+    Args:
+        None.
+
+    Returns:
+        A directory path, or None.
     """
     if not jax.config.jax_enable_compilation_cache:
         return None
@@ -230,7 +253,15 @@ def compilation_cache_dir() -> str | None:
 
 def enable_default_cache() -> None:
     """Called once when lamina is imported: applies `LAMINA_COMPILATION_CACHE` (see the module
-    docstring). Never raises: an unwritable default folder leaves the cache off."""
+    docstring). Never raises: an unwritable default folder leaves the cache off.
+
+    Args:
+        None.
+
+    Example:
+        >>> from lamina.core.compilation_cache import enable_default_cache
+        >>> enable_default_cache()  # already done by `import lamina`; safe to call again
+    """
     raw = os.environ.get(ENV_VAR, "").strip()
     if raw.lower() in _OFF:
         return

@@ -156,9 +156,9 @@ def backend() -> str:
         The string `"jax"`.
 
     Example:
-    >>> import lamina
-    >>> lamina.config.backend()
-    'jax'
+        >>> import lamina
+        >>> lamina.config.backend()
+        'jax'
     """
     return "jax"
 
@@ -175,18 +175,61 @@ def enable_unsafe_deserialization() -> None:
     """Turns safe mode off, so that loading may rebuild Python lambdas stored in a config.
 
     Only do this for files you trust: rebuilding a lambda executes bytecode read from the file.
+
+    Args:
+        None.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.core.config import SafeModeScope, in_safe_mode
+        >>> keras.config.enable_unsafe_deserialization()
+        >>> in_safe_mode()
+        False
+        >>> with SafeModeScope(True):  # a scope still overrides the process-wide switch
+        ...     in_safe_mode()
+        True
     """
     _SAFE_MODE_GLOBAL[0] = False
 
 
 def in_safe_mode() -> bool | None:
-    """The current safe-mode setting: None when unset (loaders then treat it as safe)."""
+    """The current safe-mode setting: None when unset (loaders then treat it as safe).
+
+    A `SafeModeScope` in the current thread or task wins over the process-wide value set by
+    `enable_unsafe_deserialization`.
+
+    Args:
+        None.
+
+    Returns:
+        True, False or None.
+
+    Example:
+        >>> from lamina.core.config import SafeModeScope, in_safe_mode
+        >>> with SafeModeScope(False):
+        ...     in_safe_mode()
+        False
+    """
     scoped = _SAFE_MODE.get()
     return _SAFE_MODE_GLOBAL[0] if scoped is _NO_SCOPE else scoped
 
 
 class SafeModeScope:
-    """Sets safe mode (True/False) inside a `with` block; `None` keeps the outer setting."""
+    """Sets safe mode inside a `with` block, for the current thread or task only.
+
+    In safe mode, loading refuses to rebuild Python lambdas stored in a model's config (that would
+    execute bytecode read from the file). `load_model(..., safe_mode=...)` uses this scope.
+
+    Args:
+        safe_mode: True (refuse lambdas), False (allow them), or None to keep the outer setting.
+
+    Example:
+        >>> from lamina.core.config import SafeModeScope, in_safe_mode
+        >>> with SafeModeScope(False):
+        ...     with SafeModeScope(None):
+        ...         in_safe_mode()
+        False
+    """
 
     def __init__(self, safe_mode: bool | None = True):
         self.safe_mode = safe_mode
@@ -218,72 +261,244 @@ _FLAGS: dict = {
 
 
 def enable_interactive_logging() -> None:
-    """Progress bars and messages go to stdout (the default)."""
+    """Sends progress bars and messages to stdout (the default).
+
+    Args:
+        None.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.config.disable_interactive_logging()
+        >>> keras.config.enable_interactive_logging()
+        >>> keras.config.is_interactive_logging_enabled()
+        True
+    """
     _FLAGS["interactive_logging"] = True
 
 
 def disable_interactive_logging() -> None:
-    """Progress output goes to Python's `logging` (logger `"lamina"`, level INFO), not stdout."""
+    """Sends progress output to Python's `logging` (logger `"lamina"`, level INFO) instead of stdout,
+    e.g. for batch jobs whose logs should not hold redrawn progress bars.
+
+    Args:
+        None.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.config.disable_interactive_logging()
+        >>> keras.config.is_interactive_logging_enabled()
+        False
+        >>> keras.config.enable_interactive_logging()
+    """
     _FLAGS["interactive_logging"] = False
 
 
 def is_interactive_logging_enabled() -> bool:
-    """Whether progress output is written to stdout (True) or to Python's `logging` (False)."""
+    """Whether progress output is written to stdout (True) or to Python's `logging` (False).
+
+    Args:
+        None.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.config.is_interactive_logging_enabled()
+        True
+    """
     return _FLAGS["interactive_logging"]
 
 
 def enable_traceback_filtering() -> None:
-    """Sets the traceback-filtering flag (kept for Keras compatibility; lamina filters nothing)."""
+    """Sets the traceback-filtering flag. Kept for Keras compatibility: Keras hides its own frames
+    from tracebacks when the flag is on, lamina shows every frame either way.
+
+    Args:
+        None.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.config.enable_traceback_filtering()
+        >>> keras.config.is_traceback_filtering_enabled()
+        True
+    """
     _FLAGS["traceback_filtering"] = True
 
 
 def disable_traceback_filtering() -> None:
-    """Clears the traceback-filtering flag (kept for Keras compatibility)."""
+    """Clears the traceback-filtering flag (kept for Keras compatibility; lamina filters nothing).
+
+    Args:
+        None.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.config.disable_traceback_filtering()
+        >>> keras.config.is_traceback_filtering_enabled()
+        False
+        >>> keras.config.enable_traceback_filtering()
+    """
     _FLAGS["traceback_filtering"] = False
 
 
 def is_traceback_filtering_enabled() -> bool:
-    """The traceback-filtering flag (True unless disabled)."""
+    """The traceback-filtering flag (True unless disabled; lamina filters nothing either way).
+
+    Args:
+        None.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.config.is_traceback_filtering_enabled()
+        True
+    """
     return _FLAGS["traceback_filtering"]
 
 
 def enable_flash_attention() -> None:
-    """Sets the flash-attention flag (a flag only: lamina's attention layers do not read it)."""
+    """Sets the flash-attention flag to True. The flag is recorded for Keras compatibility only:
+    lamina's attention layers choose their kernel without reading it.
+
+    Args:
+        None.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.config.enable_flash_attention()
+        >>> keras.config.is_flash_attention_enabled()
+        True
+    """
     _FLAGS["flash_attention"] = True
 
 
 def disable_flash_attention() -> None:
-    """Sets the flash-attention flag to False (a flag only)."""
+    """Sets the flash-attention flag to False (a flag only, read by no lamina layer).
+
+    Args:
+        None.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.config.disable_flash_attention()
+        >>> keras.config.is_flash_attention_enabled()
+        False
+    """
     _FLAGS["flash_attention"] = False
 
 
 def is_flash_attention_enabled() -> bool | None:
-    """The flash-attention flag: None when never set (as in Keras), else True/False."""
+    """The flash-attention flag: None when never set (as in Keras), else True or False.
+
+    Args:
+        None.
+
+    Returns:
+        None, True or False.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.config.enable_flash_attention()
+        >>> keras.config.is_flash_attention_enabled()
+        True
+    """
     return _FLAGS["flash_attention"]
 
 
 def max_epochs() -> int | None:
-    """The cap on `fit`'s epochs (None: no cap), from `set_max_epochs` or `KERAS_MAX_EPOCHS`."""
+    """The cap on the number of epochs of every `fit` call, set by `set_max_epochs` or the
+    `KERAS_MAX_EPOCHS` environment variable.
+
+    Args:
+        None.
+
+    Returns:
+        An int, or None when there is no cap.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.config.max_epochs() is None
+        True
+    """
     return _FLAGS["max_epochs"]
 
 
 def set_max_epochs(max_epochs: int | None) -> None:
-    """Caps the number of epochs of every `fit` call (for debugging); None removes the cap."""
+    """Caps the number of epochs of every `fit` call (a debugging aid: a long script then runs
+    through quickly); `fit` warns when it cuts the epochs.
+
+    Args:
+        max_epochs: the cap, or None to remove it.
+
+    Example:
+        >>> import warnings
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.config.set_max_epochs(2)
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     history = model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=10, verbose=0)
+        >>> len(history.epoch)
+        2
+        >>> keras.config.set_max_epochs(None)
+    """
     _FLAGS["max_epochs"] = max_epochs
 
 
 def max_steps_per_epoch() -> int | None:
-    """The cap on `fit`'s steps per epoch (None: no cap)."""
+    """The cap on the steps of each epoch of `fit`, set by `set_max_steps_per_epoch` or the
+    `KERAS_MAX_STEPS_PER_EPOCH` environment variable.
+
+    Args:
+        None.
+
+    Returns:
+        An int, or None when there is no cap.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.config.max_steps_per_epoch() is None
+        True
+    """
     return _FLAGS["max_steps_per_epoch"]
 
 
 def set_max_steps_per_epoch(max_steps_per_epoch: int | None) -> None:
-    """Caps the steps of each epoch of every `fit` call (for debugging); None removes the cap."""
+    """Caps the number of steps of each epoch of every `fit` call (a debugging aid); `fit` warns
+    when it cuts the steps.
+
+    Args:
+        max_steps_per_epoch: the cap, or None to remove it.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.config.set_max_steps_per_epoch(3)
+        >>> keras.config.max_steps_per_epoch()
+        3
+        >>> keras.config.set_max_steps_per_epoch(None)
+    """
     _FLAGS["max_steps_per_epoch"] = max_steps_per_epoch
 
 
 def cap_epochs(epochs: int) -> int:
-    """`epochs`, limited by `max_epochs()` (with Keras's warning)."""
+    """`epochs`, limited by `max_epochs()`; warns (as Keras does) when it lowers the number.
+
+    Args:
+        epochs: the epochs asked for.
+
+    Returns:
+        The epochs to run.
+
+    Example:
+        >>> from lamina.core.config import cap_epochs
+        >>> cap_epochs(5)  # no cap set
+        5
+    """
     cap = max_epochs()
     if cap and cap < epochs:
         warnings.warn(f"Limiting epochs to {cap}", stacklevel=3)
@@ -292,7 +507,19 @@ def cap_epochs(epochs: int) -> int:
 
 
 def cap_steps(steps: int | None) -> int | None:
-    """`steps` per epoch, limited by `max_steps_per_epoch()` (with Keras's warning)."""
+    """`steps` per epoch, limited by `max_steps_per_epoch()`; warns when it lowers the number.
+
+    Args:
+        steps: the steps asked for, or None when unknown.
+
+    Returns:
+        The steps to run (the cap when `steps` is None and a cap is set).
+
+    Example:
+        >>> from lamina.core.config import cap_steps
+        >>> cap_steps(7), cap_steps(None)
+        (7, None)
+    """
     cap = max_steps_per_epoch()
     if cap and (not steps or cap < steps):
         warnings.warn(f"Limiting steps_per_epoch to {cap}", stacklevel=3)
@@ -301,7 +528,23 @@ def cap_steps(steps: int | None) -> int | None:
 
 
 def set_backend(backend: str) -> None:
-    """lamina only runs on JAX: `set_backend("jax")` does nothing, any other name is an error."""
+    """Selects the backend. lamina only runs on JAX: `set_backend("jax")` does nothing and any
+    other name is an error.
+
+    Args:
+        backend: the backend name.
+
+    Raises:
+        ValueError: `backend` is not `"jax"`.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.config.set_backend("jax")
+        >>> keras.config.set_backend("torch")
+        Traceback (most recent call last):
+        ...
+        ValueError: set_backend('torch'): lamina runs only on JAX; ...
+    """
     if backend != "jax":
         raise ValueError(
             f"set_backend({backend!r}): lamina runs only on JAX; the only accepted backend is "
@@ -310,5 +553,17 @@ def set_backend(backend: str) -> None:
 
 
 def is_nnx_enabled() -> bool:
-    """Always False: lamina does not use Flax NNX."""
+    """Whether Flax NNX is used for layers; always False, as lamina does not use Flax NNX.
+
+    Args:
+        None.
+
+    Returns:
+        False.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.config.is_nnx_enabled()
+        False
+    """
     return False

@@ -15,12 +15,28 @@ _PLAIN = ("float16", "bfloat16", "float32", "float64", "int32", "int64", "uint8"
 
 
 class DTypePolicy:
-    """A named dtype policy (`'float32'`, `'mixed_bfloat16'`, `'mixed_float16'`, ...).
+    """A named dtype policy: the dtype a layer stores its variables in and the dtype it computes in.
+
+    `"float32"` (or any dtype name) uses the same dtype for both; `"mixed_bfloat16"` and
+    `"mixed_float16"` keep variables in float32 and compute in the low precision (variables are
+    cast when read inside the layer).
+
+    Args:
+        name: the policy's name (`"float32"`, `"bfloat16"`, `"mixed_bfloat16"`,
+            `"mixed_float16"`, ...); default: the global policy (`keras.config.dtype_policy()`).
 
     Attributes:
         name: the policy's name.
         compute_dtype: the dtype layers compute in.
         variable_dtype: the dtype layer variables are stored in.
+
+    Example:
+        >>> import lamina as keras
+        >>> policy = keras.DTypePolicy("mixed_bfloat16")
+        >>> policy.compute_dtype, policy.variable_dtype
+        ('bfloat16', 'float32')
+        >>> keras.layers.Dense(2, dtype=policy).compute_dtype
+        'bfloat16'
     """
 
     def __init__(self, name: str | None = None):
@@ -65,7 +81,20 @@ class DTypePolicy:
 
 
 def set_dtype_policy(policy) -> None:
-    """Sets the policy of layers created from now on (`'mixed_bfloat16'`, `'float32'`, ...)."""
+    """Sets the dtype policy that layers created from now on get when given no `dtype`.
+
+    Args:
+        policy: a policy name (`"float32"`, `"mixed_bfloat16"`, `"mixed_float16"`, ...), a
+            `DTypePolicy`, or None to go back to following `floatx()`.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.config.set_dtype_policy("mixed_bfloat16")
+        >>> layer = keras.layers.Dense(2)
+        >>> layer.compute_dtype, layer.variable_dtype
+        ('bfloat16', 'float32')
+        >>> keras.config.set_dtype_policy(None)
+    """
     if policy is None:
         _GLOBAL_POLICY[0] = None
         return
@@ -73,13 +102,40 @@ def set_dtype_policy(policy) -> None:
 
 
 def dtype_policy() -> DTypePolicy:
-    """The policy new layers get (default: `floatx()`)."""
+    """The dtype policy new layers get when given no `dtype` (by default the policy named by
+    `floatx()`).
+
+    Args:
+        None.
+
+    Returns:
+        A `DTypePolicy`.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.config.dtype_policy()
+        <DTypePolicy "float32">
+    """
     name = _GLOBAL_POLICY[0]
     return DTypePolicy(name if name is not None else floatx())
 
 
 def policy_name(dtype) -> str:
-    """The policy name for a layer's `dtype=` argument (a dtype, policy, name or record)."""
+    """The policy name for a layer's `dtype=` argument: a dtype, a policy, a policy name or a
+    serialized policy record; None gives the global policy's name.
+
+    Args:
+        dtype: what was passed as `dtype=`.
+
+    Returns:
+        A policy name such as `"float32"` or `"mixed_bfloat16"`.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.core.dtype_policy import policy_name
+        >>> policy_name(np.float16), policy_name("mixed_bfloat16"), policy_name(None)
+        ('float16', 'mixed_bfloat16', 'float32')
+    """
     if dtype is None:
         return dtype_policy().name
     if isinstance(dtype, DTypePolicy):

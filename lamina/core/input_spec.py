@@ -14,6 +14,20 @@ class InputSpec:
         allow_last_axis_squeeze: accept a trailing axis of size 1 missing or extra.
         name: the input's name, for dict inputs.
         optional: whether the input may be None.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> class RowsOf3(keras.Layer):
+        ...     def __init__(self, **kwargs):
+        ...         super().__init__(**kwargs)
+        ...         self.input_spec = keras.InputSpec(ndim=2, axes={-1: 3})
+        ...     def call(self, x):
+        ...         return x
+        >>> RowsOf3()(np.ones((2, 4)))
+        Traceback (most recent call last):
+        ...
+        ValueError: Input 0 of layer "rows_of3..." is incompatible with the layer: expected axis -1 of the input shape to have value 3, ...
     """
 
     def __init__(

@@ -38,11 +38,38 @@ from lamina.core.variable import Variable, standardize_dtype
 
 
 class Layer(LayerWeights, Tracker, Operation):
-    """The base class of every layer (and of `Model`).
+    """The base class of every layer (and of `Model`): a callable object that owns weights and
+    computes outputs from inputs.
 
     Subclasses create state in `__init__` or `build(input_shape)` with `add_weight`, and compute
-    in `call(inputs, ...)`. Calling the layer builds it on first use, checks its input, resolves
-    the `training` flag and, on symbolic inputs (`keras.Input`), infers shapes without compute.
+    in `call(inputs, ...)`. Calling the layer builds it on first use, checks its input against
+    `input_spec`, resolves the `training` flag and, on symbolic inputs (`keras.Input`), infers
+    shapes without computing anything.
+
+    Args:
+        activity_regularizer: a regularizer applied to the layer's output, added to the losses.
+        trainable: whether the layer's weights are updated by training.
+        dtype: the dtype policy (`"float32"`, `"mixed_bfloat16"`, a `DTypePolicy`, ...); default:
+            the global policy.
+        autocast: cast float inputs to the compute dtype before `call`.
+        name: the layer's name; default: a unique snake-case name from the class name.
+        **kwargs: `input_shape` / `input_dim` / `batch_size` / `batch_input_shape` (build the
+            layer for that input when it starts a `Sequential` model).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> class Scale(keras.Layer):
+        ...     def build(self, input_shape):
+        ...         self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones",
+        ...                                  name="w")
+        ...     def call(self, x):
+        ...         return x * self.w
+        >>> layer = Scale(name="scale")
+        >>> layer(np.array([[1.0, 2.0]]))
+        Array([[1., 2.]], dtype=float32)
+        >>> [w.path for w in layer.weights]
+        ['scale/w']
     """
 
     # Subclasses whose `compute_output_shape` is exact (and whose output dtype is the compute

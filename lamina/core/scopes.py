@@ -49,11 +49,20 @@ class StatelessScope(state.StateScope):
 
 
 class SymbolicScope(state.StateScope):
-    """A scope marking a shape-only (symbolic) trace: assignments inside are discarded.
+    """A scope marking a shape-only (symbolic) trace: assignments to variables inside it are
+    discarded, so code can be run for its output shapes without changing any state.
+
+    Args:
+        (none)
 
     Example:
-    >>> with SymbolicScope():
-    ...     pass
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> v = keras.Variable(np.zeros(2, "float32"))
+        >>> with keras.SymbolicScope():
+        ...     _ = v.assign(np.ones(2, "float32"))
+        >>> v.numpy()
+        array([0., 0.], dtype=float32)
     """
 
     def __init__(self):

@@ -35,6 +35,16 @@ class StateScope:
         collect_losses: whether `add_loss` calls inside the scope are collected here
             (instead of being stored on the layers).
         symbolic: whether the scope runs a shape-only trace (writes are discarded).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> v = keras.Variable(np.zeros(2, "float32"))
+        >>> with keras.StateScope([(v, np.ones(2, "float32"))]):
+        ...     print(v.numpy())
+        [1. 1.]
+        >>> v.numpy()  # the variable itself did not change
+        array([0., 0.], dtype=float32)
     """
 
     def __init__(

@@ -45,10 +45,28 @@ def bind_ops(namespace) -> None:
 
 
 class KerasTensor:
-    """A symbolic tensor: a shape (with `None` for unknown dimensions), a dtype and a name.
+    """A symbolic tensor: a shape (with `None` for unknown dimensions), a dtype and a name, but no
+    data.
 
-    It records which layer call produced it (`_keras_history`), which is how `Model(inputs,
-    outputs)` finds the graph.
+    `keras.Input` makes one, and calling a layer or a `keras.ops` function on one returns
+    another, with the output shape inferred without computing anything. Each records which layer
+    call produced it (`_keras_history`), which is how `Model(inputs, outputs)` finds the graph.
+
+    Args:
+        shape: the shape, batch axis included; `None` entries are unknown.
+        dtype: the dtype name.
+        sparse: kept for Keras compatibility (lamina's arrays are dense).
+        ragged: kept for Keras compatibility (lamina has no ragged tensors).
+        name: an optional name.
+
+    Example:
+        >>> import lamina as keras
+        >>> x = keras.Input((4,))
+        >>> y = keras.ops.concatenate([x, x], axis=-1)
+        >>> isinstance(y, keras.KerasTensor), y.shape
+        (True, (None, 8))
+        >>> keras.KerasTensor((None, 3), dtype="int32")
+        <KerasTensor shape=(None, 3), dtype=int32, name=None>
     """
 
     def __init__(self, shape, dtype="float32", sparse=False, ragged=False, name=None):

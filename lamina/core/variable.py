@@ -89,8 +89,28 @@ class Variable:
         shape: required when `initializer` is a callable.
         dtype: the variable's dtype (default: the initial value's, or `floatx()`).
         trainable: whether gradients are taken with respect to this variable.
+        autocast: inside a layer with a mixed-precision policy, read the variable in the
+            layer's compute dtype (float variables only).
+        aggregation: how replicas combine updates (`"none"`, `"mean"`, `"sum"`,
+            `"only_first_replica"`); kept with the variable, as in Keras.
+        synchronization: kept for Keras compatibility (`"auto"`, `"on_read"`, ...).
         name: the variable's name (no `/`); its `path` also carries the enclosing name scopes.
+        layout: a `keras.distribution.TensorLayout` (or sharding) to place the variable with.
         regularizer, constraint: attached objects read by the training engine.
+        overwrite_with_gradient: the optimizer replaces the variable by its "gradient" instead
+            of applying an update (used by float8 scale bookkeeping).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> v = keras.Variable(np.array([1.0, 2.0]), name="v")
+        >>> v.shape, v.dtype, v.trainable
+        ((2,), 'float32', True)
+        >>> _ = v.assign_add(np.array([1.0, 1.0]))
+        >>> v.numpy()
+        array([2., 3.], dtype=float32)
+        >>> float(keras.Variable(initializer="ones", shape=(2, 2)).numpy().sum())
+        4.0
     """
 
     def __init__(

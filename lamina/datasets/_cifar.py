@@ -15,6 +15,26 @@ def load_batch(path: str | os.PathLike, label_key: str = "labels") -> tuple[np.n
     A batch is a pickled dict with a `data` entry (a `uint8` array of shape `(n, 3072)`,
     channel-major rows) and a label list. It is read with `SafeUnpickler`, which builds the
     array from its raw bytes and refuses to import anything, so a tampered file cannot run code.
+
+    Args:
+        path: the batch file (`data_batch_1`, `test_batch`, ...).
+        label_key: the dict key of the labels (`"labels"`; CIFAR-100 uses `"fine_labels"` /
+            `"coarse_labels"`).
+
+    Returns:
+        A tuple `(images, labels)`.
+
+    Example:
+        >>> import os, pickle, tempfile
+        >>> import numpy as np
+        >>> from lamina.datasets.cifar10 import load_batch
+        >>> path = os.path.join(tempfile.mkdtemp(), "data_batch_1")
+        >>> batch = {b"data": np.zeros((2, 3072), np.uint8), b"labels": [3, 7]}
+        >>> with open(path, "wb") as handle:
+        ...     pickle.dump(batch, handle)
+        >>> images, labels = load_batch(path)
+        >>> images.shape, labels.tolist()
+        ((2, 3, 32, 32), [3, 7])
     """
     with open(path, "rb") as handle:
         batch = safe_load(handle, encoding="bytes")

@@ -173,7 +173,27 @@ def _read_npy(raw: bytes) -> np.ndarray:
 
 
 def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """All arrays of an `.npz` file, reading object arrays with `SafeUnpickler`."""
+    """All arrays of an `.npz` file, reading object arrays (IMDB's and Reuters' lists of word ids)
+    with `SafeUnpickler`, which refuses to import anything, so a tampered file cannot run code.
+
+    Args:
+        path: the `.npz` file.
+
+    Returns:
+        A dict mapping each array's name to the array.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from lamina.datasets.imdb import load_npz
+        >>> path = os.path.join(tempfile.mkdtemp(), "seqs.npz")
+        >>> seqs = np.empty(2, dtype=object)
+        >>> seqs[0], seqs[1] = [1, 2, 3], [4]
+        >>> np.savez(path, x=seqs, y=np.array([0, 1]))
+        >>> data = load_npz(path)
+        >>> [list(s) for s in data["x"]], data["y"].tolist()
+        ([[1, 2, 3], [4]], [0, 1])
+    """
     arrays = {}
     with zipfile.ZipFile(path) as archive:
         for member in archive.namelist():

@@ -24,6 +24,12 @@ def load_data(
     Returns:
         `(x_train, y_train), (x_test, y_test)`: `x_*` of shape `(n, 13)`, `y_*` of shape `(n,)`
         holding median home values in thousands of dollars.
+
+    Example:
+        >>> from lamina.datasets import boston_housing
+        >>> (x_train, y_train), (x_test, y_test) = boston_housing.load_data()  # doctest: +SKIP
+        >>> x_train.shape, x_test.shape  # doctest: +SKIP
+        ((404, 13), (102, 13))
     """
     if isinstance(test_split, bool) or not 0.0 <= float(test_split) < 1.0:
         raise ValueError(f"`test_split` must be a number in [0, 1). Received: {test_split!r}")

@@ -29,6 +29,12 @@ def load_data(
     Returns:
         `(x_train, y_train), (x_test, y_test)`: `x_*` of shape `(n, 8)`, `y_*` of shape `(n,)`
         holding median house values in dollars.
+
+    Example:
+        >>> from lamina.datasets import california_housing
+        >>> (x_train, y_train), _ = california_housing.load_data(version="small")  # doctest: +SKIP
+        >>> x_train.shape  # doctest: +SKIP
+        (480, 8)
     """
     if version not in ("large", "small"):
         raise ValueError(f"`version` must be 'large' or 'small'. Received: {version!r}")

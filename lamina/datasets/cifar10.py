@@ -23,6 +23,15 @@ def load_data() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.nda
     Returns:
         `(x_train, y_train), (x_test, y_test)`: `uint8` images of shape `(n, 32, 32, 3)`
         (channels last) and `uint8` labels `0..9` of shape `(n, 1)`.
+
+    Args:
+        None.
+
+    Example:
+        >>> from lamina.datasets import cifar10
+        >>> (x_train, y_train), (x_test, y_test) = cifar10.load_data()  # doctest: +SKIP
+        >>> x_train.shape, y_train.shape, x_test.shape  # doctest: +SKIP
+        ((50000, 32, 32, 3), (50000, 1), (10000, 32, 32, 3))
     """
     root = os.path.join(
         get_file(fname=_DIRNAME, origin=_ORIGIN, extract=True, file_hash=_FILE_HASH),

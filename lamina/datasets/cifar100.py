@@ -28,6 +28,12 @@ def load_data(
     Returns:
         `(x_train, y_train), (x_test, y_test)`: `uint8` images of shape `(n, 32, 32, 3)`
         (channels last) and `uint8` labels of shape `(n, 1)`.
+
+    Example:
+        >>> from lamina.datasets import cifar100
+        >>> (x_train, y_train), _ = cifar100.load_data(label_mode="coarse")  # doctest: +SKIP
+        >>> x_train.shape, int(y_train.max())  # doctest: +SKIP
+        ((50000, 32, 32, 3), 19)
     """
     if label_mode not in ("fine", "coarse"):
         raise ValueError(f"`label_mode` must be 'fine' or 'coarse'. Received: {label_mode!r}")

@@ -34,6 +34,12 @@ def load_data(
         `(x_train, y_train), (x_test, y_test)`, like `keras.datasets.mnist.load_data()`:
         `x_*` are `uint8` arrays of shape `(num_samples, 8, 8)` with values `0..16` (not
         rescaled), `y_*` are `uint8` arrays of shape `(num_samples,)` with labels `0..9`.
+
+    Example:
+        >>> from lamina.datasets import digits
+        >>> (x_train, y_train), (x_test, y_test) = digits.load_data(test_split=0.25)
+        >>> x_train.shape, x_test.shape, int(x_train.max()), sorted(set(y_train.tolist()))[:3]
+        ((1347, 8, 8), (450, 8, 8), 16, [0, 1, 2])
     """
     if isinstance(test_split, bool) or not 0.0 <= float(test_split) <= 1.0:
         raise ValueError(f"`test_split` must be a number in [0, 1]. Received: {test_split!r}")

@@ -34,6 +34,15 @@ def load_data() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.nda
     Returns:
         `(x_train, y_train), (x_test, y_test)`: `uint8` images of shape `(n, 28, 28)` and
         `uint8` labels `0..9` of shape `(n,)`.
+
+    Example:
+        >>> from lamina.datasets import fashion_mnist
+        >>> (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data()  # doctest: +SKIP
+        >>> x_train.shape, y_train.shape, x_test.shape  # doctest: +SKIP
+        ((60000, 28, 28), (60000,), (10000, 28, 28))
+
+    Args:
+        None.
     """
     paths = [get_file(name, origin=_BASE_URL + name, cache_subdir=_CACHE_SUBDIR) for name in _FILES]
     x_train, y_train = _read_idx(paths[0], paths[1])

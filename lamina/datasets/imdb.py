@@ -47,6 +47,12 @@ def load_data(
     Returns:
         `(x_train, y_train), (x_test, y_test)`: `x_*` are 1-D object arrays of Python lists of
         ints, `y_*` are integer label arrays.
+
+    Example:
+        >>> from lamina.datasets import imdb
+        >>> (x_train, y_train), _ = imdb.load_data(num_words=1000)  # doctest: +SKIP
+        >>> max(max(seq) for seq in x_train) < 1000  # doctest: +SKIP
+        True
     """
     if kwargs:
         raise TypeError(f"Unrecognized keyword arguments: {sorted(kwargs)}")
@@ -75,7 +81,20 @@ def load_data(
 
 
 def get_word_index(path: str = "imdb_word_index.json") -> dict[str, int]:
-    """The dict mapping each word to its index (before the `index_from` offset)."""
+    """The dict mapping each word to its index (before the `index_from` offset that `load_data`
+    adds), downloaded on first use.
+
+    Args:
+        path: the file's name in the cache (`~/.lamina/datasets`).
+
+    Returns:
+        A dict `{word: index}`; index 1 is the most frequent word.
+
+    Example:
+        >>> from lamina.datasets import imdb
+        >>> index = imdb.get_word_index()  # doctest: +SKIP
+        >>> words = {i + 3: w for w, i in index.items()}  # load_data's index_from=3  # doctest: +SKIP
+    """
     path = get_file(fname=path, origin=_WORD_INDEX_ORIGIN, file_hash=_WORD_INDEX_HASH)
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)

@@ -21,6 +21,12 @@ def load_data(
     Returns:
         `(x_train, y_train), (x_test, y_test)`: `uint8` images of shape `(n, 28, 28)` and
         `uint8` labels of shape `(n,)`.
+
+    Example:
+        >>> from lamina.datasets import mnist
+        >>> (x_train, y_train), (x_test, y_test) = mnist.load_data()  # doctest: +SKIP
+        >>> x_train.shape, y_train.shape, x_test.shape  # doctest: +SKIP
+        ((60000, 28, 28), (60000,), (10000, 28, 28))
     """
     path = get_file(fname=path, origin=_ORIGIN, file_hash=_FILE_HASH)
     with np.load(path, allow_pickle=False) as data:

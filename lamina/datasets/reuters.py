@@ -56,6 +56,12 @@ def load_data(
     Returns:
         `(x_train, y_train), (x_test, y_test)`: `x_*` are 1-D object arrays of Python lists of
         ints, `y_*` are integer topic arrays (`0..45`).
+
+    Example:
+        >>> from lamina.datasets import reuters
+        >>> (x_train, y_train), _ = reuters.load_data(num_words=1000)  # doctest: +SKIP
+        >>> max(max(seq) for seq in x_train) < 1000  # doctest: +SKIP
+        True
     """
     if kwargs:
         raise TypeError(f"Unrecognized keyword arguments: {sorted(kwargs)}")
@@ -77,12 +83,39 @@ def load_data(
 
 
 def get_word_index(path: str = "reuters_word_index.json") -> dict[str, int]:
-    """The dict mapping each word to its index (before the `index_from` offset)."""
+    """The dict mapping each word to its index (before the `index_from` offset that `load_data`
+    adds), downloaded on first use.
+
+    Args:
+        path: the file's name in the cache (`~/.lamina/datasets`).
+
+    Returns:
+        A dict `{word: index}`; index 1 is the most frequent word.
+
+    Example:
+        >>> from lamina.datasets import reuters
+        >>> index = reuters.get_word_index()  # doctest: +SKIP
+        >>> words = {i + 3: w for w, i in index.items()}  # load_data's index_from=3  # doctest: +SKIP
+    """
     path = get_file(fname=path, origin=_WORD_INDEX_ORIGIN, file_hash=_WORD_INDEX_HASH)
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
 
 
 def get_label_names() -> tuple[str, ...]:
-    """The 46 topic names; the name of topic `i` is at position `i`."""
+    """The 46 topic names of the Reuters newswire dataset; the name of topic `i` is at position
+    `i` (no download needed).
+
+    Args:
+        None.
+
+    Returns:
+        A tuple of 46 strings.
+
+    Example:
+        >>> from lamina.datasets import reuters
+        >>> names = reuters.get_label_names()
+        >>> len(names), names[:3]
+        (46, ('cocoa', 'grain', 'veg-oil'))
+    """
     return _LABEL_NAMES

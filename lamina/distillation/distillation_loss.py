@@ -43,6 +43,9 @@ class DistillationLoss:
     Subclasses implement `compute_loss(teacher_outputs, student_outputs)` and may check the
     outputs (`validate_outputs`) and the two models (`validate_model_compatibility`).
 
+    Args:
+        (none: subclasses define their own, e.g. `temperature` for `LogitsDistillation`)
+
     Example:
         >>> import numpy as np
         >>> from lamina import ops

@@ -34,6 +34,13 @@ class Distribution:
             passes the same full arrays and each hands over only its own rows; `False`: each
             process passes its own part of the data, and the parts are joined in process order
             into one dataset (`batch_size` stays global, unlike Keras where it is per process).
+
+    Example:
+        >>> import lamina as keras
+        >>> mesh = keras.distribution.DeviceMesh((1,), ["batch"], devices=["cpu:0"])
+        >>> strategy = keras.distribution.DataParallel(device_mesh=mesh)
+        >>> isinstance(strategy, keras.distribution.Distribution), strategy.batch_dim_name
+        (True, 'batch')
     """
 
     def __init__(
@@ -105,6 +112,19 @@ class DataParallel(Distribution):
         device_mesh: a mesh (its first axis splits the batch); or
         devices: the devices for a 1-d mesh named `"batch"` (all devices by default).
         auto_shard_dataset: see `Distribution`.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> strategy = keras.distribution.DataParallel()  # all devices split each batch
+        >>> strategy.batch_dim_name, strategy.device_mesh.shape == (len(keras.distribution.list_devices()),)
+        ('batch', True)
+        >>> with strategy.scope():
+        ...     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        ...     model.compile("sgd", "mse")
+        ...     _ = model.fit(np.ones((8, 3)), np.ones((8, 1)), batch_size=8, verbose=0)
+        >>> strategy.get_data_layout((8, 3))
+        <TensorLayout axes=('batch', None)>
     """
 
     def __init__(self, device_mesh=None, devices=None, auto_shard_dataset: bool = True):
@@ -124,6 +144,19 @@ class ModelParallel(Distribution):
         auto_shard_dataset: see `Distribution`.
         device_mesh: accepted for the older form `ModelParallel(device_mesh, layout_map, ...)`;
             it must be the layout map's mesh.
+
+    Example:
+        >>> import lamina as keras
+        >>> devices = keras.distribution.list_devices()
+        >>> mesh = keras.distribution.DeviceMesh((1, len(devices)), ["batch", "model"], devices)
+        >>> layout_map = keras.distribution.LayoutMap(mesh)
+        >>> layout_map[".*dense.*kernel"] = (None, "model")  # split the kernels' columns
+        >>> strategy = keras.distribution.ModelParallel(layout_map=layout_map,
+        ...                                             batch_dim_name="batch")
+        >>> with strategy.scope():
+        ...     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, name="dense")])
+        >>> strategy.get_variable_layout(model.layers[0].kernel)
+        <TensorLayout axes=(None, 'model')>
     """
 
     def __init__(
@@ -175,14 +208,44 @@ class ModelParallel(Distribution):
 
 
 def set_distribution(value: Distribution | None) -> None:
-    """Sets the process-wide distribution (`None`: back to one device); every thread sees it."""
+    """Sets the process-wide distribution (`None`: back to one device); every thread sees it.
+    Models built and trained afterwards lay out their variables and batches by it.
+
+    Args:
+        value: a `Distribution`, or None.
+
+    Example:
+        >>> import lamina as keras
+        >>> strategy = keras.distribution.DataParallel()
+        >>> keras.distribution.set_distribution(strategy)
+        >>> keras.distribution.distribution() is strategy
+        True
+        >>> keras.distribution.set_distribution(None)
+    """
     if value is not None and not isinstance(value, Distribution):
         raise ValueError(f"Expected a Distribution or None, received {value!r}.")
     _GLOBAL[0] = value
 
 
 def distribution() -> Distribution | None:
-    """The current distribution: the innermost `scope()`'s, else the process-wide one, or `None`."""
+    """The current distribution: the innermost `scope()`'s, else the process-wide one, or `None`
+    (everything on one device).
+
+    Args:
+        None.
+
+    Returns:
+        A `Distribution`, or None.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.distribution.distribution() is None
+        True
+        >>> strategy = keras.distribution.DataParallel()
+        >>> with strategy.scope():
+        ...     keras.distribution.distribution() is strategy
+        True
+    """
     scoped = _SCOPED.get()
     return _GLOBAL[0] if scoped is _NO_SCOPE else scoped
 
@@ -196,7 +259,25 @@ def _as_sharding(layout) -> jax.sharding.Sharding:
 
 
 def distribute_tensor(tensor, layout):
-    """Lays `tensor` out by `layout`: a placement outside `jit`, a sharding constraint inside."""
+    """Lays `tensor` out as `layout` says: placed on the devices outside `jit`, a sharding
+    constraint inside a traced function.
+
+    Args:
+        tensor: an array.
+        layout: a `TensorLayout` (with its mesh set) or a `jax.sharding.Sharding`.
+
+    Returns:
+        The laid-out array.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> mesh = keras.distribution.DeviceMesh((1,), ["batch"], devices=["cpu:0"])
+        >>> layout = keras.distribution.TensorLayout(("batch", None), mesh)
+        >>> x = keras.distribution.distribute_tensor(np.ones((4, 2)), layout)
+        >>> x.shape, tuple(x.sharding.spec)
+        ((4, 2), ('batch', None))
+    """
     sharding = _as_sharding(layout)
     if isinstance(tensor, jax.core.Tracer):
         return jax.lax.with_sharding_constraint(tensor, sharding)
@@ -204,7 +285,26 @@ def distribute_tensor(tensor, layout):
 
 
 def warn_unused_keys(layout_map: LayoutMap, used: set) -> None:
-    """Warns about `LayoutMap` keys that matched no variable path."""
+    """Warns about `LayoutMap` keys that matched no variable path (a typo, or a `Sequential`
+    model's name missing from the pattern).
+
+    Args:
+        layout_map: the `LayoutMap`.
+        used: the keys that matched at least one variable.
+
+    Example:
+        >>> import warnings
+        >>> import lamina as keras
+        >>> from lamina.distribution.distribution_lib import warn_unused_keys
+        >>> layout_map = keras.distribution.LayoutMap(
+        ...     keras.distribution.DeviceMesh((1,), ["model"], devices=["cpu:0"]))
+        >>> layout_map["dense/kernel"] = (None, "model")
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     warn_unused_keys(layout_map, used=set())
+        >>> "matched no variable path" in str(caught[0].message)
+        True
+    """
     for key in layout_map:
         if key not in used:
             warnings.warn(

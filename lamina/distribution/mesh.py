@@ -24,13 +24,34 @@ def _jax_devices(device_type: str | None = None) -> list:
 def list_devices(device_type: str | None = None) -> list[str]:
     """Every device of the job (all processes), as strings like `"cpu:0"` or `"gpu:3"`.
 
-    `device_type` is `"cpu"`, `"gpu"` or `"tpu"`; by default, the default backend's devices.
+    Args:
+        device_type: `"cpu"`, `"gpu"` or `"tpu"`; default: the default backend's devices.
+
+    Returns:
+        A list of device strings.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.distribution.list_devices("cpu")[0]
+        'cpu:0'
     """
     return [f"{d.platform}:{d.id}" for d in _jax_devices(device_type)]
 
 
 def get_device_count(device_type: str | None = None) -> int:
-    """How many devices of `device_type` (default backend by default) the job has."""
+    """How many devices of `device_type` the job has (all processes).
+
+    Args:
+        device_type: `"cpu"`, `"gpu"` or `"tpu"`; default: the default backend's devices.
+
+    Returns:
+        An int.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.distribution.get_device_count() == len(keras.distribution.list_devices())
+        True
+    """
     return len(_jax_devices(device_type))
 
 
@@ -55,6 +76,12 @@ class DeviceMesh:
         shape: the grid's shape; its product must equal the number of devices.
         axis_names: one name per axis of `shape` (e.g. `("batch", "model")`).
         devices: the devices (strings like `"cpu:0"` or `jax.Device`s); all devices by default.
+
+    Example:
+        >>> import lamina as keras
+        >>> mesh = keras.distribution.DeviceMesh((1, 1), ["batch", "model"], devices=["cpu:0"])
+        >>> mesh.shape, mesh.axis_names
+        ((1, 1), ('batch', 'model'))
     """
 
     def __init__(self, shape, axis_names, devices=None):
@@ -113,6 +140,13 @@ class TensorLayout:
     Args:
         axes: one entry per tensor axis (a mesh axis name, or `None` for not split).
         device_mesh: the mesh; may be set later (once) by a `LayoutMap` or a distribution.
+
+    Example:
+        >>> import lamina as keras
+        >>> mesh = keras.distribution.DeviceMesh((1,), ["model"], devices=["cpu:0"])
+        >>> layout = keras.distribution.TensorLayout((None, "model"), mesh)
+        >>> layout.axes, layout.device_mesh is mesh
+        ((None, 'model'), True)
     """
 
     def __init__(self, axes, device_mesh: DeviceMesh | None = None):
@@ -164,6 +198,19 @@ class LayoutMap(collections.abc.MutableMapping):
     (`re.fullmatch`); two matching keys are an error, no match gives `None` (replicated).
     Tuples are accepted as values and become `TensorLayout`s on this map's mesh. Note that inside
     a `Sequential` model, paths start with the model's name (`"sequential/d1/kernel"`).
+
+    Args:
+        device_mesh: the mesh the layouts refer to.
+
+    Example:
+        >>> import lamina as keras
+        >>> mesh = keras.distribution.DeviceMesh((1,), ["model"], devices=["cpu:0"])
+        >>> layout_map = keras.distribution.LayoutMap(mesh)
+        >>> layout_map[".*dense.*/kernel"] = (None, "model")
+        >>> layout_map["sequential/dense_1/kernel"]
+        <TensorLayout axes=(None, 'model')>
+        >>> layout_map["sequential/dense_1/bias"] is None  # no key matches: replicated
+        True
     """
 
     def __init__(self, device_mesh: DeviceMesh):

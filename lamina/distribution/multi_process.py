@@ -63,6 +63,15 @@ def initialize(
     ...). On CPU, collectives across processes use gloo (set here if nothing was chosen).
     Afterwards every process is seeded alike (`set_random_seed` with a seed drawn on process
     0), so that they build the same initial weights and shuffle alike, as Keras does.
+
+    Example:
+        Run the same script on two machines (not executed here: it starts JAX's runtime for
+        the whole process):
+
+        >>> import lamina as keras
+        >>> keras.distribution.initialize(  # doctest: +SKIP
+        ...     job_addresses="10.0.0.1:1234,10.0.0.2:1234", num_processes=2, process_id=0)
+        >>> keras.distribution.set_distribution(keras.distribution.DataParallel())  # doctest: +SKIP
     """
     job_addresses = _from_env(job_addresses, "KERAS_DISTRIBUTION_JOB_ADDRESSES", str)
     num_processes = _from_env(num_processes, "KERAS_DISTRIBUTION_NUM_PROCESSES", int)

@@ -51,6 +51,9 @@ class ExportArchive:
         >>> x = np.ones((4, 3), "float32")
         >>> bool(np.allclose(reloaded.serve(x), model.predict(x, verbose=0), atol=1e-6))
         True
+
+    Args:
+        (none: add content with `track`, `add_endpoint` and `add_variable_collection`)
     """
 
     def __init__(self):
@@ -228,7 +231,31 @@ def _pure(fn, variables, treedef):
 def export_model(
     model, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs
 ):
-    """`Model.export`: the model's inference function (training=False) as ONNX or StableHLO."""
+    """`Model.export`: writes the model's inference function (`training=False`) as ONNX or as
+    serialized StableHLO.
+
+    Args:
+        model: a built model.
+        filepath: the file to write.
+        format: `"onnx"` (for ONNX Runtime and most inference servers) or `"jax"` (serialized
+            StableHLO, loaded with `lamina.export.load`); Keras's TensorFlow, LiteRT, OpenVINO
+            and torch formats are refused with a message.
+        verbose: print what was written (default True).
+        input_signature: the inputs' specs (`keras.InputSpec` or arrays); default: the model's
+            inputs.
+        **kwargs: passed to the format's writer.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.jaxexport")
+        >>> model.export(path, format="jax", verbose=False)  # calls export_model
+        >>> x = np.ones((2, 3), "float32")
+        >>> bool(np.allclose(keras.export.load(path)(x), model.predict(x, verbose=0), atol=1e-6))
+        True
+    """
     format = _check_format(format, f"Model '{model.name}'.export")
     if input_signature is None:
         sigs, structure = from_model(model)
@@ -296,6 +323,22 @@ class ExportedArtifact:
     an attribute (`artifact.serve(x)`). Inputs are NumPy or JAX arrays; outputs are JAX arrays
     (one, or a list when the endpoint has several). Neither the model's code nor its custom
     objects are needed.
+
+    Args:
+        metadata: the archive's metadata record.
+        exported: the deserialized endpoints, by name.
+        variables: the variable arrays the endpoints read.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.jaxexport")
+        >>> model.export(path, format="jax", verbose=False)
+        >>> artifact = keras.export.load(path)
+        >>> type(artifact).__name__, artifact.serve(np.ones((5, 3), "float32")).shape
+        ('ExportedArtifact', (5, 2))
     """
 
     def __init__(self, metadata, exported: dict, variables: list):
@@ -357,6 +400,16 @@ def load(filepath) -> ExportedArtifact:
 
     Returns:
         An `ExportedArtifact`; call it (or its endpoint attributes) on arrays.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.jaxexport")
+        >>> model.export(path, format="jax", verbose=False)
+        >>> keras.export.load(path)(np.zeros((3, 4), "float32")).shape
+        (3, 1)
     """
     try:
         with open(filepath, "rb") as f:

@@ -19,6 +19,20 @@ JAX_FORMAT = "jax"
 
 
 def flat_outputs(outputs) -> list:
+    """The leaves of a function's outputs (an array, a list, a dict, ...), in JAX's tree order:
+    what an export writes as its outputs.
+
+    Args:
+        outputs: the outputs' structure.
+
+    Returns:
+        A list of arrays.
+
+    Example:
+        >>> from lamina.export.formats import flat_outputs
+        >>> flat_outputs({"b": 2, "a": [1, 3]})
+        [1, 3, 2]
+    """
     return list(jax.tree_util.tree_leaves(outputs))
 
 
@@ -64,7 +78,35 @@ def _symbolic_specs(sigs: list[TensorSig]) -> list:
 
 
 def export_onnx(filepath, fn, sigs, out_names, opset=None, verbose=True, layer_hint=None):
-    """Converts `fn(*inputs) -> list of outputs` to an ONNX file at `filepath`."""
+    """Converts `fn(*inputs) -> list of outputs` to an ONNX file at `filepath` (with jax2onnx,
+    an optional dependency), written atomically.
+
+    Args:
+        filepath: the `.onnx` file to write.
+        fn: a JAX-traceable function of the inputs, returning a list of arrays.
+        sigs: one `TensorSig` per input (None dimensions become symbolic).
+        out_names: the outputs' names.
+        opset: the ONNX opset (default: jax2onnx's).
+        verbose: print the file written.
+        layer_hint: `error -> layer name`, to name the failing layer in errors.
+
+    Raises:
+        ImportError: jax2onnx is not installed.
+        ValueError: the function uses an operation jax2onnx cannot convert.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import onnxruntime
+        >>> from lamina.export.formats import export_onnx
+        >>> from lamina.export.signature import TensorSig
+        >>> path = os.path.join(tempfile.mkdtemp(), "double.onnx")
+        >>> export_onnx(path, lambda x: [x * 2], [TensorSig("x", (None, 2), "float32")], ["y"],
+        ...             verbose=False)
+        >>> session = onnxruntime.InferenceSession(path)
+        >>> session.run(None, {"x": np.ones((1, 2), "float32")})[0]
+        array([[2., 2.]], dtype=float32)
+    """
     try:
         from jax2onnx import to_onnx
     except ImportError as err:
@@ -110,6 +152,28 @@ def export_jax(filepath, endpoints: dict, variables: list, collections: dict, ve
     `endpoints` maps a name to `(fn, sigs, structure, out_names)` where
     `fn(variables, *inputs) -> list of outputs`; `variables` are the arrays passed as the first
     argument of every endpoint; `collections` maps names to lists of indices into `variables`.
+
+    Args:
+        filepath: the file to write.
+        endpoints: `{name: (fn, sigs, structure, out_names)}`.
+        variables: the arrays passed as `fn`'s first argument.
+        collections: `{name: [indices into variables]}`.
+        verbose: print the file written.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.export.formats import export_jax
+        >>> from lamina.export.signature import TensorSig
+        >>> path = os.path.join(tempfile.mkdtemp(), "scale.jaxexport")
+        >>> def scale(variables, x):
+        ...     return [x * variables[0]]
+        >>> sigs = [TensorSig("x", (None,), "float32")]
+        >>> export_jax(path, {"serve": (scale, sigs, "single", ["y"])}, [np.float32(3.0)], {},
+        ...            verbose=False)
+        >>> keras.export.load(path).serve(np.ones(2, "float32"))
+        Array([3., 3.], dtype=float32)
     """
     weights = [np.asarray(v) for v in variables]
     weight_specs = [jax.ShapeDtypeStruct(w.shape, w.dtype) for w in weights]

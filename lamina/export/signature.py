@@ -9,7 +9,18 @@ import numpy as np
 
 @dataclass(frozen=True)
 class TensorSig:
-    """One input of an exported function: its name, shape (None = any size) and dtype."""
+    """One input of an exported function: its name, shape (None = any size) and dtype.
+
+    Args:
+        name: the input's name.
+        shape: the shape, batch axis included; None entries accept any size.
+        dtype: the dtype name.
+
+    Example:
+        >>> from lamina.export.signature import TensorSig
+        >>> TensorSig("image", (None, 28, 28), "float32").shape
+        (None, 28, 28)
+    """
 
     name: str
     shape: tuple
@@ -43,8 +54,21 @@ def _one(spec, name: str) -> TensorSig:
 
 
 def from_user(signature) -> tuple[list[TensorSig], str]:
-    """Normalizes a user's `input_signature` into `(sigs, structure)`; `structure` is
-    `"single"`, `"list"` or `"dict"` (how the model is called with them)."""
+    """Normalizes a user's `input_signature` (specs, `KerasTensor`s or arrays; single, list or
+    dict) into `(sigs, structure)`.
+
+    Args:
+        signature: what was passed as `input_signature`.
+
+    Returns:
+        `(sigs, structure)`: a list of `TensorSig`, and `"single"`, `"list"` or `"dict"`.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.export.signature import from_user
+        >>> from_user({"a": keras.InputSpec(shape=(None, 2)), "b": keras.InputSpec(shape=(None, 1))})[1]
+        'dict'
+    """
     if isinstance(signature, dict):
         return [_one(v, k) for k, v in signature.items()], "dict"
     if isinstance(signature, (list, tuple)) and not _is_shape_tuple(signature):
@@ -58,8 +82,23 @@ def _is_shape_tuple(value) -> bool:
 
 
 def from_model(model) -> tuple[list[TensorSig], str]:
-    """The signature of a built model: its `Input`s (functional and Sequential models) or the
-    shape it was built with (subclassed models)."""
+    """The input signature of a built model: its `Input`s (functional and Sequential models) or
+    the shape it was built with (subclassed models).
+
+    Args:
+        model: a built model.
+
+    Returns:
+        `(sigs, structure)`: a list of `TensorSig` and `"single"`, `"list"` or `"dict"` (how the
+        model is called with them).
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.export.signature import from_model
+        >>> model = keras.Sequential([keras.Input((3,), name="x"), keras.layers.Dense(2)])
+        >>> from_model(model)
+        ([TensorSig(name='x', shape=(None, 3), dtype='float32')], 'single')
+    """
     inputs = None
     try:
         inputs = model.inputs
@@ -88,7 +127,23 @@ def from_model(model) -> tuple[list[TensorSig], str]:
 
 
 def pack(sigs: list[TensorSig], structure: str, values: list):
-    """The model's call argument from flat values, in the signature's structure."""
+    """The model's call argument from flat values, in the signature's structure (one array, a
+    list, or a dict keyed by the inputs' names).
+
+    Args:
+        sigs: the `TensorSig`s.
+        structure: `"single"`, `"list"` or `"dict"`.
+        values: one value per signature, in order.
+
+    Returns:
+        The call argument.
+
+    Example:
+        >>> from lamina.export.signature import TensorSig, pack
+        >>> sigs = [TensorSig("a", (None,), "float32"), TensorSig("b", (None,), "float32")]
+        >>> pack(sigs, "dict", [1, 2]), pack(sigs, "list", [1, 2])
+        ({'a': 1, 'b': 2}, [1, 2])
+    """
     if structure == "single":
         return values[0]
     if structure == "dict":
@@ -97,7 +152,23 @@ def pack(sigs: list[TensorSig], structure: str, values: list):
 
 
 def output_names(model, n: int) -> list[str]:
-    """Names for the flat outputs: the functional model's output names, else `output_<i>`."""
+    """Names for the exported function's flat outputs: a functional model's output layer names,
+    else `output_0`, `output_1`, ...
+
+    Args:
+        model: the model.
+        n: the number of flat outputs.
+
+    Returns:
+        A list of `n` names.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.export.signature import output_names
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="scores")])
+        >>> output_names(model, 1), output_names(keras.layers.Dense(2), 2)
+        (['scores'], ['output_0', 'output_1'])
+    """
     names = None
     try:
         names = list(model.output_names)

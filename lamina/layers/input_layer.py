@@ -94,7 +94,30 @@ def Input(
 ) -> KerasTensor:
     """A symbolic input: the start of a functional model (`keras.Input(shape=(32,))`).
 
-    `shape` excludes the batch axis; `None` entries are unknown dimensions.
+    It returns a `KerasTensor` with no data, only a shape and dtype; calling layers on it records
+    the graph that `keras.Model(inputs, outputs)` turns into a model.
+
+    Args:
+        shape: the shape of one sample, without the batch axis; `None` entries are unknown.
+        batch_size: a fixed batch size, or None (unknown).
+        dtype: the input's dtype; default: `floatx()`.
+        sparse: kept in the config for Keras compatibility (lamina's arrays are always dense).
+        ragged: kept in the config for Keras compatibility (lamina has no ragged tensors).
+        batch_shape: the full shape, batch axis included (instead of `shape` and `batch_size`).
+        name: the input's name (the key of dict inputs in `fit`/`predict`).
+        tensor: an existing `KerasTensor` to use as the input.
+        optional: whether the model may be called with None for this input.
+
+    Returns:
+        A `KerasTensor`.
+
+    Example:
+        >>> import lamina as keras
+        >>> x = keras.Input(shape=(32,), name="features")
+        >>> x.shape, x.dtype, x.name
+        ((None, 32), 'float32', 'features')
+        >>> keras.Input(batch_shape=(8, 10), dtype="int32").shape
+        (8, 10)
     """
     layer = InputLayer(
         shape=shape,

@@ -147,7 +147,11 @@ def clone_model(
     recursive: bool = False,
     **kwargs,
 ):
-    """Clones a Sequential or functional model: new layers, new weights, same graph.
+    """Clones a model: new layers with new (freshly initialized) weights, the same architecture.
+
+    Sequential and functional models are rebuilt layer by layer (the same graph on new
+    layers); other models (subclassed) are cloned through `get_config`/`from_config`. Weights are
+    not copied: call `clone.set_weights(model.get_weights())` for that.
 
     Args:
         model: the model to clone.
@@ -157,8 +161,24 @@ def clone_model(
             each layer call.
         recursive: also clone nested Sequential/functional models layer by layer with
             `clone_function` (otherwise a nested model goes to `clone_function` whole).
+        **kwargs: `cache` (a dict shared between nested clones); anything else is an error.
 
-    Other models (subclassed) are cloned through `get_config`/`from_config`.
+    Returns:
+        The new model.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="dense")])
+        >>> clone = keras.models.clone_model(model)
+        >>> clone.layers[0] is model.layers[0], clone.layers[0].name
+        (False, 'dense')
+        >>> def with_relu(layer):  # change the layers while cloning
+        ...     config = layer.get_config()
+        ...     config["activation"] = "relu"
+        ...     return type(layer).from_config(config)
+        >>> keras.models.clone_model(model, clone_function=with_relu).layers[0].activation.__name__
+        'relu'
     """
     from lamina.models.functional import Functional
     from lamina.models.sequential import Sequential

@@ -21,10 +21,30 @@ def _flatten(structure):
 
 
 class Functional(Model):
-    """The model that `keras.Model(inputs, outputs)` returns.
+    """The model that `keras.Model(inputs, outputs)` returns: a graph of layer calls recorded on
+    symbolic tensors.
 
     The graph is walked once at construction; `call` replays the recorded layer calls in
     order on real arrays (or on symbolic tensors, when the model is itself used as a layer).
+    Inputs and outputs may be single tensors, lists or dicts; the model's config lists the
+    graph, so it saves and loads without the Python code that built it.
+
+    Args:
+        inputs: the `keras.Input` tensor(s), as a tensor, a list or a dict.
+        outputs: the symbolic tensor(s) computed from `inputs`.
+        name: the model's name.
+        **kwargs: `trainable`, `dtype` (as for any layer).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> a, b = keras.Input((2,), name="a"), keras.Input((2,), name="b")
+        >>> total = keras.layers.Add()([a, b])
+        >>> model = keras.Model({"a": a, "b": b}, total)
+        >>> type(model).__name__
+        'Functional'
+        >>> model({"a": np.ones((1, 2)), "b": np.full((1, 2), 2.0)})
+        Array([[3., 3.]], dtype=float32)
     """
 
     _weights_walk_skip = frozenset({"operations", "_operations", "layers"})
@@ -194,7 +214,26 @@ def conform_input(model_name: str, expected, x):
     """Data for the model input `expected` (a KerasTensor), as Keras's functional models
     take it: converted to the input's dtype, and with its rank adjusted (data with one axis
     fewer than an input whose last dimension is 1 gains that axis; data with one extra
-    trailing axis of size 1 loses it)."""
+    trailing axis of size 1 loses it).
+
+    Args:
+        model_name: the model's name, for error messages.
+        expected: the model's input (a `KerasTensor`).
+        x: the data for that input.
+
+    Returns:
+        A JAX array.
+
+    Raises:
+        ValueError: the rank cannot be matched (the message says how to fix the data).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.models.functional import conform_input
+        >>> conform_input("model", keras.Input((1,)), np.arange(3)).shape
+        (3, 1)
+    """
     if x is None or not hasattr(x, "shape") or not hasattr(x, "dtype"):
         return x
     try:
@@ -233,7 +272,20 @@ def conform_input(model_name: str, expected, x):
 
 def functional_like_constructor(cls) -> bool:
     """Whether `cls(inputs, outputs, name)` rebuilds a model from a graph config: its
-    constructor takes Functional's arguments, or `*args, **kwargs`."""
+    constructor takes Functional's arguments, or `*args, **kwargs`.
+
+    Args:
+        cls: a `Model` subclass.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.models.functional import functional_like_constructor
+        >>> functional_like_constructor(keras.Model), functional_like_constructor(keras.Sequential)
+        (True, False)
+    """
     spec = inspect.getfullargspec(cls.__init__)
     if spec.args[1:] == inspect.getfullargspec(Functional.__init__).args[1:]:
         return True

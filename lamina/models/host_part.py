@@ -39,7 +39,27 @@ def _host_array(x):
 
 def conform_host_input(model_name: str, expected, x):
     """`x` as NumPy, with the rank adjusted to the symbolic input `expected` as Keras does (a
-    trailing axis of size 1 added or removed) and numbers cast to the input's dtype."""
+    trailing axis of size 1 added or removed) and numbers cast to the input's dtype; the host
+    part of a model (string and lookup layers run with NumPy) reads its inputs through this.
+
+    Args:
+        model_name: the model's name, for error messages.
+        expected: the model's input (a `KerasTensor`).
+        x: the data for that input.
+
+    Returns:
+        A NumPy array.
+
+    Raises:
+        ValueError: the rank cannot be matched.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.models.host_part import conform_host_input
+        >>> conform_host_input("model", keras.Input((1,)), np.arange(3)).shape
+        (3, 1)
+    """
     arr = _host_array(x)
     want = len(expected.shape)
     if arr.ndim == want - 1 and want and expected.shape[-1] == 1:
@@ -63,6 +83,17 @@ class HostPlan:
         inputs: the model's input KerasTensors.
         outputs: the model's output KerasTensors.
         nodes: the graph's nodes in execution order (input layers excluded).
+
+    Example:
+        >>> import lamina as keras
+        >>> words = keras.Input((1,), dtype="string")
+        >>> ids = keras.layers.StringLookup(vocabulary=["a", "b"])(words)
+        >>> model = keras.Model(words, keras.layers.Embedding(3, 2)(ids))
+        >>> plan = model._host_plan
+        >>> [type(n.operation).__name__ for n in plan.host_nodes + plan.device_nodes]
+        ['StringLookup', 'Embedding']
+        >>> len(plan.boundary)  # the StringLookup output crosses over to the device
+        1
     """
 
     def __init__(self, inputs, outputs, nodes):

@@ -11,10 +11,38 @@ from lamina.training.trainer import Trainer
 
 
 class Model(Trainer, Layer):
-    """A trainable group of layers.
+    """A trainable group of layers: it adds `compile`, `fit`, `evaluate`, `predict`, saving and
+    `summary` to what a `Layer` does.
 
     Build one in three ways, as in Keras: `Model(inputs, outputs)` from symbolic tensors (the
-    functional API), `Sequential([...])`, or by subclassing `Model` and writing `call`.
+    functional API, which returns a `Functional`), `Sequential([...])`, or by subclassing `Model`
+    and writing `call`. A subclass whose constructor builds a graph and calls
+    `super().__init__(inputs=..., outputs=...)` becomes a functional model that keeps its own
+    methods.
+
+    Args:
+        inputs: (functional API) the `keras.Input` tensor(s), as a tensor, list or dict.
+        outputs: (functional API) the symbolic tensor(s) computed from `inputs`.
+        name: the model's name.
+        trainable: whether the model's weights are updated by training.
+        dtype: the dtype policy of the model's own weights and computations.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> inputs = keras.Input((3,))
+        >>> outputs = keras.layers.Dense(2, activation="relu")(inputs)
+        >>> model = keras.Model(inputs, outputs)
+        >>> model.count_params()
+        8
+        >>> class Doubler(keras.Model):  # the subclassing API
+        ...     def __init__(self, **kwargs):
+        ...         super().__init__(**kwargs)
+        ...         self.dense = keras.layers.Dense(1, kernel_initializer="ones")
+        ...     def call(self, x):
+        ...         return 2 * self.dense(x)
+        >>> Doubler()(np.ones((1, 3)))
+        Array([[6.]], dtype=float32)
     """
 
     # Read by the weights walk (`lamina.saving.weights_walk`): attribute names a model's walk
@@ -401,7 +429,20 @@ class Model(Trainer, Layer):
 
 def functional_init_arguments(args, kwargs) -> bool:
     """Whether constructor arguments describe a functional model: `(inputs, outputs)`
-    positionally, `(inputs, outputs=...)`, or both by keyword (Keras's rule)."""
+    positionally, `(inputs, outputs=...)`, or both by keyword (Keras's rule).
+
+    Args:
+        args: the positional arguments given to the constructor.
+        kwargs: the keyword arguments given to the constructor.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> from lamina.models.model import functional_init_arguments
+        >>> functional_init_arguments(("x", "y"), {}), functional_init_arguments((), {"name": "m"})
+        (True, False)
+    """
     return (
         len(args) == 2
         or (len(args) == 1 and "outputs" in kwargs)
@@ -412,7 +453,21 @@ def functional_init_arguments(args, kwargs) -> bool:
 def inject_functional_class(cls):
     """Puts `Functional` in place of `Model` among the bases of `cls` (and of its bases), so
     that instances of a subclass built from `inputs`/`outputs` are functional models while
-    `type(model)` stays the user's class, as Keras does."""
+    `type(model)` stays the user's class, as Keras does.
+
+    Args:
+        cls: the user's `Model` subclass (changed in place).
+
+    Example:
+        >>> import lamina as keras
+        >>> class Tiny(keras.Model):
+        ...     def __init__(self):
+        ...         inputs = keras.Input((2,))
+        ...         super().__init__(inputs=inputs, outputs=keras.layers.Dense(1)(inputs))
+        >>> model = Tiny()  # calls inject_functional_class(Tiny)
+        >>> type(model).__name__, isinstance(model, keras.Functional)
+        ('Tiny', True)
+    """
     from lamina.models.functional import Functional
 
     if cls is Model:

@@ -15,11 +15,27 @@ from lamina.models.model import Model
 
 
 class Sequential(Model):
-    """A model that feeds each layer's output to the next.
+    """A model that feeds each layer's output to the next: one input, one output, a plain stack.
 
     The input shape comes from an `Input` added first, from `input_shape=` on the first layer,
     from `build(input_shape)`, or from the first data the model sees. Adding a layer to a built
     model only traces that layer (building is linear in the number of layers).
+
+    Args:
+        layers: the layers, in order (more can be added with `add`).
+        trainable: whether the model's weights are updated by training.
+        name: the model's name.
+        **kwargs: other `Layer` arguments (`dtype`, ...).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+        >>> model.add(keras.layers.Dense(1))
+        >>> len(model.layers), model.output_shape
+        (2, (None, 1))
+        >>> model.predict(np.ones((2, 4)), verbose=0).shape
+        (2, 1)
     """
 
     _weights_walk_skip = frozenset({"_functional", "layers"})

@@ -173,6 +173,9 @@ class Int4QuantizationConfig(QuantizationConfig):
 class Float8QuantizationConfig(QuantizationConfig):
     """Config of float8 training (delayed scaling; no custom quantizers).
 
+    Args:
+        None.
+
     Returns:
         The config.
 
@@ -199,7 +202,25 @@ class Float8QuantizationConfig(QuantizationConfig):
 
 def validate_and_resolve_config(mode, config):
     """The config for `quantize(mode, config)`: a default one for `mode`, or `config` checked
-    against `mode`."""
+    against `mode`.
+
+    Args:
+        mode: `"int8"`, `"int4"`, `"float8"` or None (then taken from `config`); a mode name
+            given as `config` is accepted too.
+        config: a `QuantizationConfig`, or None for the mode's default.
+
+    Returns:
+        A `QuantizationConfig`.
+
+    Raises:
+        ValueError: an unknown mode, a config of another mode, or neither given.
+        NotImplementedError: `"gptq"` / `"awq"` (not built in lamina yet).
+
+    Example:
+        >>> from lamina.quantizers.quantization_config import validate_and_resolve_config
+        >>> type(validate_and_resolve_config("int8", None)).__name__
+        'Int8QuantizationConfig'
+    """
     if isinstance(config, str):
         mode, config = config, None
     _validate_mode(mode)
@@ -242,7 +263,25 @@ def _validate_mode(mode):
 
 def get_block_size_for_layer(layer, config):
     """The int4 group size of `layer` (None for per-channel): from `config`, else from the
-    layer's `Int4DTypePolicy`."""
+    layer's `Int4DTypePolicy`.
+
+    Args:
+        layer: a layer (quantized or about to be).
+        config: the `QuantizationConfig` in use, or None.
+
+    Returns:
+        An int, or None.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.quantizers import Int4QuantizationConfig
+        >>> from lamina.quantizers.quantization_config import get_block_size_for_layer
+        >>> layer = keras.layers.Dense(4)
+        >>> get_block_size_for_layer(layer, Int4QuantizationConfig(block_size=32))
+        32
+        >>> get_block_size_for_layer(layer, None) is None  # per-channel
+        True
+    """
     if isinstance(config, Int4QuantizationConfig):
         return config.block_size
     block = getattr(layer.dtype_policy, "block_size", None)

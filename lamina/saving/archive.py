@@ -34,12 +34,47 @@ _JSON_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 class ModelFileError(ValueError):
-    """A model file that lamina refuses to read (malformed, unsafe or unsupported)."""
+    """A model file that lamina refuses to read: malformed, unsafe (paths leaving the archive,
+    links, decompression bombs) or unsupported. A subclass of `ValueError`.
+
+    Args:
+        message: what is wrong with which file.
+
+    Example:
+        >>> import os, tempfile
+        >>> import lamina as keras
+        >>> path = os.path.join(tempfile.mkdtemp(), "broken.keras")
+        >>> _ = open(path, "wb").write(b"not a zip file")
+        >>> try:
+        ...     keras.models.load_model(path)
+        ... except keras.saving.ModelFileError as error:
+        ...     print(type(error).__name__, isinstance(error, ValueError))
+        ModelFileError True
+    """
 
 
 @dataclass
 class ArchiveContents:
-    """The members of a model archive or directory that loading uses."""
+    """The members of a model archive or directory that loading uses.
+
+    Args:
+        config: the `config.json` bytes.
+        weights: the `model.weights.h5` bytes, or None when absent.
+        metadata: the `metadata.json` bytes, or None.
+        has_npz_weights: whether the archive holds `model.weights.npz` (not read by lamina).
+        assets: files under `assets/` (vocabularies of lookup layers), by path, or None.
+
+    Example:
+        >>> import io, os, tempfile
+        >>> import lamina as keras
+        >>> from lamina.saving.archive import read_zip
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
+        >>> model.save(path)
+        >>> contents = read_zip(path, path)
+        >>> contents.config[:1], contents.weights[1:4]  # JSON, and the HDF5 signature
+        (b'{', b'HDF')
+    """
 
     config: bytes
     weights: bytes | None
@@ -58,7 +93,25 @@ def _member(name: str, when: tuple) -> zipfile.ZipInfo:
 
 
 def write_zip(fileobj, metadata: bytes, config: bytes, weights: bytes, assets=None) -> None:
-    """Writes the three members (and any `assets/` files), as Keras does, into a binary file."""
+    """Writes the three members of a `.keras` archive (`metadata.json`, `config.json`,
+    `model.weights.h5`) and any `assets/` files, uncompressed and in Keras's order, into a
+    binary file.
+
+    Args:
+        fileobj: a writable binary file (or path).
+        metadata: the `metadata.json` bytes.
+        config: the `config.json` bytes.
+        weights: the HDF5 weights bytes.
+        assets: a dict of asset files (path inside `assets/` -> bytes), or None.
+
+    Example:
+        >>> import io, zipfile
+        >>> from lamina.saving.archive import write_zip
+        >>> buffer = io.BytesIO()
+        >>> write_zip(buffer, b"{}", b"{}", b"weights")
+        >>> zipfile.ZipFile(buffer).namelist()
+        ['metadata.json', 'config.json', 'model.weights.h5']
+    """
     now = time.localtime()[:6]
     with zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_STORED) as archive:
         archive.writestr(_member(METADATA, _JSON_TIME), metadata)
@@ -78,6 +131,29 @@ def atomic_write_zip(path: str, metadata: bytes, config: bytes, weights_fn, asse
 
     `weights_fn()` returns the HDF5 bytes; it runs after the temporary file exists, so any
     failure (in it or in writing) removes the temporary file and leaves `path` as it was.
+
+    Args:
+        path: the `.keras` file to write.
+        metadata: the `metadata.json` bytes.
+        config: the `config.json` bytes.
+        weights_fn: a function returning the HDF5 weights bytes.
+        assets: a dict of asset files, or None.
+
+    Example:
+        >>> import os, tempfile, zipfile
+        >>> from lamina.saving.archive import atomic_write_zip
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
+        >>> def failing():
+        ...     raise RuntimeError("no weights")
+        >>> try:
+        ...     atomic_write_zip(path, b"{}", b"{}", failing)
+        ... except RuntimeError:
+        ...     pass
+        >>> os.listdir(os.path.dirname(path))  # nothing half-written is left
+        []
+        >>> atomic_write_zip(path, b"{}", b"{}", lambda: b"weights")
+        >>> len(zipfile.ZipFile(path).namelist())
+        3
     """
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = _temp_name(path)
@@ -96,7 +172,24 @@ def atomic_write_zip(path: str, metadata: bytes, config: bytes, weights_fn, asse
 
 
 def atomic_write_dir(path: str, metadata: bytes, config: bytes, weights_fn, assets=None) -> None:
-    """Writes the unzipped layout into directory `path` (built beside it, then swapped in)."""
+    """Writes the unzipped layout of `save(path, zipped=False)` into directory `path`: built in
+    a temporary directory beside it, then swapped in, so a failed save leaves the old one.
+
+    Args:
+        path: the directory to write.
+        metadata: the `metadata.json` bytes.
+        config: the `config.json` bytes.
+        weights_fn: a function returning the HDF5 weights bytes.
+        assets: a dict of asset files, or None.
+
+    Example:
+        >>> import os, tempfile
+        >>> from lamina.saving.archive import atomic_write_dir
+        >>> path = os.path.join(tempfile.mkdtemp(), "model")
+        >>> atomic_write_dir(path, b"{}", b"{}", lambda: b"weights")
+        >>> sorted(os.listdir(path))
+        ['config.json', 'metadata.json', 'model.weights.h5']
+    """
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)
     if os.path.exists(path) and not os.path.isdir(path):
@@ -187,7 +280,29 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 
 
 def read_zip(path: str, source) -> ArchiveContents:
-    """Validates and reads a `.keras` archive (`source`: a path or a binary file object)."""
+    """Validates and reads a `.keras` archive. Every member is checked before anything is read:
+    names must stay inside the archive, members must be plain files, and none may expand far
+    beyond its stored size.
+
+    Args:
+        path: the file's name, for messages.
+        source: a path or a binary file object.
+
+    Returns:
+        An `ArchiveContents`.
+
+    Raises:
+        ModelFileError: the archive is malformed or unsafe.
+
+    Example:
+        >>> import os, tempfile
+        >>> from lamina.saving.archive import read_zip, write_zip
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
+        >>> with open(path, "wb") as handle:
+        ...     write_zip(handle, b"{}", b'{"class_name": "Sequential"}', b"weights")
+        >>> read_zip(path, path).config
+        b'{"class_name": "Sequential"}'
+    """
     try:
         with zipfile.ZipFile(source, "r") as archive:
             infos = archive.infolist()
@@ -219,7 +334,25 @@ def read_zip(path: str, source) -> ArchiveContents:
 
 
 def read_dir(path: str) -> ArchiveContents:
-    """Reads the unzipped layout written by `save(path, zipped=False)`."""
+    """Reads the unzipped layout written by `save(path, zipped=False)`.
+
+    Args:
+        path: the directory.
+
+    Returns:
+        An `ArchiveContents`.
+
+    Raises:
+        ModelFileError: a member is missing or unsafe (a link, an oversized file).
+
+    Example:
+        >>> import os, tempfile
+        >>> from lamina.saving.archive import atomic_write_dir, read_dir
+        >>> path = os.path.join(tempfile.mkdtemp(), "model")
+        >>> atomic_write_dir(path, b"{}", b"{}", lambda: b"weights")
+        >>> read_dir(path).weights
+        b'weights'
+    """
     names = os.listdir(path)
     for name in names:
         if name != ASSETS:
@@ -265,7 +398,23 @@ def read_dir(path: str) -> ArchiveContents:
 
 
 def is_zip(source) -> bool:
-    """Whether `source` (a path or a seekable binary file) starts like a zip archive."""
+    """Whether `source` starts like a zip archive (a `.keras` file rather than a legacy HDF5
+    file or a directory).
+
+    Args:
+        source: a path or a seekable binary file (its position is kept).
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> import io
+        >>> from lamina.saving.archive import is_zip, write_zip
+        >>> buffer = io.BytesIO()
+        >>> write_zip(buffer, b"{}", b"{}", b"weights")
+        >>> is_zip(buffer), is_zip(io.BytesIO(b"HDF5 file"))
+        (True, False)
+    """
     if isinstance(source, (io.IOBase,)):
         position = source.tell()
         try:

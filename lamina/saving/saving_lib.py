@@ -51,17 +51,54 @@ def _metadata_json() -> bytes:
 
 
 def model_config_json(model, **kwargs) -> str:
-    """The JSON of the model's record (what `config.json` and `to_json` hold)."""
+    """The JSON text of the model's serialized record (what `config.json` in a `.keras` file and
+    `model.to_json()` hold).
+
+    Args:
+        model: the model.
+        **kwargs: passed to `json.dumps` (e.g. `indent=2`).
+
+    Returns:
+        A JSON string.
+
+    Example:
+        >>> import json
+        >>> import lamina as keras
+        >>> from lamina.saving.saving_lib import model_config_json
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> json.loads(model_config_json(model))["class_name"]
+        'Sequential'
+    """
     return json.dumps(serialize_keras_object(model), **kwargs)
 
 
 # ------------------------------------------------------------------------------------- saving
 def save_model(model, filepath, overwrite: bool = True, zipped: bool | None = None, **kwargs):
-    """Saves `model` (architecture, weights, optimizer state) to a Keras 3 file.
+    """Saves `model` (architecture, weights, optimizer state) to a Keras 3 file, the same as
+    `model.save(filepath)`.
 
-    `path.keras` gets the zip archive; `zipped=False` the same files
-    in a directory; `path.h5` the legacy Keras 2 HDF5 file. Keyword arguments: `include_optimizer`
-    (default True) and Keras 2's `save_format` ('keras' or 'h5'; 'tf' is refused).
+    `path.keras` gets the zip archive (readable by Keras 3 too); `zipped=False` writes the same
+    files in a directory; `path.h5` writes the legacy Keras 2 HDF5 file.
+
+    Args:
+        model: the model to save.
+        filepath: a path ending in `.keras` (or `.h5`), or an open binary file.
+        overwrite: replace an existing file (otherwise an existing file is an error).
+        zipped: False writes a directory instead of a zip archive; None: by the path.
+        **kwargs: `include_optimizer` (default True) and Keras 2's `save_format` (`"keras"` or
+            `"h5"`; `"tf"` is refused).
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
+        >>> keras.models.save_model(model, path)
+        >>> restored = keras.models.load_model(path)
+        >>> x = np.ones((1, 3), "float32")
+        >>> np.allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0))
+        True
     """
     include_optimizer = kwargs.pop("include_optimizer", True)
     save_format = kwargs.pop("save_format", None)
@@ -205,8 +242,32 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
     Reads `.keras` archives (also from an open binary file), the directory layout of
     `save(path, zipped=False)`, and legacy `.h5` files. With `compile=True` a saved
     compiled model comes back compiled with its optimizer state, so training resumes exactly.
-    `safe_mode=True` refuses objects whose loading would run code from the file (a `Lambda`
-    holding Python bytecode).
+
+    Args:
+        filepath: the file (or directory, or open binary file) to read.
+        custom_objects: a dict of the custom classes and functions the model uses, by name.
+        compile: compile the model as it was saved.
+        safe_mode: refuse objects whose loading would run code from the file (a `Lambda`
+            holding Python bytecode); pass False only for files you trust.
+
+    Returns:
+        The model.
+
+    Raises:
+        ModelFileError: the file is not a readable model file (the message says why).
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> model.compile("adam", "mse")
+        >>> _ = model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
+        >>> model.save(path)
+        >>> restored = keras.models.load_model(path)
+        >>> type(restored.optimizer).__name__, int(restored.optimizer.iterations)
+        ('Adam', 1)
     """
     if isinstance(filepath, io.IOBase):
         name = getattr(filepath, "name", "<file object>")
@@ -287,7 +348,26 @@ def _parse_config(path: str, raw: bytes) -> dict:
 def model_from_config_dict(
     path: str, config: dict, custom_objects=None, compile: bool = True, safe_mode: bool = True
 ):
-    """Rebuilds (and compiles) a model from its record; errors name `path`."""
+    """Rebuilds (and compiles) a model from its serialized record; error messages name `path`.
+
+    Args:
+        path: the file the record came from (for messages).
+        config: the record (`{"class_name": ..., "config": ...}`).
+        custom_objects: a dict of custom classes by name.
+        compile: compile the model with the record's `compile_config`.
+        safe_mode: refuse lambdas stored as bytecode.
+
+    Returns:
+        The model, with new weights.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.saving.saving_lib import model_from_config_dict
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> record = keras.saving.serialize_keras_object(model)
+        >>> model_from_config_dict("<memory>", record).count_params()
+        8
+    """
     config = dict(config)
     if not compile:
         config.pop("compile_config", None)
@@ -344,7 +424,22 @@ def _load_weights_bytes(path: str, model, data: bytes) -> None:
 
 # ------------------------------------------------------------------------------------ JSON
 def model_from_json(json_string: str, custom_objects=None):
-    """Rebuilds a model (new weights) from `model.to_json()`'s output, compiled if it was."""
+    """Rebuilds a model (with new weights) from `model.to_json()`'s output, compiled if it was.
+
+    Args:
+        json_string: the JSON text.
+        custom_objects: a dict of custom classes by name.
+
+    Returns:
+        The model.
+
+    Example:
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="out")])
+        >>> clone = keras.models.model_from_json(model.to_json())
+        >>> clone.layers[0].name, clone.count_params()
+        ('out', 8)
+    """
     try:
         config = json.loads(json_string)
     except (TypeError, json.JSONDecodeError, RecursionError) as e:
@@ -357,7 +452,23 @@ def model_from_json(json_string: str, custom_objects=None):
 
 
 def model_from_yaml(*args, **kwargs):
-    """Removed, as in Keras 3: YAML could run code when loaded. Use `model_from_json`."""
+    """Removed, as in Keras 3 (loading YAML could run code): always raises. Use
+    `model_from_json`.
+
+    Args:
+        *args: ignored.
+        **kwargs: ignored.
+
+    Raises:
+        RuntimeError: always.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.models.model_from_yaml("")
+        Traceback (most recent call last):
+        ...
+        RuntimeError: model_from_yaml() was removed ...
+    """
     raise RuntimeError(
         "model_from_yaml() was removed (Keras 3 has no YAML support: loading YAML could run "
         "arbitrary code). Use lamina.models.model_from_json(json_string) with the output of "

@@ -117,7 +117,27 @@ def _atomic_h5_write(path: str, write) -> None:
 
 
 def write_weights(model: Layer, store: WeightsStore | ShardedWriter, objects_to_skip=()) -> None:
-    """Writes every saveable object of `model` (but `objects_to_skip`) to `store`."""
+    """Writes every saveable object of `model` (but `objects_to_skip`) to `store`, one `vars`
+    group per object, in Keras's layout.
+
+    Args:
+        model: a built model.
+        store: a `WeightsStore` open for writing, or a `ShardedWriter`.
+        objects_to_skip: objects whose weights are left out.
+
+    Example:
+        >>> import io
+        >>> import lamina as keras
+        >>> from lamina.saving.weights_io import write_weights
+        >>> from lamina.saving.weights_store import WeightsStore
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> buffer = io.BytesIO()
+        >>> with WeightsStore.open(buffer, "w") as store:
+        ...     write_weights(model, store)
+        >>> with WeightsStore.open(io.BytesIO(buffer.getvalue()), "r") as store:
+        ...     sorted(store.get("layers/dense").keys())
+        ['0', '1']
+    """
     for path, obj in walk(model, objects_to_skip):
         name = getattr(obj, "name", None)
         metadata = {"name": name} if isinstance(name, str) else None
@@ -125,7 +145,23 @@ def write_weights(model: Layer, store: WeightsStore | ShardedWriter, objects_to_
 
 
 def weights_bytes(model: Layer, objects_to_skip=()) -> bytes:
-    """The model's `.weights.h5` file as bytes (the `model.weights.h5` of a `.keras` archive)."""
+    """The model's `.weights.h5` file as bytes (the `model.weights.h5` member of a `.keras`
+    archive).
+
+    Args:
+        model: a built model.
+        objects_to_skip: objects whose weights are left out.
+
+    Returns:
+        The HDF5 file's bytes.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.saving.weights_io import weights_bytes
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> weights_bytes(model)[1:4]  # the HDF5 signature
+        b'HDF'
+    """
     buffer = io.BytesIO()
     store = WeightsStore.open(buffer, "w")
     try:
@@ -148,6 +184,25 @@ def save_weights(
     The file is written atomically. With `max_shard_size` (GiB), the weights are split over
     `<name>_00000.weights.h5`, ... indexed by `<name>.weights.json`. Unlike Keras, an existing
     file with `overwrite=False` raises `FileExistsError` instead of asking on the console.
+
+    Args:
+        model: a built model (or layer).
+        filepath: a path ending in `.weights.h5` (`.weights.json` with `max_shard_size`).
+        overwrite: replace an existing file; False raises `FileExistsError` if it exists.
+        max_shard_size: split the weights into files of at most this many GiB.
+        save_format: Keras 2's argument; only `"h5"` (or None) is accepted.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.weights.h5")
+        >>> keras.saving.save_weights(model, path)  # same as model.save_weights(path)
+        >>> other = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> keras.saving.load_weights(other, path)
+        >>> bool(np.array_equal(other.get_weights()[0], model.get_weights()[0]))
+        True
     """
     if max_shard_size is not None:
         path = _check_sharded_path(filepath)
@@ -337,6 +392,29 @@ def load_weights(model: Layer, filepath, skip_mismatch: bool = False, **kwargs) 
     the model as it was. With `skip_mismatch=True` the objects that do not fit keep their
     weights and a warning lists them. Keras's keyword `objects_to_skip` (objects, with what
     they hold, left as they are) is accepted.
+
+    Args:
+        model: a built model (or layer) with the same structure as the saved one.
+        filepath: a `.weights.h5` file, a `.weights.json` shard index, a `.keras` archive or a
+            Keras 2 `.h5` file.
+        skip_mismatch: leave objects whose weights do not fit as they are (with a warning)
+            instead of raising.
+        **kwargs: `objects_to_skip` (Keras 3) and `by_name` (Keras 2 `.h5` files only).
+
+    Raises:
+        ValueError: the file does not match the model (counts or shapes), named in the message.
+
+    Example:
+        >>> import os, tempfile
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.weights.h5")
+        >>> model.save_weights(path)
+        >>> wider = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4)])
+        >>> keras.saving.load_weights(wider, path)
+        Traceback (most recent call last):
+        ...
+        ValueError: ...
     """
     objects_to_skip = kwargs.pop("objects_to_skip", None)
     by_name = kwargs.pop("by_name", None)
@@ -415,7 +493,28 @@ def load_from_store(
     skip_mismatch: bool = False,
     objects_to_skip=None,
 ) -> None:
-    """Validates then loads every object of `model` from an open `store` (read from `path`)."""
+    """Validates then loads every object of `model` from an open weights `store` (read from
+    `path`): every count and shape is checked before any variable changes.
+
+    Args:
+        model: the model to fill.
+        store: an open `WeightsStore` or `ShardedReader`.
+        path: the file's name, for messages.
+        skip_mismatch: skip (with a warning) the objects that do not fit instead of raising.
+        objects_to_skip: objects left as they are.
+
+    Example:
+        >>> import io
+        >>> import lamina as keras
+        >>> from lamina.saving.weights_io import load_from_store, weights_bytes
+        >>> from lamina.saving.weights_store import WeightsStore
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> other = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> with WeightsStore.open(io.BytesIO(weights_bytes(model)), "r") as store:
+        ...     load_from_store(other, store, "<memory>")
+        >>> bool((other.layers[0].kernel.numpy() == model.layers[0].kernel.numpy()).all())
+        True
+    """
     loads, problems, notes = _plan(model, store, objects_to_skip)
     for note in notes:
         warnings.warn(note, stacklevel=3)

@@ -19,7 +19,20 @@ _GIB = 1024**3
 
 
 def shard_base(index_path: str) -> str:
-    """`dir/m.weights.json` -> `dir/m` (shards are `dir/m_00000.weights.h5`, ...)."""
+    """The common prefix of the shard files of a sharded weights index:
+    `dir/m.weights.json` -> `dir/m` (the shards are `dir/m_00000.weights.h5`, ...).
+
+    Args:
+        index_path: the `.weights.json` index file.
+
+    Returns:
+        The prefix.
+
+    Example:
+        >>> from lamina.saving.weights_sharded import shard_base
+        >>> shard_base("out/model.weights.json")
+        'out/model'
+    """
     stem = os.path.splitext(index_path)[0]
     return stem[: -len(".weights")] if stem.endswith(".weights") else stem
 
@@ -63,7 +76,25 @@ class _ShardVarsWriter:
 
 
 class ShardedWriter:
-    """Writes shards of at most `max_shard_size` GiB to temporary files; `commit` renames them."""
+    """Writes shards of at most `max_shard_size` GiB to temporary files; `commit` renames them.
+
+    Args:
+        index_path: the `.weights.json` index to write.
+        max_shard_size: the largest shard, in GiB.
+
+    Example:
+        >>> import os, tempfile
+        >>> import lamina as keras
+        >>> from lamina.saving.weights_io import write_weights
+        >>> from lamina.saving.weights_sharded import ShardedWriter
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> index = os.path.join(tempfile.mkdtemp(), "model.weights.json")
+        >>> writer = ShardedWriter(index, max_shard_size=1.0)
+        >>> write_weights(model, writer)
+        >>> writer.commit()
+        >>> sorted(os.listdir(os.path.dirname(index)))
+        ['model.weights.json', 'model_00000.weights.h5']
+    """
 
     def __init__(self, index_path: str, max_shard_size: float):
         self.index_path = index_path
@@ -130,7 +161,23 @@ class ShardedWriter:
 
 
 class ShardedReader:
-    """Reads `vars` groups through the index, gathering groups that span shards."""
+    """Reads `vars` groups through the index, gathering groups that span shards.
+
+    Args:
+        index_path: the `.weights.json` index written by `save_weights(..., max_shard_size=...)`.
+
+    Example:
+        >>> import os, tempfile
+        >>> import lamina as keras
+        >>> from lamina.saving.weights_sharded import ShardedReader
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> index = os.path.join(tempfile.mkdtemp(), "model.weights.json")
+        >>> model.save_weights(index, max_shard_size=1.0)
+        >>> reader = ShardedReader(index)
+        >>> reader.get("layers/dense")["0"].shape
+        (3, 2)
+        >>> reader.close()
+    """
 
     def __init__(self, index_path: str):
         with open(index_path) as f:

@@ -22,7 +22,19 @@ _LEGACY_LAYERS = "_layer_checkpoint_dependencies"
 
 
 def vars_group_path(path: str) -> str:
-    """The HDF5 path of the `vars` group of the object at `path` ("" is the model)."""
+    """The HDF5 path of the `vars` group of the object at `path` (`""` is the model itself).
+
+    Args:
+        path: the object's path in the weights file (from `weights_walk.walk`).
+
+    Returns:
+        The group's path.
+
+    Example:
+        >>> from lamina.saving.weights_store import vars_group_path
+        >>> vars_group_path("layers/dense"), vars_group_path("")
+        ('layers/dense/vars', 'vars')
+    """
     return f"{path}/vars" if path else "vars"
 
 
@@ -31,6 +43,22 @@ class VarsWriter:
 
     The group is created at once when there is metadata (so that objects without variables
     still get their empty, named group, as in Keras), else on the first write.
+
+    Args:
+        h5file: the open `h5py.File`.
+        path: the object's path (`""` for the model).
+        metadata: attributes of the group (e.g. `{"name": ...}`), or None.
+
+    Example:
+        >>> import io
+        >>> import h5py
+        >>> import numpy as np
+        >>> from lamina.saving.weights_store import VarsWriter
+        >>> h5file = h5py.File(io.BytesIO(), "w")
+        >>> writer = VarsWriter(h5file, "layers/dense", {"name": "dense"})
+        >>> writer["0"] = np.zeros((3, 2))
+        >>> len(writer), list(h5file["layers/dense/vars"]), h5file["layers/dense/vars"].attrs["name"]
+        (1, ['0'], 'dense')
     """
 
     def __init__(self, h5file: h5py.File, path: str, metadata: dict | None):
@@ -72,6 +100,18 @@ class VarsEntry(dict):
     """Read side of one `vars` group: a dict from dataset name to NumPy array.
 
     `found` says whether the group exists in the file; `name` is its `name` attribute.
+
+    Args:
+        values: the arrays, by dataset name (`"0"`, `"1"`, ...).
+        found: whether the group exists in the file.
+        name: the group's `name` attribute, or None.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.saving.weights_store import VarsEntry
+        >>> entry = VarsEntry({"0": np.zeros(2)}, found=True, name="dense")
+        >>> list(entry), entry.found, entry.name
+        (['0'], True, 'dense')
     """
 
     def __init__(self, values: dict[str, np.ndarray], found: bool, name: str | None):
@@ -86,7 +126,25 @@ _MAX_EXPANSION = 1000
 
 
 def read_dataset(dataset: h5py.Dataset) -> np.ndarray:
-    """A dataset as a NumPy array (bfloat16 when Keras tagged it so)."""
+    """A dataset as a NumPy array (bfloat16 when Keras tagged it so: HDF5 has no bfloat16, so Keras
+    stores the raw 2-byte values with a `dtype="bfloat16"` attribute). Datasets that would expand
+    far beyond their stored size are refused.
+
+    Args:
+        dataset: an `h5py.Dataset`.
+
+    Returns:
+        A NumPy array.
+
+    Example:
+        >>> import io
+        >>> import h5py
+        >>> import numpy as np
+        >>> from lamina.saving.weights_store import read_dataset
+        >>> h5file = h5py.File(io.BytesIO(), "w")
+        >>> read_dataset(h5file.create_dataset("x", data=np.arange(3)))
+        array([0, 1, 2])
+    """
     declared = int(np.prod(dataset.shape, dtype=np.int64)) * dataset.dtype.itemsize
     if declared > _BOMB_FLOOR:
         stored = dataset.id.get_storage_size()
@@ -116,7 +174,24 @@ def _tagged_bfloat16(oid) -> bool:
 
 
 class WeightsStore:
-    """An HDF5 weights file open for writing (`make`) or reading (`get`)."""
+    """An HDF5 weights file open for writing (`make`) or reading (`get`).
+
+    Args:
+        h5file: the open `h5py.File`.
+        mode: `"w"` (write with `make`) or `"r"` (read with `get`).
+
+    Example:
+        >>> import io
+        >>> import numpy as np
+        >>> from lamina.saving.weights_store import WeightsStore
+        >>> buffer = io.BytesIO()
+        >>> with WeightsStore.open(buffer, "w") as store:
+        ...     store.make("layers/dense", {"name": "dense"})["0"] = np.ones(2)
+        >>> with WeightsStore.open(io.BytesIO(buffer.getvalue()), "r") as store:
+        ...     entry = store.get("layers/dense")
+        ...     entry["0"], entry.name, store.get("layers/missing").found
+        (array([1., 1.]), 'dense', False)
+    """
 
     def __init__(self, h5file: h5py.File, mode: str):
         if mode not in ("r", "w"):

@@ -25,7 +25,20 @@ from lamina.core.layer import Layer
 
 
 def snake_case(name: str) -> str:
-    """Keras's `to_snake_case`: `BatchNormalization` -> `batch_normalization`."""
+    """Keras's `to_snake_case`, used for the object paths in weights files:
+    `BatchNormalization` -> `batch_normalization`.
+
+    Args:
+        name: a class or object name.
+
+    Returns:
+        The snake-case name.
+
+    Example:
+        >>> from lamina.saving.weights_walk import snake_case
+        >>> snake_case("BatchNormalization"), snake_case("Conv2DTranspose")
+        ('batch_normalization', 'conv2d_transpose')
+    """
     name = re.sub(r"\W+", "", name)
     name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
@@ -63,7 +76,21 @@ def _is_inert(obj: Any) -> bool:
 
 
 def is_saveable(obj: Any) -> bool:
-    """Whether the walk treats `obj` as a Keras saveable object."""
+    """Whether the weights walk treats `obj` as a Keras saveable object (a layer, an optimizer,
+    or an object Keras visits without variables).
+
+    Args:
+        obj: any object.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.saving.weights_walk import is_saveable
+        >>> is_saveable(keras.layers.Dense(2)), is_saveable(keras.optimizers.Adam()), is_saveable(3)
+        (True, True, False)
+    """
     return isinstance(obj, Layer) or _is_optimizer(obj) or _is_inert(obj)
 
 
@@ -151,6 +178,21 @@ def walk(model: Layer, objects_to_skip=()) -> list[tuple[str, Any]]:
 
     The path is the one the object's `vars` group has in the file (`""` is the model itself).
     Objects in `objects_to_skip` are treated as already visited, as in Keras.
+
+    Args:
+        model: the model (or layer) to walk.
+        objects_to_skip: objects left out, with what they hold.
+
+    Returns:
+        A list of `(path, object)`.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.saving.weights_walk import walk
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2),
+        ...                           keras.layers.Dense(1)])
+        >>> [path for path, _ in walk(model)]
+        ['', 'layers/dense', 'layers/dense_1']
     """
     walker = _Walker()
     walker.visited.update(id(obj) for obj in objects_to_skip)

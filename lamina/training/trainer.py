@@ -29,7 +29,27 @@ from lamina.utils.data_utils import unpack_x_y_sample_weight
 
 
 class Trainer(Loops, BatchMethods):
-    """The training half of `Model` (mixed into it)."""
+    """The training half of `Model` (mixed into it): `compile`, `fit`, `evaluate`, `predict` and
+    the `*_on_batch` methods.
+
+    During `fit` the train state (the variables' arrays) goes through the jitted step and is
+    written back to the variables once per epoch, before callbacks that need the model, and at
+    the end (also when training is interrupted).
+
+    Args:
+        (none: use it through `keras.Model`)
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.training.trainer import Trainer
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> isinstance(model, Trainer)
+        True
+        >>> model.compile("sgd", "mse")
+        >>> round(float(model.evaluate(np.zeros((2, 2)), np.zeros((2, 1)), verbose=0)), 4)
+        0.0
+    """
 
     # Until `compile` sets them on the instance, a model reads these defaults.
     compiled = False

@@ -13,6 +13,21 @@ class Config:
     Values are read and set as attributes or items (`config.lr = 0.1`, `config["lr"]`); `freeze()`
     forbids further changes, `as_dict()` and `to_json()` export the values. Iteration yields the
     keys in sorted order.
+
+    Args:
+        **kwargs: the initial names and values.
+
+    Example:
+        >>> from lamina.utils import Config
+        >>> config = Config(learning_rate=0.1, layers=[64, 32])
+        >>> config.epochs = 5
+        >>> config["learning_rate"], sorted(config.keys())
+        (0.1, ['epochs', 'layers', 'learning_rate'])
+        >>> config.freeze()
+        >>> config.epochs = 6
+        Traceback (most recent call last):
+        ...
+        ValueError: Cannot mutate attribute(s) because the config is frozen.
     """
 
     __attrs__ = None

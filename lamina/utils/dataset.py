@@ -31,12 +31,17 @@ UNKNOWN_CARDINALITY = -2
 
 
 class BatchArray(np.ndarray):
-    """A NumPy array with TensorFlow's `.numpy()` method (it returns a plain `ndarray`).
+    """A NumPy array with TensorFlow's `.numpy()` method (it returns a plain `ndarray`), so code
+    written for `tf.data` batches (`x.numpy()`) runs on lamina's datasets.
+
+    Args:
+        (none: made with `BatchArray.wrap(value)` or `np.asarray(x).view(BatchArray)`)
 
     Example:
-
-    >>> BatchArray.wrap(np.array([1, 2])).numpy()
-    array([1, 2])
+        >>> import numpy as np
+        >>> from lamina.utils.dataset import BatchArray
+        >>> BatchArray.wrap(np.array([1, 2])).numpy()
+        array([1, 2])
     """
 
     def numpy(self) -> np.ndarray:

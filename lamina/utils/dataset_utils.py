@@ -138,6 +138,23 @@ def split_sizes(left_size, right_size, total: int) -> tuple[int, int]:
 
     Floats are fractions of `total`, rounded with Python's `round`; ints are counts; None means
     "the rest". The two may add up to less than `total`: the samples between are left out.
+
+    Args:
+        left_size: an int count, a float fraction, or None (the rest).
+        right_size: an int count, a float fraction, or None (the rest).
+        total: the number of samples.
+
+    Returns:
+        A tuple `(left, right)` of ints.
+
+    Raises:
+        ValueError: both sizes are None or zero, a fraction is not in (0, 1), the sizes add up to
+            more than `total`, or a side would be empty.
+
+    Example:
+        >>> from lamina.utils.dataset_utils import split_sizes
+        >>> split_sizes(0.25, None, 10), split_sizes(3, 2, 10)
+        ((2, 8), (3, 2))
     """
     if left_size is None and right_size is None:
         raise ValueError("split_dataset: give `left_size`, `right_size` or both; both are None.")
@@ -206,6 +223,14 @@ def split_dataset(
 
     Returns:
         A tuple `(left, right)`.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> x, y = np.arange(10).reshape(5, 2), np.arange(5)
+        >>> left, right = keras.utils.split_dataset((x, y), left_size=0.6)
+        >>> left[1].tolist(), right[1].tolist()
+        ([0, 1, 2], [3, 4])
     """
     data = _as_arrays(dataset)
     structure, leaves = _flatten(data, "dataset")

@@ -194,7 +194,27 @@ def get_training_or_validation_split(samples, labels, validation_split, subset, 
 
 
 def check_validation_split_arg(validation_split, subset, shuffle, seed) -> None:
-    """Raises Keras's errors for inconsistent `validation_split`, `subset`, `shuffle`, `seed`."""
+    """Checks that `validation_split`, `subset`, `shuffle` and `seed` of the directory loaders fit
+    together, raising Keras's errors when they do not.
+
+    Args:
+        validation_split: a fraction in (0, 1), or None / 0.
+        subset: `"training"`, `"validation"`, `"both"`, or None.
+        shuffle: whether the files are shuffled.
+        seed: the shuffle seed (required with a split and shuffling, so the two subsets do not
+            overlap).
+
+    Raises:
+        ValueError: the combination is invalid.
+
+    Example:
+        >>> from lamina.utils.directory_datasets import check_validation_split_arg
+        >>> check_validation_split_arg(0.2, "training", shuffle=True, seed=1)
+        >>> check_validation_split_arg(0.2, None, shuffle=False, seed=None)
+        Traceback (most recent call last):
+        ...
+        ValueError: If `subset` is set, `validation_split` must be set, and inversely. ...
+    """
     if validation_split and not 0 < validation_split < 1:
         raise ValueError(
             f"`validation_split` must be between 0 and 1, received: {validation_split}"

@@ -106,10 +106,14 @@ class Feature:
 class TFDIdentity(Layer):
     """The preprocessor of `FeatureSpace.float()`: returns its input unchanged (float32).
 
-    Example:
+    Args:
+        **kwargs: `Layer` arguments (`name`, `dtype`, ...).
 
-    >>> np.asarray(TFDIdentity()(np.array([[1.5]]))).tolist()
-    [[1.5]]
+    Example:
+        >>> import numpy as np
+        >>> from lamina.utils.feature_space import TFDIdentity
+        >>> np.asarray(TFDIdentity()(np.array([[1.5]]))).tolist()
+        [[1.5]]
     """
 
     def call(self, x):

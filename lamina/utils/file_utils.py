@@ -58,7 +58,23 @@ def _resolve_algorithm(algorithm: str, file_hash: str | None) -> str:
 
 
 def hash_file(path: str | os.PathLike, algorithm: str = "sha256") -> str:
-    """The hex digest of the file at `path` with `algorithm` (`'sha256'` or `'md5'`)."""
+    """The hex digest of the file at `path`.
+
+    Args:
+        path: the file.
+        algorithm: `"sha256"` (also for `"auto"`) or `"md5"`.
+
+    Returns:
+        The digest as a lowercase hex string.
+
+    Example:
+        >>> import os, tempfile
+        >>> from lamina.utils.file_utils import hash_file
+        >>> path = os.path.join(tempfile.mkdtemp(), "hello.txt")
+        >>> _ = open(path, "wb").write(b"hello")
+        >>> hash_file(path, "md5")
+        '5d41402abc4b2a76b9719d911017c592'
+    """
     hasher = hashlib.new("sha256" if algorithm == "auto" else _resolve_algorithm(algorithm, None))
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(_CHUNK_SIZE), b""):
@@ -67,7 +83,24 @@ def hash_file(path: str | os.PathLike, algorithm: str = "sha256") -> str:
 
 
 def validate_file(path: str | os.PathLike, file_hash: str, algorithm: str = "auto") -> bool:
-    """Whether the file at `path` has the hash `file_hash`."""
+    """Whether the file at `path` has the hash `file_hash`.
+
+    Args:
+        path: the file.
+        file_hash: the expected hex digest.
+        algorithm: `"sha256"`, `"md5"`, or `"auto"` (sha256 for a 64-character hash, else md5).
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> import os, tempfile
+        >>> from lamina.utils.file_utils import validate_file
+        >>> path = os.path.join(tempfile.mkdtemp(), "hello.txt")
+        >>> _ = open(path, "wb").write(b"hello")
+        >>> validate_file(path, "5d41402abc4b2a76b9719d911017c592")
+        True
+    """
     algorithm = _resolve_algorithm(algorithm, file_hash)
     return hash_file(path, algorithm) == file_hash.lower()
 
@@ -164,10 +197,28 @@ def extract_archive(
     """Extracts a tar (also .gz/.bz2/.xz) or zip archive into `destination`.
 
     Members with absolute paths or `..` parts are refused with a `ValueError`. The archive is
-    unpacked into a temporary folder first and moved into place when complete.
+    unpacked into a temporary folder first and moved into place when complete (an existing
+    `destination` is replaced).
+
+    Args:
+        path: the archive file.
+        destination: the folder to create.
+        archive_format: `"auto"` (tar or zip), `"tar"`, `"zip"`, a list of these, or None
+            (extract nothing).
 
     Returns:
         True if `path` was an archive of one of the accepted formats and was extracted.
+
+    Example:
+        >>> import os, tempfile, zipfile
+        >>> from lamina.utils.file_utils import extract_archive
+        >>> folder = tempfile.mkdtemp()
+        >>> with zipfile.ZipFile(os.path.join(folder, "a.zip"), "w") as archive:
+        ...     archive.writestr("data/x.txt", "x")
+        >>> extract_archive(os.path.join(folder, "a.zip"), os.path.join(folder, "out"))
+        True
+        >>> os.listdir(os.path.join(folder, "out", "data"))
+        ['x.txt']
     """
     if archive_format is None:
         return False

@@ -45,6 +45,16 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
         data_format: `"channels_last"` or `"channels_first"` (default: `image_data_format()`).
         scale: whether to rescale the values to [0, 255] (min to 0, max to 255).
         dtype: the dtype used for the conversion (default: `floatx()`).
+
+    Returns:
+        A `PIL.Image.Image` (mode `"L"`, `"RGB"` or `"RGBA"` by the number of channels).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> image = keras.utils.array_to_img(np.zeros((4, 6, 3)))
+        >>> image.size, image.mode
+        ((6, 4), 'RGB')
     """
     data_format = _data_format(data_format)
     image = _pil_image("array_to_img")
@@ -80,6 +90,17 @@ def img_to_array(img, data_format=None, dtype=None):
         img: the image.
         data_format: `"channels_last"` or `"channels_first"` (default: `image_data_format()`).
         dtype: the array's dtype (default: `floatx()`).
+
+    Returns:
+        A NumPy array `(height, width, channels)` (or channels first).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> image = keras.utils.array_to_img(np.ones((4, 6, 3)) * 255, scale=False)
+        >>> array = keras.utils.img_to_array(image)
+        >>> array.shape, array.dtype, float(array.max())
+        ((4, 6, 3), dtype('float32'), 255.0)
     """
     data_format = _data_format(data_format)
     x = np.asarray(img, dtype=dtype or floatx())
@@ -100,6 +121,23 @@ def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
     """Saves an image array to a file (the format from `file_format` or the path's suffix).
 
     Extra keyword arguments go to `PIL.Image.save`; RGBA images saved as JPEG become RGB.
+
+    Args:
+        path: the file to write (a path or a file object).
+        x: the image array, rank 3.
+        data_format: `"channels_last"` or `"channels_first"` (default: `image_data_format()`).
+        file_format: the format (`"png"`, `"jpeg"`, ...); default: from the path's suffix.
+        scale: rescale the values to [0, 255] (min to 0, max to 255) before saving.
+        **kwargs: passed to `PIL.Image.save` (e.g. `quality=90`).
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> path = os.path.join(tempfile.mkdtemp(), "image.png")
+        >>> keras.utils.save_img(path, np.random.default_rng(0).random((8, 8, 3)))
+        >>> keras.utils.img_to_array(keras.utils.load_img(path)).shape
+        (8, 8, 3)
     """
     data_format = _data_format(data_format)
     if file_format is None and isinstance(path, (str, pathlib.Path)):
@@ -125,6 +163,18 @@ def load_img(
         interpolation: the resampling used when resizing: "nearest", "bilinear", "bicubic",
             "hamming", "box" or "lanczos".
         keep_aspect_ratio: resize without distortion, cropping the centre to the target ratio.
+
+    Returns:
+        A `PIL.Image.Image`.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> path = os.path.join(tempfile.mkdtemp(), "image.png")
+        >>> keras.utils.save_img(path, np.zeros((8, 8, 3)))
+        >>> keras.utils.load_img(path, color_mode="grayscale", target_size=(4, 4)).size
+        (4, 4)
     """
     image = _pil_image("load_img")
     if isinstance(path, io.BytesIO):

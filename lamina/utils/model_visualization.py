@@ -37,7 +37,19 @@ def _import_pydot(what: str):
 
 
 def check_pydot() -> bool:
-    """Returns True when `pydot` can be imported."""
+    """Whether `pydot` (needed by `model_to_dot` and `plot_model`) can be imported.
+
+    Args:
+        None.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> from lamina.utils.model_visualization import check_pydot
+        >>> isinstance(check_pydot(), bool)
+        True
+    """
     try:
         importlib.import_module("pydot")
     except ImportError:
@@ -46,7 +58,20 @@ def check_pydot() -> bool:
 
 
 def check_graphviz() -> bool:
-    """Returns True when `pydot` is importable and the Graphviz `dot` program runs."""
+    """Whether `pydot` is importable and the Graphviz `dot` program runs (needed by `plot_model`
+    to render a picture).
+
+    Args:
+        None.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> from lamina.utils.model_visualization import check_graphviz
+        >>> isinstance(check_graphviz(), bool)
+        True
+    """
     if not check_pydot():
         return False
     pydot = importlib.import_module("pydot")
@@ -293,6 +318,31 @@ def model_to_dot(
     layer is one box with several edges; a nested model is one box, or a dashed cluster of its
     own layers with `expand_nested=True`), and subclassed models as their tracked layers with
     no edges. Building the graph needs only `pydot`; rendering it needs Graphviz.
+
+    Args:
+        model: the model to draw.
+        show_shapes: show each layer's output shape.
+        show_dtype: show each layer's dtype.
+        show_layer_names: show layer names.
+        rankdir: the graph direction, `"TB"` (top to bottom) or `"LR"` (left to right).
+        expand_nested: draw nested models as clusters of their layers.
+        dpi: the picture's resolution.
+        subgraph: return a `pydot.Cluster` (used for nested models).
+        show_layer_activations: show the activation of layers that have one.
+        show_trainable: show whether each layer is trainable.
+        splines: Graphviz's edge style (`"ortho"`, `"polyline"`, `"curved"`, ...).
+        **kwargs: `layer_range` is refused (not supported).
+
+    Returns:
+        A `pydot.Dot` (or `pydot.Cluster`).
+
+    Example:
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="hidden"),
+        ...                           keras.layers.Dense(1, name="out")])
+        >>> dot = keras.utils.model_to_dot(model, show_shapes=True)
+        >>> len(dot.get_edges()), "<b>hidden</b> (Dense)" in dot.to_string()
+        (1, True)
     """
     pydot = _import_pydot("model_to_dot")
     if kwargs.pop("layer_range", None) is not None:
@@ -353,6 +403,39 @@ def plot_model(
     as `model_to_dot`. Returns an `IPython.display.Image` when IPython is installed (except for
     pdf files), else None. Raises ImportError naming what to install when `pydot` or Graphviz
     is missing.
+
+    Args:
+        model: the model to draw.
+        to_file: the picture's file name; its extension picks the format (png, svg, pdf, ...).
+        show_shapes: show each layer's output shape.
+        show_dtype: show each layer's dtype.
+        show_layer_names: show layer names.
+        rankdir: `"TB"` (top to bottom) or `"LR"` (left to right).
+        expand_nested: draw nested models as clusters of their layers.
+        dpi: the picture's resolution.
+        show_layer_activations: show the activation of layers that have one.
+        show_trainable: show whether each layer is trainable.
+        splines: Graphviz's edge style.
+        **kwargs: `layer_range` is refused (not supported).
+
+    Returns:
+        An `IPython.display.Image` when IPython is installed (not for pdf), else None.
+
+    Raises:
+        ImportError: `pydot` or Graphviz is missing (the message says what to install).
+
+    Example:
+        >>> import os, tempfile
+        >>> import lamina as keras
+        >>> from lamina.utils.model_visualization import check_graphviz
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.png")
+        >>> if check_graphviz():  # drawing needs the Graphviz program
+        ...     _ = keras.utils.plot_model(model, to_file=path, show_shapes=True)
+        ... else:
+        ...     _ = open(path, "wb")
+        >>> os.path.exists(path)
+        True
     """
     _import_pydot("plot_model")
     if not check_graphviz():

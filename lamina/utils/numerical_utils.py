@@ -23,6 +23,13 @@ def to_categorical(x: Any, num_classes: int | None = None) -> Any:
     Returns:
         For a JAX array, a JAX array of `floatx()` (labels out of range give all-zero rows).
         Otherwise, as in Keras, a NumPy `float64` array (labels are cast to `int64` first).
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.utils.to_categorical([0, 2, 1], num_classes=3)
+        array([[1., 0., 0.],
+               [0., 0., 1.],
+               [0., 1., 0.]])
     """
     if isinstance(x, jax.Array):
         if x.ndim > 1 and x.shape[-1] == 1:
@@ -63,6 +70,13 @@ def normalize(x: Any, axis: int = -1, order: int = 2) -> Any:
 
     Returns:
         A normalized copy of `x`, of the same shape.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.utils.normalize(np.array([[3.0, 4.0], [0.0, 0.0]]))
+        array([[0.6, 0.8],
+               [0. , 0. ]])
     """
     if isinstance(x, np.ndarray):
         norm = np.linalg.norm(x, order, axis, keepdims=True)

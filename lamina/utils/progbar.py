@@ -50,6 +50,13 @@ class Progbar:
         interval: the minimum time between redraws, in seconds.
         stateful_metrics: accepted for Keras compatibility; values are shown as given.
         unit_name: the unit shown in the time per unit.
+
+    Example:
+        >>> from lamina.utils import Progbar
+        >>> bar = Progbar(target=3, verbose=2)
+        >>> for step in range(1, 4):
+        ...     bar.update(step, [("loss", 1.0 / step)])
+        3/3 - ... - loss: 0.3333
     """
 
     def __init__(

@@ -16,6 +16,27 @@ class PyDataset:
         use_multiprocessing: accepted for Keras compatibility; lamina reads with threads (batches
             are usually NumPy work that releases the GIL), and warns once when this is True.
         max_queue_size: how many batches may be read ahead.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> class Squares(keras.utils.PyDataset):
+        ...     def __init__(self, n, batch_size, **kwargs):
+        ...         super().__init__(**kwargs)
+        ...         self.x = np.arange(n, dtype="float32")[:, None]
+        ...         self.batch_size = batch_size
+        ...     def __len__(self):
+        ...         return -(-len(self.x) // self.batch_size)
+        ...     def __getitem__(self, index):
+        ...         x = self.x[index * self.batch_size:(index + 1) * self.batch_size]
+        ...         return x, x ** 2
+        >>> data = Squares(10, batch_size=4)
+        >>> len(data), data[2][1].ravel().tolist()
+        (3, [64.0, 81.0])
+        >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> len(model.fit(data, epochs=2, verbose=0).history["loss"])
+        2
     """
 
     def __init__(self, workers: int = 1, use_multiprocessing: bool = False, max_queue_size=10):

@@ -16,6 +16,16 @@ def set_random_seed(seed: int) -> None:
 
     Args:
         seed: a non-negative integer below `2**32` (NumPy's limit).
+
+    Example:
+        >>> import lamina as keras
+        >>> def weights():
+        ...     keras.utils.set_random_seed(7)
+        ...     layer = keras.layers.Dense(2)
+        ...     layer.build((None, 3))
+        ...     return layer.kernel.numpy()
+        >>> bool((weights() == weights()).all())
+        True
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise ValueError(

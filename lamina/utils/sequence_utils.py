@@ -45,6 +45,15 @@ def pad_sequences(
 
     Returns:
         A NumPy array of `dtype`.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.utils.pad_sequences([[1, 2, 3], [4]], maxlen=2)
+        array([[2, 3],
+               [0, 4]], dtype=int32)
+        >>> keras.utils.pad_sequences([[1, 2, 3], [4]], padding="post")
+        array([[1, 2, 3],
+               [4, 0, 0]], dtype=int32)
     """
     if not hasattr(sequences, "__len__"):
         raise ValueError(

@@ -8,7 +8,27 @@ from lamina.utils.py_dataset import PyDataset
 
 
 class TimeseriesDataset(PyDataset):
-    """The batches of `timeseries_dataset_from_array` (see there)."""
+    """The batches of `timeseries_dataset_from_array`: windows of `sequence_length` steps taken
+    every `sampling_rate` rows of `data`, starting at `starts`, with the target of each window's
+    first row.
+
+    Args:
+        data: the array of time steps (rows).
+        targets: the targets, one per row of `data`, or None.
+        starts: the start row of each window, in the order they are served.
+        sequence_length: the number of steps per window.
+        sampling_rate: the row step within a window.
+        batch_size: windows per batch, or None for single windows.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.utils.timeseries_dataset_utils import TimeseriesDataset
+        >>> data = TimeseriesDataset(np.arange(6), np.arange(6) * 10, starts=np.array([0, 2]),
+        ...                          sequence_length=3, sampling_rate=1, batch_size=2)
+        >>> windows, targets = data[0]
+        >>> windows.tolist(), targets.tolist()
+        ([[0, 1, 2], [2, 3, 4]], [0, 20])
+    """
 
     def __init__(self, data, targets, starts, sequence_length, sampling_rate, batch_size):
         super().__init__()
@@ -80,6 +100,20 @@ def timeseries_dataset_from_array(
         end_index: the timestep before which windows end (default `len(data)`).
         format: "tf" or "grain" (Keras's choice of pipeline); lamina returns the same
             `PyDataset` for either.
+
+    Returns:
+        A `PyDataset` of NumPy batches.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> data = keras.utils.timeseries_dataset_from_array(
+        ...     np.arange(10), targets=np.arange(10) * 10, sequence_length=3, batch_size=4)
+        >>> len(data)  # 8 windows in 2 batches
+        2
+        >>> x, y = data[0]
+        >>> x.tolist(), y.tolist()
+        ([[0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5]], [0, 10, 20, 30])
     """
     if format not in ("tf", "grain"):
         raise ValueError(f'`format` should be either "tf" or "grain". Received: format={format}')

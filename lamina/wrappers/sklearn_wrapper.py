@@ -131,7 +131,25 @@ class _ModelBytes:
 
 
 class SKLBase(BaseEstimator):
-    """What the three scikit-learn wrappers share: building, fitting and running the model."""
+    """What the three scikit-learn wrappers (`SKLearnClassifier`, `SKLearnRegressor`,
+    `SKLearnTransformer`) share: building the model (cloned from an instance, or made by a
+    function), fitting it and running it; a scikit-learn `BaseEstimator`.
+
+    Args:
+        model: a compiled `Model`, or a callable `model(X=..., y=..., **model_kwargs)` returning
+            one.
+        warm_start: a second `fit` continues training the fitted model.
+        model_kwargs: extra keyword arguments for `model` when it is a callable.
+        fit_kwargs: keyword arguments for `model.fit`.
+
+    Example:
+        >>> from lamina.wrappers import SKLearnRegressor
+        >>> from lamina.wrappers.sklearn_wrapper import SKLBase
+        >>> issubclass(SKLearnRegressor, SKLBase)
+        True
+        >>> sorted(SKLearnRegressor(model=None).get_params())
+        ['fit_kwargs', 'model', 'model_kwargs', 'warm_start']
+    """
 
     def __init__(self, model, warm_start=False, model_kwargs=None, fit_kwargs=None):
         _require_sklearn(type(self).__name__)
