@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -108,7 +109,7 @@ def run_suite(name: str, library: str) -> dict:
         command.remove(tests_path)
     if os.environ.get("SUITE_FULL") != "1":
         command += [f"--ignore={suite_dir / path}" for path in HEAVY[name]]
-    command += os.environ.get("SUITE_ARGS", "").split()
+    command += shlex.split(os.environ.get("SUITE_ARGS", ""))
     start = time.time()
     timeout = float(os.environ.get("SUITE_TIMEOUT", "1800"))
     proc = subprocess.Popen(
