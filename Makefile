@@ -2,7 +2,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench docs clean
+.PHONY: ecosystem demo test lint bench docs clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -26,6 +26,12 @@ lint: $(VENV)/.installed-test
 
 test: $(VENV)/.installed-test lint
 	KERAS_BACKEND=jax $(BIN)/python -m pytest tests -n auto --dist loadfile
+
+# The test suites of KerasTuner, scikeras and KerasHub (vendored in tests/ecosystem/suites), under
+# real Keras and under lamina (`keras` -> lamina); results in tests/ecosystem/results.
+ecosystem: $(VENV)/.installed-test
+	SUITE=keras $(BIN)/python tests/ecosystem/run_suites.py
+	SUITE=lamina $(BIN)/python tests/ecosystem/run_suites.py
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_fit.py

@@ -187,7 +187,14 @@ class Tracker:
 
     @property
     def layers(self) -> list:
-        return list(self._layers)
+        assigned = self.__dict__.get("_assigned_layers")
+        return assigned if assigned is not None else list(self._layers)
+
+    @layers.setter
+    def layers(self, value) -> None:
+        # Keras's `Layer` has no `layers` attribute of its own, so a layer may name one of its
+        # attributes so (KerasTuner's RandAugment does); `__setattr__` tracks the value.
+        self.__dict__["_assigned_layers"] = value
 
     @property
     def weights(self) -> list[Variable]:

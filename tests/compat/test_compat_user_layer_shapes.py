@@ -170,3 +170,20 @@ def test_masks_flow_through_a_layer_with_compute_output_shape_like_keras(keras):
     (got_shape, got), (ref_shape, ref) = _masked(lamina), _masked(keras)
     assert got_shape == ref_shape == (None, 6)
     np.testing.assert_allclose(got, ref, rtol=1e-6)
+
+
+def test_a_layer_may_name_an_attribute_layers_like_keras(keras):
+    # KerasTuner's RandAugment keeps a list of transform names in `self.layers`.
+    for k in (keras, lamina):
+
+        class Named(k.layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.layers = ["contrast", "rotate"]
+
+            def call(self, x):
+                return x
+
+        layer = Named()
+        assert list(layer.layers) == ["contrast", "rotate"]
+        np.testing.assert_array_equal(layer(np.ones((1, 2), "float32")), np.ones((1, 2)))
