@@ -12,6 +12,7 @@ import numpy as np
 
 from lamina.core import registry
 from lamina.core.random import SeedGenerator, draw_key, int_seed_key, make_default_seed
+from lamina.initializers import sampling
 from lamina.initializers.initializer import Initializer, resolve_dtype, standardize_shape
 
 
@@ -54,17 +55,28 @@ class RandomInitializer(Initializer):
         return {"seed": seed}
 
 
+# Each helper first tries `sampling` (one compiled program per distribution, whatever the
+# shape; the same values bit for bit), then falls back to `jax.random` (traced keys, other dtypes).
 def normal(key, shape, mean, stddev, dtype) -> jax.Array:
+    value = sampling.sample_normal(key, shape, mean, stddev, dtype)
+    if value is not None:
+        return value
     return jax.random.normal(key, shape=shape, dtype=dtype) * stddev + mean
 
 
 def truncated_normal(key, shape, mean, stddev, dtype) -> jax.Array:
     """Normal values cut at two standard deviations (then scaled and shifted)."""
+    value = sampling.sample_truncated_normal(key, shape, mean, stddev, dtype)
+    if value is not None:
+        return value
     sample = jax.random.truncated_normal(key, -2.0, 2.0, shape=shape, dtype=dtype)
     return sample * stddev + mean
 
 
 def uniform(key, shape, minval, maxval, dtype) -> jax.Array:
+    value = sampling.sample_uniform(key, shape, minval, maxval, dtype)
+    if value is not None:
+        return value
     return jax.random.uniform(key, shape=shape, dtype=dtype, minval=minval, maxval=maxval)
 
 
