@@ -316,3 +316,27 @@ def test_dropout_in_a_functional_model_is_active_in_fit_only():
     assert (trained == 0).mean() > 0.3 and np.allclose(trained[trained != 0], 2.0)
     node_kwargs = model.layers[1]._inbound_nodes[0].arguments[1]
     assert node_kwargs == {"training": False}  # recorded as Keras does; the replay overrides it
+
+
+def test_a_graph_deeper_than_the_recursion_limit_builds_and_runs():
+    """The graph walk is iterative: a chain longer than Python's recursion limit (with skip
+    connections, so that paths of different lengths meet) builds, orders and runs."""
+    import sys
+
+    depth = sys.getrecursionlimit() + 100
+    inputs = keras.Input(shape=(2,))
+    x = skip = inputs
+    for i in range(depth):
+        x = layers.Identity(name=f"id_{i}")(x)
+        if i % 250 == 249:
+            x = skip = layers.Add(name=f"add_{i}")([x, skip])
+    model = keras.Model(inputs, x)
+    names = [layer.name for layer in model.layers]
+    assert len(names) == 1 + depth + depth // 250
+    assert names[1] == "id_0"
+    assert names.index("id_249") < names.index("add_249") < names.index("id_250")
+    out = np.asarray(model(np.ones((1, 2), "float32")))
+    np.testing.assert_allclose(out, [[2.0 ** (depth // 250)] * 2])
+    function = keras.Function(inputs, x)  # keras.Function walks the graph the same way
+    assert len(function.operations) == len(model.layers)
+    np.testing.assert_allclose(np.asarray(function(np.ones((1, 2), "float32"))), out)

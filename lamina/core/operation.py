@@ -255,25 +255,35 @@ class Function(Operation):
         ordered, seen = [], set()
         paths = [".".join(str(p) for p in path) for path, _ in _paths(self._outputs_struct)]
 
-        def visit(tensor, path):
-            if id(tensor) in input_ids:
-                return
-            history = tensor._keras_history
-            node = None if history is None else history.operation._inbound_nodes[history.node_index]
-            if node is None or node.is_input:
-                raise ValueError(
-                    f"Function: output with path `{path}` is not connected to `inputs`: it "
-                    f"depends on {tensor!r}, which is not among the inputs. Add it to `inputs=`."
-                )
-            if id(node) in seen:
-                return
-            for t in node.input_tensors:
-                visit(t, path)
-            seen.add(id(node))
-            ordered.append(node)
-
+        # Post-order depth-first walk with an explicit stack (deep graphs would exceed Python's
+        # recursion limit): ("enter", tensor) visits a tensor, ("exit", node) records a node
+        # once everything it reads is recorded.
         for t, path in zip(self._outputs, paths):
-            visit(t, path)
+            stack: list = [("enter", t)]
+            while stack:
+                event, item = stack.pop()
+                if event == "exit":
+                    seen.add(id(item))
+                    ordered.append(item)
+                    continue
+                if id(item) in input_ids:
+                    continue
+                history = item._keras_history
+                node = (
+                    None
+                    if history is None
+                    else history.operation._inbound_nodes[history.node_index]
+                )
+                if node is None or node.is_input:
+                    raise ValueError(
+                        f"Function: output with path `{path}` is not connected to `inputs`: it "
+                        f"depends on {item!r}, which is not among the inputs. Add it to "
+                        "`inputs=`."
+                    )
+                if id(node) in seen:
+                    continue
+                stack.append(("exit", node))
+                stack.extend(("enter", t) for t in reversed(node.input_tensors))
         operations = []
         for t in self._inputs:  # the `keras.Input` layers come first, as in Keras
             history = t._keras_history

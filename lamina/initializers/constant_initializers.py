@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lamina.initializers import sampling
 from lamina.initializers.initializer import Initializer, resolve_dtype, standardize_shape
 
 
@@ -68,7 +69,7 @@ class Zeros(Initializer):
     """
 
     def __call__(self, shape: Sequence[int], dtype: Any = None) -> jax.Array:
-        return jnp.zeros(standardize_shape(shape), dtype=resolve_dtype(dtype))
+        return sampling.filled(standardize_shape(shape), 0, resolve_dtype(dtype))
 
 
 class Ones(Initializer):
@@ -81,7 +82,7 @@ class Ones(Initializer):
     """
 
     def __call__(self, shape: Sequence[int], dtype: Any = None) -> jax.Array:
-        return jnp.ones(standardize_shape(shape), dtype=resolve_dtype(dtype))
+        return sampling.filled(standardize_shape(shape), 1, resolve_dtype(dtype))
 
 
 class Identity(Initializer):

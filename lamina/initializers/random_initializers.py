@@ -12,6 +12,7 @@ import numpy as np
 
 from lamina.core import registry
 from lamina.core.random import SeedGenerator, draw_key, int_seed_key, make_default_seed
+from lamina.initializers import sampling
 from lamina.initializers.initializer import Initializer, resolve_dtype, standardize_shape
 
 
@@ -64,6 +65,8 @@ class RandomInitializer(Initializer):
         return {"seed": seed}
 
 
+# Each helper first tries `sampling` (one compiled program per distribution, whatever the
+# shape; the same values bit for bit), then falls back to `jax.random` (traced keys, other dtypes).
 def normal(key, shape, mean, stddev, dtype) -> jax.Array:
     """Normal samples, scaled by `stddev` and shifted by `mean`.
 
@@ -83,6 +86,9 @@ def normal(key, shape, mean, stddev, dtype) -> jax.Array:
         >>> normal(jax.random.key(0), (2, 3), 0.0, 1.0, "float32").shape
         (2, 3)
     """
+    value = sampling.sample_normal(key, shape, mean, stddev, dtype)
+    if value is not None:
+        return value
     return jax.random.normal(key, shape=shape, dtype=dtype) * stddev + mean
 
 
@@ -106,6 +112,9 @@ def truncated_normal(key, shape, mean, stddev, dtype) -> jax.Array:
         >>> bool(abs(x).max() <= 2.0)
         True
     """
+    value = sampling.sample_truncated_normal(key, shape, mean, stddev, dtype)
+    if value is not None:
+        return value
     sample = jax.random.truncated_normal(key, -2.0, 2.0, shape=shape, dtype=dtype)
     return sample * stddev + mean
 
@@ -130,6 +139,9 @@ def uniform(key, shape, minval, maxval, dtype) -> jax.Array:
         >>> bool(x.min() >= 2.0 and x.max() < 3.0)
         True
     """
+    value = sampling.sample_uniform(key, shape, minval, maxval, dtype)
+    if value is not None:
+        return value
     return jax.random.uniform(key, shape=shape, dtype=dtype, minval=minval, maxval=maxval)
 
 

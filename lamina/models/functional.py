@@ -293,12 +293,22 @@ def functional_like_constructor(cls) -> bool:
 
 
 def _map_graph(inputs, outputs):
-    """Orders the nodes between `inputs` and `outputs`: deepest first, ties by first visit."""
-    depth: dict[int, int] = {}
+    """Orders the nodes between `inputs` and `outputs`: deepest first, ties by first visit.
+
+    A node's depth is its longest distance (in layer calls) from an output. The walk is
+    iterative - an explicit stack, then the depths relaxed in topological order - so graphs of
+    any depth (NASNetLarge, EfficientNetV2L: over a thousand nodes in a chain) do not meet
+    Python's recursion limit, and each node is explored once.
+    """
+    input_ids = {id(t) for t in inputs}
     order: list = []
     node_by_id: dict[int, object] = {}
-
-    def visit(tensor, d):
+    explored: set[int] = set()
+    children: dict[int, list[int]] = {}
+    # Depth-first, first input first: the same first-visit order as a recursive walk.
+    stack: list = [(t, None) for t in reversed(outputs)]
+    while stack:
+        tensor, parent = stack.pop()
         history = tensor._keras_history
         if history is None:
             raise ValueError(
@@ -307,24 +317,35 @@ def _map_graph(inputs, outputs):
             )
         node = history.operation._inbound_nodes[history.node_index]
         key = id(node)
-        if not node.is_input and any(tensor is t for t in inputs):
+        if not node.is_input and id(tensor) in input_ids:
             # An intermediate tensor used as a model input: the layer that made it is not part
             # of this model.
-            return
+            continue
         if key not in node_by_id:
             node_by_id[key] = node
             order.append(node)
-        if depth.get(key, -1) >= d:
-            return
-        depth[key] = d
-        if any(tensor is t for t in inputs):
-            return
-        for t in node.input_tensors:
-            visit(t, d + 1)
-
-    for t in outputs:
-        visit(t, 0)
-    input_ids = {id(t) for t in inputs}
+            children[key] = []
+        if parent is not None:
+            children[parent].append(key)
+        if id(tensor) in input_ids or key in explored:
+            continue
+        explored.add(key)
+        for t in reversed(node.input_tensors):
+            stack.append((t, key))
+    # Longest distance from an output: relax the edges in topological order (Kahn).
+    parents_left = dict.fromkeys(node_by_id, 0)
+    for key in children:
+        for child in children[key]:
+            parents_left[child] += 1
+    depth = dict.fromkeys(node_by_id, 0)
+    ready = [key for key, count in parents_left.items() if count == 0]
+    while ready:
+        key = ready.pop()
+        for child in children[key]:
+            depth[child] = max(depth[child], depth[key] + 1)
+            parents_left[child] -= 1
+            if parents_left[child] == 0:
+                ready.append(child)
     reached_inputs = set()
     for node in order:
         for t in node.output_tensors:
@@ -336,7 +357,8 @@ def _map_graph(inputs, outputs):
                 f"Graph disconnected: the output depends on input '{layer.name}', which is not "
                 "among the model's `inputs`. Add it to `inputs=`."
             )
-    ranked = sorted(order, key=lambda n: (-depth[id(n)], order.index(n)))
+    first_visit = {id(n): i for i, n in enumerate(order)}
+    ranked = sorted(order, key=lambda n: (-depth[id(n)], first_visit[id(n)]))
     nodes = [n for n in ranked if not isinstance(n.operation, InputLayer)]
     operations: list = []
     for n in ranked:

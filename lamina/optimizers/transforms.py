@@ -23,6 +23,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from lamina.initializers.sampling import filled
+
 Arrays = list
 
 
@@ -31,7 +33,10 @@ def _cast(grads, params):
 
 
 def _zeros(params, value: float = 0.0) -> Arrays:
-    return [jnp.full(p.shape, value, p.dtype) for p in params]
+    if any(isinstance(p, jax.core.Tracer) for p in params):
+        return [jnp.full(p.shape, value, p.dtype) for p in params]
+    # Outside traces, filled on the host: no compiled program per parameter shape.
+    return [filled(p.shape, value, p.dtype) for p in params]
 
 
 def _transform(

@@ -5,12 +5,12 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 
-import jax.numpy as jnp
 import numpy as np
 
 from lamina.core import state
 from lamina.core.config import floatx
 from lamina.core.variable import Variable
+from lamina.initializers.sampling import filled
 
 
 class OptimizerVariablesMixin:
@@ -38,9 +38,9 @@ class OptimizerVariablesMixin:
         """Creates and tracks a non-trainable optimizer variable."""
         shape = tuple(shape)
         if initializer is None or (isinstance(initializer, str) and initializer == "zeros"):
-            initializer = jnp.zeros(shape, dtype or floatx())
+            initializer = filled(shape, 0, dtype or floatx())  # on the host: no compilation
         elif isinstance(initializer, str) and initializer == "ones":
-            initializer = jnp.ones(shape, dtype or floatx())
+            initializer = filled(shape, 1, dtype or floatx())
         with state.name_scope(self.name, owner=self):
             variable = Variable(
                 initializer,

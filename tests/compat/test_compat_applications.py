@@ -54,26 +54,44 @@ def _same_structure(km, lm):
 
 
 def _perturbed_weights(km, seed=0):
-    """Keras's initial weights plus noise (positive variances), so every weight matters."""
+    """Keras's initial weights, perturbed so every weight matters but each layer stays well
+    conditioned (deep random stacks otherwise amplify float32 rounding past any tolerance):
+    BatchNormalization/Normalization statistics near identity (variances in [0.9, 1.1], small
+    means), BN gammas in [0.5, 1], small biases, other weights plus noise in proportion to
+    their own spread."""
     rng = np.random.default_rng(seed)
     out = []
     for variable, value in zip(km.weights, km.get_weights()):
         value = np.asarray(value)
+        path = variable.path
+        leaf = path.rsplit("/", 1)[-1]
         if not np.issubdtype(value.dtype, np.floating):
-            out.append(value)
-        elif "variance" in variable.path:
-            out.append(rng.uniform(0.5, 1.5, value.shape).astype(value.dtype))
+            new = value
+        elif "variance" in leaf:
+            new = rng.uniform(0.9, 1.1, value.shape)
+        elif "mean" in leaf or leaf in ("beta", "bias"):
+            new = rng.normal(0.0, 0.02, value.shape)
+        elif leaf == "gamma" and np.all(value == 1.0):  # a normalization's scale
+            new = rng.uniform(0.5, 1.0, value.shape)
         else:  # noise in proportion to the weight's own spread keeps activations bounded
             spread = float(value.std()) or 0.05
-            noise = rng.normal(0.0, 0.5 * spread, value.shape)
-            out.append((value + noise).astype(value.dtype))
+            new = value + rng.normal(0.0, 0.5 * spread, value.shape)
+        out.append(np.asarray(new).astype(value.dtype))
     return out
 
 
-def _same_outputs(km, lm, shape, seed=0):
-    weights = _perturbed_weights(km, seed)
+def _set_weights(km, lm, weights):
     km.set_weights(weights)
     lm.set_weights(weights)
+    # Keras's Normalization reads its statistics into constants at `finalize_state`, which its
+    # weight loading calls but `set_weights` does not; lamina reads the variables directly.
+    for layer in km.layers:
+        if hasattr(layer, "finalize_state"):
+            layer.finalize_state()
+
+
+def _same_outputs(km, lm, shape, seed=0):
+    _set_weights(km, lm, _perturbed_weights(km, seed))
     x = np.random.default_rng(seed).uniform(0, 255, (2, *shape)).astype("float32")
     expected = np.asarray(km(x, training=False))
     got = np.asarray(lm(x, training=False))
@@ -168,9 +186,7 @@ def v3_pair(keras):
     km, lm = _build_pair(
         keras, "MobileNetV3Small", input_shape=(32, 32, 3), include_top=False, weights=None
     )
-    weights = _perturbed_weights(km, seed=3)
-    km.set_weights(weights)
-    lm.set_weights(weights)
+    _set_weights(km, lm, _perturbed_weights(km, seed=3))
     return km, lm
 
 

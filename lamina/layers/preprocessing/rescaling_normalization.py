@@ -230,6 +230,24 @@ class Normalization(Layer):
         self.adapt_mean.assign(total_mean.astype("float32"))
         self.adapt_variance.assign(total_var.astype("float32"))
 
+    def finalize_state(self) -> None:
+        """Keras's hook that makes adapted or loaded statistics take effect; a no-op here.
+
+        `call` reads the `mean`/`variance` variables directly, so `adapt`, weight loading and
+        `set_weights` take effect at once. Kept so that code written for Keras runs unchanged.
+
+        Example:
+
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.Normalization()
+        >>> layer.build((None, 2))
+        >>> layer.set_weights([np.array([1.0, 2.0]), np.array([4.0, 4.0]), np.array(0)])
+        >>> layer.finalize_state()
+        >>> np.asarray(layer(np.array([[3.0, 2.0]])))
+        array([[1., 0.]], dtype=float32)
+        """
+
     def _statistics(self):
         if self.input_mean is not None:
             return self._fixed_mean, self._fixed_variance
