@@ -15,7 +15,7 @@ class QuantizedDTypePolicy(DTypePolicy):
     """The policy of a layer quantized with `mode` from the float policy `source_name`.
 
     Args:
-        mode: `"int8"`, `"int4"` or `"float8"` (`"gptq"`/`"awq"` are recognised names).
+        mode: `"int8"`, `"int4"` or `"float8"` (`"gptq"`/`"awq"`: see `GPTQDTypePolicy`).
         source_name: the float policy before quantization (default: the global policy).
 
     Returns:
@@ -167,7 +167,119 @@ class Int4DTypePolicy(QuantizedDTypePolicy):
         return config
 
 
+def _parse_bits_group(kind: str, mode, allowed_bits: tuple[int, ...]) -> tuple[int, int]:
+    """`(weight_bits, group_size)` from a mode such as `"gptq/4/128"`, checked as Keras does."""
+    parts = str(mode).split("/")
+    expected = f"'{kind}/<weight_bits>/<group_size>'"
+    cls = f"{kind.upper()}DTypePolicy"
+    if len(parts) != 3 or parts[0] != kind:
+        raise ValueError(f"Invalid mode for {cls}. Expected format {expected}, but got '{mode}'.")
+    try:
+        weight_bits, group_size = int(parts[1]), int(parts[2])
+    except ValueError:
+        raise ValueError(
+            f"Invalid mode for {cls}. <weight_bits> and <group_size> must be integers. "
+            f"Expected format {expected}, but got '{mode}'."
+        ) from None
+    if weight_bits not in allowed_bits:
+        if kind == "awq":
+            raise ValueError(
+                "Invalid weight_bits in mode. AWQ only supports 4-bit quantization, but got "
+                f"{weight_bits} from '{mode}'."
+            )
+        raise ValueError(
+            "Invalid weight_bits in mode. Supported values are 2, 3, 4, and 8, but got "
+            f"{weight_bits} from '{mode}'."
+        )
+    if group_size < -1 or group_size == 0:
+        what = "whole-tensor" if kind == "gptq" else "per-channel"
+        raise ValueError(
+            f"Invalid group_size in mode. Supported values are -1 ({what}) or a positive "
+            f"integer, but got {group_size} from '{mode}'."
+        )
+    return weight_bits, group_size
+
+
+class _BitsGroupPolicy(QuantizedDTypePolicy):
+    _kind = ""
+    _bits: tuple[int, ...] = ()
+
+    def __init__(self, mode, source_name=None):
+        weight_bits, group_size = _parse_bits_group(self._kind, mode, self._bits)
+        super().__init__(mode=self._kind, source_name=source_name)
+        self._name = f"{mode}_from_{self._source_name}"
+        self.weight_bits = weight_bits
+        self.group_size = group_size
+
+    def __eq__(self, other) -> bool:
+        return (
+            super().__eq__(other)
+            and self.weight_bits == other.weight_bits
+            and self.group_size == other.group_size
+        )
+
+    __hash__ = QuantizedDTypePolicy.__hash__
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["mode"] = f"{self._kind}/{self.weight_bits}/{self.group_size}"
+        return config
+
+
+class GPTQDTypePolicy(_BitsGroupPolicy):
+    """The policy of a GPTQ-quantized layer: mode `"gptq/<weight_bits>/<group_size>"`.
+
+    lamina reads and writes this policy with Keras's name and record, but does not build
+    GPTQ-quantized layers yet: a layer given this policy raises `NotImplementedError` when it
+    is built (see docs/differences.md).
+
+    Args:
+        mode: `"gptq/<weight_bits>/<group_size>"`: 2, 3, 4 or 8 bits; a group size of -1
+            (whole tensor) or a positive integer. E.g. `"gptq/4/128"`.
+        source_name: the float policy before quantization (default: the global policy).
+
+    Returns:
+        A policy named `"gptq/<weight_bits>/<group_size>_from_<source_name>"`.
+
+    Example:
+        >>> from lamina.dtype_policies import GPTQDTypePolicy
+        >>> p = GPTQDTypePolicy("gptq/4/128", "float32")
+        >>> p.name, p.weight_bits, p.group_size, p.quantization_mode
+        ('gptq/4/128_from_float32', 4, 128, 'gptq')
+    """
+
+    _kind = "gptq"
+    _bits = (2, 3, 4, 8)
+
+
+class AWQDTypePolicy(_BitsGroupPolicy):
+    """The policy of an AWQ-quantized layer: mode `"awq/4/<group_size>"` (AWQ is 4-bit only).
+
+    lamina reads and writes this policy with Keras's name and record, but does not build
+    AWQ-quantized layers yet: a layer given this policy raises `NotImplementedError` when it is
+    built (see docs/differences.md).
+
+    Args:
+        mode: `"awq/4/<group_size>"`, with a group size of -1 (per-channel) or a positive
+            integer. E.g. `"awq/4/128"`.
+        source_name: the float policy before quantization (default: the global policy).
+
+    Returns:
+        A policy named `"awq/4/<group_size>_from_<source_name>"`.
+
+    Example:
+        >>> from lamina.dtype_policies import AWQDTypePolicy
+        >>> AWQDTypePolicy("awq/4/-1", "bfloat16").name
+        'awq/4/-1_from_bfloat16'
+    """
+
+    _kind = "awq"
+    _bits = (4,)
+
+
 _CLASSES = {
+    "GPTQDTypePolicy": GPTQDTypePolicy,
+    "AWQDTypePolicy": AWQDTypePolicy,
     "QuantizedDTypePolicy": QuantizedDTypePolicy,
     "QuantizedFloat8DTypePolicy": QuantizedFloat8DTypePolicy,
     "Int4DTypePolicy": Int4DTypePolicy,
@@ -188,11 +300,10 @@ def quantized_policy_from_name(name: str) -> QuantizedDTypePolicy:
         return Int4DTypePolicy(mode, source)
     if mode.startswith("float8"):
         return QuantizedFloat8DTypePolicy(mode, source)
-    if mode.startswith(("gptq", "awq")):
-        raise NotImplementedError(
-            f"dtype policy '{name}': GPTQ/AWQ quantization is not built in lamina yet "
-            "(see docs/differences.md)."
-        )
+    if mode.startswith("gptq"):
+        return GPTQDTypePolicy(mode, source)
+    if mode.startswith("awq"):
+        return AWQDTypePolicy(mode, source)
     return QuantizedDTypePolicy(mode, source)
 
 
@@ -204,8 +315,6 @@ def resolve_policy(dtype):
     if isinstance(dtype, str) and dtype.startswith(QUANTIZATION_MODES):
         return quantized_policy_from_name(dtype)
     if isinstance(dtype, dict) and dtype.get("class_name") in _CLASSES:
-        if dtype["class_name"].startswith(("GPTQ", "AWQ")):
-            return quantized_policy_from_name("gptq_from_x")
         return _CLASSES[dtype["class_name"]](**dtype.get("config", {}))
     return None
 

@@ -112,6 +112,8 @@ def get(identifier):
 __all__ = ["DTypePolicy", "FloatDTypePolicy", "deserialize", "get", "serialize"]
 
 # Quantized policies (issue 20): Keras's names, records and "<mode>_from_<source>" strings.
+from lamina.core.quantized_dtype_policy import AWQDTypePolicy as AWQDTypePolicy  # noqa: E402
+from lamina.core.quantized_dtype_policy import GPTQDTypePolicy as GPTQDTypePolicy  # noqa: E402
 from lamina.core.quantized_dtype_policy import Int4DTypePolicy as Int4DTypePolicy  # noqa: E402
 from lamina.core.quantized_dtype_policy import (  # noqa: E402
     QuantizedDTypePolicy as QuantizedDTypePolicy,
@@ -125,6 +127,8 @@ _CLASSES.update(
         "QuantizedDTypePolicy": QuantizedDTypePolicy,
         "QuantizedFloat8DTypePolicy": QuantizedFloat8DTypePolicy,
         "Int4DTypePolicy": Int4DTypePolicy,
+        "GPTQDTypePolicy": GPTQDTypePolicy,
+        "AWQDTypePolicy": AWQDTypePolicy,
     }
 )
 _plain_get = get
@@ -153,7 +157,13 @@ def get(identifier):  # noqa: F811
     return _plain_get(identifier)
 
 
-__all__ += ["Int4DTypePolicy", "QuantizedDTypePolicy", "QuantizedFloat8DTypePolicy"]
+__all__ += [
+    "AWQDTypePolicy",
+    "GPTQDTypePolicy",
+    "Int4DTypePolicy",
+    "QuantizedDTypePolicy",
+    "QuantizedFloat8DTypePolicy",
+]
 
 # Issue 17: `DTypePolicyMap` (policies by layer path); Keras writes its record under the module
 # "keras.dtype_policies".
@@ -180,7 +190,7 @@ def serialize(dtype_policy):  # noqa: F811
     {'name': 'bfloat16'}
     """
     record = _serialize_one(dtype_policy)
-    if isinstance(dtype_policy, DTypePolicyMap):
+    if isinstance(dtype_policy, (DTypePolicyMap, QuantizedDTypePolicy)):
         record["module"] = "keras.dtype_policies"
     return record
 

@@ -40,6 +40,12 @@ def _check_quantize_args(layer, mode):
 
 
 def _mode_error(layer, mode, allowed=("int8", "int4", "float8")):
+    if mode in ("gptq", "awq"):
+        return NotImplementedError(
+            f"{type(layer).__name__} '{layer.name}': {mode.upper()}-quantized layers are not "
+            f"built in lamina yet (quantization_mode='{mode}'; see docs/differences.md). "
+            "Quantize the float model with 'int8' or 'int4' instead."
+        )
     return NotImplementedError(
         f"{type(layer).__name__} '{layer.name}': invalid quantization mode. Expected one of "
         f"{allowed}. Received: quantization_mode={mode}"

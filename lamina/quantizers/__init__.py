@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 
+from lamina.quantizers.gptq_config import AWQConfig as AWQConfig
+from lamina.quantizers.gptq_config import GPTQConfig as GPTQConfig
 from lamina.quantizers.quantization_config import (
     Float8QuantizationConfig as Float8QuantizationConfig,
 )
@@ -33,6 +35,8 @@ _ALL = (
     Int8QuantizationConfig,
     Int4QuantizationConfig,
     Float8QuantizationConfig,
+    GPTQConfig,
+    AWQConfig,
 )
 
 

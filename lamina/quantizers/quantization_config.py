@@ -250,6 +250,12 @@ def validate_and_resolve_config(mode, config):
             f"quantize: contradictory arguments, mode='{mode}' but config.mode='{config.mode}'."
         )
     _validate_mode(config.mode)
+    if config.mode in ("gptq", "awq"):
+        raise NotImplementedError(
+            f"quantize: mode='{config.mode}' ({type(config).__name__}) is not built in lamina "
+            "yet (see docs/differences.md): its config and dtype policy exist, the calibration "
+            "does not. Use 'int8' or 'int4' (Int4QuantizationConfig) instead."
+        )
     return config
 
 

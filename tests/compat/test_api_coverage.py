@@ -2,8 +2,10 @@
 
 The names come from the installed Keras (the oracle): `dir()` of `keras` and, recursively, of
 each public sub-namespace (`keras.layers`, `keras.ops.numpy`, ...), modules themselves excluded.
-A name lamina lacks must appear in exactly one of the lists below, each with its reason; a name
-in `NOT_YET` that lamina has gained must be taken off that list, so the lists stay honest.
+A name lamina lacks must appear in one of the lists below (`IMPOSSIBLE`, `IN_PROGRESS`,
+`NOT_YET`), each with its reason; a listed name that lamina has gained fails the test until it
+is taken off its list, so the lists stay honest. `PARTIAL` names exist with part of their
+behaviour missing (docs/differences.md).
 
 Run with `-s` to see the coverage figure and what is still missing.
 """
@@ -17,59 +19,27 @@ IMPOSSIBLE = {
 }
 
 # Names owned by other open issues whose helpers are adding them now. They count as missing in
-# the coverage figure until those branches land; the test does not fail on them either way.
+# the coverage figure; the test fails once one of them exists (a "prefix:" entry: once no name
+# under it is missing), so that it is taken off this list.
 IN_PROGRESS = {
-    # Issue 16 (data): keras.preprocessing.*, the folder loaders, TextVectorization,
-    # FeatureSpace, HashedCrossing, the augmentation layers, keras.ops.image, bounding boxes.
-    "prefix:preprocessing.",
-    "prefix:ops.image.",
+    # Issue 16 (data): the bounding-box utilities and the CLAHE layer.
     "prefix:utils.bounding_boxes.",
-    "utils.audio_dataset_from_directory",
-    "utils.image_dataset_from_directory",
-    "utils.text_dataset_from_directory",
-    "utils.FeatureSpace",
-    "layers.TextVectorization",
-    "layers.HashedCrossing",
-    "layers.AugMix",
-    "layers.AutoContrast",
     "layers.ContrastLimitedAdaptiveHistogramEqualization",
-    "layers.CutMix",
-    "layers.Equalization",
-    "layers.MaxNumBoundingBoxes",
-    "layers.MixUp",
-    "layers.Pipeline",
-    "layers.RandAugment",
-    "layers.RandomBrightness",
-    "layers.RandomColorDegeneration",
-    "layers.RandomColorJitter",
-    "layers.RandomCrop",
-    "layers.RandomElasticTransform",
-    "layers.RandomErasing",
-    "layers.RandomGaussianBlur",
-    "layers.RandomGrayscale",
-    "layers.RandomHue",
-    "layers.RandomInvert",
-    "layers.RandomPerspective",
-    "layers.RandomPosterization",
-    "layers.RandomSaturation",
-    "layers.RandomSharpness",
-    "layers.RandomShear",
-    "layers.Solarization",
-    # Issue 18: keras.applications.
-    "prefix:applications.",
-    # Issue 20 (deploy): keras.export, keras.quantizers, the quantized dtype policies.
-    "prefix:export.",
-    "prefix:quantizers.",
-    "Quantizer",
-    "dtype_policies.AWQDTypePolicy",
-    "dtype_policies.GPTQDTypePolicy",
-    "dtype_policies.Int4DTypePolicy",
-    "dtype_policies.QuantizedDTypePolicy",
-    "dtype_policies.QuantizedFloat8DTypePolicy",
 }
 
 # Names in issue 17's scope that lamina does not provide yet (work left; printed by the test).
 NOT_YET: set[str] = set()
+
+# Names lamina has, with part of their behaviour not built (docs/differences.md, "Partly
+# provided"). They count as present; the test checks they exist.
+PARTIAL = {
+    # Keras's configs, checks and records, and the matching dtype policies; the calibration
+    # (`model.quantize("gptq"/"awq", config=...)`) raises NotImplementedError.
+    "quantizers.GPTQConfig",
+    "quantizers.AWQConfig",
+    "dtype_policies.GPTQDTypePolicy",
+    "dtype_policies.AWQDTypePolicy",
+}
 
 
 def _keras_names(keras) -> list[str]:
@@ -125,6 +95,21 @@ def test_every_keras_name_exists_or_is_listed(keras):
     ]
     assert not unlisted, f"{len(unlisted)} Keras names missing from lamina: {unlisted}"
     stale = sorted(n for n in NOT_YET | IMPOSSIBLE if _has(lamina, n))
+    for entry in sorted(IN_PROGRESS):
+        if entry.startswith("prefix:"):
+            under = [n for n in names if n.startswith(entry[len("prefix:") :])]
+            if under and not any(n in missing for n in under):
+                stale.append(entry)
+        elif _has(lamina, entry):
+            stale.append(entry)
     assert not stale, f"listed as missing but present in lamina (take them off the list): {stale}"
-    unknown = sorted(n for n in NOT_YET | IMPOSSIBLE if n not in names)
+    absent = sorted(n for n in PARTIAL if not _has(lamina, n))
+    assert not absent, f"listed as partly provided but absent from lamina: {absent}"
+    unknown = sorted(
+        n
+        for n in NOT_YET | IMPOSSIBLE | PARTIAL | IN_PROGRESS
+        if not n.startswith("prefix:") and n not in names
+    )
     assert not unknown, f"listed names that Keras 3.15 does not have: {unknown}"
+    if PARTIAL:
+        print(f"partly provided ({len(PARTIAL)}): {' '.join(sorted(PARTIAL))}")

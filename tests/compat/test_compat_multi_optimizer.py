@@ -57,6 +57,25 @@ def test_fit_matches_keras(keras, loss_scale_factor):
     assert int(ours.optimizer.iterations) == int(theirs.optimizer.iterations) == 8
 
 
+def test_inner_ema_and_accumulation_match_keras(keras):
+    def multi(ns):
+        optimizer_map = ns.optimizers.OptimizerMap(
+            ns.optimizers.SGD(0.1, gradient_accumulation_steps=2, name="sgd")
+        )
+        optimizer_map["enc/.*"] = ns.optimizers.Adam(
+            0.01, use_ema=True, ema_overwrite_frequency=3, name="adam"
+        )
+        return ns.optimizers.MultiOptimizer(optimizer_map, name="multi")
+
+    ours, theirs = _pair(keras)
+    ours.compile(optimizer=multi(lamina), loss="mse")
+    theirs.compile(optimizer=multi(keras), loss="mse")
+    ours.fit(X, Y, epochs=2, batch_size=4, shuffle=False, verbose=0)
+    theirs.fit(X, Y, epochs=2, batch_size=4, shuffle=False, verbose=0)
+    # fit ends with finalize_variable_values: the encoder takes its EMA, routed to Adam.
+    _assert_same_state(ours, theirs)
+
+
 def test_callable_map_matches_keras(keras):
     def selector(ns):
         adam = ns.optimizers.Adam(0.02, name="adam")
