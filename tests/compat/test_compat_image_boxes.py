@@ -144,6 +144,11 @@ def test_mixup_boxes_and_refusals(keras):
         lamina.layers.RandomFlip(bounding_box_format="xyxy")(
             {"images": X, "bounding_boxes": {"boxes": BOXES}}
         )
+    with pytest.raises(ValueError, match="same number of boxes"):
+        ragged = {"boxes": [[[0, 0, 1, 1]], [[0, 0, 1, 1], [1, 1, 2, 2]]], "labels": [[1], [1, 2]]}
+        lamina.layers.RandomFlip(bounding_box_format="xyxy")(
+            {"images": X[:2], "bounding_boxes": ragged}
+        )
     with pytest.raises(ValueError, match="num_boxes, 4"):
         lamina.layers.RandomFlip(bounding_box_format="xyxy")(
             {"images": X, "bounding_boxes": {"boxes": BOXES[0], "labels": BOX_LABELS[0]}}
