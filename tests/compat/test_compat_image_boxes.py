@@ -144,6 +144,11 @@ def test_mixup_boxes_and_refusals(keras):
         lamina.layers.RandomFlip(bounding_box_format="xyxy")(
             {"images": X, "bounding_boxes": {"boxes": BOXES}}
         )
+    with pytest.raises(ValueError, match="same number of boxes"):
+        ragged = {"boxes": [[[0, 0, 1, 1]], [[0, 0, 1, 1], [1, 1, 2, 2]]], "labels": [[1], [1, 2]]}
+        lamina.layers.RandomFlip(bounding_box_format="xyxy")(
+            {"images": X[:2], "bounding_boxes": ragged}
+        )
     with pytest.raises(ValueError, match="num_boxes, 4"):
         lamina.layers.RandomFlip(bounding_box_format="xyxy")(
             {"images": X, "bounding_boxes": {"boxes": BOXES[0], "labels": BOX_LABELS[0]}}
@@ -188,3 +193,22 @@ def test_boxes_inside_jit():
     eager, _ = _run(lamina.layers.RandomRotation(0.2, seed=1, bounding_box_format="xyxy"), BOXES)
     jitted = jax.jit(lambda d: layer(d)["bounding_boxes"]["boxes"])(_data(BOXES))
     np.testing.assert_allclose(jitted, eager["boxes"], rtol=1e-5, atol=1e-4)
+
+
+def test_pipeline_with_boxes_matches_keras(keras):
+    def pipe(k):
+        return k.layers.Pipeline(
+            [
+                k.layers.RandomFlip("horizontal", seed=5, bounding_box_format="xyxy"),
+                k.layers.RandomTranslation(0.1, 0.1, seed=6, bounding_box_format="xyxy"),
+                k.layers.Resizing(8, 8, bounding_box_format="xyxy"),
+                k.layers.MaxNumBoundingBoxes(6, bounding_box_format="xyxy"),
+            ]
+        )
+
+    expected, images_k = _run(pipe(keras), BOXES)
+    got, images_m = _run(pipe(lamina), BOXES)
+    np.testing.assert_allclose(images_m, images_k, rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(got["boxes"], expected["boxes"], rtol=1e-5, atol=1e-4)
+    np.testing.assert_array_equal(got["labels"], expected["labels"])
+    assert got["boxes"].shape == (3, 6, 4)

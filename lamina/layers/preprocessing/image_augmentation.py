@@ -99,17 +99,6 @@ def _hw(images, data_format):
     return images.shape[-3], images.shape[-2]
 
 
-_CALL_DOC = """
-    Call arguments:
-        inputs: images (rank 3 or 4), or a dict with `"images"` and optionally `"labels"`
-            (unchanged), `"segmentation_masks"` (transformed with the images, nearest
-            interpolation) and `"bounding_boxes"` (`{"boxes": (..., N, 4), "labels": ...}` in
-            `bounding_box_format`, moved with the images and clipped to them; boxes left with
-            no area get the label -1).
-        training: augment when True (the default for a direct call), pass through when False.
-"""
-
-
 class _RandomGeometric(_GeometricLayer):
     """Shared plumbing of the four layers: seed, modes, the identity (with a cast) when not
     training, and boxes through `_box_xyxy` (boxes in absolute xyxy, as in Keras)."""
@@ -137,8 +126,7 @@ class _RandomGeometric(_GeometricLayer):
 
 
 class RandomFlip(_RandomGeometric):
-    (
-        """Flips each image left-right and/or up-down with probability 1/2.
+    """Flips each image left-right and/or up-down with probability 1/2.
 
     Args:
         mode: `"horizontal"` (left-right), `"vertical"` (up-down) or
@@ -146,21 +134,26 @@ class RandomFlip(_RandomGeometric):
         seed: an int for reproducible draws.
         data_format: `"channels_last"` or `"channels_first"`.
         bounding_box_format: the format of the boxes in dict inputs (e.g. `"xyxy"`).
-    """
-        + _CALL_DOC
-        + """
+
+    Call arguments:
+        inputs: images (rank 3 or 4), or a dict with `"images"` and optionally `"labels"`
+            (unchanged), `"segmentation_masks"` (transformed with the images, nearest
+            interpolation) and `"bounding_boxes"` (`{"boxes": (..., N, 4), "labels": ...}` in
+            `bounding_box_format`, moved with the images and clipped to them; boxes left with
+            no area get the label -1).
+        training: augment when True (the default for a direct call), pass through when False.
+
     Example:
 
     >>> import numpy as np
     >>> import lamina as keras
-    >>> layer = keras.layers.RandomFlip("horizontal", seed=0, bounding_box_format="xyxy")
+    >>> layer = keras.layers.RandomFlip("horizontal", seed=1, bounding_box_format="xyxy")
     >>> out = layer({"images": np.zeros((1, 4, 8, 3)),
     ...              "bounding_boxes": {"boxes": np.array([[[0.0, 0, 2, 2]]]),
     ...                                 "labels": np.array([[1]])}})
     >>> np.asarray(out["bounding_boxes"]["boxes"]).tolist()  # flipped: x -> 8 - x
     [[[6.0, 0.0, 8.0, 2.0]]]
     """
-    )
 
     def __init__(
         self, mode: str = "horizontal_and_vertical", seed=None, data_format=None, **kwargs
@@ -217,8 +210,7 @@ class RandomFlip(_RandomGeometric):
 
 
 class RandomRotation(_RandomGeometric):
-    (
-        """Rotates each image about its centre by a random angle: `factor` is a fraction of a
+    """Rotates each image about its centre by a random angle: `factor` is a fraction of a
     full turn (0.2 draws angles in [-72, 72] degrees; a pair `(low, high)` sets the range;
     positive angles turn counter-clockwise).
 
@@ -232,9 +224,15 @@ class RandomRotation(_RandomGeometric):
         data_format: `"channels_last"` or `"channels_first"`.
         bounding_box_format: the format of the boxes in dict inputs (e.g. `"xyxy"`); each
             box becomes the smallest box around its rotated corners.
-    """
-        + _CALL_DOC
-        + """
+
+    Call arguments:
+        inputs: images (rank 3 or 4), or a dict with `"images"` and optionally `"labels"`
+            (unchanged), `"segmentation_masks"` (transformed with the images, nearest
+            interpolation) and `"bounding_boxes"` (`{"boxes": (..., N, 4), "labels": ...}` in
+            `bounding_box_format`, moved with the images and clipped to them; boxes left with
+            no area get the label -1).
+        training: augment when True (the default for a direct call), pass through when False.
+
     Example:
 
     >>> import numpy as np
@@ -242,7 +240,6 @@ class RandomRotation(_RandomGeometric):
     >>> keras.layers.RandomRotation(0.1, seed=1)(np.random.rand(2, 8, 8, 3)).shape
     (2, 8, 8, 3)
     """
-    )
 
     def __init__(
         self,
@@ -332,8 +329,7 @@ def _shift_clip_xyxy(out, x_lo, y_lo, x_hi=None, y_hi=None):
 
 
 class RandomZoom(_RandomGeometric):
-    (
-        """Zooms each image in or out by a random factor about its centre.
+    """Zooms each image in or out by a random factor about its centre.
 
     A `height_factor` of 0.2 draws a zoom in [-20%, +20%]: negative values zoom in (the
     image looks bigger), positive values zoom out. Without `width_factor` the same zoom is
@@ -348,9 +344,15 @@ class RandomZoom(_RandomGeometric):
         fill_value: the value outside the image with `fill_mode="constant"`.
         data_format: `"channels_last"` or `"channels_first"`.
         bounding_box_format: the format of the boxes in dict inputs (e.g. `"xyxy"`).
-    """
-        + _CALL_DOC
-        + """
+
+    Call arguments:
+        inputs: images (rank 3 or 4), or a dict with `"images"` and optionally `"labels"`
+            (unchanged), `"segmentation_masks"` (transformed with the images, nearest
+            interpolation) and `"bounding_boxes"` (`{"boxes": (..., N, 4), "labels": ...}` in
+            `bounding_box_format`, moved with the images and clipped to them; boxes left with
+            no area get the label -1).
+        training: augment when True (the default for a direct call), pass through when False.
+
     Example:
 
     >>> import numpy as np
@@ -358,7 +360,6 @@ class RandomZoom(_RandomGeometric):
     >>> keras.layers.RandomZoom(0.2, seed=1)(np.random.rand(2, 8, 8, 3)).shape
     (2, 8, 8, 3)
     """
-    )
 
     def __init__(
         self,
@@ -442,8 +443,7 @@ class RandomZoom(_RandomGeometric):
 
 
 class RandomTranslation(_RandomGeometric):
-    (
-        """Shifts each image by a random fraction of its height and width.
+    """Shifts each image by a random fraction of its height and width.
 
     Args:
         height_factor: a number in [-1, 1] or a pair `(low, high)`: the vertical shift as a
@@ -455,9 +455,15 @@ class RandomTranslation(_RandomGeometric):
         fill_value: the value outside the image with `fill_mode="constant"`.
         data_format: `"channels_last"` or `"channels_first"`.
         bounding_box_format: the format of the boxes in dict inputs (e.g. `"xyxy"`).
-    """
-        + _CALL_DOC
-        + """
+
+    Call arguments:
+        inputs: images (rank 3 or 4), or a dict with `"images"` and optionally `"labels"`
+            (unchanged), `"segmentation_masks"` (transformed with the images, nearest
+            interpolation) and `"bounding_boxes"` (`{"boxes": (..., N, 4), "labels": ...}` in
+            `bounding_box_format`, moved with the images and clipped to them; boxes left with
+            no area get the label -1).
+        training: augment when True (the default for a direct call), pass through when False.
+
     Example:
 
     >>> import numpy as np
@@ -465,7 +471,6 @@ class RandomTranslation(_RandomGeometric):
     >>> keras.layers.RandomTranslation(0.1, 0.2, seed=1)(np.random.rand(2, 8, 8, 3)).shape
     (2, 8, 8, 3)
     """
-    )
 
     def __init__(
         self,

@@ -92,8 +92,15 @@ def densify_bounding_boxes(bounding_boxes, layer, batched=True):
             f"Received: bounding_boxes={bounding_boxes}"
         )
     out = dict(bounding_boxes)
-    boxes = jnp.asarray(bounding_boxes["boxes"], "float32")
-    labels = jnp.asarray(bounding_boxes["labels"])
+    try:
+        boxes = jnp.asarray(bounding_boxes["boxes"], "float32")
+        labels = jnp.asarray(bounding_boxes["labels"])
+    except (TypeError, ValueError) as err:
+        raise ValueError(
+            f"{layer}: bounding_boxes['boxes'] and ['labels'] must be arrays (or nested lists) "
+            "with the same number of boxes for every image; pad ragged lists to one length "
+            f"first (e.g. with boxes of -1 and labels of -1). Original error: {err}"
+        ) from None
     want = 3 if batched else 2
     if boxes.ndim != want or boxes.shape[-1] != 4:
         raise ValueError(

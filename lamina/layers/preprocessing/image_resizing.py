@@ -32,15 +32,6 @@ def _resize_keep_dtype(images, **kwargs):
     return jnp.clip(jnp.round(out), info.min, info.max).astype(images.dtype)
 
 
-_DICT_DOC = """
-    Call arguments:
-        inputs: images (rank 3 or 4), or a dict with `"images"` and optionally `"labels"`
-            (unchanged), `"segmentation_masks"` (resized/cropped like the images, nearest
-            interpolation) and `"bounding_boxes"` (`{"boxes": (..., N, 4), "labels": ...}` in
-            `bounding_box_format`, moved and clipped as Keras 3.15 moves them).
-"""
-
-
 def _call_dict(layer, data):
     """Dict inputs of `Resizing`/`CenterCrop`: images, masks and boxes together."""
     from lamina.layers.preprocessing.image_preprocessing import densify_bounding_boxes
@@ -97,8 +88,7 @@ def _output_shape(input_shape, height, width, data_format):
 
 
 class Resizing(Layer):
-    (
-        """Resizes images (rank 3 or a rank-4 batch) to `(height, width)`.
+    """Resizes images (rank 3 or a rank-4 batch) to `(height, width)`.
 
     `crop_to_aspect_ratio` first crops the largest centred box of the target aspect ratio;
     `pad_to_aspect_ratio` pads (with `fill_value`) instead. Integer images keep their dtype.
@@ -115,9 +105,13 @@ class Resizing(Layer):
         data_format: `"channels_last"` or `"channels_first"`.
         bounding_box_format: the format of the boxes in dict inputs (e.g. `"xyxy"`); boxes
             are scaled (and shifted for crops/pads) to the output size, then clipped to it.
-    """
-        + _DICT_DOC
-        + """
+
+    Call arguments:
+        inputs: images (rank 3 or 4), or a dict with `"images"` and optionally `"labels"`
+            (unchanged), `"segmentation_masks"` (resized/cropped like the images, nearest
+            interpolation) and `"bounding_boxes"` (`{"boxes": (..., N, 4), "labels": ...}` in
+            `bounding_box_format`, moved and clipped as Keras 3.15 moves them).
+
     Example:
 
     >>> import numpy as np
@@ -129,7 +123,6 @@ class Resizing(Layer):
     >>> out["images"].shape, np.asarray(out["bounding_boxes"]["boxes"]).tolist()
     ((1, 4, 4, 3), [[[0.0, 0.0, 2.0, 2.0]]])
     """
-    )
 
     def __init__(
         self,
@@ -249,8 +242,7 @@ class Resizing(Layer):
 
 
 class CenterCrop(Layer):
-    (
-        """Crops the centre `(height, width)` of images; an image smaller than the target is first
+    """Crops the centre `(height, width)` of images; an image smaller than the target is first
     cropped to the target aspect ratio and resized (bilinear) instead. Outputs take the compute
     dtype.
 
@@ -260,9 +252,13 @@ class CenterCrop(Layer):
         data_format: `"channels_last"` or `"channels_first"`.
         bounding_box_format: the format of the boxes in dict inputs (e.g. `"xyxy"`); boxes
             are moved into the crop and clipped to it.
-    """
-        + _DICT_DOC
-        + """
+
+    Call arguments:
+        inputs: images (rank 3 or 4), or a dict with `"images"` and optionally `"labels"`
+            (unchanged), `"segmentation_masks"` (resized/cropped like the images, nearest
+            interpolation) and `"bounding_boxes"` (`{"boxes": (..., N, 4), "labels": ...}` in
+            `bounding_box_format`, moved and clipped as Keras 3.15 moves them).
+
     Example:
 
     >>> import numpy as np
@@ -274,7 +270,6 @@ class CenterCrop(Layer):
     >>> out["images"].shape, np.asarray(out["bounding_boxes"]["boxes"]).tolist()
     ((1, 4, 4, 3), [[[0.0, 0.0, 3.0, 3.0]]])
     """
-    )
 
     def __init__(self, height: int, width: int, data_format: str | None = None, **kwargs):
         self.bounding_box_format = kwargs.pop("bounding_box_format", None)
