@@ -35,7 +35,31 @@ def build_vgg(
     classifier_activation,
     name,
 ):
-    """Builds a VGG with `convs_per_block` 3x3 convolutions in each of its 5 blocks."""
+    """Builds a VGG with `convs_per_block` 3x3 convolutions in each of its 5 blocks.
+
+    Args:
+        convs_per_block: the number of convolutions of each block, 5 ints.
+        family: "vgg16" or "vgg19", naming the weight files.
+        hashes: the hashes of the weight files (with and without top).
+        include_top: whether to end with the two 4096-unit layers and the classifier.
+        weights: None, "imagenet", or the path of a weights file.
+        input_tensor: an optional tensor to use as the image input.
+        input_shape: an optional input shape.
+        pooling: without the top: None, "avg" or "max".
+        classes: the classifier's number of classes.
+        classifier_activation: the classifier's activation.
+        name: the model's name.
+
+    Returns:
+        A `Functional` model.
+
+    Example:
+        >>> from lamina.applications.vgg16 import build_vgg
+        >>> model = build_vgg((1, 1, 1, 1, 1), "vgg", None, False, None, None, (32, 32, 3),
+        ...                   "avg", 10, "softmax", "vgg_small")
+        >>> model.output_shape
+        (None, 512)
+    """
     check_weights_arg(weights, include_top, classes)
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape,

@@ -14,6 +14,9 @@ class Constraint:
 
     The base class leaves the weight unchanged.
 
+    Call arguments:
+        w: the weight's new value, after an optimizer update.
+
     Subclass it and override `__call__` (and `get_config` when the constructor takes arguments).
 
     Example:

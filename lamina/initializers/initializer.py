@@ -60,6 +60,10 @@ class Initializer:
     Subclasses implement `__call__(shape, dtype=None)` returning an array of that shape and
     dtype (None meaning `keras.config.floatx()`), and `get_config()` when they take arguments.
 
+    Call arguments:
+        shape: the shape of the array to create (a tuple of ints, or an int).
+        dtype: its dtype; None means `keras.config.floatx()`.
+
     Example:
         >>> import lamina as keras
         >>> class Arange(keras.initializers.Initializer):

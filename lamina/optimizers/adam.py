@@ -22,9 +22,16 @@ class Adam(Optimizer):
         beta_2: decay rate of the second-moment (uncentered variance) estimate.
         epsilon: small constant added to the denominator for stability.
         amsgrad: whether to use the AMSGrad variant (the maximum of the past second moments).
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name: the
-            arguments every optimizer takes (see `Optimizer`).
+        weight_decay: if set, each step first shrinks the variables by `w * weight_decay * lr`.
+        clipnorm: clip each gradient to this L2 norm.
+        clipvalue: clip each gradient entry to `[-clipvalue, clipvalue]`.
+        global_clipnorm: clip all the gradients together to this global L2 norm.
+        use_ema: keep an exponential moving average of the trained variables.
+        ema_momentum: the momentum of that average.
+        ema_overwrite_frequency: every this many steps, overwrite the variables with their average.
+        loss_scale_factor: multiply the loss by this factor and divide the gradients by it.
+        gradient_accumulation_steps: apply the mean gradient once every this many steps (>= 2).
+        name: the optimizer's name, which prefixes its variables' paths.
 
     Example:
         >>> import numpy as np
@@ -105,9 +112,15 @@ class AdamW(Adam):
         beta_2: decay rate of the second-moment (uncentered variance) estimate.
         epsilon: small constant added to the denominator for stability.
         amsgrad: whether to use the AMSGrad variant.
-        clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name: the
-            arguments every optimizer takes (see `Optimizer`).
+        clipnorm: clip each gradient to this L2 norm.
+        clipvalue: clip each gradient entry to `[-clipvalue, clipvalue]`.
+        global_clipnorm: clip all the gradients together to this global L2 norm.
+        use_ema: keep an exponential moving average of the trained variables.
+        ema_momentum: the momentum of that average.
+        ema_overwrite_frequency: every this many steps, overwrite the variables with their average.
+        loss_scale_factor: multiply the loss by this factor and divide the gradients by it.
+        gradient_accumulation_steps: apply the mean gradient once every this many steps (>= 2).
+        name: the optimizer's name, which prefixes its variables' paths.
 
     Example:
         >>> import numpy as np
@@ -170,9 +183,16 @@ class Adamax(Optimizer):
         beta_1: decay rate of the first-moment estimate.
         beta_2: decay rate of the exponentially weighted infinity norm.
         epsilon: small constant added to the denominator for stability.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name: the
-            arguments every optimizer takes (see `Optimizer`).
+        weight_decay: if set, each step first shrinks the variables by `w * weight_decay * lr`.
+        clipnorm: clip each gradient to this L2 norm.
+        clipvalue: clip each gradient entry to `[-clipvalue, clipvalue]`.
+        global_clipnorm: clip all the gradients together to this global L2 norm.
+        use_ema: keep an exponential moving average of the trained variables.
+        ema_momentum: the momentum of that average.
+        ema_overwrite_frequency: every this many steps, overwrite the variables with their average.
+        loss_scale_factor: multiply the loss by this factor and divide the gradients by it.
+        gradient_accumulation_steps: apply the mean gradient once every this many steps (>= 2).
+        name: the optimizer's name, which prefixes its variables' paths.
 
     Example:
         >>> import numpy as np
@@ -243,9 +263,16 @@ class Nadam(Optimizer):
         beta_1: decay rate of the first-moment (mean) estimate.
         beta_2: decay rate of the second-moment (uncentered variance) estimate.
         epsilon: small constant added to the denominator for stability.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name: the
-            arguments every optimizer takes (see `Optimizer`).
+        weight_decay: if set, each step first shrinks the variables by `w * weight_decay * lr`.
+        clipnorm: clip each gradient to this L2 norm.
+        clipvalue: clip each gradient entry to `[-clipvalue, clipvalue]`.
+        global_clipnorm: clip all the gradients together to this global L2 norm.
+        use_ema: keep an exponential moving average of the trained variables.
+        ema_momentum: the momentum of that average.
+        ema_overwrite_frequency: every this many steps, overwrite the variables with their average.
+        loss_scale_factor: multiply the loss by this factor and divide the gradients by it.
+        gradient_accumulation_steps: apply the mean gradient once every this many steps (>= 2).
+        name: the optimizer's name, which prefixes its variables' paths.
 
     Example:
         >>> import numpy as np

@@ -139,10 +139,15 @@ class Muon(Optimizer):
         adam_weight_decay: the decoupled weight decay of the variables trained by Adam.
         epsilon: small constant of the Adam steps and of the normalization before Newton-Schulz.
         weight_decay: the decoupled weight decay of the variables trained by Muon.
-        clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
-        name: the
-            arguments every optimizer takes (see `Optimizer`).
+        clipnorm: clip each gradient to this L2 norm.
+        clipvalue: clip each gradient entry to `[-clipvalue, clipvalue]`.
+        global_clipnorm: clip all the gradients together to this global L2 norm.
+        use_ema: keep an exponential moving average of the trained variables.
+        ema_momentum: the momentum of that average.
+        ema_overwrite_frequency: every this many steps, overwrite the variables with their average.
+        loss_scale_factor: multiply the loss by this factor and divide the gradients by it.
+        gradient_accumulation_steps: apply the mean gradient once every this many steps (>= 2).
+        name: the optimizer's name, which prefixes its variables' paths.
         exclude_layers: optional list of regular expressions; matching variable paths use Adam.
         exclude_embeddings: whether variables with "embedding" in their path use Adam.
         muon_a: the first coefficient of the Newton-Schulz polynomial.

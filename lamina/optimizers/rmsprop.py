@@ -22,9 +22,16 @@ class RMSprop(Optimizer):
         epsilon: small constant added inside the square root.
         centered: whether to normalize by the estimated variance (subtracting the squared mean
             gradient) rather than the second moment.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name: the
-            arguments every optimizer takes (see `Optimizer`).
+        weight_decay: if set, each step first shrinks the variables by `w * weight_decay * lr`.
+        clipnorm: clip each gradient to this L2 norm.
+        clipvalue: clip each gradient entry to `[-clipvalue, clipvalue]`.
+        global_clipnorm: clip all the gradients together to this global L2 norm.
+        use_ema: keep an exponential moving average of the trained variables.
+        ema_momentum: the momentum of that average.
+        ema_overwrite_frequency: every this many steps, overwrite the variables with their average.
+        loss_scale_factor: multiply the loss by this factor and divide the gradients by it.
+        gradient_accumulation_steps: apply the mean gradient once every this many steps (>= 2).
+        name: the optimizer's name, which prefixes its variables' paths.
 
     Example:
         >>> import numpy as np
@@ -108,9 +115,16 @@ class Adagrad(Optimizer):
         learning_rate: a float, a `LearningRateSchedule`, or a callable taking no argument.
         initial_accumulator_value: starting value of the squared-gradient accumulators.
         epsilon: small constant added inside the square root.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name: the
-            arguments every optimizer takes (see `Optimizer`).
+        weight_decay: if set, each step first shrinks the variables by `w * weight_decay * lr`.
+        clipnorm: clip each gradient to this L2 norm.
+        clipvalue: clip each gradient entry to `[-clipvalue, clipvalue]`.
+        global_clipnorm: clip all the gradients together to this global L2 norm.
+        use_ema: keep an exponential moving average of the trained variables.
+        ema_momentum: the momentum of that average.
+        ema_overwrite_frequency: every this many steps, overwrite the variables with their average.
+        loss_scale_factor: multiply the loss by this factor and divide the gradients by it.
+        gradient_accumulation_steps: apply the mean gradient once every this many steps (>= 2).
+        name: the optimizer's name, which prefixes its variables' paths.
 
     Example:
         >>> import numpy as np
@@ -179,9 +193,16 @@ class Adadelta(Optimizer):
         learning_rate: a float, a `LearningRateSchedule`, or a callable taking no argument.
         rho: decay rate of the accumulated squared gradients and updates.
         epsilon: small constant for stability.
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name: the
-            arguments every optimizer takes (see `Optimizer`).
+        weight_decay: if set, each step first shrinks the variables by `w * weight_decay * lr`.
+        clipnorm: clip each gradient to this L2 norm.
+        clipvalue: clip each gradient entry to `[-clipvalue, clipvalue]`.
+        global_clipnorm: clip all the gradients together to this global L2 norm.
+        use_ema: keep an exponential moving average of the trained variables.
+        ema_momentum: the momentum of that average.
+        ema_overwrite_frequency: every this many steps, overwrite the variables with their average.
+        loss_scale_factor: multiply the loss by this factor and divide the gradients by it.
+        gradient_accumulation_steps: apply the mean gradient once every this many steps (>= 2).
+        name: the optimizer's name, which prefixes its variables' paths.
 
     Example:
         >>> import numpy as np

@@ -46,6 +46,9 @@ class Regularizer:
 
     Subclasses implement `__call__(x)` and `get_config()`.
 
+    Call arguments:
+        x: the weight (or the activations, for `activity_regularizer`) to penalize.
+
     Example:
         >>> import numpy as np
         >>> import lamina as keras
