@@ -39,7 +39,21 @@ def custom_objects() -> dict:
 
 
 class custom_object_scope:
-    """Makes `custom_objects` visible to deserialization inside the `with` block."""
+    """Makes custom classes and functions visible to deserialization (`load_model`,
+    `deserialize_keras_object`, `keras.layers.deserialize`, ...) inside a `with` block, in the
+    current thread or task. `CustomObjectScope` is the same class.
+
+    Args:
+        custom_objects: a dict mapping the names used in configs to the objects.
+
+    Example:
+        >>> import lamina as keras
+        >>> def twice(x):
+        ...     return 2 * x
+        >>> with keras.utils.custom_object_scope({"twice": twice}):
+        ...     keras.activations.get("twice") is twice
+        True
+    """
 
     def __init__(self, custom_objects: Mapping[str, Any] | None = None):
         self.objects = dict(custom_objects or {})
@@ -54,7 +68,28 @@ class custom_object_scope:
 
 
 def register_keras_serializable(package: str = "Custom", name: str | None = None):
-    """Decorator registering a class or function under `package>name` for deserialization."""
+    """Decorator registering a class or function under `package>name`, so that saved configs
+    that name it can be loaded without passing `custom_objects`.
+
+    Args:
+        package: the package part of the registered name.
+        name: the name part; default: the object's `__name__`.
+
+    Returns:
+        The decorator (it returns the object unchanged).
+
+    Example:
+        >>> import lamina as keras
+        >>> @keras.saving.register_keras_serializable(package="MyProject")
+        ... class Scale(keras.layers.Layer):
+        ...     def call(self, x):
+        ...         return 2 * x
+        >>> keras.saving.get_registered_name(Scale)
+        'MyProject>Scale'
+        >>> record = keras.saving.serialize_keras_object(Scale())
+        >>> type(keras.saving.deserialize_keras_object(record)).__name__
+        'Scale'
+    """
 
     def decorator(obj):
         registered_name = f"{package}>{name or obj.__name__}"
@@ -75,12 +110,38 @@ def get_custom_objects() -> dict:
 
     Adding `get_custom_objects()["MyLayer"] = MyLayer` makes `MyLayer` visible to
     deserialization everywhere; `register_keras_serializable` adds entries under `package>name`.
+
+    Args:
+        None.
+
+    Returns:
+        The dict itself (changes to it take effect).
+
+    Example:
+        >>> import lamina as keras
+        >>> def cube(x):
+        ...     return x ** 3
+        >>> keras.utils.get_custom_objects()["cube"] = cube
+        >>> keras.utils.get_registered_object("cube") is cube
+        True
     """
     return registered_objects()
 
 
 def get_registered_name(obj) -> str:
-    """The name `obj` was registered under (`package>name`), else its `__name__`."""
+    """The name `obj` was registered under (`package>name`), else its `__name__`.
+
+    Args:
+        obj: a class or function.
+
+    Returns:
+        A string.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.saving.get_registered_name(keras.layers.Dense)
+        'Dense'
+    """
     own = obj.__dict__ if hasattr(obj, "__dict__") else {}
     registered = own.get("_lamina_registered_name")
     if registered is None and inspect.isfunction(obj):
@@ -90,7 +151,23 @@ def get_registered_name(obj) -> str:
 
 def get_registered_object(name: str, custom_objects=None, module_objects=None):
     """The object registered as `name`: looked up in the active `custom_object_scope`s, then the
-    global custom objects, then `custom_objects`, then `module_objects`; None when absent."""
+    global custom objects, then `custom_objects`, then `module_objects`.
+
+    Args:
+        name: the registered name.
+        custom_objects: an extra dict to search.
+        module_objects: a last dict to search (e.g. a module's `globals()`).
+
+    Returns:
+        The object, or None when absent.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.saving.get_registered_object("Nope") is None
+        True
+        >>> keras.saving.get_registered_object("relu", module_objects={"relu": max})
+        <built-in function max>
+    """
     for scope in reversed(_SCOPED.get()):
         if name in scope:
             return scope[name]

@@ -72,8 +72,22 @@ def export_module(obj) -> str | None:
 
 
 def serialize_keras_object(obj):
-    """The Keras record of a lamina (or registered custom) object, with `build_config` for
-    built layers and `compile_config` for models, as Keras writes them."""
+    """The Keras record of a lamina (or registered custom) object: `{"module", "class_name",
+    "config", "registered_name"}`, with `build_config` for built layers and `compile_config` for
+    compiled models, as Keras writes them (so the record loads in Keras 3 too).
+
+    Args:
+        obj: a layer, model, loss, metric, optimizer, initializer, ... or None.
+
+    Returns:
+        A dict (a string for plain functions such as activations), or None.
+
+    Example:
+        >>> import lamina as keras
+        >>> record = keras.saving.serialize_keras_object(keras.layers.Dense(3, name="d"))
+        >>> record["module"], record["class_name"], record["config"]["units"]
+        ('keras.layers', 'Dense', 3)
+    """
     if obj is None:
         return None
     module = export_module(obj)
@@ -129,7 +143,25 @@ def _namespace_objects(module: str | None) -> dict:
 
 
 def deserialize_keras_object(config, custom_objects=None, safe_mode: bool = True):
-    """Rebuilds an object from its Keras record (custom classes via `custom_objects`)."""
+    """Rebuilds an object from its Keras record (written by lamina or Keras 3): builds layers
+    with their `build_config` and compiles models with their `compile_config`.
+
+    Args:
+        config: the record (a dict).
+        custom_objects: a dict of custom classes and functions by name.
+        safe_mode: refuse lambdas stored as bytecode (an enclosing `SafeModeScope` wins).
+
+    Returns:
+        The object.
+
+    Example:
+        >>> import lamina as keras
+        >>> record = {"module": "keras.layers", "class_name": "Dense",
+        ...           "config": {"units": 3}, "registered_name": None}
+        >>> layer = keras.saving.deserialize_keras_object(record)
+        >>> type(layer).__name__, layer.units
+        ('Dense', 3)
+    """
     if config is None:
         return None
     if not isinstance(config, dict):
