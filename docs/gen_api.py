@@ -195,6 +195,8 @@ def _list_section(lines: list[str]) -> list[str]:
         if match and not line.startswith(" "):
             if entry:
                 out.append(entry)
+            elif out and out[-1] and not out[-1].startswith(("- ", "    ")):
+                out.append("")  # a list needs a blank line after a paragraph
             names = ", ".join(f"`{n.strip()}`" for n in match.group(1).split(","))
             kind = f" *{match.group(2).strip()}*" if match.group(2) else ""
             entry = f"- {names}{kind}: {line[match.end() :].strip()}".rstrip()
@@ -208,6 +210,8 @@ def _list_section(lines: list[str]) -> list[str]:
         elif entry is not None:
             entry += " " + stripped
         else:
+            if out and out[-1].startswith(("- ", "    ")):
+                out.append("")  # and a paragraph after a list
             out.append(stripped)
     if out and out[-1].strip():
         out.append("")

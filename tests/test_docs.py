@@ -112,6 +112,9 @@ def test_docstring_sections_render_as_markdown_sections():
     assert "**Args**\n\n- `x`: the input, any number.\n- `**kwargs`: ignored.\n" in text
     assert "**Returns**\n\n`x + 1`." in text
     assert "**Example**\n\nTwo lines:\n\n```pycon\n>>> add_one(1)\n2\n```" in text
+    # A note before the entries stays a paragraph of its own, so the list is still a list.
+    text = gen.to_markdown("Args:\n    (none; the hooks take these)\n    epoch: the epoch.\n")
+    assert "(none; the hooks take these)\n\n- `epoch`: the epoch." in text
 
 
 def test_namespaces_link_to_their_pages(generated):
