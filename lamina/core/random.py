@@ -23,6 +23,19 @@ def make_default_seed() -> int:
 
 
 def key_from_seed(seed: int):
+    """The raw JAX random key data (two `uint32`) for an integer seed (taken modulo `2**32`).
+
+    Args:
+        seed: an int.
+
+    Returns:
+        A `uint32` array of shape `(2,)`.
+
+    Example:
+        >>> from lamina.core.random import key_from_seed
+        >>> key_from_seed(42).shape, str(key_from_seed(42).dtype)
+        ((2,), 'uint32')
+    """
     return jax.random.key_data(jax.random.key(int(seed) % (2**32)))
 
 
