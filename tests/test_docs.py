@@ -122,3 +122,12 @@ def test_namespaces_link_to_their_pages(generated):
     page = (out / "lamina.md").read_text()
     assert "See [`lamina.layers`](lamina.layers.md)." in page
     assert "<module " not in page
+
+
+def test_signatures_show_forward_references_bare():
+    # A dataclass in a module with `from __future__ import annotations` has `ForwardRef`s.
+    gen = _gen_api()
+    from lamina.training.data import BatchPlan
+
+    text = gen._signature("BatchPlan", BatchPlan)
+    assert "ForwardRef" not in text and "steps: int" in text, text
