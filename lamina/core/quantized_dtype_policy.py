@@ -250,7 +250,8 @@ def serialize_policy(policy) -> dict:
         A dict `{"module", "class_name", "config", "registered_name"}`.
 
     Example:
-        >>> from lamina.core.quantized_dtype_policy import quantized_policy_from_name, serialize_policy
+        >>> from lamina.core.quantized_dtype_policy import (
+        ...     quantized_policy_from_name, serialize_policy)
         >>> serialize_policy(quantized_policy_from_name("int8_from_float32"))["class_name"]
         'QuantizedDTypePolicy'
     """

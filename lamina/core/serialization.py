@@ -225,7 +225,8 @@ def deserialize_compile_config(config: dict) -> dict:
         >>> import lamina as keras
         >>> from lamina.core.serialization import (
         ...     deserialize_compile_config, serialize_compile_config)
-        >>> saved = serialize_compile_config({"optimizer": keras.optimizers.SGD(0.5), "loss": "mse"})
+        >>> saved = serialize_compile_config(
+        ...     {"optimizer": keras.optimizers.SGD(0.5), "loss": "mse"})
         >>> type(deserialize_compile_config(saved)["optimizer"]).__name__
         'SGD'
     """

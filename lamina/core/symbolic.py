@@ -16,8 +16,8 @@ import numpy as np
 from lamina.core.variable import standardize_dtype
 
 KerasHistory = namedtuple("KerasHistory", ["operation", "node_index", "tensor_index"])
-KerasHistory.__doc__ = """Where a symbolic tensor comes from (its `_keras_history`): the operation (layer) that
-produced it, which call of that operation, and which of the call's outputs.
+KerasHistory.__doc__ = """Where a symbolic tensor comes from (its `_keras_history`): the operation
+(layer) that produced it, which call of that operation, and which of the call's outputs.
 
 Args:
     operation: the layer or operation.

@@ -44,7 +44,8 @@ def batch_shards(dist=None) -> int:
     Example:
         >>> import lamina as keras
         >>> from lamina.distribution.engine import batch_shards
-        >>> batch_shards(), batch_shards(keras.distribution.DataParallel()) == keras.distribution.get_device_count()
+        >>> strategy = keras.distribution.DataParallel()
+        >>> batch_shards(), batch_shards(strategy) == keras.distribution.get_device_count()
         (1, True)
     """
     dist = dist or distribution()
