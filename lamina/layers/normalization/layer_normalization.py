@@ -46,6 +46,29 @@ class LayerNormalization(Layer):
 
     `rms_scaling=True` (deprecated, as in Keras) divides by the standard deviation without
     centering and drops `beta`; use `RMSNormalization` for a true RMS normalization.
+
+    Args:
+        axis: the axis (or axes) each sample is normalized over.
+        epsilon: a small value added to the variance to avoid dividing by zero.
+        center: add the learned offset `beta`.
+        scale: multiply by the learned factor `gamma`.
+        beta_initializer: the initializer of `beta`.
+        gamma_initializer: the initializer of `gamma`.
+        beta_regularizer: a regularizer applied to `beta`.
+        gamma_regularizer: a regularizer applied to `gamma`.
+        beta_constraint: a constraint applied to `beta`.
+        gamma_constraint: a constraint applied to `gamma`.
+        rms_scaling: divide by the root mean square only (no centering; `center` is then off).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array; `axis` counts its axes.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> np.round(keras.layers.LayerNormalization()(np.array([[1.0, 3.0]])), 4)
+        Array([[-0.9995,  0.9995]], dtype=float32)
     """
 
     def __init__(
