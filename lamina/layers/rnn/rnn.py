@@ -163,6 +163,23 @@ class RNN(Layer):
             batch size); `reset_state()` zeroes them.
         unroll: unroll the time loop (for short sequences).
         zero_output_for_mask: output zeros (not the previous output) at masked steps.
+
+    Call arguments:
+        sequences: an array `(batch, time, features)`.
+        initial_state: optional: the cell's initial state(s) instead of zeros.
+        mask: optional: a `(batch, time)` boolean mask; masked steps keep the previous state.
+        training: passed to the cell (dropout).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> class Accumulate(keras.layers.Layer):  # a minimal cell: the state sums the inputs
+        ...     state_size = 2
+        ...     def call(self, inputs, states):
+        ...         total = states[0] + inputs
+        ...         return total, [total]
+        >>> keras.layers.RNN(Accumulate())(np.ones((1, 3, 2)))
+        Array([[3., 3.]], dtype=float32)
     """
 
     def __init__(

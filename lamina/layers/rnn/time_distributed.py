@@ -22,6 +22,21 @@ class TimeDistributed(Layer):
 
     The timesteps are folded into the batch axis and the layer is called once, so a sequence
     costs one call, not one per step. Weights are shared across time (they are `layer`'s).
+
+    Args:
+        layer: the layer applied to each step.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array `(batch, time, ...)`.
+        training: passed to the wrapped layer.
+        mask: optional `(batch, time)` mask, passed on per step.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.TimeDistributed(keras.layers.Dense(8))(np.zeros((2, 10, 3))).shape
+        (2, 10, 8)
     """
 
     def __init__(self, layer: Layer, **kwargs):
