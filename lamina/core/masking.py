@@ -61,7 +61,22 @@ def set_keras_mask(x, mask) -> None:
 
 
 def get_keras_mask(x):
-    """The mask attached to `x`, or None."""
+    """The mask attached to `x`, or None.
+
+    Args:
+        x: a tensor.
+
+    Returns:
+        The mask, or None.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.core.masking import get_keras_mask
+        >>> y = keras.layers.Masking()(np.array([[[1.0], [0.0]]]))
+        >>> get_keras_mask(y)
+        Array([[ True, False]], dtype=bool)
+    """
     try:
         mask = getattr(x, "_keras_mask", None)
     except Exception:

@@ -348,7 +348,25 @@ def shape_to_spec(shape, dtype):
 
 
 class Node:
-    """One call of an operation (a layer) on symbolic tensors."""
+    """One call of an operation (a layer) on symbolic tensors.
+
+    Creating a node records it in `operation._inbound_nodes` and stamps each output tensor with
+    its `_keras_history`; functional models walk these nodes from outputs back to inputs.
+
+    Args:
+        operation: the layer (or operation) called.
+        call_args: the positional arguments of the call.
+        call_kwargs: the keyword arguments of the call.
+        outputs: the call's symbolic outputs.
+
+    Example:
+        >>> import lamina as keras
+        >>> dense = keras.layers.Dense(2)
+        >>> y = dense(keras.Input((3,)))
+        >>> node = dense._inbound_nodes[0]
+        >>> node.output_tensors[0] is y, len(node.input_tensors), len(node.parent_nodes)
+        (True, 1, 1)
+    """
 
     def __init__(self, operation, call_args=(), call_kwargs=None, outputs=None):
         self.operation = operation

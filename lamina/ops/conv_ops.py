@@ -12,7 +12,20 @@ import jax.numpy as jnp
 
 
 def spatial_axes(rank: int, data_format: str) -> tuple[int, ...]:
-    """The indices of the spatial axes of a `rank`-D input (batch and channels excluded)."""
+    """The indices of the spatial axes of a `rank`-D input (batch and channels excluded).
+
+    Args:
+        rank: the number of spatial axes.
+        data_format: `"channels_last"` or `"channels_first"`.
+
+    Returns:
+        A tuple of axis indices.
+
+    Example:
+        >>> from lamina.ops.conv_ops import spatial_axes
+        >>> spatial_axes(2, "channels_last"), spatial_axes(2, "channels_first")
+        ((1, 2), (2, 3))
+    """
     start = 1 if data_format == "channels_last" else 2
     return tuple(range(start, start + rank))
 
