@@ -11,7 +11,21 @@ from lamina.layers.arg_utils import spatial_axes, standardize_data_format
 
 class BaseGlobalPooling(Layer):
     """Reduces all spatial axes to one value per channel: `(batch, channels)`, or with
-    `keepdims=True` size-1 spatial axes."""
+    `keepdims=True` size-1 spatial axes.
+
+    Args:
+        pool_dimensions: the number of spatial axes (1, 2 or 3).
+        data_format: `"channels_last"` or `"channels_first"`; default: `image_data_format()`.
+        keepdims: keep the spatial axes with size 1.
+        **kwargs: other `Layer` arguments.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.layers.global_pooling import BaseGlobalPooling
+        >>> issubclass(keras.layers.GlobalMaxPooling2D, BaseGlobalPooling)
+        True
+    """
 
     def __init__(
         self,

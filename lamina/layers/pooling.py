@@ -31,6 +31,22 @@ class BasePooling(Layer):
 
     With `padding='same'` the output has `ceil(n / strides)` steps; the mean of a window that
     overlaps the padding counts only the real inputs, as in Keras.
+
+    Args:
+        pool_size: the window size (an int or one per spatial axis).
+        strides: the step between windows; None: `pool_size`.
+        pool_dimensions: the number of spatial axes (1, 2 or 3).
+        pool_mode: `"max"` or `"average"`.
+        padding: `"valid"` or `"same"`.
+        data_format: `"channels_last"` or `"channels_first"`; default: `image_data_format()`.
+        **kwargs: other `Layer` arguments.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.layers.pooling import BasePooling
+        >>> layer = BasePooling(2, None, pool_dimensions=1, pool_mode="average")
+        >>> layer(np.array([[[1.0], [3.0], [5.0], [7.0]]]))[0, :, 0]
+        Array([2., 6.], dtype=float32)
     """
 
     def __init__(

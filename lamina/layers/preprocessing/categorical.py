@@ -56,7 +56,28 @@ def encoded_shape(input_shape, output_mode: str, depth: int):
 class CategoryEncoding(Layer):
     """Encodes integer category ids in `[0, num_tokens)` as one-hot, multi-hot or count
     vectors. `call(inputs, count_weights=None)`: with `output_mode='count'`, `count_weights`
-    weighs each input value. `sparse=True` is not supported (outputs are dense)."""
+    weighs each input value. `sparse=True` is not supported (outputs are dense).
+
+    Args:
+        num_tokens: the number of categories: inputs must be in `[0, num_tokens)`.
+        output_mode: `"one_hot"` (one vector per value), `"multi_hot"` (one vector per sample, 1
+            where a value occurs) or `"count"` (how often it occurs).
+        sparse: must be False: lamina has no sparse tensors.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: integer category ids, rank 1 or 2.
+        count_weights: optional weights of the values, for `output_mode="count"`.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.CategoryEncoding(num_tokens=4, output_mode="one_hot")(np.array([0, 3]))
+        Array([[1., 0., 0., 0.],
+               [0., 0., 0., 1.]], dtype=float32)
+        >>> keras.layers.CategoryEncoding(num_tokens=4, output_mode="count")(np.array([[0, 3, 3]]))
+        Array([[1., 0., 0., 2.]], dtype=float32)
+    """
 
     def __init__(
         self, num_tokens=None, output_mode: str = "multi_hot", sparse: bool = False, **kwargs
