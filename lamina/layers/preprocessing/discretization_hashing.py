@@ -190,7 +190,7 @@ class Hashing(HostLayer):
     Example:
         >>> import numpy as np
         >>> import lamina as keras
-        >>> keras.layers.Hashing(num_bins=3)(np.array([["A"], ["B"], ["C"]]))  # the same ids as Keras
+        >>> keras.layers.Hashing(num_bins=3)(np.array([["A"], ["B"], ["C"]]))  # as in Keras
         Array([[1],
                [0],
                [1]], dtype=int32)
