@@ -523,7 +523,8 @@ def dot(inputs, axes=-1, normalize: bool = False, **kwargs):
     Example:
         >>> import numpy as np
         >>> import lamina as keras
-        >>> keras.layers.dot([np.array([[1.0, 0.0]]), np.array([[1.0, 0.0]])], axes=1, normalize=True)
+        >>> a = np.array([[1.0, 0.0]])
+        >>> keras.layers.dot([a, a], axes=1, normalize=True)
         Array([[1.]], dtype=float32)
     """
     return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

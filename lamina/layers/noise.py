@@ -82,7 +82,8 @@ class SpatialDropout1D(_SpatialDropout):
     Example:
         >>> import numpy as np
         >>> import lamina as keras
-        >>> y = np.asarray(keras.layers.SpatialDropout1D(0.5, seed=3)(np.ones((2, 5, 3)), training=True))
+        >>> layer = keras.layers.SpatialDropout1D(0.5, seed=3)
+        >>> y = np.asarray(layer(np.ones((2, 5, 3)), training=True))
         >>> bool(np.all(y.std(axis=tuple(range(1, 2))) == 0))  # whole channels kept or dropped
         True
     """
@@ -126,7 +127,8 @@ class SpatialDropout2D(_SpatialDropoutND):
     Example:
         >>> import numpy as np
         >>> import lamina as keras
-        >>> y = np.asarray(keras.layers.SpatialDropout2D(0.5, seed=3)(np.ones((2, 4, 4, 3)), training=True))
+        >>> layer = keras.layers.SpatialDropout2D(0.5, seed=3)
+        >>> y = np.asarray(layer(np.ones((2, 4, 4, 3)), training=True))
         >>> bool(np.all(y.std(axis=tuple(range(1, 3))) == 0))  # whole channels kept or dropped
         True
     """
@@ -152,7 +154,8 @@ class SpatialDropout3D(_SpatialDropoutND):
     Example:
         >>> import numpy as np
         >>> import lamina as keras
-        >>> y = np.asarray(keras.layers.SpatialDropout3D(0.5, seed=3)(np.ones((2, 2, 2, 2, 3)), training=True))
+        >>> layer = keras.layers.SpatialDropout3D(0.5, seed=3)
+        >>> y = np.asarray(layer(np.ones((2, 2, 2, 2, 3)), training=True))
         >>> bool(np.all(y.std(axis=tuple(range(1, 4))) == 0))  # whole channels kept or dropped
         True
     """

@@ -185,7 +185,8 @@ class Conv1DTranspose(BaseConvTranspose):
     Example:
         >>> import numpy as np
         >>> import lamina as keras
-        >>> keras.layers.Conv1DTranspose(4, 2, strides=2)(np.zeros((2, 5, 3))).shape  # doubles each axis
+        >>> layer = keras.layers.Conv1DTranspose(4, 2, strides=2)  # doubles each axis
+        >>> layer(np.zeros((2, 5, 3))).shape
         (2, 10, 4)
     """
 
@@ -262,7 +263,8 @@ class Conv2DTranspose(BaseConvTranspose):
     Example:
         >>> import numpy as np
         >>> import lamina as keras
-        >>> keras.layers.Conv2DTranspose(4, 2, strides=2)(np.zeros((2, 4, 4, 3))).shape  # doubles each axis
+        >>> layer = keras.layers.Conv2DTranspose(4, 2, strides=2)  # doubles each axis
+        >>> layer(np.zeros((2, 4, 4, 3))).shape
         (2, 8, 8, 4)
     """
 
@@ -340,7 +342,8 @@ class Conv3DTranspose(BaseConvTranspose):
     Example:
         >>> import numpy as np
         >>> import lamina as keras
-        >>> keras.layers.Conv3DTranspose(4, 2, strides=2)(np.zeros((1, 2, 2, 2, 3))).shape  # doubles each axis
+        >>> layer = keras.layers.Conv3DTranspose(4, 2, strides=2)  # doubles each axis
+        >>> layer(np.zeros((1, 2, 2, 2, 3))).shape
         (1, 4, 4, 4, 4)
     """
 

@@ -33,7 +33,8 @@ class StackedRNNCells(Layer):
     Example:
         >>> import numpy as np
         >>> import lamina as keras
-        >>> cells = keras.layers.StackedRNNCells([keras.layers.LSTMCell(4), keras.layers.GRUCell(2)])
+        >>> cells = keras.layers.StackedRNNCells(
+        ...     [keras.layers.LSTMCell(4), keras.layers.GRUCell(2)])
         >>> keras.layers.RNN(cells)(np.zeros((2, 5, 3))).shape
         (2, 2)
     """
