@@ -15,17 +15,44 @@ import types
 
 KERAS_API_VERSION = "3.15.1"
 
-# Keras internals (`keras.src.*`) that the libraries around Keras import, mapped onto lamina's
-# modules. Only what KerasTuner and scikeras reach for; anything else is refused by name.
+# Keras internals (`keras.src.*`) that the libraries around Keras import, mapped onto lamina.
+# Only what KerasTuner, scikeras and KerasHub reach for; any other path is refused by name.
+# A value is a lamina module (the path *is* that module), None (an empty package whose entries
+# follow below), or a dict that builds a namespace module: `name: "module:attribute"` entries, and
+# `"*": module` (or a list of modules) for all public names of a module.
 SRC_MODULES = {
-    "keras.src": None,  # a namespace for the entries below
+    "keras.src": None,
     "keras.src.ops": "lamina.ops",
-    "keras.src.backend": "lamina.backend",
+    "keras.src.backend": {
+        "*": "lamina.backend",
+        "KerasTensor": "lamina.core.symbolic:KerasTensor",
+        "get_keras_mask": "lamina.core.masking:get_keras_mask",
+        "set_keras_mask": "lamina.core.masking:set_keras_mask",
+    },
     "keras.src.layers": "lamina.layers",
     "keras.src.models": "lamina.models",
-    "keras.src.saving": "lamina.saving",
+    "keras.src.saving": {"*": "lamina.saving"},
     "keras.src.saving.saving_lib": "lamina.saving.saving_lib",
-    "keras.src.utils": "lamina.utils",
+    "keras.src.saving.serialization_lib": {
+        "serialize_keras_object": "lamina.core.serialization:serialize_keras_object",
+        "deserialize_keras_object": "lamina.core.serialization:deserialize_keras_object",
+        "in_safe_mode": "lamina.core.config:in_safe_mode",
+        "SafeModeScope": "lamina.core.config:SafeModeScope",
+    },
+    "keras.src.losses": {"*": "lamina.losses"},
+    "keras.src.losses.losses": "lamina.losses.losses",
+    "keras.src.distribution": {"*": "lamina.distribution"},
+    "keras.src.distribution.distribution_lib": "lamina.distribution.distribution_lib",
+    "keras.src.utils": {"*": "lamina.utils"},
+    "keras.src.utils.backend_utils": {
+        "in_tf_graph": "lamina.legacy.keras_src:in_tf_graph",
+        "in_grain_data_pipeline": "lamina.legacy.keras_src:in_grain_data_pipeline",
+    },
+    "keras.src.trainers": None,
+    "keras.src.trainers.data_adapters": None,
+    "keras.src.trainers.data_adapters.data_adapter_utils": {
+        "class_weight_to_sample_weights": "lamina.legacy.keras_src:class_weight_to_sample_weights",
+    },
 }
 
 
@@ -53,10 +80,24 @@ def _alias_top():
     return module
 
 
-def _src_namespace():
-    module = types.ModuleType("keras.src", "Keras internals that lamina maps onto its modules.")
+def _src_namespace(name: str, entries: dict | None = None):
+    """A package module `name` holding what `entries` (a `SRC_MODULES` dict) names."""
+    module = types.ModuleType(name, "Keras internals that lamina maps onto its modules.")
     module.__path__ = []
     module.__lamina_alias__ = True
+    for key, target in (entries or {}).items():
+        if key == "*":
+            for source in [target] if isinstance(target, str) else target:
+                source_module = importlib.import_module(source)
+                names = getattr(source_module, "__all__", None) or [
+                    n for n in vars(source_module) if not n.startswith("_")
+                ]
+                for attr in names:
+                    if hasattr(source_module, attr):
+                        setattr(module, attr, getattr(source_module, attr))
+        else:
+            source, _, attr = target.partition(":")
+            setattr(module, key, getattr(importlib.import_module(source), attr))
     return module
 
 
@@ -72,19 +113,19 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         name = spec.name
         if name == "keras":
             return _alias_top()
-        if name == "keras.src":
-            return _src_namespace()
-        if name.startswith("keras.src."):
-            target = SRC_MODULES.get(name)
-            if target is None:
+        if name == "keras.src" or name.startswith("keras.src."):
+            if name not in SRC_MODULES:
                 raise ModuleNotFoundError(
                     f"No module named {name!r}: it is a Keras internal (keras.src) that lamina "
                     f"does not provide. lamina, installed as `keras`, maps the public Keras API "
-                    f"and a few internals that KerasTuner and scikeras use; import the public "
-                    f"name (keras.{name.split('.')[2]}...) instead.",
+                    f"and the few internals that KerasTuner, scikeras and KerasHub use; import "
+                    f"the public name (keras.{name.split('.')[2]}...) instead.",
                     name=name,
                 )
-            return importlib.import_module(target)
+            target = SRC_MODULES[name]
+            if isinstance(target, str):
+                return importlib.import_module(target)
+            return _src_namespace(name, target)
         target = "lamina." + name[len("keras.") :]
         try:
             return importlib.import_module(target)

@@ -205,6 +205,10 @@ LAYERS = {
     "AutoContrast": ({"value_range": (0, 1)}, X2334),
     "CutMix": ({"factor": 0.5, "seed": 1}, None),
     "Equalization": ({"value_range": (0, 1), "bins": 64}, X2334),
+    "ContrastLimitedAdaptiveHistogramEqualization": (
+        {"value_range": (0, 1), "clip_limit": 2.0, "tile_grid_size": (2, 2)},
+        X2334,
+    ),
     "MaxNumBoundingBoxes": ({"max_number": 4, "fill_value": -2}, None),
     "MixUp": ({"alpha": 0.3, "seed": 1}, None),
     "Pipeline": ({"layers": []}, X2334),
@@ -286,6 +290,16 @@ OPTIMIZERS = {
     "Lamb": {"learning_rate": 0.002, "epsilon": 1e-6},
     "LossScaleOptimizer": {"inner_optimizer": keras.optimizers.SGD(0.1), "initial_scale": 128.0},
     "Muon": {"learning_rate": 0.01, "exclude_layers": ["head"], "rms_rate": None},
+    "MultiOptimizer": {
+        "optimizer_map": keras.optimizers.OptimizerMap(
+            keras.optimizers.SGD(0.1), {"enc/.*": keras.optimizers.Adam(0.01)}
+        ),
+        "loss_scale_factor": 2.0,
+    },
+    "OptimizerMap": {
+        "default_optimizer": keras.optimizers.RMSprop(0.1),
+        "optimizer_map": {"dec/.*": keras.optimizers.Lion(0.01)},
+    },
 }
 
 LOSSES = {

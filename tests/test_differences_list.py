@@ -100,7 +100,7 @@ def keras_names_lamina_lacks() -> set[str]:
 
 def test_section_parses_into_names():
     names = listed_names()
-    assert len(names) > 10  # shrinks as names get built
+    assert len(names) >= 2  # shrinks as names get built (the two below always stay)
     assert {"keras.layers.TFSMLayer", "keras.layers.TorchModuleWrapper"} <= names
     assert _expand("Pool1D/2D/3D") == ["Pool1D", "Pool2D", "Pool3D"]
 

@@ -46,7 +46,16 @@ _PUBLIC_FUNCTIONS = (
 
 @functools.cache  # the names never change after import
 def activation_objects() -> dict[str, Callable]:
-    """Every built-in activation by name, aliases (`swish`, `hard_swish`) included."""
+    """Every built-in activation by name, aliases (`swish`, `hard_swish`) included.
+
+    Returns:
+        A dict from name to function (cached: the same dict on every call).
+
+    Example:
+        >>> from lamina.activations.lookup import activation_objects
+        >>> activation_objects()["swish"].__name__
+        'silu'
+    """
     table = {fn.__name__: fn for fn in _PUBLIC_FUNCTIONS}
     table["swish"] = fns.silu
     table["hard_swish"] = fns.hard_silu
@@ -74,8 +83,20 @@ def serialize(activation: Callable | None) -> str | dict | None:
     or plain named functions give a `class_name: "function"` record; objects with `get_config`
     give their class record.
 
+    Args:
+        activation: None, a built-in activation, a named function, or an object with
+            `get_config()`.
+
+    Returns:
+        None, a name, or a serialized record (a dict).
+
     Raises:
         ValueError: for anonymous functions (lambdas), which cannot be saved by name.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.activations.serialize(keras.activations.swish)
+        'silu'
     """
     if activation is None:
         return None
@@ -105,7 +126,20 @@ def serialize(activation: Callable | None) -> str | dict | None:
 
 
 def deserialize(config: str | Mapping, custom_objects: Mapping[str, Any] | None = None) -> Callable:
-    """Returns the activation named by `config` (a name or a serialized record)."""
+    """Returns the activation named by `config` (a name or a serialized record).
+
+    Args:
+        config: an activation name such as `'relu'`, or a record made by `serialize`.
+        custom_objects: optional dict of extra names to functions or classes.
+
+    Returns:
+        The activation function (or object).
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.activations.deserialize("gelu").__name__
+        'gelu'
+    """
     with registry.custom_object_scope(custom_objects):
         if isinstance(config, Mapping):
             return registry.deserialize(config, kind="activation", objects=activation_objects())
@@ -121,6 +155,16 @@ def get(identifier: str | Mapping | Callable | None) -> Callable:
 
     Raises:
         ValueError: for unknown names (with a suggestion) or identifiers of the wrong type.
+
+    Returns:
+        The activation function.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.activations.get("relu") is keras.activations.relu
+        True
+        >>> keras.activations.get(None).__name__
+        'linear'
     """
     if identifier is None:
         return fns.linear

@@ -12,6 +12,7 @@ from lamina.callbacks.learning_rate_scheduler import (
 )
 from lamina.callbacks.model_checkpoint import ModelCheckpoint as ModelCheckpoint
 from lamina.callbacks.monitor_callback import MonitorCallback as MonitorCallback
+from lamina.callbacks.orbax_checkpoint import OrbaxCheckpoint as OrbaxCheckpoint
 from lamina.callbacks.progbar_logger import ProgbarLogger as ProgbarLogger
 from lamina.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau as ReduceLROnPlateau
 from lamina.callbacks.remote_monitor import RemoteMonitor as RemoteMonitor

@@ -13,6 +13,17 @@ class Constraint:
     """Base class of constraints: `__call__(w)` returns the constrained weight.
 
     The base class leaves the weight unchanged.
+
+    Subclass it and override `__call__` (and `get_config` when the constructor takes arguments).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> class Clip(keras.constraints.Constraint):
+        ...     def __call__(self, w):
+        ...         return keras.ops.clip(w, -1.0, 1.0)
+        >>> np.asarray(Clip()(np.array([-3.0, 0.5, 2.0]))).tolist()
+        [-1.0, 0.5, 1.0]
     """
 
     def __call__(self, w: jax.Array) -> jax.Array:
@@ -33,7 +44,14 @@ class Constraint:
 
 
 class NonNeg(Constraint):
-    """Replaces negative entries by 0."""
+    """Replaces negative entries by 0.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> np.asarray(keras.constraints.NonNeg()(np.array([-1.0, 2.0]))).tolist()
+        [0.0, 2.0]
+    """
 
     def __call__(self, w: jax.Array) -> jax.Array:
         w = jnp.asarray(w)

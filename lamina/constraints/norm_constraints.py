@@ -33,6 +33,14 @@ class MaxNorm(Constraint):
     Args:
         max_value: the largest allowed norm.
         axis: the axis (or axes) the norm is taken over.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> w = np.array([[3.0, 0.6], [4.0, 0.8]])  # column norms 5 and 1
+        >>> np.asarray(keras.constraints.MaxNorm(max_value=2.0)(w), float).round(3)
+        array([[1.2, 0.6],
+               [1.6, 0.8]])
     """
 
     def __init__(self, max_value: float = 2, axis: Axis = 0):
@@ -58,6 +66,14 @@ class MinMaxNorm(Constraint):
         rate: how far to move toward the allowed range at each application (1 goes all the
             way; smaller values blend `rate * clipped + (1 - rate) * norm`).
         axis: the axis (or axes) the norm is taken over.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> w = np.array([[3.0, 0.06], [4.0, 0.08]])  # column norms 5 and 0.1
+        >>> np.asarray(keras.constraints.MinMaxNorm(0.5, 1.0)(w), float).round(3)
+        array([[0.6, 0.3],
+               [0.8, 0.4]])
     """
 
     def __init__(
@@ -89,6 +105,13 @@ class UnitNorm(Constraint):
 
     Args:
         axis: the axis (or axes) the norm is taken over.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> np.asarray(keras.constraints.UnitNorm()(np.array([[3.0], [4.0]])), float).round(3)
+        array([[0.6],
+               [0.8]])
     """
 
     def __init__(self, axis: Axis = 0):

@@ -13,15 +13,20 @@ from lamina.core.dtype_policy import DTypePolicy, policy_name
 from lamina.core.dtype_policy_map import DTypePolicyMap
 from lamina.core.input_spec import InputSpec, check_input_spec
 from lamina.core.layer_utils import (
+    _aligned_shapes,
     _convert_inputs,
+    _defined_outside_lamina,
+    _fresh_outputs,
     _get_regularizer,
     _init_accepts,
     _input_mask,
     _is_plain,
     _list_to_shape,
     _note_call,
+    _shape_params,
     _shape_to_list,
     _shapes_of,
+    _specs_from_shapes,
     _wrap_build,
 )
 from lamina.core.layer_weights import LayerWeights
@@ -206,7 +211,9 @@ class Layer(LayerWeights, Tracker, Operation):
 
     @property
     def path(self) -> str:
-        return self.name
+        """The layer's name prefixed by the names of the layers whose `build` created it
+        (`"mha/query"`), set when the layer is built; its name before that."""
+        return self.__dict__.get("_path") or self.name
 
     @property
     def losses(self) -> list:
@@ -308,9 +315,16 @@ class Layer(LayerWeights, Tracker, Operation):
         first = args[0] if args else kwargs.get("inputs")
         shapes = _shapes_of(first)
         if self._build_overridden():
+            if len(_shape_params(self.build)) != 1:
+                # Keras's rule: `build(self, query_shape, value_shape)` gets the shapes of
+                # `call`'s arguments by name.
+                self._run_build_kwargs(_aligned_shapes(self, self.build, args, kwargs))
+                return
             self._run_build(shapes)
         else:
             # No `build`: trace `call` once, shapes only, so that sublayers build themselves.
+            with state.name_scope(self.name, owner=self):
+                self.__dict__["_path"] = state.current_path()
             self._build_shapes_dict = {"input_shape": shapes}
             self.built = True
             if self._layers:
@@ -319,6 +333,7 @@ class Layer(LayerWeights, Tracker, Operation):
 
     def _run_build(self, shapes) -> None:
         with state.name_scope(self.name, owner=self):
+            self.__dict__["_path"] = state.current_path()
             try:
                 self.build(shapes)
             except Exception as e:
@@ -327,19 +342,41 @@ class Layer(LayerWeights, Tracker, Operation):
         self._build_shapes_dict = {"input_shape": shapes}
         self.built = True
 
+    def _run_build_kwargs(self, shapes: dict) -> None:
+        """`build(**shapes)` for a `build` that takes several `<argument>_shape`s."""
+        with state.name_scope(self.name, owner=self):
+            try:
+                self.build(**shapes)
+            except Exception as e:
+                e.add_note(f"(while building layer '{self.name}' for input shapes {shapes})")
+                raise
+        self._build_shapes_dict = dict(shapes)
+        self.built = True
+
     def get_build_config(self) -> dict | None:
-        if self._build_shapes_dict is None:
+        """The shapes the layer was built for: `{"input_shape": ...}` for a one-argument
+        `build`, `{"shapes_dict": {"query_shape": ..., ...}}` for one with several arguments
+        (what `build_from_config` rebuilds from, as in Keras)."""
+        shapes = self._build_shapes_dict
+        if shapes is None:
             return None
-        shape = self._build_shapes_dict["input_shape"]
-        return {"input_shape": _shape_to_list(shape)}
+        if len(shapes) == 1:
+            return {"input_shape": _shape_to_list(next(iter(shapes.values())))}
+        return {"shapes_dict": {k: _shape_to_list(v) for k, v in shapes.items()}}
 
     def build_from_config(self, config: dict | None) -> None:
+        """Builds the layer from `get_build_config()`'s output."""
         if not config or self.built:
             return
         if "input_shape" in config and config["input_shape"] is not None:
             self._run_build(_list_to_shape(config["input_shape"]))
         elif "shapes_dict" in config:
-            self._run_build(_list_to_shape(next(iter(config["shapes_dict"].values()))))
+            shapes = {k: _list_to_shape(v) for k, v in config["shapes_dict"].items()}
+            params = _shape_params(self.build)
+            if len(params) != 1 and set(shapes) <= set(params):
+                self._run_build_kwargs(shapes)
+            else:
+                self._run_build(next(iter(shapes.values())))
 
     # ------------------------------------------------------------------------ calling
     def call(self, inputs, *args, **kwargs):
@@ -511,6 +548,11 @@ class Layer(LayerWeights, Tracker, Operation):
             record = args[1:], {first_by_keyword: args[0], **kwargs}
         else:
             record = args, kwargs
+        outputs = self._user_output_spec(args, kwargs)
+        if outputs is not None:
+            self._attach_symbolic_masks(args, kwargs, outputs)
+            Node(self, *record, outputs)
+            return outputs
         if self._shape_only_symbolic and len(args) == 1 and set(kwargs) <= {"training"}:
             x = args[0]
             if isinstance(x, KerasTensor) and "float" in x.dtype:
@@ -532,6 +574,54 @@ class Layer(LayerWeights, Tracker, Operation):
                 out._keras_mask = m
         Node(self, *record, outputs)
         return outputs
+
+    def _user_output_spec(self, args, kwargs):
+        """Symbolic outputs from a `compute_output_spec` or `compute_output_shape` written
+        outside lamina (a user's or another library's layer), as Keras's symbolic call uses
+        them; None for lamina's own layers, whose outputs come from tracing `call`."""
+        cls = type(self)
+        if _defined_outside_lamina(cls, "compute_output_spec"):
+            outputs = self.compute_output_spec(*args, **kwargs)
+        elif _defined_outside_lamina(cls, "compute_output_shape"):
+            if len(_shape_params(self.compute_output_shape)) == 1:
+                shape = self.compute_output_shape(_shapes_of(args[0]))
+            else:
+                shapes = _aligned_shapes(self, self.compute_output_shape, args, kwargs)
+                shape = self.compute_output_shape(**shapes)
+            outputs = _specs_from_shapes(shape, self.compute_dtype, self.name)
+        else:
+            return None
+        return _fresh_outputs(outputs, (args, kwargs))
+
+    def _attach_symbolic_masks(self, args, kwargs, outputs) -> None:
+        """Output masks of a symbolic call whose outputs came from `_user_output_spec`."""
+        previous = _input_mask(args) if args else None
+        previous = kwargs.get("mask", previous) if self._call_has_mask else previous
+        if previous is None and type(self).compute_mask is Layer.compute_mask:
+            return
+        leaves, treedef = jax.tree.flatten((args[0], previous), is_leaf=is_symbolic)
+        positions = [i for i, x in enumerate(leaves) if isinstance(x, KerasTensor)]
+
+        def fn(dynamic):
+            full = list(leaves)
+            for i, v in zip(positions, dynamic):
+                full[i] = v
+            inputs, mask = jax.tree.unflatten(treedef, full)
+            with state.StateScope(collect_losses=True, symbolic=True):
+                return self.compute_mask(inputs, mask)
+
+        try:
+            masks = from_specs(jax.eval_shape(fn, [to_specs(leaves[i]) for i in positions]))
+        except Exception as e:
+            _note_call(e, self, args)
+            raise
+        if masks is None:
+            return
+        flat = jax.tree.leaves(outputs, is_leaf=is_symbolic)
+        mask_list = masks if isinstance(masks, (list, tuple)) else [masks] * len(flat)
+        for out, m in zip(flat, mask_list):
+            if isinstance(out, KerasTensor) and m is not None:
+                out._keras_mask = m
 
     def compute_output_spec(self, *args, **kwargs):
         """Output `KerasTensor`(s) for symbolic inputs, computed with `jax.eval_shape`."""

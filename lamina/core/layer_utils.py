@@ -137,8 +137,16 @@ def _wrap_build(build):
     def wrapped(self, *args, **kwargs):
         with state.name_scope(self.name, owner=self):
             result = build(self, *args, **kwargs)
-        if args and self.__dict__.get("_build_shapes_dict") is None:
-            self._build_shapes_dict = {"input_shape": args[0]}
+        if (args or kwargs) and self.__dict__.get("_build_shapes_dict") is None:
+            # Recorded by parameter name, as Keras's build wrapper does (`get_build_config`).
+            try:
+                bound = dict(inspect.signature(build).bind(self, *args, **kwargs).arguments)
+                bound.pop(next(iter(bound)))
+            except TypeError:
+                bound = {"input_shape": args[0] if args else None}
+            if len(bound) == 1:
+                bound = {"input_shape": next(iter(bound.values()))}
+            self._build_shapes_dict = bound
         self.built = True
         return result
 
@@ -153,3 +161,114 @@ def _input_mask(args):
         masks = [get_keras_mask(x) for x in first]
         return masks if any(m is not None for m in masks) else None
     return get_keras_mask(first)
+
+
+# ---------------------------------------------------------------------------- Keras's shape rules
+# Layers written outside lamina (KerasHub's, a user's) follow Keras's conventions: a `build` or
+# `compute_output_shape` with several arguments receives the shapes of `call`'s tensor arguments
+# by name (`<argument>_shape`), and an overridden `compute_output_spec` / `compute_output_shape`
+# is what a symbolic call uses.
+
+
+def _shape_params(fn) -> list[str]:
+    """The names of `fn`'s ordinary parameters (`self` excluded for bound methods)."""
+    params = inspect.signature(fn).parameters.values()
+    kinds = (
+        inspect.Parameter.POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        inspect.Parameter.KEYWORD_ONLY,
+    )
+    return [p.name for p in params if p.kind in kinds]
+
+
+def _is_tensor_like(x) -> bool:
+    return isinstance(x, (KerasTensor, jax.Array, np.ndarray, jax.core.Tracer))
+
+
+def _call_shapes(layer, args, kwargs) -> tuple[dict, list[str]]:
+    """`({"<arg>_shape": shape}, call argument names)` for the tensor arguments of a call, as
+    Keras's `get_shapes_dict` builds it (masks and catch-alls left out)."""
+    sig = inspect.signature(layer.call)
+    try:
+        bound = sig.bind(*args, **kwargs)
+    except TypeError:
+        return ({"input_shape": _shapes_of(args[0])} if args else {}), list(sig.parameters)
+    shapes = {}
+    for name, value in bound.arguments.items():
+        if name in ("mask", "args", "kwargs"):
+            continue
+        if _is_tensor_like(value):
+            shapes[f"{name}_shape"] = _shape_of(value)
+        elif isinstance(value, (list, tuple, dict)) and value:
+            leaves = jax.tree.leaves(value, is_leaf=lambda v: v is None or _is_tensor_like(v))
+            if all(v is None or _is_tensor_like(v) for v in leaves):
+                shapes[f"{name}_shape"] = _shapes_of(value)
+    return shapes, list(sig.parameters)
+
+
+def _aligned_shapes(layer, target_fn, args, kwargs) -> dict:
+    """Keyword arguments for `target_fn` (`build` or `compute_output_shape`) with several
+    parameters: each `<arg>_shape` parameter gets the shape of `call`'s argument `<arg>`."""
+    shapes, call_names = _call_shapes(layer, args, kwargs)
+    method = target_fn.__name__
+    aligned = {}
+    for name in _shape_params(target_fn):
+        preamble = (
+            f"Layer {type(layer).__name__}: a `{method}()` method with more than one argument "
+            f"takes the shapes of `call()`'s arguments, each named `<argument>_shape` (e.g. "
+            f"`{method}(self, query_shape, value_shape)` for `call(self, query, value)`)."
+        )
+        if not name.endswith("_shape"):
+            raise ValueError(f"{preamble} Received the argument `{name}`; rename it.")
+        if name[: -len("_shape")] not in call_names:
+            raise ValueError(
+                f"{preamble} Received `{name}`, but `call()` has no argument "
+                f"`{name[: -len('_shape')]}`."
+            )
+        if name in shapes:
+            aligned[name] = shapes[name]
+    return aligned
+
+
+def _defined_outside_lamina(cls, method: str) -> bool:
+    """Whether the most derived definition of `method` in `cls` comes from outside lamina."""
+    for klass in cls.__mro__:
+        if method in klass.__dict__:
+            return not (klass.__module__ or "").startswith("lamina.")
+    return False
+
+
+def _is_shape(value) -> bool:
+    return isinstance(value, (tuple, list)) and all(
+        d is None or isinstance(d, (int, np.integer)) for d in value
+    )
+
+
+def _specs_from_shapes(output_shape, dtype, layer_name):
+    """KerasTensors of `dtype` for what a `compute_output_shape` returned (a shape, or a nested
+    structure of shapes)."""
+    if _is_shape(output_shape):
+        return KerasTensor(tuple(output_shape), dtype)
+    if isinstance(output_shape, dict):
+        return {k: _specs_from_shapes(v, dtype, layer_name) for k, v in output_shape.items()}
+    if isinstance(output_shape, (list, tuple)):
+        return type(output_shape)(_specs_from_shapes(v, dtype, layer_name) for v in output_shape)
+    try:
+        return KerasTensor(tuple(output_shape), dtype)
+    except TypeError:
+        raise ValueError(
+            f"Layer '{layer_name}': `compute_output_shape()` returned {output_shape!r}, which is "
+            "not a shape. Return a shape tuple such as (None, 16), or a list/dict of them."
+        ) from None
+
+
+def _fresh_outputs(outputs, inputs):
+    """Copies of output KerasTensors that are also inputs (a graph node needs new tensors)."""
+    seen = {id(x) for x in jax.tree.leaves(inputs, is_leaf=is_symbolic)}
+
+    def fresh(t):
+        if isinstance(t, KerasTensor) and id(t) in seen:
+            return KerasTensor(t.shape, t.dtype, sparse=t.sparse, ragged=t.ragged)
+        return t
+
+    return jax.tree.map(fresh, outputs, is_leaf=is_symbolic)

@@ -23,8 +23,9 @@ class Distiller(Model):
         teacher: the trained teacher model (made non-trainable).
         student: the student model to train.
         distillation_losses: a `DistillationLoss` (`LogitsDistillation`,
-            `FeatureDistillation`, ...) or a list of them. Losses on named intermediate
-            layers (`FeatureDistillation(teacher_layer_name=...)`) are not supported yet.
+            `FeatureDistillation`, ...) or a list of them. A loss with layer names
+            (`FeatureDistillation(teacher_layer_name=..., student_layer_name=...)`) compares
+            those layers' outputs.
         distillation_loss_weights: one weight per distillation loss. Defaults to 1.0 each.
         student_loss_weight: the share of the student's own loss, in `[0, 1]`. Defaults to
             `0.5`.
@@ -93,20 +94,15 @@ class Distiller(Model):
         for loss in self.distillation_losses:
             loss.validate_model_compatibility(teacher, student)
 
-        named = [
-            loss
-            for loss in self.distillation_losses
-            if getattr(loss, "teacher_layer_name", None)
-            or getattr(loss, "student_layer_name", None)
-        ]
-        if named:
-            raise NotImplementedError(
-                "Distiller: distillation losses on named intermediate layers "
-                "(FeatureDistillation(teacher_layer_name=..., student_layer_name=...)) are not "
-                "supported by lamina yet. Distill the models' outputs instead: "
-                "LogitsDistillation(), or FeatureDistillation() without layer names."
-            )
         self.teacher.trainable = False
+        # Losses on named intermediate layers read them from one extra forward pass of a
+        # functional model over the same layers (the teacher's frozen, the student's training).
+        self._teacher_feature_extractor = _feature_extractor(
+            teacher, [getattr(loss, "teacher_layer_name", None) for loss in distillation_losses]
+        )
+        self._student_feature_extractor = _feature_extractor(
+            student, [getattr(loss, "student_layer_name", None) for loss in distillation_losses]
+        )
         from lamina.metrics import Mean
 
         self.student_loss_tracker = Mean(name="student_loss")
@@ -152,9 +148,20 @@ class Distiller(Model):
                 student_loss = ops.mean(student_loss)
         distillation_loss = 0.0
         if self.student_loss_weight < 1.0:
-            teacher_out = self.teacher(x, training=False)
+            if self._teacher_feature_extractor is not None:
+                teacher_features = self._teacher_feature_extractor(x, training=False)
+            else:
+                teacher_features = {"final_output": self.teacher(x, training=False)}
+            if self._student_feature_extractor is not None:
+                student_features = self._student_feature_extractor(x, training=True)
+            else:
+                student_features = {"final_output": y_pred}
             for loss_fn, weight in zip(self.distillation_losses, self.distillation_loss_weights):
-                student_out = y_pred
+                if getattr(loss_fn, "teacher_layer_name", None) is not None:
+                    teacher_out = teacher_features[loss_fn.teacher_layer_name]
+                    student_out = student_features[loss_fn.student_layer_name or "final_output"]
+                else:
+                    teacher_out, student_out = teacher_features["final_output"], y_pred
                 loss_fn.validate_outputs(teacher_out, student_out)
                 value = loss_fn.compute_loss(teacher_out, student_out)
                 if len(getattr(value, "shape", ())) > 0:
@@ -215,3 +222,29 @@ class Distiller(Model):
             for item in config["distillation_losses"]
         ]
         return cls(**config)
+
+
+def _feature_extractor(model, layer_names):
+    """A functional model over `model`'s layers returning `{"final_output": ..., name: the
+    named layer's output, ...}`, or None when no loss names a layer of `model`."""
+    names = list(dict.fromkeys(name for name in layer_names if name))
+    if not names:
+        return None
+    if getattr(model, "inputs", None) is None:
+        raise ValueError(
+            f"Distiller: cannot read the intermediate layers {names} of '{model.name}': it has "
+            "no symbolic inputs. Build it as a Sequential with an Input or as a functional "
+            "model, or call it once on data."
+        )
+    from lamina.models.functional import Functional
+
+    outputs = {"final_output": model.layers[-1].output if _is_sequential(model) else model.output}
+    for name in names:
+        outputs[name] = model.get_layer(name=name).output
+    return Functional(model.inputs, outputs, name=f"{model.name}_multi_feature_extractor")
+
+
+def _is_sequential(model):
+    from lamina.models.sequential import Sequential
+
+    return isinstance(model, Sequential)

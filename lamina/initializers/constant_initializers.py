@@ -35,6 +35,11 @@ class Constant(Initializer):
 
     Args:
         value: the fill value.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.initializers.Constant(3.0)((2, 2)).tolist()
+        [[3.0, 3.0], [3.0, 3.0]]
     """
 
     def __init__(self, value: Any = 0.0):
@@ -54,14 +59,26 @@ class Constant(Initializer):
 
 
 class Zeros(Initializer):
-    """Fills the tensor with 0."""
+    """Fills the tensor with 0.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.initializers.Zeros()((2,), dtype="int32").tolist()
+        [0, 0]
+    """
 
     def __call__(self, shape: Sequence[int], dtype: Any = None) -> jax.Array:
         return jnp.zeros(standardize_shape(shape), dtype=resolve_dtype(dtype))
 
 
 class Ones(Initializer):
-    """Fills the tensor with 1."""
+    """Fills the tensor with 1.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.initializers.Ones()((1, 3)).tolist()
+        [[1.0, 1.0, 1.0]]
+    """
 
     def __call__(self, shape: Sequence[int], dtype: Any = None) -> jax.Array:
         return jnp.ones(standardize_shape(shape), dtype=resolve_dtype(dtype))
@@ -74,6 +91,11 @@ class Identity(Initializer):
         gain: the value on the diagonal.
 
     Unlike Keras 3 (whose config is empty and so loses `gain`), `get_config()` records `gain`.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.initializers.Identity(gain=2.0)((2, 3)).tolist()
+        [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]]
     """
 
     def __init__(self, gain: float = 1.0):

@@ -11,7 +11,22 @@ from lamina.core.variable import standardize_dtype
 
 
 def standardize_shape(shape: Sequence[int] | int) -> tuple[int, ...]:
-    """The shape as a tuple of Python ints (an int gives a 1-D shape)."""
+    """The shape as a tuple of Python ints (an int gives a 1-D shape).
+
+    Args:
+        shape: an int or a sequence of ints.
+
+    Returns:
+        A tuple of ints.
+
+    Raises:
+        ValueError: when a dimension is not an int (e.g. None).
+
+    Example:
+        >>> from lamina.initializers.initializer import standardize_shape
+        >>> standardize_shape(3), standardize_shape([2, 4])
+        ((3,), (2, 4))
+    """
     if isinstance(shape, int):
         return (shape,)
     try:
@@ -23,7 +38,19 @@ def standardize_shape(shape: Sequence[int] | int) -> tuple[int, ...]:
 
 
 def resolve_dtype(dtype: Any) -> str:
-    """The dtype name to build with: `dtype`, or `floatx()` when it is None."""
+    """The dtype name to build with: `dtype`, or `floatx()` when it is None.
+
+    Args:
+        dtype: a dtype (name, NumPy or JAX dtype), or None.
+
+    Returns:
+        The dtype's name, such as `'float32'`.
+
+    Example:
+        >>> from lamina.initializers.initializer import resolve_dtype
+        >>> resolve_dtype(None), resolve_dtype("int32")
+        ('float32', 'int32')
+    """
     return standardize_dtype(dtype)
 
 
@@ -32,6 +59,14 @@ class Initializer:
 
     Subclasses implement `__call__(shape, dtype=None)` returning an array of that shape and
     dtype (None meaning `keras.config.floatx()`), and `get_config()` when they take arguments.
+
+    Example:
+        >>> import lamina as keras
+        >>> class Arange(keras.initializers.Initializer):
+        ...     def __call__(self, shape, dtype=None):
+        ...         return keras.ops.reshape(keras.ops.arange(6, dtype=dtype), shape)
+        >>> Arange()((2, 3), dtype="float32").tolist()
+        [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
     """
 
     def __call__(self, shape: Sequence[int], dtype: Any = None) -> jax.Array:

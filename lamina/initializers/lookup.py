@@ -53,14 +53,35 @@ _CLASSES = (
 
 
 def snake_case(name: str) -> str:
-    """`GlorotUniform` -> `glorot_uniform`, `STFT` -> `stft` (Keras's rule)."""
+    """`GlorotUniform` -> `glorot_uniform`, `STFT` -> `stft` (Keras's rule).
+
+    Args:
+        name: a CamelCase class name.
+
+    Returns:
+        The snake_case form.
+
+    Example:
+        >>> from lamina.initializers.lookup import snake_case
+        >>> snake_case("GlorotUniform"), snake_case("STFT")
+        ('glorot_uniform', 'stft')
+    """
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 @functools.cache  # the names never change after import
 def initializer_objects() -> dict[str, type]:
-    """Every initializer class by class name, snake_case name and Keras alias."""
+    """Every initializer class by class name, snake_case name and Keras alias.
+
+    Returns:
+        A dict from name to class (cached: the same dict on every call).
+
+    Example:
+        >>> from lamina.initializers.lookup import initializer_objects
+        >>> initializer_objects()["he_normal"].__name__
+        'HeNormal'
+    """
     table: dict[str, type] = {cls.__name__: cls for cls in _CLASSES}
     table.update({snake_case(cls.__name__): cls for cls in _CLASSES})
     table.update(
@@ -78,14 +99,40 @@ def initializer_objects() -> dict[str, type]:
 
 
 def serialize(initializer: Initializer | Callable | None) -> dict | str | None:
-    """The Keras record `{"module": "keras.initializers", "class_name", "config", ...}`."""
+    """The Keras record `{"module": "keras.initializers", "class_name", "config", ...}`.
+
+    Args:
+        initializer: None, an `Initializer`, or a registered callable.
+
+    Returns:
+        None, or the serialized record (a dict).
+
+    Example:
+        >>> import lamina as keras
+        >>> record = keras.initializers.serialize(keras.initializers.Constant(2.0))
+        >>> record["class_name"], record["config"]
+        ('Constant', {'value': 2.0})
+    """
     return registry.serialize(initializer, "keras.initializers")
 
 
 def deserialize(
     config: Mapping | str, custom_objects: Mapping[str, Any] | None = None
 ) -> Initializer | Callable:
-    """Builds an initializer from a serialized record (or a name)."""
+    """Builds an initializer from a serialized record (or a name).
+
+    Args:
+        config: a record made by `serialize`, or an initializer name.
+        custom_objects: optional dict of extra names to classes or functions.
+
+    Returns:
+        The initializer.
+
+    Example:
+        >>> import lamina as keras
+        >>> type(keras.initializers.deserialize("ones")).__name__
+        'Ones'
+    """
     with registry.custom_object_scope(custom_objects):
         if isinstance(config, Mapping):
             return registry.deserialize(config, kind="initializer", objects=initializer_objects())
@@ -115,6 +162,14 @@ def get(identifier: Any) -> Initializer | Callable | None:
 
     Raises:
         ValueError: for unknown names (with a suggestion) or identifiers of the wrong type.
+
+    Returns:
+        The initializer (or callable), or None.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.initializers.get("glorot_uniform").get_config()
+        {'seed': None, 'input_axes': None, 'output_axes': None}
     """
     if isinstance(identifier, (np.ndarray, np.generic, jax.Array)):
         return _from_array(identifier)

@@ -23,6 +23,16 @@ class RandomInitializer(Initializer):
             `random` (so `keras.utils.set_random_seed` makes it reproducible). As in Keras, an
             int seed gives the same values at every call of the same instance; a
             `SeedGenerator` gives new values at each call.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> init = keras.initializers.RandomNormal(seed=7)
+        >>> bool(np.array_equal(init((2, 2)), init((2, 2))))  # an int seed repeats
+        True
+        >>> init = keras.initializers.RandomNormal(seed=keras.random.SeedGenerator(7))
+        >>> bool(np.array_equal(init((2, 2)), init((2, 2))))  # a SeedGenerator moves on
+        False
     """
 
     def __init__(self, seed: int | SeedGenerator | Mapping | None = None):
@@ -55,16 +65,71 @@ class RandomInitializer(Initializer):
 
 
 def normal(key, shape, mean, stddev, dtype) -> jax.Array:
+    """Normal samples, scaled by `stddev` and shifted by `mean`.
+
+    Args:
+        key: a JAX random key.
+        shape: the output shape.
+        mean: the mean.
+        stddev: the standard deviation.
+        dtype: the output dtype.
+
+    Returns:
+        An array of `shape`: `mean + stddev * N(0, 1)` samples.
+
+    Example:
+        >>> import jax
+        >>> from lamina.initializers.random_initializers import normal
+        >>> normal(jax.random.key(0), (2, 3), 0.0, 1.0, "float32").shape
+        (2, 3)
+    """
     return jax.random.normal(key, shape=shape, dtype=dtype) * stddev + mean
 
 
 def truncated_normal(key, shape, mean, stddev, dtype) -> jax.Array:
-    """Normal values cut at two standard deviations (then scaled and shifted)."""
+    """Normal values cut at two standard deviations (then scaled and shifted).
+
+    Args:
+        key: a JAX random key.
+        shape: the output shape.
+        mean: the mean.
+        stddev: the standard deviation before truncation.
+        dtype: the output dtype.
+
+    Returns:
+        An array of `shape` with values in `[mean - 2 * stddev, mean + 2 * stddev]`.
+
+    Example:
+        >>> import jax
+        >>> from lamina.initializers.random_initializers import truncated_normal
+        >>> x = truncated_normal(jax.random.key(0), (1000,), 0.0, 1.0, "float32")
+        >>> bool(abs(x).max() <= 2.0)
+        True
+    """
     sample = jax.random.truncated_normal(key, -2.0, 2.0, shape=shape, dtype=dtype)
     return sample * stddev + mean
 
 
 def uniform(key, shape, minval, maxval, dtype) -> jax.Array:
+    """Uniform samples in `[minval, maxval)`.
+
+    Args:
+        key: a JAX random key.
+        shape: the output shape.
+        minval: the lower bound (included).
+        maxval: the upper bound (excluded).
+        dtype: the output dtype.
+
+    Returns:
+        An array of `shape` with values in `[minval, maxval)`.
+
+    Example:
+        >>> import jax
+        >>> from lamina.initializers.random_initializers import uniform
+        >>> x = uniform(jax.random.key(0), (1000,), 2.0, 3.0, "float32")
+        >>> bool(x.min() >= 2.0 and x.max() < 3.0)
+        True
+    """
     return jax.random.uniform(key, shape=shape, dtype=dtype, minval=minval, maxval=maxval)
 
 
@@ -75,6 +140,12 @@ class RandomNormal(RandomInitializer):
         mean: the mean.
         stddev: the standard deviation.
         seed: see `RandomInitializer`.
+
+    Example:
+        >>> import lamina as keras
+        >>> w = keras.initializers.RandomNormal(mean=1.0, stddev=0.1, seed=0)((100, 100))
+        >>> w.shape, round(float(w.mean()), 1)
+        ((100, 100), 1.0)
     """
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: Any = None):
@@ -98,6 +169,12 @@ class TruncatedNormal(RandomInitializer):
         mean: the mean before truncation.
         stddev: the standard deviation before truncation.
         seed: see `RandomInitializer`.
+
+    Example:
+        >>> import lamina as keras
+        >>> w = keras.initializers.TruncatedNormal(stddev=0.1, seed=0)((50, 50))
+        >>> w.shape, bool(abs(w).max() <= 0.2)
+        ((50, 50), True)
     """
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: Any = None):
@@ -121,6 +198,12 @@ class RandomUniform(RandomInitializer):
         minval: the lower bound.
         maxval: the upper bound (excluded).
         seed: see `RandomInitializer`.
+
+    Example:
+        >>> import lamina as keras
+        >>> w = keras.initializers.RandomUniform(minval=0.0, maxval=1.0, seed=0)((3, 4))
+        >>> w.shape, bool(w.min() >= 0.0 and w.max() < 1.0)
+        ((3, 4), True)
     """
 
     def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: Any = None):
@@ -146,6 +229,13 @@ class Orthogonal(RandomInitializer):
     Args:
         gain: the factor applied to the orthogonal matrix.
         seed: see `RandomInitializer`.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> w = np.asarray(keras.initializers.Orthogonal(seed=0)((4, 3)))
+        >>> np.allclose(w.T @ w, np.eye(3), atol=1e-5)  # orthonormal columns
+        True
     """
 
     def __init__(self, gain: float = 1.0, seed: Any = None):

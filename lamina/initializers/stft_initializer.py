@@ -27,7 +27,25 @@ _WINDOW_NAMES = (*_COSINE_WINDOWS, "bartlett", "triangle")
 
 def window_values(name: str, length: int, periodic: bool = False) -> np.ndarray:
     """Samples of a named window (scipy's definitions; a periodic window drops the last of
-    `length + 1` symmetric samples)."""
+    `length + 1` symmetric samples).
+
+    Args:
+        name: "hann" (or "hanning"), "hamming", "blackman", "bartlett", "triangle", or
+            "boxcar" (or "rectangular", "ones").
+        length: the number of samples.
+        periodic: whether to return the periodic variant instead of the symmetric one.
+
+    Returns:
+        A float64 NumPy array of `length` samples.
+
+    Raises:
+        ValueError: for unknown window names.
+
+    Example:
+        >>> from lamina.initializers.stft_initializer import window_values
+        >>> window_values("hann", 5).round(3).tolist()
+        [0.0, 0.5, 1.0, 0.5, 0.0]
+    """
     if name not in _WINDOW_NAMES:
         raise ValueError(
             f"STFT: unknown window {name!r}; supported names are {', '.join(_WINDOW_NAMES)}, "
@@ -67,6 +85,12 @@ class STFT(Initializer):
             "boxcar"), an array of `frame_length` values, or None for no window.
         scaling: "density", "spectrum" or None.
         periodic: whether a named window is periodic rather than symmetric.
+
+    Example:
+        >>> import lamina as keras
+        >>> kernel = keras.initializers.STFT(side="real", window=None, scaling=None)((4, 1, 3))
+        >>> kernel.shape, kernel[:, 0, 0].tolist()  # frequency 0: cos(0) = 1
+        ((4, 1, 3), [1.0, 1.0, 1.0, 1.0])
     """
 
     def __init__(

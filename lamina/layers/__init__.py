@@ -139,6 +139,9 @@ from lamina.layers.preprocessing.image_augmentation import RandomTranslation as 
 from lamina.layers.preprocessing.image_augmentation import RandomZoom as RandomZoom
 from lamina.layers.preprocessing.image_preprocessing import AugMix as AugMix
 from lamina.layers.preprocessing.image_preprocessing import AutoContrast as AutoContrast
+from lamina.layers.preprocessing.image_preprocessing import (
+    ContrastLimitedAdaptiveHistogramEqualization as ContrastLimitedAdaptiveHistogramEqualization,
+)
 from lamina.layers.preprocessing.image_preprocessing import CutMix as CutMix
 from lamina.layers.preprocessing.image_preprocessing import Equalization as Equalization
 from lamina.layers.preprocessing.image_preprocessing import (

@@ -144,7 +144,7 @@ class GroupQueryAttention(Layer):
             activity_regularizer=self.activity_regularizer,
             kernel_constraint=self.kernel_constraint,
             bias_constraint=self.bias_constraint,
-            dtype=self.dtype_policy.name,
+            dtype=self.dtype_policy,
         )
 
     def build(self, query_shape, value_shape, key_shape=None):
@@ -161,9 +161,7 @@ class GroupQueryAttention(Layer):
             self._gate_dense._run_build(tuple(query_shape))
         self._value_dense = self._dense("bkm,mvh->bkvh", kv_out, "vh", "value")
         self._value_dense._run_build(tuple(value_shape))
-        self._dropout_layer = Dropout(
-            rate=self.dropout, seed=self.seed, dtype=self.dtype_policy.name
-        )
+        self._dropout_layer = Dropout(rate=self.dropout, seed=self.seed, dtype=self.dtype_policy)
         self._output_dense = self._dense(
             "bquh,uhm->bqm", (None, self.feature_dim), "m", "attention_output"
         )

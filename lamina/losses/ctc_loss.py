@@ -19,6 +19,13 @@ def ctc(y_true, y_pred):
 
     Returns:
         The negative log-likelihood of each label sequence, shape `(batch,)`.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> logits = np.zeros((1, 4, 3))  # uniform over {blank, 1, 2} at 4 steps
+        >>> np.asarray(keras.losses.ctc(np.array([[1, 2]]), logits), float).round(4)
+        array([1.6864])
     """
     y_pred = jnp.asarray(y_pred)
     y_true = jnp.asarray(y_true)
@@ -44,7 +51,22 @@ def ctc(y_true, y_pred):
 
 
 class CTC(LossFunctionWrapper):
-    """CTC loss between integer label sequences and per-step logits (see `ctc`)."""
+    """CTC loss between integer label sequences and per-step logits (see `ctc`).
+
+    Args:
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> logits = np.zeros((2, 4, 3))
+        >>> labels = np.array([[1, 2], [1, 0]])  # the second label is `[1]`, padded with 0
+        >>> round(float(keras.losses.CTC()(labels, logits)), 4)
+        1.8891
+    """
 
     def __init__(self, reduction="sum_over_batch_size", name: str = "ctc", dtype=None):
         super().__init__(ctc, reduction=reduction, name=name, dtype=dtype)

@@ -25,26 +25,90 @@ def _pair(y_true, y_pred, align: bool = True):
 
 
 def mean_squared_error(y_true, y_pred):
-    """Mean over the last axis of `(y_true - y_pred) ** 2`."""
+    """Mean over the last axis of `(y_true - y_pred) ** 2`.
+
+    Args:
+        y_true: the targets.
+        y_pred: the predictions, of the same shape.
+
+    Returns:
+        An array of the batch shape (the last axis reduced).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [2.0, 2.0]])
+        >>> y_pred = np.array([[1.0, 1.0], [2.0, 4.0]])
+        >>> np.asarray(keras.losses.mean_squared_error(y_true, y_pred), float).round(4)
+        array([0.5, 2. ])
+    """
     y_true, y_pred = _pair(y_true, y_pred)
     return jnp.mean(jnp.square(y_true - y_pred), axis=-1)
 
 
 def mean_absolute_error(y_true, y_pred):
-    """Mean over the last axis of `|y_true - y_pred|`."""
+    """Mean over the last axis of `|y_true - y_pred|`.
+
+    Args:
+        y_true: the targets.
+        y_pred: the predictions, of the same shape.
+
+    Returns:
+        An array of the batch shape (the last axis reduced).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [2.0, 2.0]])
+        >>> y_pred = np.array([[1.0, 1.0], [2.0, 4.0]])
+        >>> np.asarray(keras.losses.mean_absolute_error(y_true, y_pred), float).round(4)
+        array([0.5, 1. ])
+    """
     y_true, y_pred = _pair(y_true, y_pred)
     return jnp.mean(jnp.abs(y_true - y_pred), axis=-1)
 
 
 def mean_absolute_percentage_error(y_true, y_pred):
-    """`100 * mean(|(y_true - y_pred) / max(|y_true|, epsilon)|)` over the last axis."""
+    """`100 * mean(|(y_true - y_pred) / max(|y_true|, epsilon)|)` over the last axis.
+
+    Args:
+        y_true: the targets.
+        y_pred: the predictions, of the same shape.
+
+    Returns:
+        An array of the batch shape (the last axis reduced).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[1.0, 2.0], [4.0, 4.0]])
+        >>> y_pred = np.array([[1.0, 1.0], [2.0, 4.0]])
+        >>> np.asarray(keras.losses.mean_absolute_percentage_error(y_true, y_pred), float).round(4)
+        array([25., 25.])
+    """
     y_true, y_pred = _pair(y_true, y_pred)
     denom = jnp.maximum(jnp.abs(y_true), jnp.asarray(epsilon(), y_pred.dtype))
     return 100.0 * jnp.mean(jnp.abs((y_true - y_pred) / denom), axis=-1)
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
-    """Mean squared difference of `log(max(x, epsilon) + 1)` over the last axis."""
+    """Mean squared difference of `log(max(x, epsilon) + 1)` over the last axis.
+
+    Args:
+        y_true: the targets.
+        y_pred: the predictions, of the same shape.
+
+    Returns:
+        An array of the batch shape (the last axis reduced).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [2.0, 2.0]])
+        >>> y_pred = np.array([[1.0, 1.0], [2.0, 4.0]])
+        >>> np.asarray(keras.losses.mean_squared_logarithmic_error(y_true, y_pred), float).round(4)
+        array([0.2402, 0.1305])
+    """
     y_true, y_pred = _pair(y_true, y_pred)
     eps = jnp.asarray(epsilon(), y_pred.dtype)
     diff = jnp.log(jnp.maximum(y_pred, eps) + 1.0) - jnp.log(jnp.maximum(y_true, eps) + 1.0)
@@ -52,19 +116,68 @@ def mean_squared_logarithmic_error(y_true, y_pred):
 
 
 def l2_normalize(x, axis: int = -1):
-    """`x / ||x||`, with the inverse norm capped at `1 / epsilon` (zero vectors stay zero)."""
+    """`x / ||x||`, with the inverse norm capped at `1 / epsilon` (zero vectors stay zero).
+
+    Args:
+        x: input array.
+        axis: the axis the norm is taken over.
+
+    Returns:
+        An array of the shape of `x`.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.losses.functions import l2_normalize
+        >>> np.asarray(l2_normalize(np.array([[3.0, 4.0], [0.0, 0.0]])), float).round(3)
+        array([[0.6, 0.8],
+               [0. , 0. ]])
+    """
     inv_norm = jax.lax.rsqrt(jnp.sum(jnp.square(x), axis=axis, keepdims=True))
     return x * jnp.minimum(inv_norm, 1.0 / epsilon())
 
 
 def cosine_similarity(y_true, y_pred, axis: int = -1):
-    """Negative cosine similarity along `axis` (so that minimizing it aligns the vectors)."""
+    """Negative cosine similarity along `axis` (so that minimizing it aligns the vectors).
+
+    Args:
+        y_true: the targets.
+        y_pred: the predictions, of the same shape.
+        axis: the axis the similarity is computed along.
+
+    Returns:
+        An array of the batch shape, in [-1, 1] (-1 for aligned vectors).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [1.0, 1.0]])
+        >>> y_pred = np.array([[1.0, 0.0], [2.0, 2.0]])
+        >>> np.asarray(keras.losses.cosine_similarity(y_true, y_pred), float).round(4)
+        array([-0., -1.])
+    """
     y_true, y_pred = _pair(y_true, y_pred)
     return -jnp.sum(l2_normalize(y_true, axis) * l2_normalize(y_pred, axis), axis=axis)
 
 
 def huber(y_true, y_pred, delta: float = 1.0):
-    """Huber loss: quadratic for errors up to `delta`, linear beyond; mean over the last axis."""
+    """Huber loss: quadratic for errors up to `delta`, linear beyond; mean over the last axis.
+
+    Args:
+        y_true: the targets.
+        y_pred: the predictions, of the same shape.
+        delta: the error size where the loss turns from quadratic to linear.
+
+    Returns:
+        An array of the batch shape (the last axis reduced).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [2.0, 2.0]])
+        >>> y_pred = np.array([[1.0, 1.0], [2.0, 4.0]])
+        >>> np.asarray(keras.losses.huber(y_true, y_pred), float).round(4)
+        array([0.25, 0.75])
+    """
     y_true, y_pred = _pair(y_true, y_pred)
     delta = jnp.asarray(delta, y_pred.dtype)
     error = y_pred - y_true
@@ -75,14 +188,46 @@ def huber(y_true, y_pred, delta: float = 1.0):
 
 
 def log_cosh(y_true, y_pred):
-    """Mean over the last axis of `log(cosh(y_pred - y_true))`, computed stably."""
+    """Mean over the last axis of `log(cosh(y_pred - y_true))`, computed stably.
+
+    Args:
+        y_true: the targets.
+        y_pred: the predictions, of the same shape.
+
+    Returns:
+        An array of the batch shape (the last axis reduced).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [2.0, 2.0]])
+        >>> y_pred = np.array([[1.0, 1.0], [2.0, 4.0]])
+        >>> np.asarray(keras.losses.log_cosh(y_true, y_pred), float).round(4)
+        array([0.2169, 0.6625])
+    """
     y_true, y_pred = _pair(y_true, y_pred)
     x = y_pred - y_true
     return jnp.mean(x + jax.nn.softplus(-2.0 * x) - jnp.log(2.0).astype(x.dtype), axis=-1)
 
 
 def kl_divergence(y_true, y_pred):
-    """`sum(y_true * log(y_true / y_pred))` over the last axis, both clipped to `[eps, 1]`."""
+    """`sum(y_true * log(y_true / y_pred))` over the last axis, both clipped to `[eps, 1]`.
+
+    Args:
+        y_true: the target distributions.
+        y_pred: the predicted distributions.
+
+    Returns:
+        An array of the batch shape (the last axis reduced).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.5, 0.5], [0.9, 0.1]])
+        >>> y_pred = np.array([[0.9, 0.1], [0.9, 0.1]])
+        >>> np.asarray(keras.losses.kl_divergence(y_true, y_pred), float).round(4)
+        array([0.5108, 0.    ])
+    """
     y_true, y_pred = _pair(y_true, y_pred, align=False)
     y_true = jnp.clip(y_true, epsilon(), 1.0)
     y_pred = jnp.clip(y_pred, epsilon(), 1.0)
@@ -90,7 +235,23 @@ def kl_divergence(y_true, y_pred):
 
 
 def poisson(y_true, y_pred):
-    """Mean over the last axis of `y_pred - y_true * log(y_pred + epsilon)`."""
+    """Mean over the last axis of `y_pred - y_true * log(y_pred + epsilon)`.
+
+    Args:
+        y_true: the targets.
+        y_pred: the predicted rates (positive), of the same shape.
+
+    Returns:
+        An array of the batch shape (the last axis reduced).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [2.0, 2.0]])
+        >>> y_pred = np.array([[1.0, 1.0], [2.0, 4.0]])
+        >>> np.asarray(keras.losses.poisson(y_true, y_pred), float).round(4)
+        array([1.    , 0.9206])
+    """
     y_true, y_pred = _pair(y_true, y_pred, align=False)
     return jnp.mean(y_pred - y_true * jnp.log(y_pred + epsilon()), axis=-1)
 
@@ -102,21 +263,69 @@ def _to_signed_labels(y_true):
 
 
 def hinge(y_true, y_pred):
-    """Mean over the last axis of `max(1 - y_true * y_pred, 0)` ({0,1} labels become ±1)."""
+    """Mean over the last axis of `max(1 - y_true * y_pred, 0)` ({0,1} labels become ±1).
+
+    Args:
+        y_true: the targets, -1/1 (or 0/1, mapped to -1/1).
+        y_pred: the predicted scores.
+
+    Returns:
+        An array of the batch shape (the last axis reduced).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [1.0, 0.0]])
+        >>> y_pred = np.array([[0.6, 0.4], [0.3, -0.2]])
+        >>> np.asarray(keras.losses.hinge(y_true, y_pred), float).round(4)
+        array([1.1 , 0.75])
+    """
     y_true, y_pred = _pair(y_true, y_pred, align=False)
     y_true = _to_signed_labels(y_true)
     return jnp.mean(jnp.maximum(1.0 - y_true * y_pred, 0.0), axis=-1)
 
 
 def squared_hinge(y_true, y_pred):
-    """Mean over the last axis of `max(1 - y_true * y_pred, 0) ** 2`."""
+    """Mean over the last axis of `max(1 - y_true * y_pred, 0) ** 2`.
+
+    Args:
+        y_true: the targets, -1/1 (or 0/1, mapped to -1/1).
+        y_pred: the predicted scores.
+
+    Returns:
+        An array of the batch shape (the last axis reduced).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [1.0, 0.0]])
+        >>> y_pred = np.array([[0.6, 0.4], [0.3, -0.2]])
+        >>> np.asarray(keras.losses.squared_hinge(y_true, y_pred), float).round(4)
+        array([1.46 , 0.565])
+    """
     y_true, y_pred = _pair(y_true, y_pred, align=False)
     y_true = _to_signed_labels(y_true)
     return jnp.mean(jnp.square(jnp.maximum(1.0 - y_true * y_pred, 0.0)), axis=-1)
 
 
 def categorical_hinge(y_true, y_pred):
-    """`max(max_neg - pos + 1, 0)`: best wrong-class score against the true-class score."""
+    """`max(max_neg - pos + 1, 0)`: best wrong-class score against the true-class score.
+
+    Args:
+        y_true: one-hot targets.
+        y_pred: the predicted class scores.
+
+    Returns:
+        An array of the batch shape.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [1.0, 0.0]])
+        >>> y_pred = np.array([[0.6, 0.4], [0.3, -0.2]])
+        >>> np.asarray(keras.losses.categorical_hinge(y_true, y_pred), float).round(4)
+        array([1.2, 0.7])
+    """
     y_true, y_pred = _pair(y_true, y_pred, align=False)
     pos = jnp.sum(y_true * y_pred, axis=-1)
     neg = jnp.max((1.0 - y_true) * y_pred, axis=-1)
@@ -137,6 +346,24 @@ def categorical_crossentropy(
 
     Without logits, predictions are renormalized to sum to 1 along `axis` and clipped.
     `label_smoothing` mixes the labels with the uniform distribution.
+
+    Args:
+        y_true: one-hot (or soft) labels.
+        y_pred: predicted probabilities (or logits with `from_logits=True`), same shape.
+        from_logits: whether `y_pred` holds logits.
+        label_smoothing: in [0, 1]; mixes the labels with the uniform distribution.
+        axis: the class axis.
+
+    Returns:
+        An array of the batch shape (the class axis reduced).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+        >>> y_pred = np.array([[0.05, 0.9, 0.05], [0.1, 0.8, 0.1]])
+        >>> np.asarray(keras.losses.categorical_crossentropy(y_true, y_pred), float).round(4)
+        array([0.1054, 2.3026])
     """
     if isinstance(axis, bool):
         raise ValueError(f"`axis` must be an int, received axis={axis!r}.")
@@ -162,6 +389,25 @@ def sparse_categorical_crossentropy(
 
     Entries whose label equals `ignore_class` get a loss of 0 (the `SparseCategoricalCrossentropy`
     class also excludes them from the average).
+
+    Args:
+        y_true: integer labels, of `y_pred`'s shape without the class axis (or with a class
+            axis of size 1).
+        y_pred: predicted probabilities (or logits with `from_logits=True`).
+        from_logits: whether `y_pred` holds logits.
+        ignore_class: an optional label value whose entries get a loss of 0.
+        axis: the class axis of `y_pred`.
+
+    Returns:
+        An array of the shape of the labels.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_pred = np.array([[0.05, 0.9, 0.05], [0.1, 0.8, 0.1]])
+        >>> loss = keras.losses.sparse_categorical_crossentropy(np.array([1, 2]), y_pred)
+        >>> np.asarray(loss, float).round(4)
+        array([0.1054, 2.3026])
     """
     y_pred = jnp.asarray(y_pred)
     if not jnp.issubdtype(y_pred.dtype, jnp.floating):
@@ -195,6 +441,24 @@ def binary_crossentropy(
 
     `label_smoothing` squeezes the labels towards 0.5. Without logits, predictions are clipped
     to `[epsilon, 1 - epsilon]`.
+
+    Args:
+        y_true: 0/1 (or soft) targets.
+        y_pred: predicted probabilities (or logits with `from_logits=True`), same shape.
+        from_logits: whether `y_pred` holds logits.
+        label_smoothing: in [0, 1]; pulls the labels toward 0.5.
+        axis: the axis the mean is taken over.
+
+    Returns:
+        An array of the batch shape (`axis` reduced).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [1.0, 1.0]])
+        >>> y_pred = np.array([[0.1, 0.8], [0.6, 0.9]])
+        >>> np.asarray(keras.losses.binary_crossentropy(y_true, y_pred), float).round(4)
+        array([0.1643, 0.3081])
     """
     y_true, y_pred = _pair(y_true, y_pred, align=False)
     if label_smoothing:
@@ -227,6 +491,27 @@ def binary_focal_crossentropy(
     """Binary cross-entropy scaled by the focal factor `(1 - p_t) ** gamma`, mean over `axis`.
 
     With `apply_class_balancing`, positives weigh `alpha` and negatives `1 - alpha`.
+
+    Args:
+        y_true: 0/1 (or soft) targets.
+        y_pred: predicted probabilities (or logits with `from_logits=True`), same shape.
+        apply_class_balancing: weigh positives by `alpha` and negatives by `1 - alpha`.
+        alpha: the class-balancing weight of the positives.
+        gamma: the focusing exponent.
+        from_logits: whether `y_pred` holds logits.
+        label_smoothing: in [0, 1]; pulls the labels toward 0.5.
+        axis: the axis the mean is taken over.
+
+    Returns:
+        An array of the batch shape (`axis` reduced).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [1.0, 1.0]])
+        >>> y_pred = np.array([[0.1, 0.8], [0.6, 0.9]])
+        >>> np.asarray(keras.losses.binary_focal_crossentropy(y_true, y_pred), float).round(4)
+        array([0.005 , 0.0414])
     """
     y_true, y_pred = _pair(y_true, y_pred, align=False)
     if label_smoothing:
@@ -250,7 +535,28 @@ def categorical_focal_crossentropy(
     label_smoothing: float = 0.0,
     axis: int = -1,
 ):
-    """Categorical cross-entropy scaled by `alpha * (1 - p) ** gamma` per class."""
+    """Categorical cross-entropy scaled by `alpha * (1 - p) ** gamma` per class.
+
+    Args:
+        y_true: one-hot (or soft) labels.
+        y_pred: predicted probabilities (or logits with `from_logits=True`), same shape.
+        alpha: a weight on every class term.
+        gamma: the focusing exponent.
+        from_logits: whether `y_pred` holds logits.
+        label_smoothing: in [0, 1]; mixes the labels with the uniform distribution.
+        axis: the class axis.
+
+    Returns:
+        An array of the batch shape (the class axis reduced).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+        >>> y_pred = np.array([[0.05, 0.9, 0.05], [0.1, 0.8, 0.1]])
+        >>> np.asarray(keras.losses.categorical_focal_crossentropy(y_true, y_pred), float).round(4)
+        array([3.000e-04, 4.663e-01])
+    """
     y_true, y_pred = _pair(y_true, y_pred, align=False)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[-1]

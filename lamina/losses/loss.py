@@ -14,7 +14,23 @@ REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "
 
 
 def standardize_reduction(reduction: str | None) -> str | None:
-    """Checks that `reduction` is one of Keras's reduction names and returns it."""
+    """Checks that `reduction` is one of Keras's reduction names and returns it.
+
+    Args:
+        reduction: the value to check.
+
+    Returns:
+        `reduction`, unchanged.
+
+    Example:
+        >>> from lamina.losses.loss import standardize_reduction
+        >>> standardize_reduction("sum")
+        'sum'
+        >>> standardize_reduction("avg")
+        Traceback (most recent call last):
+        ...
+        ValueError: Invalid value for argument `reduction`: 'avg'...
+    """
     if reduction not in REDUCTIONS:
         raise ValueError(
             f"Invalid value for argument `reduction`: {reduction!r}. Expected one of "
@@ -28,6 +44,24 @@ def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1: bool = True):
 
     The array with the extra trailing unit axis is squeezed, except that a rank-1 partner is
     expanded instead when `expand_rank_1` is true (Keras's rule).
+
+    Args:
+        x1: first array.
+        x2: second array.
+        expand_rank_1: expand a rank-1 partner instead of squeezing the other array.
+
+    Returns:
+        The pair `(x1, x2)`, aligned.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.losses.loss import squeeze_or_expand_to_same_rank
+        >>> a, b = squeeze_or_expand_to_same_rank(np.zeros((4, 1)), np.zeros((4,)))
+        >>> a.shape, b.shape
+        ((4, 1), (4, 1))
+        >>> a, b = squeeze_or_expand_to_same_rank(np.zeros((4, 3, 1)), np.zeros((4, 3)))
+        >>> a.shape, b.shape
+        ((4, 3), (4, 3))
     """
     r1, r2 = jnp.ndim(x1), jnp.ndim(x2)
     if r1 == r2:
@@ -46,7 +80,21 @@ def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1: bool = True):
 
 
 def divide_no_nan(x, y):
-    """`x / y`, with 0 wherever `y == 0`."""
+    """`x / y`, with 0 wherever `y == 0`.
+
+    Args:
+        x: numerator.
+        y: denominator.
+
+    Returns:
+        The elementwise quotient, 0 where `y` is 0.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.losses.loss import divide_no_nan
+        >>> np.asarray(divide_no_nan(np.array([1.0, 2.0]), np.array([2.0, 0.0]))).tolist()
+        [0.5, 0.0]
+    """
     safe = jnp.where(y == 0, jnp.ones_like(y), y)
     return jnp.where(y == 0, jnp.zeros_like(x / safe), x / safe)
 
@@ -97,6 +145,17 @@ def reduce_values(
 
     Returns:
         A scalar, or the weighted values for reduction "none"/None.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.losses.loss import reduce_values
+        >>> values = np.array([1.0, 2.0, 3.0, 4.0])
+        >>> float(reduce_values(values))
+        2.5
+        >>> float(reduce_values(values, sample_weight=np.array([1.0, 1.0, 0.0, 0.0])))
+        0.75
+        >>> float(reduce_values(values, mask=np.array([1, 1, 0, 0])))  # the mean of the kept ones
+        1.5
     """
     reduction = standardize_reduction(reduction)
     values = jnp.asarray(values)
@@ -131,7 +190,23 @@ def reduce_values(
 
 
 def combine_masks(mask_a, mask_b):
-    """The logical and of two optional masks (either may be None)."""
+    """The logical and of two optional masks (either may be None).
+
+    Args:
+        mask_a: a mask or None.
+        mask_b: a mask or None; the lower-rank mask gets trailing axes.
+
+    Returns:
+        The combined boolean mask, or None when both are None.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.losses.loss import combine_masks
+        >>> np.asarray(combine_masks(np.array([1, 1, 0]), np.array([True, False, True]))).tolist()
+        [True, False, False]
+        >>> combine_masks(None, None) is None
+        True
+    """
     if mask_a is None:
         return mask_b
     if mask_b is None:
@@ -166,6 +241,23 @@ class Loss:
         name: the loss name (default: snake_case class name, made unique).
         reduction: see `reduce_values`. Default "sum_over_batch_size".
         dtype: computation dtype (default `floatx()`).
+
+    Call arguments:
+        y_true: the targets.
+        y_pred: the predictions.
+        sample_weight: optional per-sample (or per-entry) weights.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> class MeanCubedError(keras.losses.Loss):
+        ...     def call(self, y_true, y_pred):
+        ...         return keras.ops.mean(keras.ops.abs(y_true - y_pred) ** 3, axis=-1)
+        >>> loss = MeanCubedError()
+        >>> float(loss(np.zeros((2, 2)), np.full((2, 2), 2.0)))
+        8.0
+        >>> float(loss(np.zeros((2, 2)), np.full((2, 2), 2.0), sample_weight=np.array([1.0, 0.0])))
+        4.0
     """
 
     def __init__(

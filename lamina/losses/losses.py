@@ -18,6 +18,15 @@ class LossFunctionWrapper(Loss):
         fn: returns unreduced per-sample values.
         reduction, name, dtype: see `Loss`.
         **fn_kwargs: extra keyword arguments passed to `fn`.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> def scaled_mae(y_true, y_pred, scale=1.0):
+        ...     return scale * keras.ops.mean(keras.ops.abs(y_true - y_pred), axis=-1)
+        >>> loss = keras.losses.LossFunctionWrapper(scaled_mae, scale=10.0)
+        >>> float(loss(np.zeros((2, 2)), np.ones((2, 2))))
+        10.0
     """
 
     def __init__(self, fn, reduction=_SUM, name: str | None = None, dtype=None, **fn_kwargs):
@@ -72,7 +81,22 @@ class _BuiltinLoss(LossFunctionWrapper):
 
 
 class MeanSquaredError(_BuiltinLoss):
-    """Mean of squared errors over the last axis (`'mse'`)."""
+    """Mean of squared errors over the last axis (`'mse'`).
+
+    Args:
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [2.0, 2.0]])
+        >>> y_pred = np.array([[1.0, 1.0], [2.0, 4.0]])
+        >>> round(float(keras.losses.MeanSquaredError()(y_true, y_pred)), 4)
+        1.25
+    """
 
     _fn = staticmethod(F.mean_squared_error)
 
@@ -81,7 +105,22 @@ class MeanSquaredError(_BuiltinLoss):
 
 
 class MeanAbsoluteError(_BuiltinLoss):
-    """Mean of absolute errors over the last axis (`'mae'`)."""
+    """Mean of absolute errors over the last axis (`'mae'`).
+
+    Args:
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [2.0, 2.0]])
+        >>> y_pred = np.array([[1.0, 1.0], [2.0, 4.0]])
+        >>> round(float(keras.losses.MeanAbsoluteError()(y_true, y_pred)), 4)
+        0.75
+    """
 
     _fn = staticmethod(F.mean_absolute_error)
 
@@ -90,7 +129,22 @@ class MeanAbsoluteError(_BuiltinLoss):
 
 
 class MeanAbsolutePercentageError(_BuiltinLoss):
-    """Mean absolute percentage error (`'mape'`)."""
+    """Mean absolute percentage error (`'mape'`).
+
+    Args:
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[1.0, 2.0], [4.0, 4.0]])
+        >>> y_pred = np.array([[1.0, 1.0], [2.0, 4.0]])
+        >>> round(float(keras.losses.MeanAbsolutePercentageError()(y_true, y_pred)), 4)
+        25.0
+    """
 
     _fn = staticmethod(F.mean_absolute_percentage_error)
 
@@ -99,7 +153,22 @@ class MeanAbsolutePercentageError(_BuiltinLoss):
 
 
 class MeanSquaredLogarithmicError(_BuiltinLoss):
-    """Mean squared logarithmic error (`'msle'`)."""
+    """Mean squared logarithmic error (`'msle'`).
+
+    Args:
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [2.0, 2.0]])
+        >>> y_pred = np.array([[1.0, 1.0], [2.0, 4.0]])
+        >>> round(float(keras.losses.MeanSquaredLogarithmicError()(y_true, y_pred)), 4)
+        0.1853
+    """
 
     _fn = staticmethod(F.mean_squared_logarithmic_error)
 
@@ -108,7 +177,23 @@ class MeanSquaredLogarithmicError(_BuiltinLoss):
 
 
 class CosineSimilarity(_BuiltinLoss):
-    """Negative cosine similarity along `axis` (saved in the config only when not -1)."""
+    """Negative cosine similarity along `axis` (saved in the config only when not -1).
+
+    Args:
+        axis: the axis the similarity is computed along.
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [1.0, 1.0]])
+        >>> y_pred = np.array([[1.0, 0.0], [1.0, 1.0]])  # orthogonal, then aligned
+        >>> round(float(keras.losses.CosineSimilarity()(y_true, y_pred)), 4)
+        -0.5
+    """
 
     _fn = staticmethod(F.cosine_similarity)
     _optional_keys = ("axis",)
@@ -118,7 +203,23 @@ class CosineSimilarity(_BuiltinLoss):
 
 
 class Huber(_BuiltinLoss):
-    """Huber loss (`delta` is saved in the config only when not 1.0; Keras drops it)."""
+    """Huber loss (`delta` is saved in the config only when not 1.0; Keras drops it).
+
+    Args:
+        delta: the error size where the loss turns from quadratic to linear.
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [2.0, 2.0]])
+        >>> y_pred = np.array([[1.0, 1.0], [2.0, 4.0]])
+        >>> round(float(keras.losses.Huber()(y_true, y_pred)), 4)
+        0.5
+    """
 
     _fn = staticmethod(F.huber)
     _optional_keys = ("delta",)
@@ -128,7 +229,22 @@ class Huber(_BuiltinLoss):
 
 
 class LogCosh(_BuiltinLoss):
-    """Mean of `log(cosh(error))` over the last axis."""
+    """Mean of `log(cosh(error))` over the last axis.
+
+    Args:
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [2.0, 2.0]])
+        >>> y_pred = np.array([[1.0, 1.0], [2.0, 4.0]])
+        >>> round(float(keras.losses.LogCosh()(y_true, y_pred)), 4)
+        0.4397
+    """
 
     _fn = staticmethod(F.log_cosh)
 
@@ -137,7 +253,22 @@ class LogCosh(_BuiltinLoss):
 
 
 class Hinge(_BuiltinLoss):
-    """Hinge loss; labels in {0, 1} are mapped to {-1, 1}."""
+    """Hinge loss; labels in {0, 1} are mapped to {-1, 1}.
+
+    Args:
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [1.0, 0.0]])
+        >>> y_pred = np.array([[0.6, 0.4], [0.3, -0.2]])
+        >>> round(float(keras.losses.Hinge()(y_true, y_pred)), 4)
+        0.925
+    """
 
     _fn = staticmethod(F.hinge)
 
@@ -146,7 +277,22 @@ class Hinge(_BuiltinLoss):
 
 
 class SquaredHinge(_BuiltinLoss):
-    """Squared hinge loss; labels in {0, 1} are mapped to {-1, 1}."""
+    """Squared hinge loss; labels in {0, 1} are mapped to {-1, 1}.
+
+    Args:
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [1.0, 0.0]])
+        >>> y_pred = np.array([[0.6, 0.4], [0.3, -0.2]])
+        >>> round(float(keras.losses.SquaredHinge()(y_true, y_pred)), 4)
+        1.0125
+    """
 
     _fn = staticmethod(F.squared_hinge)
 
@@ -155,7 +301,22 @@ class SquaredHinge(_BuiltinLoss):
 
 
 class CategoricalHinge(_BuiltinLoss):
-    """Categorical hinge loss on one-hot labels."""
+    """Categorical hinge loss on one-hot labels.
+
+    Args:
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [1.0, 0.0]])
+        >>> y_pred = np.array([[0.6, 0.4], [0.3, -0.2]])
+        >>> round(float(keras.losses.CategoricalHinge()(y_true, y_pred)), 4)
+        0.95
+    """
 
     _fn = staticmethod(F.categorical_hinge)
 
@@ -164,7 +325,22 @@ class CategoricalHinge(_BuiltinLoss):
 
 
 class KLDivergence(_BuiltinLoss):
-    """Kullback-Leibler divergence (`'kld'`)."""
+    """Kullback-Leibler divergence (`'kld'`).
+
+    Args:
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.5, 0.5]])
+        >>> y_pred = np.array([[0.9, 0.1]])
+        >>> round(float(keras.losses.KLDivergence()(y_true, y_pred)), 4)
+        0.5108
+    """
 
     _fn = staticmethod(F.kl_divergence)
 
@@ -173,7 +349,22 @@ class KLDivergence(_BuiltinLoss):
 
 
 class Poisson(_BuiltinLoss):
-    """Poisson loss `y_pred - y_true * log(y_pred)`."""
+    """Poisson loss `y_pred - y_true * log(y_pred)`.
+
+    Args:
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [2.0, 2.0]])
+        >>> y_pred = np.array([[1.0, 1.0], [2.0, 4.0]])
+        >>> round(float(keras.losses.Poisson()(y_true, y_pred)), 4)
+        0.9603
+    """
 
     _fn = staticmethod(F.poisson)
 
@@ -182,7 +373,28 @@ class Poisson(_BuiltinLoss):
 
 
 class BinaryCrossentropy(_BuiltinLoss):
-    """Binary cross-entropy (`'bce'`) on probabilities or, with `from_logits`, logits."""
+    """Binary cross-entropy (`'bce'`) on probabilities or, with `from_logits`, logits.
+
+    Args:
+        from_logits: whether `y_pred` holds logits rather than probabilities.
+        label_smoothing: in [0, 1]; a value above 0 pulls the labels toward 0.5.
+        axis: the axis the mean is taken over.
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [1.0, 1.0]])
+        >>> y_pred = np.array([[0.1, 0.8], [0.6, 0.9]])
+        >>> round(float(keras.losses.BinaryCrossentropy()(y_true, y_pred)), 4)
+        0.2362
+        >>> logits = np.array([[-2.0, 1.5], [0.5, 2.0]])
+        >>> round(float(keras.losses.BinaryCrossentropy(from_logits=True)(y_true, logits)), 4)
+        0.2323
+    """
 
     _fn = staticmethod(F.binary_crossentropy)
     _config_keys = ("from_logits", "label_smoothing", "axis")
@@ -207,7 +419,28 @@ class BinaryCrossentropy(_BuiltinLoss):
 
 
 class BinaryFocalCrossentropy(_BuiltinLoss):
-    """Binary focal cross-entropy (down-weights easy examples by `(1 - p_t) ** gamma`)."""
+    """Binary focal cross-entropy (down-weights easy examples by `(1 - p_t) ** gamma`).
+
+    Args:
+        apply_class_balancing: weigh positives by `alpha` and negatives by `1 - alpha`.
+        alpha: the class-balancing weight of the positives.
+        gamma: the focusing exponent; 0 gives the plain binary cross-entropy.
+        from_logits: whether `y_pred` holds logits rather than probabilities.
+        label_smoothing: in [0, 1]; a value above 0 pulls the labels toward 0.5.
+        axis: the axis the mean is taken over.
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0], [1.0, 1.0]])
+        >>> y_pred = np.array([[0.1, 0.8], [0.6, 0.9]])
+        >>> round(float(keras.losses.BinaryFocalCrossentropy(gamma=2.0)(y_true, y_pred)), 4)
+        0.0232
+    """
 
     _fn = staticmethod(F.binary_focal_crossentropy)
     _config_keys = (
@@ -245,7 +478,26 @@ class BinaryFocalCrossentropy(_BuiltinLoss):
 
 
 class CategoricalCrossentropy(_BuiltinLoss):
-    """Categorical cross-entropy on one-hot labels."""
+    """Categorical cross-entropy on one-hot labels.
+
+    Args:
+        from_logits: whether `y_pred` holds logits rather than probabilities.
+        label_smoothing: in [0, 1]; a value above 0 mixes the labels with the uniform
+            distribution.
+        axis: the class axis.
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+        >>> y_pred = np.array([[0.05, 0.9, 0.05], [0.1, 0.8, 0.1]])
+        >>> round(float(keras.losses.CategoricalCrossentropy()(y_true, y_pred)), 4)
+        1.204
+    """
 
     _fn = staticmethod(F.categorical_crossentropy)
     _config_keys = ("from_logits", "label_smoothing", "axis")
@@ -270,7 +522,28 @@ class CategoricalCrossentropy(_BuiltinLoss):
 
 
 class CategoricalFocalCrossentropy(_BuiltinLoss):
-    """Categorical focal cross-entropy."""
+    """Categorical focal cross-entropy.
+
+    Args:
+        alpha: a weight on every class term.
+        gamma: the focusing exponent; 0 gives `alpha` times the cross-entropy.
+        from_logits: whether `y_pred` holds logits rather than probabilities.
+        label_smoothing: in [0, 1]; a value above 0 mixes the labels with the uniform
+            distribution.
+        axis: the class axis.
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+        >>> y_pred = np.array([[0.05, 0.9, 0.05], [0.1, 0.8, 0.1]])
+        >>> round(float(keras.losses.CategoricalFocalCrossentropy()(y_true, y_pred)), 4)
+        0.2333
+    """
 
     _fn = staticmethod(F.categorical_focal_crossentropy)
     _config_keys = ("from_logits", "label_smoothing", "axis", "alpha", "gamma")
@@ -303,6 +576,26 @@ class SparseCategoricalCrossentropy(_BuiltinLoss):
 
     Entries labelled `ignore_class` are left out: they contribute nothing and are not counted
     by the averaging reductions.
+
+    Args:
+        from_logits: whether `y_pred` holds logits rather than probabilities.
+        ignore_class: an optional label value to leave out (e.g. a padding class).
+        axis: the class axis of `y_pred`.
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([1, 2])
+        >>> y_pred = np.array([[0.05, 0.9, 0.05], [0.1, 0.8, 0.1]])
+        >>> round(float(keras.losses.SparseCategoricalCrossentropy()(y_true, y_pred)), 4)
+        1.204
+        >>> loss = keras.losses.SparseCategoricalCrossentropy(ignore_class=2)
+        >>> round(float(loss(y_true, y_pred)), 4)  # the second sample is left out
+        0.1054
     """
 
     _fn = staticmethod(F.sparse_categorical_crossentropy)

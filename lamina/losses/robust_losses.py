@@ -16,6 +16,23 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q: float):
 
     `q` in (0, 1) moves between cross-entropy (q -> 0) and MAE (q = 1), which is robust to
     label noise.
+
+    Args:
+        y_true: integer labels `(batch,)`.
+        y_pred: predicted probabilities `(batch, num_classes)`.
+        q: in (0, 1); see above.
+
+    Returns:
+        An array of shape `(batch,)`.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_pred = np.array([[0.1, 0.9], [0.75, 0.25]])
+        >>> y_true = np.array([1, 1])
+        >>> loss = keras.losses.categorical_generalized_cross_entropy(y_true, y_pred, q=0.5)
+        >>> np.asarray(loss, float).round(4)
+        array([0.1026, 1.    ])
     """
     y_pred = jnp.asarray(y_pred)
     if not jnp.issubdtype(y_pred.dtype, jnp.floating):
@@ -48,6 +65,25 @@ def circle(
 
     Pairs are formed against `ref_embeddings`/`ref_labels` (default: the batch itself, without
     self-pairs when `remove_diagonal`). Returns one value per query.
+
+    Args:
+        y_true: integer labels `(batch,)`.
+        y_pred: L2-normalized embeddings `(batch, dim)`.
+        ref_labels: optional labels of the reference embeddings.
+        ref_embeddings: optional reference embeddings `(num_refs, dim)`.
+        remove_diagonal: whether to leave out the self-pairs (with the default references).
+        gamma: the scale factor of the pair terms.
+        margin: the relaxation margin.
+
+    Returns:
+        An array of shape `(batch,)`.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> emb = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]])
+        >>> np.asarray(keras.losses.circle(np.array([0, 0, 1]), emb), float).round(3)
+        array([0.   , 6.402, 0.   ])
     """
     y_pred = jnp.asarray(y_pred)
     y_true = jnp.asarray(y_true).astype("int32")
@@ -67,7 +103,23 @@ def circle(
 
 
 class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
-    """Generalized cross-entropy on integer labels (see `categorical_generalized_cross_entropy`)."""
+    """Generalized cross-entropy on integer labels (see `categorical_generalized_cross_entropy`).
+
+    Args:
+        q: in (0, 1); small values act like cross-entropy, 1 like MAE.
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_pred = np.array([[0.1, 0.9], [0.75, 0.25]])
+        >>> loss = keras.losses.CategoricalGeneralizedCrossEntropy(q=0.5)
+        >>> round(float(loss(np.array([1, 1]), y_pred)), 4)
+        0.5513
+    """
 
     def __init__(
         self,
@@ -96,6 +148,22 @@ class Circle(LossFunctionWrapper):
 
     Queries whose loss is 0 are masked out: the averaging reductions divide by the number of
     queries with a positive loss, as Keras does.
+
+    Args:
+        gamma: the scale factor of the pair terms.
+        margin: the relaxation margin.
+        remove_diagonal: whether to leave out each embedding's pair with itself.
+        reduction: how the per-sample values are combined: "sum_over_batch_size" (the
+            default), "sum", "mean", "mean_with_sample_weight", or "none"/None (no reduction).
+        name: the loss's name.
+        dtype: the dtype the loss is computed in (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> emb = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]])
+        >>> round(float(keras.losses.Circle()(np.array([0, 0, 1]), emb)), 3)
+        3.201
     """
 
     def __init__(

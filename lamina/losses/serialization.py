@@ -20,7 +20,16 @@ _ALIASES = {
 
 
 def loss_objects() -> dict[str, Any]:
-    """The names a loss identifier may take: classes, functions and aliases (also uppercase)."""
+    """The names a loss identifier may take: classes, functions and aliases (also uppercase).
+
+    Returns:
+        A dict from name to class or function.
+
+    Example:
+        >>> from lamina.losses.serialization import loss_objects
+        >>> loss_objects()["MSE"].__name__
+        'mean_squared_error'
+    """
     from lamina.losses import (
         ctc_loss,
         functions,
@@ -44,7 +53,20 @@ def loss_objects() -> dict[str, Any]:
 
 
 def serialize_function(fn) -> dict | str | None:
-    """A function as Keras records it inside a config (`class_name: "function"`)."""
+    """A function as Keras records it inside a config (`class_name: "function"`).
+
+    Args:
+        fn: a function, or None.
+
+    Returns:
+        None, or the record (a dict).
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.losses.serialization import serialize_function
+        >>> serialize_function(keras.losses.mean_squared_error)["config"]
+        'mean_squared_error'
+    """
     if fn is None:
         return None
     if not inspect.isfunction(fn):
@@ -61,7 +83,20 @@ def serialize_function(fn) -> dict | str | None:
 
 
 def deserialize_function(record, objects: Mapping[str, Any] | None = None):
-    """Inverse of `serialize_function` (names are looked up among losses and `objects`)."""
+    """Inverse of `serialize_function` (names are looked up among losses and `objects`).
+
+    Args:
+        record: a record made by `serialize_function`, or a name.
+        objects: optional extra names to functions.
+
+    Returns:
+        The function.
+
+    Example:
+        >>> from lamina.losses.serialization import deserialize_function
+        >>> deserialize_function("mae").__name__
+        'mean_absolute_error'
+    """
     table = dict(loss_objects())
     if objects:
         table.update(objects)
@@ -77,19 +112,58 @@ def get(identifier):
 
     Names are class names (`"MeanSquaredError"`, instantiated with defaults), function names
     (`"mean_squared_error"`, returned as functions) and aliases (`"mse"`, `"MSE"`, ...).
+
+    Args:
+        identifier: a name, a serialized record, a `Loss` class or instance, or a function.
+
+    Returns:
+        A `Loss` instance or a loss function.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.losses.get("MeanSquaredError").name
+        'mean_squared_error'
+        >>> keras.losses.get("mse").__name__
+        'mean_squared_error'
     """
     return registry.resolve(identifier, kind="loss", objects=loss_objects(), argument="loss")
 
 
 def serialize(loss) -> dict | str | None:
-    """The Keras record of a `Loss` or a loss function."""
+    """The Keras record of a `Loss` or a loss function.
+
+    Args:
+        loss: a `Loss` instance or a loss function.
+
+    Returns:
+        The serialized record (a dict), or None.
+
+    Example:
+        >>> import lamina as keras
+        >>> record = keras.losses.serialize(keras.losses.BinaryCrossentropy(from_logits=True))
+        >>> record["class_name"], record["config"]["from_logits"]
+        ('BinaryCrossentropy', True)
+    """
     if inspect.isfunction(loss):
         return serialize_function(loss)
     return registry.serialize(loss, MODULE)
 
 
 def deserialize(config, custom_objects: Mapping[str, Any] | None = None):
-    """Rebuilds a loss from `serialize`'s output (or a name)."""
+    """Rebuilds a loss from `serialize`'s output (or a name).
+
+    Args:
+        config: a record made by `serialize`, or a name.
+        custom_objects: optional dict of extra names to classes or functions.
+
+    Returns:
+        A `Loss` instance or a loss function.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.losses.deserialize({"class_name": "MeanAbsoluteError", "config": {}}).name
+        'mean_absolute_error'
+    """
     with registry.custom_object_scope(custom_objects):
         if isinstance(config, str):
             return registry.resolve(config, kind="loss", objects=loss_objects(), instantiate=False)

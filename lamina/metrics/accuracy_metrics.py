@@ -7,14 +7,43 @@ from lamina.metrics.reduction_metrics import _FixedFnWrapper
 
 
 class Accuracy(_FixedFnWrapper):
-    """How often predictions equal labels exactly."""
+    """How often predictions equal labels exactly.
+
+    Args:
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.Accuracy()
+        >>> m.update_state(np.array([[1], [2], [3], [4]]), np.array([[0], [2], [3], [4]]))
+        >>> round(float(m.result()), 4)
+        0.75
+    """
 
     def __init__(self, name: str = "accuracy", dtype=None):
         super().__init__(F.accuracy, name=name, dtype=dtype)
 
 
 class BinaryAccuracy(_FixedFnWrapper):
-    """How often `y_pred > threshold` matches binary labels."""
+    """How often `y_pred > threshold` matches binary labels.
+
+    Args:
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+        threshold: predictions above it count as 1.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.BinaryAccuracy()
+        >>> y_true = np.array([[1.0], [1.0], [0.0], [0.0]])
+        >>> y_pred = np.array([[0.98], [0.3], [0.1], [0.6]])
+        >>> m.update_state(y_true, y_pred)
+        >>> round(float(m.result()), 4)
+        0.5
+    """
 
     _config_keys = ("threshold",)
 
@@ -24,21 +53,65 @@ class BinaryAccuracy(_FixedFnWrapper):
 
 
 class CategoricalAccuracy(_FixedFnWrapper):
-    """How often the predicted class (argmax) matches one-hot labels."""
+    """How often the predicted class (argmax) matches one-hot labels.
+
+    Args:
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.CategoricalAccuracy()
+        >>> y_true = np.array([[0, 0, 1], [0, 1, 0]])
+        >>> y_pred = np.array([[0.1, 0.1, 0.8], [0.5, 0.3, 0.2]])
+        >>> m.update_state(y_true, y_pred)
+        >>> round(float(m.result()), 4)
+        0.5
+    """
 
     def __init__(self, name: str = "categorical_accuracy", dtype=None):
         super().__init__(F.categorical_accuracy, name=name, dtype=dtype)
 
 
 class SparseCategoricalAccuracy(_FixedFnWrapper):
-    """How often the predicted class (argmax) matches integer labels."""
+    """How often the predicted class (argmax) matches integer labels.
+
+    Args:
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.SparseCategoricalAccuracy()
+        >>> m.update_state(np.array([2, 1]), np.array([[0.1, 0.1, 0.8], [0.5, 0.3, 0.2]]))
+        >>> round(float(m.result()), 4)
+        0.5
+    """
 
     def __init__(self, name: str = "sparse_categorical_accuracy", dtype=None):
         super().__init__(F.sparse_categorical_accuracy, name=name, dtype=dtype)
 
 
 class TopKCategoricalAccuracy(_FixedFnWrapper):
-    """How often the one-hot label is among the `k` top predictions."""
+    """How often the one-hot label is among the `k` top predictions.
+
+    Args:
+        k: how many of the top predictions to look in.
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.TopKCategoricalAccuracy(k=2)
+        >>> y_true = np.array([[0, 0, 1], [0, 1, 0]])
+        >>> y_pred = np.array([[0.1, 0.1, 0.8], [0.5, 0.2, 0.3]])
+        >>> m.update_state(y_true, y_pred)
+        >>> round(float(m.result()), 4)
+        0.5
+    """
 
     _config_keys = ("k",)
 
@@ -48,7 +121,23 @@ class TopKCategoricalAccuracy(_FixedFnWrapper):
 
 
 class SparseTopKCategoricalAccuracy(_FixedFnWrapper):
-    """How often the integer label is among the `k` top predictions."""
+    """How often the integer label is among the `k` top predictions.
+
+    Args:
+        k: how many of the top predictions to look in.
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+        from_sorted_ids: whether `y_pred` already holds class ids sorted by score (best first)
+            rather than scores.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.SparseTopKCategoricalAccuracy(k=2)
+        >>> m.update_state(np.array([2, 1]), np.array([[0.1, 0.1, 0.8], [0.5, 0.2, 0.3]]))
+        >>> round(float(m.result()), 4)
+        0.5
+    """
 
     _config_keys = ("k",)
 

@@ -14,7 +14,19 @@ NEG_INF = -1e10
 
 
 def evenly_spaced(thresholds) -> bool:
-    """Whether `thresholds` are `i / (n - 1)` for `i = 0..n-1` (n >= 3), up to epsilon."""
+    """Whether `thresholds` are `i / (n - 1)` for `i = 0..n-1` (n >= 3), up to epsilon.
+
+    Args:
+        thresholds: a sequence of floats.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> from lamina.metrics.confusion import evenly_spaced
+        >>> evenly_spaced([0.0, 0.5, 1.0]), evenly_spaced([0.0, 0.3, 1.0])
+        (True, False)
+    """
     thresholds = np.asarray(thresholds, dtype=np.float64)
     n = len(thresholds)
     if n < 3:
@@ -53,6 +65,24 @@ def confusion_counts(
     Returns:
         dict with keys "tp", "fp", "tn", "fn", each of shape `(len(thresholds),)`, or
         `(len(thresholds), labels)` with `multi_label`.
+
+    Args:
+        y_true: labels (nonzero means positive).
+        y_pred: predicted scores, same shape.
+        thresholds: the thresholds, a sequence of floats.
+        sample_weight: optional weights, broadcastable to `y_true`.
+        top_k: only the `top_k` largest predictions of each row may be positive.
+        class_id: only count the column `class_id` of the last axis.
+        evenly: whether the thresholds are evenly spaced (enables the bucketing pass).
+        multi_label: count each label (last axis) separately.
+        label_weights: optional weights, one per label.
+        dtype: the dtype of the counts.
+
+    Example:
+        >>> from lamina.metrics.confusion import confusion_counts
+        >>> counts = confusion_counts([1, 0, 1, 0], [0.9, 0.8, 0.3, 0.1], thresholds=[0.5])
+        >>> {k: v.tolist() for k, v in sorted(counts.items())}
+        {'fn': [1.0], 'fp': [1.0], 'tn': [1.0], 'tp': [1.0]}
     """
     y_true = jnp.asarray(y_true).astype(dtype)
     y_pred = jnp.asarray(y_pred).astype(dtype)
@@ -137,6 +167,25 @@ def auc_from_counts(tp, fp, tn, fn, curve: str = "ROC", summation_method: str = 
     """Area under the ROC, PR or PR-gain curve from per-threshold counts (Riemann sum).
 
     Counts may carry a trailing label axis; the area is then one value per label.
+
+    Args:
+        tp: true positives per threshold (thresholds ascending).
+        fp: false positives per threshold.
+        tn: true negatives per threshold.
+        fn: false negatives per threshold.
+        curve: "ROC", "PR" or "PRGAIN".
+        summation_method: "interpolation", "minoring" or "majoring".
+
+    Returns:
+        The area: a scalar, or one value per label.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from lamina.metrics.confusion import auc_from_counts, confusion_counts
+        >>> thresholds = [-1e-7, 0.5, 1 + 1e-7]
+        >>> c = confusion_counts([1, 0, 1, 0], [0.9, 0.8, 0.3, 0.1], thresholds=thresholds)
+        >>> round(float(auc_from_counts(c["tp"], c["fp"], c["tn"], c["fn"])), 4)
+        0.5
     """
     n = tp.shape[0]
     if curve == "PR" and summation_method == "interpolation":

@@ -75,28 +75,88 @@ class _ConfusionCount(_ThresholdMetric):
 
 
 class TruePositives(_ConfusionCount):
-    """Weighted count of true positives (at each threshold)."""
+    """Weighted count of true positives (at each threshold).
+
+    Args:
+        thresholds: a float or a list of floats in [0, 1]; a prediction above a threshold counts
+            as positive. Default 0.5. With a list the result has one value per threshold.
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.TruePositives()
+        >>> m.update_state(np.array([1, 0, 1, 0]), np.array([0.9, 0.8, 0.3, 0.1]))
+        >>> float(m.result())
+        1.0
+    """
 
     _counts = ("tp",)
     _var_names = {**_ThresholdMetric._var_names, "tp": "accumulator"}
 
 
 class FalsePositives(_ConfusionCount):
-    """Weighted count of false positives (at each threshold)."""
+    """Weighted count of false positives (at each threshold).
+
+    Args:
+        thresholds: a float or a list of floats in [0, 1]; a prediction above a threshold counts
+            as positive. Default 0.5. With a list the result has one value per threshold.
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.FalsePositives()
+        >>> m.update_state(np.array([1, 0, 1, 0]), np.array([0.9, 0.8, 0.3, 0.1]))
+        >>> float(m.result())
+        1.0
+    """
 
     _counts = ("fp",)
     _var_names = {**_ThresholdMetric._var_names, "fp": "accumulator"}
 
 
 class TrueNegatives(_ConfusionCount):
-    """Weighted count of true negatives (at each threshold)."""
+    """Weighted count of true negatives (at each threshold).
+
+    Args:
+        thresholds: a float or a list of floats in [0, 1]; a prediction above a threshold counts
+            as positive. Default 0.5. With a list the result has one value per threshold.
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.TrueNegatives()
+        >>> m.update_state(np.array([1, 0, 1, 0]), np.array([0.9, 0.8, 0.3, 0.1]))
+        >>> float(m.result())
+        1.0
+    """
 
     _counts = ("tn",)
     _var_names = {**_ThresholdMetric._var_names, "tn": "accumulator"}
 
 
 class FalseNegatives(_ConfusionCount):
-    """Weighted count of false negatives (at each threshold)."""
+    """Weighted count of false negatives (at each threshold).
+
+    Args:
+        thresholds: a float or a list of floats in [0, 1]; a prediction above a threshold counts
+            as positive. Default 0.5. With a list the result has one value per threshold.
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.FalseNegatives()
+        >>> m.update_state(np.array([1, 0, 1, 0]), np.array([0.9, 0.8, 0.3, 0.1]))
+        >>> float(m.result())
+        1.0
+    """
 
     _counts = ("fn",)
     _var_names = {**_ThresholdMetric._var_names, "fn": "accumulator"}
@@ -104,7 +164,28 @@ class FalseNegatives(_ConfusionCount):
 
 class Precision(_ThresholdMetric):
     """`tp / (tp + fp)`, at `thresholds` (default 0.5), optionally restricted to the `top_k`
-    predictions or to class `class_id`."""
+    predictions or to class `class_id`.
+
+    Args:
+        thresholds: a float or a list of floats in [0, 1]; a prediction above a threshold counts
+            as positive. Default 0.5. With a list the result has one value per threshold.
+        top_k: when set, only the `top_k` highest predictions of each sample can be positive.
+        class_id: when set, only the column `class_id` of the last axis is counted.
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.Precision()
+        >>> m.update_state(np.array([1, 0, 1, 0]), np.array([0.9, 0.8, 0.3, 0.1]))
+        >>> float(m.result())
+        0.5
+        >>> m = keras.metrics.Precision(thresholds=[0.2, 0.5])
+        >>> m.update_state(np.array([1, 0, 1, 0]), np.array([0.9, 0.8, 0.3, 0.1]))
+        >>> np.asarray(m.result(), float).round(4)
+        array([0.6667, 0.5   ])
+    """
 
     _counts = ("tp", "fp")
 
@@ -122,7 +203,24 @@ class Precision(_ThresholdMetric):
 
 
 class Recall(Precision):
-    """`tp / (tp + fn)`, with the same options as `Precision`."""
+    """`tp / (tp + fn)`, with the same options as `Precision`.
+
+    Args:
+        thresholds: a float or a list of floats in [0, 1]; a prediction above a threshold counts
+            as positive. Default 0.5. With a list the result has one value per threshold.
+        top_k: when set, only the `top_k` highest predictions of each sample can be positive.
+        class_id: when set, only the column `class_id` of the last axis is counted.
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.Recall()
+        >>> m.update_state(np.array([1, 0, 1, 0]), np.array([0.9, 0.8, 0.3, 0.1]))
+        >>> float(m.result())
+        0.5
+    """
 
     _counts = ("tp", "fn")
 
@@ -142,6 +240,27 @@ class AUC(Metric):
     the first `update_state` (or `build`). `from_logits=True` applies a sigmoid first.
 
     Unlike Keras (which stores an array), `get_config()["label_weights"]` is a list.
+
+    Args:
+        num_thresholds: how many evenly spaced thresholds discretize the curve (> 1).
+        curve: "ROC", "PR" (precision-recall) or "PRGAIN".
+        summation_method: "interpolation" (trapezoids; for PR, Davis & Goadrich's interpolation),
+            "minoring" (left sums) or "majoring" (right sums).
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+        thresholds: optional explicit thresholds, replacing `num_thresholds`.
+        multi_label: whether the last axis holds independent labels (one curve each).
+        num_labels: the number of labels, to create the variables up front (with `multi_label`).
+        label_weights: optional non-negative weights, one per label.
+        from_logits: whether the predictions are logits.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.AUC(num_thresholds=3)
+        >>> m.update_state(np.array([0, 0, 1, 1]), np.array([0.0, 0.5, 0.3, 0.9]))
+        >>> round(float(m.result()), 4)
+        0.75
     """
 
     def __init__(

@@ -18,7 +18,24 @@ def _pair(y_true, y_pred):
 
 
 def pearson_correlation(y_true, y_pred, axis: int = -1):
-    """Pearson correlation coefficient of `y_true` and `y_pred` along `axis`."""
+    """Pearson correlation coefficient of `y_true` and `y_pred` along `axis`.
+
+    Args:
+        y_true: the targets.
+        y_pred: the predictions, same shape.
+        axis: the axis the correlation is computed along.
+
+    Returns:
+        An array with `axis` reduced, values in [-1, 1].
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+        >>> y_pred = np.array([[2.0, 4.0, 6.0], [3.0, 2.0, 1.0]])
+        >>> np.asarray(keras.metrics.pearson_correlation(y_true, y_pred), float).round(4)
+        array([ 1., -1.])
+    """
     y_true, y_pred = _pair(y_true, y_pred)
     t = y_true - jnp.mean(y_true, axis=axis, keepdims=True)
     p = y_pred - jnp.mean(y_pred, axis=axis, keepdims=True)
@@ -31,6 +48,22 @@ def concordance_correlation(y_true, y_pred, axis: int = -1):
     """Lin's concordance correlation coefficient along `axis`.
 
     As in Keras 3, the covariance term centres both factors on the mean of `y_pred`.
+
+    Args:
+        y_true: the targets.
+        y_pred: the predictions, same shape.
+        axis: the axis the coefficient is computed along.
+
+    Returns:
+        An array with `axis` reduced, values in [-1, 1].
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> y_true = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+        >>> y_pred = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0]])
+        >>> np.asarray(keras.metrics.concordance_correlation(y_true, y_pred), float).round(4)
+        array([1.    , 0.3636])
     """
     y_true, y_pred = _pair(y_true, y_pred)
     true_mean = jnp.mean(y_true, axis=axis, keepdims=True)
@@ -43,7 +76,21 @@ def concordance_correlation(y_true, y_pred, axis: int = -1):
 
 
 class PearsonCorrelation(_FixedFnWrapper):
-    """Running mean of the per-sample Pearson correlation along `axis`."""
+    """Running mean of the per-sample Pearson correlation along `axis`.
+
+    Args:
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+        axis: the axis the correlation is computed along.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.PearsonCorrelation()
+        >>> m.update_state(np.array([[1.0, 2.0, 3.0]]), np.array([[1.5, 2.0, 3.5]]))
+        >>> round(float(m.result()), 4)
+        0.9608
+    """
 
     _config_keys = ("axis",)
 
@@ -53,7 +100,21 @@ class PearsonCorrelation(_FixedFnWrapper):
 
 
 class ConcordanceCorrelation(_FixedFnWrapper):
-    """Running mean of the per-sample concordance correlation along `axis`."""
+    """Running mean of the per-sample concordance correlation along `axis`.
+
+    Args:
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+        axis: the axis the coefficient is computed along.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.ConcordanceCorrelation()
+        >>> m.update_state(np.array([[1.0, 2.0, 3.0]]), np.array([[1.5, 2.0, 3.5]]))
+        >>> round(float(m.result()), 4)
+        0.8889
+    """
 
     _config_keys = ("axis",)
 

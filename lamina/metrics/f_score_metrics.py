@@ -18,6 +18,23 @@ class FBetaScore(Metric):
     "micro" (global counts), "macro" (mean of class scores) or "weighted" (class scores weighted
     by the number of true instances). Variables are created on the first `update_state` (or by
     `build`), from the number of classes.
+
+    Args:
+        average: None, "micro", "macro" or "weighted" (see above).
+        beta: the weight of recall relative to precision (> 0).
+        threshold: predictions above it are positive; None marks each row's maximum instead.
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.FBetaScore(beta=2.0)
+        >>> y_true = np.array([[1, 0, 0], [0, 1, 0], [0, 1, 0]])
+        >>> y_pred = np.array([[0.8, 0.1, 0.1], [0.6, 0.3, 0.1], [0.2, 0.7, 0.1]])
+        >>> m.update_state(y_true, y_pred)
+        >>> np.asarray(m.result(), float).round(4)
+        array([0.8333, 0.5556, 0.    ])
     """
 
     def __init__(
@@ -117,7 +134,24 @@ class FBetaScore(Metric):
 
 
 class F1Score(FBetaScore):
-    """`FBetaScore` with `beta=1`: the harmonic mean of precision and recall."""
+    """`FBetaScore` with `beta=1`: the harmonic mean of precision and recall.
+
+    Args:
+        average: None, "micro", "macro" or "weighted" (see above).
+        threshold: predictions above it are positive; None marks each row's maximum instead.
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.F1Score(average="macro")
+        >>> y_true = np.array([[1, 0, 0], [0, 1, 0], [0, 1, 0]])
+        >>> y_pred = np.array([[0.8, 0.1, 0.1], [0.6, 0.3, 0.1], [0.2, 0.7, 0.1]])
+        >>> m.update_state(y_true, y_pred)
+        >>> round(float(m.result()), 4)
+        0.4444
+    """
 
     def __init__(
         self,

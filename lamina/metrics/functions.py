@@ -14,7 +14,20 @@ def _float(x):
 
 
 def accuracy(y_true, y_pred):
-    """1.0 where `y_true == y_pred` exactly, else 0.0."""
+    """1.0 where `y_true == y_pred` exactly, else 0.0.
+
+    Args:
+        y_true: the labels.
+        y_pred: the predictions, compared exactly.
+
+    Returns:
+        A float array, 1.0 where equal.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.metrics.accuracy([[1], [2], [3]], [[1], [0], [3]]).tolist()
+        [[1.0], [0.0], [1.0]]
+    """
     y_pred = jnp.asarray(y_pred)
     y_true = jnp.asarray(y_true).astype(y_pred.dtype)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
@@ -22,7 +35,21 @@ def accuracy(y_true, y_pred):
 
 
 def binary_accuracy(y_true, y_pred, threshold: float = 0.5):
-    """1.0 where `(y_pred > threshold)` equals the label, else 0.0."""
+    """1.0 where `(y_pred > threshold)` equals the label, else 0.0.
+
+    Args:
+        y_true: 0/1 labels.
+        y_pred: predicted probabilities (or scores).
+        threshold: predictions above it count as 1.
+
+    Returns:
+        A float array of the shape of `y_true`, 1.0 where they agree.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.metrics.binary_accuracy([[1.0], [0.0]], [[0.7], [0.6]]).tolist()
+        [[1.0], [0.0]]
+    """
     y_pred = jnp.asarray(y_pred)
     y_true = jnp.asarray(y_true)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
@@ -31,7 +58,20 @@ def binary_accuracy(y_true, y_pred, threshold: float = 0.5):
 
 
 def categorical_accuracy(y_true, y_pred):
-    """1.0 where the argmax of `y_pred` equals the argmax of the one-hot `y_true`."""
+    """1.0 where the argmax of `y_pred` equals the argmax of the one-hot `y_true`.
+
+    Args:
+        y_true: one-hot labels `(batch, classes)`.
+        y_pred: class scores of the same shape.
+
+    Returns:
+        A float array of shape `(batch,)`.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.metrics.categorical_accuracy([[0, 1], [1, 0]], [[0.2, 0.8], [0.3, 0.7]]).tolist()
+        [1.0, 0.0]
+    """
     y_pred = _float(y_pred)
     labels = jnp.argmax(jnp.asarray(y_true), axis=-1).astype(y_pred.dtype)
     original_shape = labels.shape
@@ -44,7 +84,20 @@ def categorical_accuracy(y_true, y_pred):
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
-    """1.0 where the argmax of `y_pred` equals the integer label `y_true`."""
+    """1.0 where the argmax of `y_pred` equals the integer label `y_true`.
+
+    Args:
+        y_true: integer labels `(batch,)` (or `(batch, 1)`).
+        y_pred: class scores `(batch, classes)`.
+
+    Returns:
+        A float array of shape `(batch,)`.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.metrics.sparse_categorical_accuracy([1, 0], [[0.2, 0.8], [0.3, 0.7]]).tolist()
+        [1.0, 0.0]
+    """
     y_pred = _float(y_pred)
     labels = jnp.asarray(y_true).astype(y_pred.dtype)
     original_shape = labels.shape
@@ -61,7 +114,22 @@ def sparse_categorical_accuracy(y_true, y_pred):
 
 
 def in_top_k(targets, predictions, k: int):
-    """Whether each target's score ranks within the `k` largest (ties count in its favour)."""
+    """Whether each target's score ranks within the `k` largest (ties count in its favour).
+
+    Args:
+        targets: integer class ids `(batch,)`.
+        predictions: scores `(batch, classes)`.
+        k: how many top scores to accept.
+
+    Returns:
+        A boolean array of shape `(batch,)`.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from lamina.metrics.functions import in_top_k
+        >>> in_top_k(jnp.array([2, 0]), jnp.array([[0.1, 0.5, 0.4], [0.1, 0.5, 0.4]]), k=2).tolist()
+        [True, False]
+    """
     at_label = jnp.take_along_axis(predictions, targets[..., None], axis=-1)
     at_label = jnp.where(jnp.isnan(at_label), -jnp.inf, at_label)
     rank = 1 + jnp.sum(predictions > at_label, axis=-1)
@@ -78,7 +146,22 @@ def _top_k_matches(labels, y_pred, k):
 
 
 def top_k_categorical_accuracy(y_true, y_pred, k: int = 5):
-    """1.0 where the one-hot label's class is among the `k` highest predictions."""
+    """1.0 where the one-hot label's class is among the `k` highest predictions.
+
+    Args:
+        y_true: one-hot labels `(batch, classes)`.
+        y_pred: class scores of the same shape.
+        k: how many top predictions to look in.
+
+    Returns:
+        A float array of shape `(batch,)`.
+
+    Example:
+        >>> import lamina as keras
+        >>> y_pred = [[0.1, 0.5, 0.4], [0.1, 0.5, 0.4]]
+        >>> keras.metrics.top_k_categorical_accuracy([[0, 0, 1], [1, 0, 0]], y_pred, k=2).tolist()
+        [1.0, 0.0]
+    """
     y_pred = _float(y_pred)
     labels = jnp.argmax(jnp.asarray(y_true), axis=-1)
     return _top_k_matches(labels, y_pred, k)
@@ -88,6 +171,21 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k: int = 5, from_sorted_id
     """1.0 where the integer label is among the `k` highest predictions.
 
     With `from_sorted_ids`, `y_pred` already holds class ids sorted by score.
+
+    Args:
+        y_true: integer labels `(batch,)`.
+        y_pred: class scores `(batch, classes)`, or sorted class ids with `from_sorted_ids`.
+        k: how many top predictions to look in.
+        from_sorted_ids: whether `y_pred` holds class ids sorted by score.
+
+    Returns:
+        A float array of shape `(batch,)`.
+
+    Example:
+        >>> import lamina as keras
+        >>> y_pred = [[0.1, 0.5, 0.4], [0.1, 0.5, 0.4]]
+        >>> keras.metrics.sparse_top_k_categorical_accuracy([2, 0], y_pred, k=2).tolist()
+        [1.0, 0.0]
     """
     y_pred = jnp.asarray(y_pred)
     if not from_sorted_ids:

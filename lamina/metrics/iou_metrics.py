@@ -11,7 +11,25 @@ from lamina.metrics.metric import Metric
 
 
 def weighted_confusion_matrix(y_true, y_pred, num_classes: int, weights, dtype):
-    """Adds `weights` at `[y_true, y_pred]` of a zero `(num_classes, num_classes)` matrix."""
+    """Adds `weights` at `[y_true, y_pred]` of a zero `(num_classes, num_classes)` matrix.
+
+    Args:
+        y_true: integer labels, flat.
+        y_pred: integer predictions, flat.
+        num_classes: the matrix size.
+        weights: the weight of each entry.
+        dtype: the matrix dtype.
+
+    Returns:
+        A `(num_classes, num_classes)` array; rows are labels, columns predictions.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.metrics.iou_metrics import weighted_confusion_matrix
+        >>> y_true, y_pred = np.array([0, 1, 1]), np.array([0, 0, 1])
+        >>> weighted_confusion_matrix(y_true, y_pred, 2, np.ones(3), "int32").tolist()
+        [[1, 0], [1, 1]]
+    """
     matrix = jnp.zeros((num_classes, num_classes), dtype)
     return matrix.at[y_true.astype("int32"), y_pred.astype("int32")].add(weights.astype(dtype))
 
@@ -24,6 +42,25 @@ class IoU(Metric):
     `ignore_class` are skipped. The state dtype defaults to int32, so float sample weights are
     truncated (as in Keras). Classes absent from both labels and predictions are left out of
     the mean.
+
+    Args:
+        num_classes: the number of classes.
+        target_class_ids: the class ids whose IoUs are averaged.
+        name: the metric's name.
+        dtype: the state dtype (default "int32").
+        ignore_class: an optional class id whose entries are skipped.
+        sparse_y_true: whether labels are class ids (else one-hot, reduced by argmax over `axis`).
+        sparse_y_pred: whether predictions are class ids (else scores, reduced by argmax over
+            `axis`).
+        axis: the class axis for the argmax.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.IoU(num_classes=2, target_class_ids=[0])
+        >>> m.update_state(np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]))
+        >>> round(float(m.result()), 4)  # class 0: 1 / (1 + 1 + 1)
+        0.3333
     """
 
     def __init__(
@@ -97,7 +134,22 @@ class IoU(Metric):
 
 
 class BinaryIoU(IoU):
-    """IoU of binary labels against predictions thresholded at `threshold` (`>=`)."""
+    """IoU of binary labels against predictions thresholded at `threshold` (`>=`).
+
+    Args:
+        target_class_ids: which of the classes 0 and 1 to average over.
+        threshold: predictions at or above it count as class 1.
+        name: the metric's name.
+        dtype: the state dtype (default "int32").
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.BinaryIoU(target_class_ids=[0, 1], threshold=0.5)
+        >>> m.update_state(np.array([0, 1, 0, 1]), np.array([0.1, 0.9, 0.6, 0.4]))
+        >>> round(float(m.result()), 4)
+        0.3333
+    """
 
     def __init__(
         self,
@@ -127,7 +179,26 @@ class BinaryIoU(IoU):
 
 
 class MeanIoU(IoU):
-    """IoU averaged over all `num_classes` classes."""
+    """IoU averaged over all `num_classes` classes.
+
+    Args:
+        num_classes: the number of classes.
+        name: the metric's name.
+        dtype: the state dtype (default "int32").
+        ignore_class: an optional class id whose entries are skipped.
+        sparse_y_true: whether labels are class ids (else one-hot, reduced by argmax over `axis`).
+        sparse_y_pred: whether predictions are class ids (else scores, reduced by argmax over
+            `axis`).
+        axis: the class axis for the argmax.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.MeanIoU(num_classes=2)
+        >>> m.update_state(np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]))
+        >>> round(float(m.result()), 4)
+        0.3333
+    """
 
     def __init__(
         self,
@@ -157,7 +228,28 @@ class MeanIoU(IoU):
 
 
 class OneHotIoU(IoU):
-    """`IoU` for one-hot labels (and, unless `sparse_y_pred`, per-class scores)."""
+    """`IoU` for one-hot labels (and, unless `sparse_y_pred`, per-class scores).
+
+    Args:
+        num_classes: the number of classes.
+        target_class_ids: the class ids whose IoUs are averaged.
+        name: the metric's name.
+        dtype: the state dtype (default "int32").
+        ignore_class: an optional class id whose entries are skipped.
+        sparse_y_pred: whether predictions are class ids (else scores, reduced by argmax over
+            `axis`).
+        axis: the class axis for the argmax.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.OneHotIoU(num_classes=3, target_class_ids=[0, 2])
+        >>> y_true = np.array([[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]])
+        >>> y_pred = np.array([[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1], [0.1, 0.4, 0.5]])
+        >>> m.update_state(y_true, y_pred)
+        >>> round(float(m.result()), 4)
+        0.1667
+    """
 
     def __init__(
         self,
@@ -187,7 +279,27 @@ class OneHotIoU(IoU):
 
 
 class OneHotMeanIoU(MeanIoU):
-    """`MeanIoU` for one-hot labels (and, unless `sparse_y_pred`, per-class scores)."""
+    """`MeanIoU` for one-hot labels (and, unless `sparse_y_pred`, per-class scores).
+
+    Args:
+        num_classes: the number of classes.
+        name: the metric's name.
+        dtype: the state dtype (default "int32").
+        ignore_class: an optional class id whose entries are skipped.
+        sparse_y_pred: whether predictions are class ids (else scores, reduced by argmax over
+            `axis`).
+        axis: the class axis for the argmax.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.OneHotMeanIoU(num_classes=3)
+        >>> y_true = np.array([[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]])
+        >>> y_pred = np.array([[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1], [0.1, 0.4, 0.5]])
+        >>> m.update_state(y_true, y_pred)
+        >>> round(float(m.result()), 4)
+        0.1111
+    """
 
     def __init__(
         self,

@@ -36,6 +36,26 @@ class Metric:
 
     Unlike Keras (which zeroes every variable), `reset_state` restores each variable's initial
     value.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> class Maximum(keras.metrics.Metric):
+        ...     def __init__(self, name="maximum", dtype=None):
+        ...         super().__init__(name=name, dtype=dtype)
+        ...         self.best = self.add_variable((), "zeros", name="best")
+        ...     def update_state(self, values):
+        ...         self.best.assign(keras.ops.maximum(self.best.value, keras.ops.max(values)))
+        ...     def result(self):
+        ...         return self.best.value
+        >>> m = Maximum()
+        >>> m.update_state(np.array([1.0, 3.0]))
+        >>> m.update_state(np.array([2.0]))
+        >>> float(m.result())
+        3.0
+        >>> m.reset_state()
+        >>> float(m.result())
+        0.0
     """
 
     _is_lamina_metric = True

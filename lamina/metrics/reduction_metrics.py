@@ -15,6 +15,25 @@ def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype):
     Returns `(values, sample_weight)`: axes of `values` beyond the rank of `sample_weight` are
     reduced with `reduce_fn` before weighting, then everything past the batch axis; the weights
     are reduced the same way.
+
+    Args:
+        values: the values, batch first.
+        sample_weight: optional weights, broadcastable to `values` after rank alignment.
+        reduce_fn: the reduction, such as `jnp.mean` or `jnp.sum`.
+        dtype: the computation dtype.
+
+    Returns:
+        `(values, sample_weight)` as above.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import numpy as np
+        >>> from lamina.metrics.reduction_metrics import reduce_to_samplewise_values
+        >>> values, weight = reduce_to_samplewise_values(
+        ...     np.array([[1.0, 3.0], [2.0, 2.0]]), np.array([1.0, 0.5]), jnp.mean, "float32"
+        ... )
+        >>> values.tolist(), weight.tolist()
+        ([2.0, 1.0], [1.0, 0.5])
     """
     values = jnp.asarray(values).astype(dtype)
     if sample_weight is not None:
@@ -33,7 +52,21 @@ def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype):
 
 
 class Sum(Metric):
-    """Running (weighted) sum of the values passed to `update_state`."""
+    """Running (weighted) sum of the values passed to `update_state`.
+
+    Args:
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.Sum()
+        >>> m.update_state(np.array([1.0, 3.0]))
+        >>> m.update_state(np.array([2.0]), sample_weight=np.array([0.5]))
+        >>> float(m.result())
+        5.0
+    """
 
     def __init__(self, name: str = "sum", dtype=None):
         super().__init__(name=name, dtype=dtype)
@@ -51,6 +84,19 @@ class Mean(Metric):
     """Running (weighted) mean: `sum(w * v) / sum(w)` over every update since the last reset.
 
     Without weights each sample (first axis) counts once; extra axes are averaged first.
+
+    Args:
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.Mean()
+        >>> m.update_state(np.array([1.0, 3.0]))
+        >>> m.update_state(np.array([8.0]), sample_weight=np.array([2.0]))
+        >>> float(m.result())  # (1 + 3 + 2 * 8) / (1 + 1 + 2)
+        5.0
     """
 
     def __init__(self, name: str = "mean", dtype=None):
@@ -83,6 +129,16 @@ class MeanMetricWrapper(Mean):
         name: metric name (default: `mean_metric_wrapper`, made unique).
         dtype: state dtype.
         **kwargs: extra keyword arguments for `fn`.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> def within(y_true, y_pred, tol=0.5):
+        ...     return keras.ops.cast(keras.ops.abs(y_true - y_pred) <= tol, "float32")
+        >>> m = keras.metrics.MeanMetricWrapper(within, name="within", tol=1.0)
+        >>> m.update_state(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.5, 2.0, 5.0, 4.9]))
+        >>> float(m.result())
+        0.75
     """
 
     def __init__(self, fn, name: str | None = None, dtype=None, **kwargs):

@@ -11,35 +11,100 @@ from lamina.metrics.reduction_metrics import Mean, _FixedFnWrapper
 
 
 class MeanSquaredError(_FixedFnWrapper):
-    """Running mean of the mean squared error (`'mse'`)."""
+    """Running mean of the mean squared error (`'mse'`).
+
+    Args:
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.MeanSquaredError()
+        >>> m.update_state(np.array([[0.0, 1.0], [2.0, 2.0]]), np.array([[1.0, 1.0], [2.0, 4.0]]))
+        >>> round(float(m.result()), 4)
+        1.25
+    """
 
     def __init__(self, name: str = "mean_squared_error", dtype=None):
         super().__init__(LF.mean_squared_error, name=name, dtype=dtype)
 
 
 class MeanAbsoluteError(_FixedFnWrapper):
-    """Running mean of the mean absolute error (`'mae'`)."""
+    """Running mean of the mean absolute error (`'mae'`).
+
+    Args:
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.MeanAbsoluteError()
+        >>> m.update_state(np.array([[0.0, 1.0], [2.0, 2.0]]), np.array([[1.0, 1.0], [2.0, 4.0]]))
+        >>> round(float(m.result()), 4)
+        0.75
+    """
 
     def __init__(self, name: str = "mean_absolute_error", dtype=None):
         super().__init__(LF.mean_absolute_error, name=name, dtype=dtype)
 
 
 class MeanAbsolutePercentageError(_FixedFnWrapper):
-    """Running mean of the mean absolute percentage error (`'mape'`)."""
+    """Running mean of the mean absolute percentage error (`'mape'`).
+
+    Args:
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.MeanAbsolutePercentageError()
+        >>> m.update_state(np.array([[1.0, 2.0], [4.0, 4.0]]), np.array([[1.0, 1.0], [2.0, 4.0]]))
+        >>> round(float(m.result()), 4)
+        25.0
+    """
 
     def __init__(self, name: str = "mean_absolute_percentage_error", dtype=None):
         super().__init__(LF.mean_absolute_percentage_error, name=name, dtype=dtype)
 
 
 class MeanSquaredLogarithmicError(_FixedFnWrapper):
-    """Running mean of the mean squared logarithmic error (`'msle'`)."""
+    """Running mean of the mean squared logarithmic error (`'msle'`).
+
+    Args:
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.MeanSquaredLogarithmicError()
+        >>> m.update_state(np.array([[0.0, 1.0], [2.0, 2.0]]), np.array([[1.0, 1.0], [2.0, 4.0]]))
+        >>> round(float(m.result()), 4)
+        0.1853
+    """
 
     def __init__(self, name: str = "mean_squared_logarithmic_error", dtype=None):
         super().__init__(LF.mean_squared_logarithmic_error, name=name, dtype=dtype)
 
 
 class LogCoshError(_FixedFnWrapper):
-    """Running mean of `log(cosh(error))`."""
+    """Running mean of `log(cosh(error))`.
+
+    Args:
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.LogCoshError()
+        >>> m.update_state(np.array([[0.0, 1.0], [2.0, 2.0]]), np.array([[1.0, 1.0], [2.0, 4.0]]))
+        >>> round(float(m.result()), 4)
+        0.4397
+    """
 
     def __init__(self, name: str = "logcosh", dtype=None):
         super().__init__(LF.log_cosh, name=name, dtype=dtype)
@@ -50,14 +115,41 @@ def _cosine_similarity(y_true, y_pred, axis=-1):
 
 
 class CosineSimilarity(_FixedFnWrapper):
-    """Running mean of the cosine similarity along `axis` (positive: 1 means aligned)."""
+    """Running mean of the cosine similarity along `axis` (positive: 1 means aligned).
+
+    Args:
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+        axis: the axis the similarity is computed along.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.CosineSimilarity()
+        >>> m.update_state(np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([[1.0, 0.0], [1.0, 1.0]]))
+        >>> round(float(m.result()), 4)  # (0 + 1) / 2
+        0.5
+    """
 
     def __init__(self, name: str = "cosine_similarity", dtype=None, axis: int = -1):
         super().__init__(_cosine_similarity, name=name, dtype=dtype, axis=axis)
 
 
 class RootMeanSquaredError(Mean):
-    """Square root of the running (weighted) mean of squared errors."""
+    """Square root of the running (weighted) mean of squared errors.
+
+    Args:
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.RootMeanSquaredError()
+        >>> m.update_state(np.array([[0.0, 1.0], [2.0, 2.0]]), np.array([[1.0, 1.0], [2.0, 4.0]]))
+        >>> round(float(m.result()), 4)
+        1.118
+    """
 
     def __init__(self, name: str = "root_mean_squared_error", dtype=None):
         super().__init__(name=name, dtype=dtype)
@@ -80,6 +172,22 @@ class R2Score(Metric):
     `num_regressors` > 0 the adjusted R2 is returned, falling back to the plain score when there
     are too few samples (Keras also warns there; lamina stays silent so that it can be traced).
     The per-output variables are created on the first `update_state` (or by `build`).
+
+    Args:
+        class_aggregation: "uniform_average", None or "variance_weighted_average" (see above).
+        num_regressors: the number of independent variables, for the adjusted R2 (0: plain R2).
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.R2Score()
+        >>> y_true = np.array([[1.0], [2.0], [3.0], [4.0]])
+        >>> y_pred = np.array([[1.1], [1.9], [3.2], [3.8]])
+        >>> m.update_state(y_true, y_pred)
+        >>> round(float(m.result()), 4)
+        0.98
     """
 
     _aggregations = (None, "uniform_average", "variance_weighted_average")

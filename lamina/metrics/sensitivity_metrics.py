@@ -93,7 +93,23 @@ class _RateAtRateBase(Metric):
 
 
 class SensitivityAtSpecificity(_RateAtRateBase):
-    """Best sensitivity (recall) among the thresholds whose specificity is >= `specificity`."""
+    """Best sensitivity (recall) among the thresholds whose specificity is >= `specificity`.
+
+    Args:
+        specificity: the required specificity, in [0, 1].
+        num_thresholds: how many thresholds to evaluate (0 and 1 included).
+        class_id: when set, only the column `class_id` of the last axis is counted.
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.SensitivityAtSpecificity(specificity=0.5, num_thresholds=5)
+        >>> m.update_state(np.array([0, 0, 0, 1, 1]), np.array([0.0, 0.3, 0.8, 0.3, 0.8]))
+        >>> round(float(m.result()), 4)
+        0.5
+    """
 
     _value_name = "specificity"
 
@@ -113,7 +129,23 @@ class SensitivityAtSpecificity(_RateAtRateBase):
 
 
 class SpecificityAtSensitivity(_RateAtRateBase):
-    """Best specificity among the thresholds whose sensitivity is >= `sensitivity`."""
+    """Best specificity among the thresholds whose sensitivity is >= `sensitivity`.
+
+    Args:
+        sensitivity: the required sensitivity (recall), in [0, 1].
+        num_thresholds: how many thresholds to evaluate (0 and 1 included).
+        class_id: when set, only the column `class_id` of the last axis is counted.
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.SpecificityAtSensitivity(sensitivity=0.5, num_thresholds=5)
+        >>> m.update_state(np.array([0, 0, 0, 1, 1]), np.array([0.0, 0.3, 0.8, 0.3, 0.8]))
+        >>> round(float(m.result()), 4)
+        0.6667
+    """
 
     _value_name = "sensitivity"
 
@@ -133,7 +165,23 @@ class SpecificityAtSensitivity(_RateAtRateBase):
 
 
 class PrecisionAtRecall(_RateAtRateBase):
-    """Best precision among the thresholds whose recall is >= `recall`."""
+    """Best precision among the thresholds whose recall is >= `recall`.
+
+    Args:
+        recall: the required recall, in [0, 1].
+        num_thresholds: how many thresholds to evaluate (0 and 1 included).
+        class_id: when set, only the column `class_id` of the last axis is counted.
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.PrecisionAtRecall(recall=0.5, num_thresholds=5)
+        >>> m.update_state(np.array([0, 0, 0, 1, 1]), np.array([0.0, 0.3, 0.8, 0.3, 0.8]))
+        >>> round(float(m.result()), 4)
+        0.5
+    """
 
     _value_name = "recall"
 
@@ -153,7 +201,23 @@ class PrecisionAtRecall(_RateAtRateBase):
 
 
 class RecallAtPrecision(_RateAtRateBase):
-    """Best recall among the thresholds whose precision is >= `precision`."""
+    """Best recall among the thresholds whose precision is >= `precision`.
+
+    Args:
+        precision: the required precision, in [0, 1].
+        num_thresholds: how many thresholds to evaluate (0 and 1 included).
+        class_id: when set, only the column `class_id` of the last axis is counted.
+        name: the metric's name (also its key in the training history).
+        dtype: the dtype of the state and the result (default `keras.config.floatx()`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> m = keras.metrics.RecallAtPrecision(precision=0.5, num_thresholds=5)
+        >>> m.update_state(np.array([0, 0, 0, 1, 1]), np.array([0.0, 0.3, 0.8, 0.3, 0.8]))
+        >>> round(float(m.result()), 4)
+        1.0
+    """
 
     _value_name = "precision"
 

@@ -19,7 +19,16 @@ _ALIASES = {
 
 
 def metric_functions() -> dict[str, Any]:
-    """Metric functions by name (for deserializing `MeanMetricWrapper(fn)` configs)."""
+    """Metric functions by name (for deserializing `MeanMetricWrapper(fn)` configs).
+
+    Returns:
+        A dict from function name to function.
+
+    Example:
+        >>> from lamina.metrics.serialization import metric_functions
+        >>> metric_functions()["binary_accuracy"].__name__
+        'binary_accuracy'
+    """
     from lamina.losses.serialization import loss_objects
     from lamina.metrics import correlation_metrics, functions
 
@@ -36,7 +45,16 @@ def metric_functions() -> dict[str, Any]:
 
 
 def metric_objects() -> dict[str, Any]:
-    """Class names, their snake_case forms and the aliases `mse`, `mae`, `mape`, `msle`."""
+    """Class names, their snake_case forms and the aliases `mse`, `mae`, `mape`, `msle`.
+
+    Returns:
+        A dict from name to class.
+
+    Example:
+        >>> from lamina.metrics.serialization import metric_objects
+        >>> metric_objects()["mse"].__name__
+        'MeanSquaredError'
+    """
     from lamina.metrics import (
         accuracy_metrics,
         confusion_metrics,
@@ -85,12 +103,38 @@ def get(identifier):
     Names are class names or their snake_case forms (`"binary_accuracy"`, instantiated with
     defaults) and the aliases `mse`, `mae`, `mape`, `msle` (also uppercase). The shape-dependent
     `"accuracy"`/`"acc"` of `compile` is resolved by the training engine, not here.
+
+    Args:
+        identifier: a name, a serialized record, a `Metric` class or instance, or a function.
+
+    Returns:
+        A `Metric` instance or a metric function.
+
+    Example:
+        >>> import lamina as keras
+        >>> type(keras.metrics.get("binary_accuracy")).__name__
+        'BinaryAccuracy'
+        >>> type(keras.metrics.get("AUC")).__name__
+        'AUC'
     """
     return registry.resolve(identifier, kind="metric", objects=metric_objects(), argument="metric")
 
 
 def serialize(metric) -> dict | str | None:
-    """The Keras record of a `Metric` (or a metric function)."""
+    """The Keras record of a `Metric` (or a metric function).
+
+    Args:
+        metric: a `Metric` instance or a metric function.
+
+    Returns:
+        The serialized record (a dict), or None.
+
+    Example:
+        >>> import lamina as keras
+        >>> record = keras.metrics.serialize(keras.metrics.BinaryAccuracy(threshold=0.7))
+        >>> record["class_name"], record["config"]["threshold"]
+        ('BinaryAccuracy', 0.7)
+    """
     if inspect.isfunction(metric):
         from lamina.losses.serialization import serialize_function
 
@@ -99,7 +143,21 @@ def serialize(metric) -> dict | str | None:
 
 
 def deserialize(config, custom_objects: Mapping[str, Any] | None = None):
-    """Rebuilds a metric from `serialize`'s output (or a name)."""
+    """Rebuilds a metric from `serialize`'s output (or a name).
+
+    Args:
+        config: a record made by `serialize`, or a name.
+        custom_objects: optional dict of extra names to classes or functions.
+
+    Returns:
+        A `Metric` instance or a metric function.
+
+    Example:
+        >>> import lamina as keras
+        >>> record = {"class_name": "Recall", "config": {"thresholds": 0.3}}
+        >>> keras.metrics.deserialize(record).thresholds
+        [0.3]
+    """
     objects = {**metric_functions(), **metric_objects()}
     with registry.custom_object_scope(custom_objects):
         if isinstance(config, str):

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lamina.core.layer import Layer
+from lamina.core.state import in_symbolic_scope
 from lamina.core.symbolic import KerasTensor, any_symbolic, is_symbolic
 from lamina.layers.input_layer import InputLayer
 from lamina.models.host_part import HostBatch, HostPlan, _is_host_layer
@@ -192,7 +193,12 @@ class Functional(Model):
             outputs = layer(*args, **kwargs)
             for t, v in zip(node.output_tensors, _flatten(outputs)):
                 values[id(t)] = v
-        return jax.tree.map(lambda t: values[id(t)], self._outputs_struct, is_leaf=is_symbolic)
+        outputs = jax.tree.map(lambda t: values[id(t)], self._outputs_struct, is_leaf=is_symbolic)
+        if isinstance(outputs, (list, tuple)) and len(outputs) == 1 and not in_symbolic_scope():
+            # On data, Keras returns a one-output list or tuple as that output; a symbolic call
+            # (building another graph) keeps the structure.
+            return outputs[0]
+        return outputs
 
     def get_config(self) -> dict:
         if not functional_like_constructor(type(self)):

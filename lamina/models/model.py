@@ -256,6 +256,78 @@ class Model(Trainer, Layer):
 
         load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
+    def get_state_tree(self, value_format: str = "backend_tensor") -> dict:
+        """The model's variables as nested dicts keyed by the parts of each variable's path.
+
+        Args:
+            value_format: `"backend_tensor"` (JAX arrays) or `"numpy_array"`.
+
+        Returns:
+            `{"trainable_variables", "non_trainable_variables", "optimizer_variables",
+            "metrics_variables"}`, each a nested dict (`{"dense": {"kernel": ...}}`), as in
+            Keras; `OrbaxCheckpoint` saves this tree.
+
+        Example:
+            >>> import lamina as keras
+            >>> layers = [keras.Input((3,)), keras.layers.Dense(2, name="d")]
+            >>> model = keras.Sequential(layers, name="net")
+            >>> tree = model.get_state_tree("numpy_array")
+            >>> tree["trainable_variables"]["net"]["d"]["kernel"].shape
+            (3, 2)
+        """
+        optimizer = getattr(self, "optimizer", None)
+        groups = {
+            "trainable_variables": self.trainable_variables,
+            "non_trainable_variables": self.non_trainable_variables,
+            "optimizer_variables": list(optimizer.variables) if optimizer is not None else [],
+            "metrics_variables": self.metrics_variables,
+        }
+        return {key: _nested_values(variables, value_format) for key, variables in groups.items()}
+
+    def set_state_tree(self, state_tree: dict) -> None:
+        """Assigns the values of a `get_state_tree()`-shaped dict to the model's variables.
+
+        Args:
+            state_tree: a dict with any of the keys `get_state_tree` returns; each value is a
+                nested dict of arrays keyed by path parts. Paths the model lacks are ignored,
+                as in Keras.
+
+        Example:
+            >>> import lamina as keras
+            >>> layers = [keras.Input((3,)), keras.layers.Dense(2, name="d")]
+            >>> model = keras.Sequential(layers, name="net")
+            >>> tree = model.get_state_tree("numpy_array")
+            >>> tree["trainable_variables"]["net"]["d"]["bias"] += 1.0
+            >>> model.set_state_tree(tree)
+            >>> model.layers[0].bias.numpy().tolist()
+            [1.0, 1.0]
+        """
+        optimizer = getattr(self, "optimizer", None)
+        groups = {
+            "trainable_variables": lambda: self.trainable_variables,
+            "non_trainable_variables": lambda: self.non_trainable_variables,
+            "optimizer_variables": lambda: list(optimizer.variables) if optimizer else [],
+            "metrics_variables": lambda: self.metrics_variables,
+        }
+        for key, nested in state_tree.items():
+            if key not in groups:
+                raise ValueError(
+                    f"set_state_tree: unknown variable group {key!r}. Expected keys among "
+                    f"{sorted(groups)}."
+                )
+            by_path: dict[str, list] = {}
+            for variable in groups[key]():
+                by_path.setdefault(variable.path, []).append(variable)
+            for path, value in _flatten_paths(nested).items():
+                for variable in by_path.get(path, ()):
+                    variable.assign(value)
+
+    def _orbax_payload(self, weights_only: bool) -> dict:
+        """What `callbacks.OrbaxCheckpoint` saves for one step (see `lamina.saving.orbax_io`)."""
+        from lamina.saving.orbax_io import checkpoint_payload
+
+        return checkpoint_payload(self, weights_only)
+
     def quantize(self, mode=None, config=None, filters=None, **kwargs):
         """Quantizes the weights of every `Dense` and `Embedding` layer (Keras 3's schemes).
 
@@ -406,3 +478,42 @@ def inject_functional_class(cls):
     if bases != cls.__bases__:
         cls.__bases__ = bases
     return cls
+
+
+def _nested_values(variables, value_format: str) -> dict:
+    """`{"a": {"b": value}}` for the variable paths `a/b` (Keras's state-tree layout)."""
+    flat: dict = {}
+    for variable in variables:
+        if variable.path in flat:
+            raise ValueError(
+                f"The following variable path is found twice in the model: '{variable.path}'. "
+                "`get_state_tree()` can only be called when all variable paths are unique. "
+                "Make sure to give unique names to your layers (and other objects)."
+            )
+        if value_format == "backend_tensor":
+            flat[variable.path] = variable.value
+        elif value_format == "numpy_array":
+            flat[variable.path] = np.array(variable.numpy())  # a writable copy, as in Keras
+        else:
+            raise ValueError(
+                "Invalid `value_format` argument. Expected one of {'numpy_array', "
+                f"'backend_tensor'}}. Received: value_format={value_format}"
+            )
+    nested: dict = {}
+    for path, value in flat.items():
+        parts = path.split("/")
+        node = nested
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return nested
+
+
+def _flatten_paths(nested, prefix: str = "") -> dict:
+    flat = {}
+    for key, value in nested.items():
+        if isinstance(value, dict):
+            flat.update(_flatten_paths(value, f"{prefix}{key}/"))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat

@@ -12,6 +12,8 @@ from lamina.optimizers.ftrl import Ftrl as Ftrl
 from lamina.optimizers.lamb import Lamb as Lamb
 from lamina.optimizers.lion import Lion as Lion
 from lamina.optimizers.loss_scale_optimizer import LossScaleOptimizer as LossScaleOptimizer
+from lamina.optimizers.multi_optimizer import MultiOptimizer as MultiOptimizer
+from lamina.optimizers.multi_optimizer import OptimizerMap as OptimizerMap
 from lamina.optimizers.muon import Muon as Muon
 from lamina.optimizers.optimizer import Optimizer as Optimizer
 from lamina.optimizers.rmsprop import Adadelta as Adadelta

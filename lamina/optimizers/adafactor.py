@@ -25,6 +25,15 @@ class Adafactor(Optimizer):
     for rank >= 2, a row and a column statistic (both named after the variable's `name`, shapes
     `shape[:-1]` and `shape[:-2] + shape[-1:]`); for lower ranks two int32 scalar placeholders
     (named after the variable, outside the optimizer's scope, as in Keras); then `velocity`.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> w = keras.Variable(np.array([1.0, -2.0]))
+        >>> opt = keras.optimizers.Adafactor(learning_rate=0.1)
+        >>> _ = opt.apply_gradients([(np.array([0.5, -0.5]), w)])
+        >>> np.asarray(w.value, float).round(4)
+        array([ 0.8419, -1.8419])
     """
 
     def __init__(

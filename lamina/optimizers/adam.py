@@ -15,6 +15,25 @@ class Adam(Optimizer):
     root of the uncorrected second moment: `w -= lr * sqrt(1 - b2**t) / (1 - b1**t) * m /
     (sqrt(v) + epsilon)` (optax's `adam` differs). Slots: `momentum`, `velocity` per
     variable (interleaved), then `velocity_hat` per variable when `amsgrad`.
+
+    Args:
+        learning_rate: a float, a `LearningRateSchedule`, or a callable taking no argument.
+        beta_1: decay rate of the first-moment (mean) estimate.
+        beta_2: decay rate of the second-moment (uncentered variance) estimate.
+        epsilon: small constant added to the denominator for stability.
+        amsgrad: whether to use the AMSGrad variant (the maximum of the past second moments).
+        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name: the
+            arguments every optimizer takes (see `Optimizer`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> w = keras.Variable(np.array([1.0, -2.0]))
+        >>> opt = keras.optimizers.Adam(learning_rate=0.1)
+        >>> _ = opt.apply_gradients([(np.array([0.5, -0.5]), w)])
+        >>> np.asarray(w.value, float).round(4)
+        array([ 0.9, -1.9])
     """
 
     def __init__(
@@ -78,6 +97,26 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (Keras's `keras.optimizers.AdamW`).
 
     Each step first applies `w -= w * weight_decay * lr`, then the Adam update.
+
+    Args:
+        learning_rate: a float, a `LearningRateSchedule`, or a callable taking no argument.
+        weight_decay: the decoupled decay rate (default 0.004).
+        beta_1: decay rate of the first-moment (mean) estimate.
+        beta_2: decay rate of the second-moment (uncentered variance) estimate.
+        epsilon: small constant added to the denominator for stability.
+        amsgrad: whether to use the AMSGrad variant.
+        clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name: the
+            arguments every optimizer takes (see `Optimizer`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> w = keras.Variable(np.array([1.0, -2.0]))
+        >>> opt = keras.optimizers.AdamW(learning_rate=0.1, weight_decay=0.1)
+        >>> _ = opt.apply_gradients([(np.array([0.5, -0.5]), w)])
+        >>> np.asarray(w.value, float).round(4)
+        array([ 0.89, -1.88])
     """
 
     def __init__(
@@ -125,6 +164,24 @@ class Adamax(Optimizer):
     """Adamax, Adam's infinity-norm variant (Keras's `keras.optimizers.Adamax`).
 
     Slots: `momentum` and `norm` per variable (interleaved).
+
+    Args:
+        learning_rate: a float, a `LearningRateSchedule`, or a callable taking no argument.
+        beta_1: decay rate of the first-moment estimate.
+        beta_2: decay rate of the exponentially weighted infinity norm.
+        epsilon: small constant added to the denominator for stability.
+        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name: the
+            arguments every optimizer takes (see `Optimizer`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> w = keras.Variable(np.array([1.0, -2.0]))
+        >>> opt = keras.optimizers.Adamax(learning_rate=0.1)
+        >>> _ = opt.apply_gradients([(np.array([0.5, -0.5]), w)])
+        >>> np.asarray(w.value, float).round(4)
+        array([ 0.9, -1.9])
     """
 
     def __init__(
@@ -180,6 +237,24 @@ class Nadam(Optimizer):
 
     Slots: `momentum` and `velocity` per variable (interleaved), then one scalar `variable`
     holding the running momentum-schedule product (as in Keras).
+
+    Args:
+        learning_rate: a float, a `LearningRateSchedule`, or a callable taking no argument.
+        beta_1: decay rate of the first-moment (mean) estimate.
+        beta_2: decay rate of the second-moment (uncentered variance) estimate.
+        epsilon: small constant added to the denominator for stability.
+        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name: the
+            arguments every optimizer takes (see `Optimizer`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> w = keras.Variable(np.array([1.0, -2.0]))
+        >>> opt = keras.optimizers.Nadam(learning_rate=0.1)
+        >>> _ = opt.apply_gradients([(np.array([0.5, -0.5]), w)])
+        >>> np.asarray(w.value, float).round(4)
+        array([ 0.8937, -1.8937])
     """
 
     def __init__(

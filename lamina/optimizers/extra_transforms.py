@@ -28,6 +28,32 @@ def scale_by_keras_ftrl(
     Keras assigns the new weight outright (`w = (clip(z, -l1, l1) - z) / q`). The updates are
     the deltas `new - w`, or with `absolute=True` the new weights themselves (what `Ftrl` uses,
     so its weights equal Keras's bit for bit instead of up to rounding of `w + (new - w)`).
+
+    Args:
+        learning_rate_power: power of the accumulator in the per-coordinate rate (<= 0).
+        initial_accumulator_value: starting value of the accumulators.
+        l1_regularization_strength: L1 penalty.
+        l2_regularization_strength: L2 penalty.
+        l2_shrinkage_regularization_strength: L2 penalty folded into the gradient.
+        beta: adds `beta / (2 * lr)` to the L2 strength.
+        absolute: return the new weights instead of deltas.
+
+    Returns:
+        An optax `GradientTransformationExtraArgs`; its `update` takes `learning_rate` and
+        the 1-based step `count` as keyword arguments.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import numpy as np
+        >>> from lamina.optimizers import extra_transforms
+        >>> tx = extra_transforms.scale_by_keras_ftrl()
+        >>> params = [jnp.array([1.0, -2.0])]
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update(
+        ...     [jnp.array([0.5, -0.5])], state, params, learning_rate=0.1, count=1
+        ... )
+        >>> np.asarray(updates[0], float).round(4)  # the delta to add to the parameters
+        array([-0.619 ,  1.1536])
     """
 
     def init(params):
@@ -57,7 +83,30 @@ def scale_by_keras_ftrl(
 
 def scale_by_keras_lamb(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7):
     """LAMB: Adam's bias-corrected direction times the trust ratio `||w|| / ||update||`
-    (1 when either norm is zero). State: `(momentums, velocities)`."""
+    (1 when either norm is zero). State: `(momentums, velocities)`.
+
+    Args:
+        beta_1: decay rate of the first moment.
+        beta_2: decay rate of the second moment.
+        epsilon: small constant added to the denominator.
+
+    Returns:
+        An optax `GradientTransformationExtraArgs`; its `update` takes `learning_rate` and
+        the 1-based step `count` as keyword arguments.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import numpy as np
+        >>> from lamina.optimizers import extra_transforms
+        >>> tx = extra_transforms.scale_by_keras_lamb()
+        >>> params = [jnp.array([1.0, -2.0])]
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update(
+        ...     [jnp.array([0.5, -0.5])], state, params, learning_rate=0.1, count=1
+        ... )
+        >>> np.asarray(updates[0], float).round(4)  # the delta to add to the parameters
+        array([-0.1581,  0.1581])
+    """
 
     def init(params):
         return (_zeros(params), _zeros(params))
@@ -88,7 +137,19 @@ def _rms(x):
 
 
 def adafactor_factored(shape: tuple) -> bool:
-    """Whether Adafactor keeps factored row/column statistics for a variable of `shape`."""
+    """Whether Adafactor keeps factored row/column statistics for a variable of `shape`.
+
+    Args:
+        shape: the variable's shape.
+
+    Returns:
+        True for rank 2 and above.
+
+    Example:
+        >>> from lamina.optimizers.extra_transforms import adafactor_factored
+        >>> adafactor_factored((3, 4)), adafactor_factored((4,))
+        (True, False)
+    """
     return len(shape) >= 2
 
 
@@ -105,6 +166,29 @@ def scale_by_keras_adafactor(
     full velocity, and their row/column entries are int32 scalar placeholders passed through.
     Keras's `relative_step` caps the rate at `1/sqrt(t)`, which the step size `min(lr,
     1/sqrt(t))` already does, so it does not change the numbers.
+
+    Args:
+        beta_2_decay: the second-moment decay at step `t` is `1 - t**beta_2_decay`.
+        epsilon_1: added to the squared gradients.
+        epsilon_2: lower bound of the variable's RMS used to scale the step.
+        clip_threshold: the normalized update is clipped to this RMS.
+
+    Returns:
+        An optax `GradientTransformationExtraArgs`; its `update` takes `learning_rate` and
+        the 1-based step `count` as keyword arguments.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import numpy as np
+        >>> from lamina.optimizers import extra_transforms
+        >>> tx = extra_transforms.scale_by_keras_adafactor()
+        >>> params = [jnp.array([1.0, -2.0])]
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update(
+        ...     [jnp.array([0.5, -0.5])], state, params, learning_rate=0.1, count=1
+        ... )
+        >>> np.asarray(updates[0], float).round(4)  # the delta to add to the parameters
+        array([-0.1581,  0.1581])
     """
 
     def init(params):

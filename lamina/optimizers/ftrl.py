@@ -22,6 +22,15 @@ class Ftrl(Optimizer):
 
     The other arguments are `Optimizer`'s. Slots: `accumulator` and `linear` per variable
     (interleaved).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> w = keras.Variable(np.array([1.0, -2.0]))
+        >>> opt = keras.optimizers.Ftrl(learning_rate=0.1)
+        >>> _ = opt.apply_gradients([(np.array([0.5, -0.5]), w)])
+        >>> np.asarray(w.value, float).round(4)
+        array([ 0.381 , -0.8464])
     """
 
     _transform_returns_values = True

@@ -14,6 +14,24 @@ class Lamb(Optimizer):
     Each variable moves by `lr * ratio * m_hat / (sqrt(v_hat) + epsilon)`, where `ratio` is
     `||w|| / ||m_hat / (sqrt(v_hat) + epsilon)||` (1 when either norm is zero). Slots:
     `momentum` and `velocity` per variable (interleaved).
+
+    Args:
+        learning_rate: a float, a `LearningRateSchedule`, or a callable taking no argument.
+        beta_1: decay rate of the first-moment (mean) estimate.
+        beta_2: decay rate of the second-moment (uncentered variance) estimate.
+        epsilon: small constant added to the denominator for stability.
+        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name: the
+            arguments every optimizer takes (see `Optimizer`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> w = keras.Variable(np.array([1.0, -2.0]))
+        >>> opt = keras.optimizers.Lamb(learning_rate=0.1)
+        >>> _ = opt.apply_gradients([(np.array([0.5, -0.5]), w)])
+        >>> np.asarray(w.value, float).round(4)
+        array([ 0.8419, -1.8419])
     """
 
     def __init__(

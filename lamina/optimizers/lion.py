@@ -13,6 +13,23 @@ class Lion(Optimizer):
 
     `w -= lr * sign(beta_1 * m + (1 - beta_1) * g)`, then `m = beta_2 * m + (1 - beta_2) * g`.
     Slot: `momentum` per variable.
+
+    Args:
+        learning_rate: a float, a `LearningRateSchedule`, or a callable taking no argument.
+        beta_1: the interpolation factor between momentum and gradient used for the update sign.
+        beta_2: decay rate of the momentum.
+        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name: the
+            arguments every optimizer takes (see `Optimizer`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> w = keras.Variable(np.array([1.0, -2.0]))
+        >>> opt = keras.optimizers.Lion(learning_rate=0.1)
+        >>> _ = opt.apply_gradients([(np.array([0.5, -0.5]), w)])
+        >>> np.asarray(w.value, float).round(4)
+        array([ 0.9, -1.9])
     """
 
     def __init__(

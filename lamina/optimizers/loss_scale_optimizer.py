@@ -45,6 +45,20 @@ class LossScaleOptimizer(Optimizer):
     Variables, in Keras's order: this optimizer's `iteration` and `learning_rate` (both unused,
     as in Keras), `step_counter`, `dynamic_scale`, then the inner optimizer's variables.
     `iterations` and `learning_rate` read and write the inner optimizer's.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> w = keras.Variable(np.array([1.0, -2.0]))
+        >>> opt = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1), initial_scale=4.0)
+        >>> float(opt.scale_loss(1.5))
+        6.0
+        >>> _ = opt.apply_gradients([(np.array([2.0, -2.0]), w)])  # scaled gradients
+        >>> np.asarray(w.value, float).round(4)
+        array([ 0.95, -1.95])
+        >>> _ = opt.apply_gradients([(np.array([np.inf, 0.0]), w)])  # skipped; the scale halves
+        >>> float(opt.dynamic_scale), np.asarray(w.value, float).round(4)
+        (2.0, array([ 0.95, -1.95]))
     """
 
     def __init__(

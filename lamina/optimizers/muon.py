@@ -13,7 +13,26 @@ from lamina.optimizers.transforms import _lr, _step_count, _transform, _zeros
 
 
 def newton_schulz(x, steps: int, a: float, b: float, c: float):
-    """Approximately orthogonalizes the matrix `x` (Keras's quintic Newton-Schulz iteration)."""
+    """Approximately orthogonalizes the matrix `x` (Keras's quintic Newton-Schulz iteration).
+
+    Args:
+        x: a matrix (or a batch of matrices in the last two axes).
+        steps: the number of iterations.
+        a: the first coefficient of the quintic polynomial.
+        b: the second coefficient.
+        c: the third coefficient.
+
+    Returns:
+        An array of the shape of `x` whose singular values are close to 1.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from lamina.optimizers.muon import newton_schulz
+        >>> x = jnp.array([[2.0, 0.0], [0.0, 0.5]])
+        >>> s = jnp.linalg.svd(newton_schulz(x, 5, 3.4445, -4.7750, 2.0315), compute_uv=False)
+        >>> bool(jnp.all((s > 0.6) & (s < 1.2)))
+        True
+    """
     wide = x.shape[-2] > x.shape[-1]
     if wide:
         x = jnp.swapaxes(x, -1, -2)
@@ -41,7 +60,38 @@ def scale_by_keras_muon(
     rms_rate: float | None = 0.2,
 ):
     """Muon's update. State: `(momentums, velocities)`; a velocity of None marks a matrix
-    trained by Muon, any other variable gets Keras's Adam step at `lr * adam_lr_ratio`."""
+    trained by Muon, any other variable gets Keras's Adam step at `lr * adam_lr_ratio`.
+
+    Args:
+        adam_beta_1: `beta_1` of the Adam steps.
+        adam_beta_2: `beta_2` of the Adam steps.
+        epsilon: small constant of the Adam steps.
+        muon_a: the first coefficient of the Newton-Schulz polynomial.
+        muon_b: the second coefficient.
+        muon_c: the third coefficient.
+        adam_lr_ratio: the Adam variables' learning rate, relative to the given one.
+        momentum: the momentum of the Muon variables.
+        ns_steps: the number of Newton-Schulz iterations.
+        nesterov: whether to use Nesterov momentum.
+        rms_rate: the target RMS factor of the Muon update (None: no rescaling).
+
+    Returns:
+        An optax `GradientTransformationExtraArgs`; its `update` takes `learning_rate` and
+        the 1-based step `count` as keyword arguments.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import numpy as np
+        >>> from lamina.optimizers import muon
+        >>> tx = muon.scale_by_keras_muon()
+        >>> params = [jnp.array([1.0, -2.0])]
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update(
+        ...     [jnp.array([0.5, -0.5])], state, params, learning_rate=0.1, count=1
+        ... )
+        >>> np.asarray(updates[0], float).round(4)  # the delta to add to the parameters
+        array([-0.1,  0.1])
+    """
 
     def init(params):
         return (_zeros(params), _zeros(params))
@@ -81,6 +131,37 @@ class Muon(Optimizer):
     rms_rate`. All other variables follow Adam with `lr * adam_lr_ratio`. Decoupled weight
     decay uses `weight_decay` for Muon variables and `adam_weight_decay` for Adam ones.
     Slots, in Keras's order, per variable: `momentum`, then `velocity` for Adam variables.
+
+    Args:
+        learning_rate: a float, a `LearningRateSchedule`, or a callable taking no argument.
+        adam_beta_1: `beta_1` of the Adam steps.
+        adam_beta_2: `beta_2` of the Adam steps.
+        adam_weight_decay: the decoupled weight decay of the variables trained by Adam.
+        epsilon: small constant of the Adam steps and of the normalization before Newton-Schulz.
+        weight_decay: the decoupled weight decay of the variables trained by Muon.
+        clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps,
+        name: the
+            arguments every optimizer takes (see `Optimizer`).
+        exclude_layers: optional list of regular expressions; matching variable paths use Adam.
+        exclude_embeddings: whether variables with "embedding" in their path use Adam.
+        muon_a: the first coefficient of the Newton-Schulz polynomial.
+        muon_b: the second coefficient.
+        muon_c: the third coefficient.
+        adam_lr_ratio: the Adam variables' learning rate, relative to `learning_rate`.
+        momentum: the momentum of the Muon variables.
+        ns_steps: the number of Newton-Schulz iterations.
+        nesterov: whether to use Nesterov momentum for the Muon variables.
+        rms_rate: the target RMS factor of the Muon update (None: no rescaling).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> w = keras.Variable(np.array([1.0, -2.0]))
+        >>> opt = keras.optimizers.Muon(learning_rate=0.1)
+        >>> _ = opt.apply_gradients([(np.array([0.5, -0.5]), w)])
+        >>> np.asarray(w.value, float).round(4)
+        array([ 0.8996, -1.8992])
     """
 
     def __init__(

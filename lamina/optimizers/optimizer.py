@@ -48,6 +48,15 @@ class Optimizer(OptimizerVariablesMixin):
         loss_scale_factor: multiply the loss by this (`scale_loss`) and divide gradients by it.
         gradient_accumulation_steps: apply the mean gradient once every this many steps (>= 2).
         name: the optimizer's name, which prefixes its variable paths.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> w = keras.Variable(np.array([1.0, -2.0]))
+        >>> opt = keras.optimizers.SGD(learning_rate=0.1, global_clipnorm=1.0)
+        >>> _ = opt.apply_gradients([(np.array([3.0, 4.0]), w)])  # clipped to norm 1
+        >>> np.asarray(w.value, float).round(4), int(opt.iterations)
+        (array([ 0.94, -2.08]), 1)
     """
 
     # Whether `_make_transform`'s updates are the new weights rather than deltas (Ftrl).

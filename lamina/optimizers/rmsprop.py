@@ -14,6 +14,26 @@ class RMSprop(Optimizer):
     `w -= lr * g / sqrt(v + epsilon)` (centered: `v - mean_g**2 + epsilon`). Slots:
     `velocity` per variable, then `momentum` per variable when `momentum > 0`, then
     `average_gradient` per variable when `centered`.
+
+    Args:
+        learning_rate: a float, a `LearningRateSchedule`, or a callable taking no argument.
+        rho: decay rate of the moving average of squared gradients.
+        momentum: momentum factor (0 disables the momentum slot).
+        epsilon: small constant added inside the square root.
+        centered: whether to normalize by the estimated variance (subtracting the squared mean
+            gradient) rather than the second moment.
+        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name: the
+            arguments every optimizer takes (see `Optimizer`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> w = keras.Variable(np.array([1.0, -2.0]))
+        >>> opt = keras.optimizers.RMSprop(learning_rate=0.1)
+        >>> _ = opt.apply_gradients([(np.array([0.5, -0.5]), w)])
+        >>> np.asarray(w.value, float).round(4)
+        array([ 0.6838, -1.6838])
     """
 
     def __init__(
@@ -83,6 +103,23 @@ class Adagrad(Optimizer):
     """Adagrad (Keras's `keras.optimizers.Adagrad`): `w -= lr * g / sqrt(acc + epsilon)`.
 
     Slot: `accumulator` per variable, starting at `initial_accumulator_value`.
+
+    Args:
+        learning_rate: a float, a `LearningRateSchedule`, or a callable taking no argument.
+        initial_accumulator_value: starting value of the squared-gradient accumulators.
+        epsilon: small constant added inside the square root.
+        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name: the
+            arguments every optimizer takes (see `Optimizer`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> w = keras.Variable(np.array([1.0, -2.0]))
+        >>> opt = keras.optimizers.Adagrad(learning_rate=0.1)
+        >>> _ = opt.apply_gradients([(np.array([0.5, -0.5]), w)])
+        >>> np.asarray(w.value, float).round(4)
+        array([ 0.9155, -1.9155])
     """
 
     def __init__(
@@ -137,6 +174,23 @@ class Adadelta(Optimizer):
     """Adadelta (Keras's `keras.optimizers.Adadelta`), scaled by the learning rate.
 
     Slots: `accumulated_grad` and `accumulated_delta_var` per variable (interleaved).
+
+    Args:
+        learning_rate: a float, a `LearningRateSchedule`, or a callable taking no argument.
+        rho: decay rate of the accumulated squared gradients and updates.
+        epsilon: small constant for stability.
+        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name: the
+            arguments every optimizer takes (see `Optimizer`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> w = keras.Variable(np.array([1.0, -2.0]))
+        >>> opt = keras.optimizers.Adadelta(learning_rate=1.0)
+        >>> _ = opt.apply_gradients([(np.array([0.5, -0.5]), w)])
+        >>> np.asarray(w.value, float).round(4)
+        array([ 0.9986, -1.9986])
     """
 
     def __init__(

@@ -11,6 +11,7 @@ from lamina.optimizers.ftrl import Ftrl
 from lamina.optimizers.lamb import Lamb
 from lamina.optimizers.lion import Lion
 from lamina.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from lamina.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
 from lamina.optimizers.muon import Muon
 from lamina.optimizers.optimizer import Optimizer
 from lamina.optimizers.rmsprop import Adadelta, Adagrad, RMSprop
@@ -36,6 +37,8 @@ def _objects() -> dict[str, Any]:
         LossScaleOptimizer,
         Muon,
         ScheduleFreeAdamW,
+        MultiOptimizer,
+        OptimizerMap,
     )
     objects: dict[str, Any] = {cls.__name__: cls for cls in classes}
     objects.update({cls.__name__.lower(): cls for cls in classes})
@@ -43,12 +46,40 @@ def _objects() -> dict[str, Any]:
 
 
 def serialize(optimizer: Optimizer) -> dict:
-    """The Keras record `{"module": "keras.optimizers", "class_name", "config", ...}`."""
+    """The Keras record `{"module": "keras.optimizers", "class_name", "config", ...}`.
+
+    Args:
+        optimizer: an `Optimizer`.
+
+    Returns:
+        The record (a dict).
+
+    Example:
+        >>> import lamina as keras
+        >>> record = keras.optimizers.serialize(keras.optimizers.SGD(learning_rate=0.5))
+        >>> record["class_name"], record["config"]["learning_rate"]
+        ('SGD', 0.5)
+    """
     return registry.serialize(optimizer, "keras.optimizers")
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
-    """Rebuilds an optimizer from its record; class names are case-insensitive."""
+    """Rebuilds an optimizer from its record; class names are case-insensitive.
+
+    Args:
+        config: a record made by `serialize`.
+        custom_objects: optional dict of extra names to classes.
+
+    Returns:
+        The optimizer.
+
+    Example:
+        >>> import lamina as keras
+        >>> record = {"class_name": "adam", "config": {"learning_rate": 0.01}}
+        >>> opt = keras.optimizers.deserialize(record)
+        >>> type(opt).__name__, round(float(opt.learning_rate), 4)
+        ('Adam', 0.01)
+    """
     objects = _objects()
     config = dict(config)
     name = config.get("class_name")
@@ -60,7 +91,22 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
 
 def get(identifier) -> Optimizer:
     """Resolves an optimizer: an instance, a (case-insensitive) name such as `'adam'`, or a
-    config record."""
+    config record.
+
+    Args:
+        identifier: an `Optimizer`, a name, or a record.
+
+    Returns:
+        The optimizer (names give one with default arguments).
+
+    Raises:
+        ValueError: for None and unknown names.
+
+    Example:
+        >>> import lamina as keras
+        >>> type(keras.optimizers.get("rmsprop")).__name__
+        'RMSprop'
+    """
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, dict):

@@ -19,6 +19,15 @@ class SGD(Optimizer):
         momentum: float in [0, 1].
         nesterov: whether to use Nesterov momentum.
         **kwargs: the common optimizer arguments (see `Optimizer`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> w = keras.Variable(np.array([1.0, -2.0]))
+        >>> opt = keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)
+        >>> _ = opt.apply_gradients([(np.array([0.5, -0.5]), w)])
+        >>> np.asarray(w.value, float).round(4)
+        array([ 0.95, -1.95])
     """
 
     def __init__(

@@ -23,7 +23,25 @@ from lamina.optimizers.schedules.learning_rate_schedule import LearningRateSched
 
 
 def current_learning_rate(optimizer, opt_values: list, iteration):
-    """The learning rate for this step, read from the arrays (never baked in)."""
+    """The learning rate for this step, read from the arrays (never baked in).
+
+    Args:
+        optimizer: the optimizer (read for its learning-rate setting).
+        opt_values: the values of `optimizer.variables`.
+        iteration: the step number (an array) given to a schedule.
+
+    Returns:
+        The learning rate: an array, or a float for a constant rate.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.optimizers.stateless import current_learning_rate
+        >>> schedules = keras.optimizers.schedules
+        >>> schedule = schedules.ExponentialDecay(1.0, decay_steps=1, decay_rate=0.5)
+        >>> opt = keras.optimizers.SGD(learning_rate=schedule)
+        >>> float(current_learning_rate(opt, [v.value for v in opt.variables], 2))
+        0.25
+    """
     lr = optimizer._learning_rate
     if isinstance(lr, Variable):
         return opt_values[optimizer._lr_position()]
@@ -39,6 +57,30 @@ def _positions(optimizer) -> dict[int, int]:
 
 
 def pure_step(optimizer, opt_values: list, grads: list, params: list) -> tuple[list, list]:
+    """One optimizer step as a pure function: `(new_params, new_opt_values)`.
+
+    Args:
+        optimizer: a built optimizer, read for its configuration only.
+        opt_values: the current values of `optimizer.variables`.
+        grads: the gradients, one per trainable variable of the optimizer.
+        params: the current values of those variables.
+
+    Returns:
+        `(new_params, new_opt_values)`; nothing is assigned.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.optimizers.stateless import pure_step
+        >>> w = keras.Variable(jnp.array([1.0, -2.0]))
+        >>> opt = keras.optimizers.SGD(learning_rate=0.1)
+        >>> opt.build([w])
+        >>> opt_values = [v.value for v in opt.variables]
+        >>> params, values = pure_step(opt, opt_values, [jnp.ones(2)], [w.value])
+        >>> np.asarray(params[0], float).round(4).tolist(), w.value.tolist()  # w is unchanged
+        ([0.9, -2.1], [1.0, -2.0])
+    """
     if len(grads) == 0:
         # Nothing to train (a weight-free or frozen model): a no-op, as in Keras; `fit` still
         # runs the forward pass, the losses, metrics and callbacks.

@@ -62,7 +62,24 @@ def _step_count(count, p):
 
 # --- gradient clipping ------------------------------------------------------------------------
 def clip_by_norm_keras(max_norm: float) -> optax.GradientTransformation:
-    """Clips each gradient to L2 norm `max_norm` on its own (Keras's `clipnorm`)."""
+    """Clips each gradient to L2 norm `max_norm` on its own (Keras's `clipnorm`).
+
+    Args:
+        max_norm: the largest L2 norm of each gradient.
+
+    Returns:
+        An optax `GradientTransformation`.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import numpy as np
+        >>> from lamina.optimizers.transforms import clip_by_norm_keras
+        >>> tx = clip_by_norm_keras(1.0)
+        >>> grads = [jnp.array([3.0, 4.0]), jnp.array([0.1, 0.0])]
+        >>> clipped, _ = tx.update(grads, tx.init(grads))
+        >>> [np.asarray(g, float).round(3).tolist() for g in clipped]
+        [[0.6, 0.8], [0.1, 0.0]]
+    """
 
     def update(updates, state, params=None):
         out = []
@@ -80,6 +97,22 @@ def clip_by_global_norm_keras(max_norm: float) -> optax.GradientTransformation:
     """Scales all gradients jointly so their global L2 norm is at most `max_norm`.
 
     A non-finite global norm makes every gradient NaN, as in Keras.
+
+    Args:
+        max_norm: the largest global L2 norm of all gradients together.
+
+    Returns:
+        An optax `GradientTransformation`.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import numpy as np
+        >>> from lamina.optimizers.transforms import clip_by_global_norm_keras
+        >>> tx = clip_by_global_norm_keras(1.0)
+        >>> grads = [jnp.array([3.0]), jnp.array([4.0])]
+        >>> clipped, _ = tx.update(grads, tx.init(grads))
+        >>> [np.asarray(g, float).round(3).tolist() for g in clipped]
+        [[0.6], [0.8]]
     """
 
     def update(updates, state, params=None):
@@ -97,7 +130,25 @@ def clip_by_global_norm_keras(max_norm: float) -> optax.GradientTransformation:
 def keras_clipping(
     clipnorm: float | None, clipvalue: float | None, global_clipnorm: float | None
 ) -> optax.GradientTransformation:
-    """The clipping Keras applies for its `clipnorm` / `global_clipnorm` / `clipvalue` args."""
+    """The clipping Keras applies for its `clipnorm` / `global_clipnorm` / `clipvalue` args.
+
+    Args:
+        clipnorm: per-gradient L2 norm bound, or None.
+        clipvalue: elementwise bound, or None.
+        global_clipnorm: global L2 norm bound, or None.
+
+    Returns:
+        The matching optax transformation (the identity when none is set).
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import numpy as np
+        >>> from lamina.optimizers.transforms import keras_clipping
+        >>> tx = keras_clipping(clipnorm=None, clipvalue=0.5, global_clipnorm=None)
+        >>> clipped, _ = tx.update([jnp.array([2.0, -0.1])], tx.init(None))
+        >>> np.asarray(clipped[0], float).round(3).tolist()
+        [0.5, -0.1]
+    """
     if clipnorm and clipnorm > 0:
         return clip_by_norm_keras(clipnorm)
     if global_clipnorm and global_clipnorm > 0:
@@ -109,7 +160,29 @@ def keras_clipping(
 
 # --- update rules -----------------------------------------------------------------------------
 def scale_by_keras_sgd(momentum: float = 0.0, nesterov: bool = False):
-    """SGD; with momentum `m = mu*m - lr*g`, then `w += m` (or `w += mu*m - lr*g`)."""
+    """SGD; with momentum `m = mu*m - lr*g`, then `w += m` (or `w += mu*m - lr*g`).
+
+    Args:
+        momentum: momentum factor (0: plain gradient descent, no state).
+        nesterov: whether to use Nesterov momentum.
+
+    Returns:
+        An optax `GradientTransformationExtraArgs`; its `update` takes `learning_rate` and
+        the 1-based step `count` as keyword arguments.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import numpy as np
+        >>> from lamina.optimizers import transforms
+        >>> tx = transforms.scale_by_keras_sgd(momentum=0.9)
+        >>> params = [jnp.array([1.0, -2.0])]
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update(
+        ...     [jnp.array([0.5, -0.5])], state, params, learning_rate=0.1, count=1
+        ... )
+        >>> np.asarray(updates[0], float).round(4)  # the delta to add to the parameters
+        array([-0.05,  0.05])
+    """
 
     def init(params):
         return (_zeros(params),) if momentum != 0 else ()
@@ -135,6 +208,29 @@ def scale_by_keras_adam(
     """Adam with the bias correction folded into the step size and epsilon outside the root.
 
     State: `(momentums, velocities)` plus `(velocity_hats,)` when `amsgrad`.
+
+    Args:
+        beta_1: decay rate of the first moment.
+        beta_2: decay rate of the second moment.
+        epsilon: small constant added to the denominator.
+        amsgrad: whether to use the maximum of the past second moments.
+
+    Returns:
+        An optax `GradientTransformationExtraArgs`; its `update` takes `learning_rate` and
+        the 1-based step `count` as keyword arguments.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import numpy as np
+        >>> from lamina.optimizers import transforms
+        >>> tx = transforms.scale_by_keras_adam()
+        >>> params = [jnp.array([1.0, -2.0])]
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update(
+        ...     [jnp.array([0.5, -0.5])], state, params, learning_rate=0.1, count=1
+        ... )
+        >>> np.asarray(updates[0], float).round(4)  # the delta to add to the parameters
+        array([-0.1,  0.1])
     """
 
     def init(params):
@@ -162,7 +258,30 @@ def scale_by_keras_adam(
 
 
 def scale_by_keras_adamax(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7):
-    """Adamax (infinity-norm Adam). State: `(momentums, norms)`."""
+    """Adamax (infinity-norm Adam). State: `(momentums, norms)`.
+
+    Args:
+        beta_1: decay rate of the first moment.
+        beta_2: decay rate of the infinity norm.
+        epsilon: small constant added to the denominator.
+
+    Returns:
+        An optax `GradientTransformationExtraArgs`; its `update` takes `learning_rate` and
+        the 1-based step `count` as keyword arguments.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import numpy as np
+        >>> from lamina.optimizers import transforms
+        >>> tx = transforms.scale_by_keras_adamax()
+        >>> params = [jnp.array([1.0, -2.0])]
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update(
+        ...     [jnp.array([0.5, -0.5])], state, params, learning_rate=0.1, count=1
+        ... )
+        >>> np.asarray(updates[0], float).round(4)  # the delta to add to the parameters
+        array([-0.1,  0.1])
+    """
 
     def init(params):
         return (_zeros(params), _zeros(params))
@@ -186,6 +305,28 @@ def scale_by_keras_nadam(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: fl
     """Nadam with Keras's momentum schedule `u_t = beta_1 * (1 - 0.5 * 0.96**t)`.
 
     State: `(momentums, velocities, u_product)`, the last a scalar starting at 1.
+
+    Args:
+        beta_1: decay rate of the first moment.
+        beta_2: decay rate of the second moment.
+        epsilon: small constant added to the denominator.
+
+    Returns:
+        An optax `GradientTransformationExtraArgs`; its `update` takes `learning_rate` and
+        the 1-based step `count` as keyword arguments.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import numpy as np
+        >>> from lamina.optimizers import transforms
+        >>> tx = transforms.scale_by_keras_nadam()
+        >>> params = [jnp.array([1.0, -2.0])]
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update(
+        ...     [jnp.array([0.5, -0.5])], state, params, learning_rate=0.1, count=1
+        ... )
+        >>> np.asarray(updates[0], float).round(4)  # the delta to add to the parameters
+        array([-0.1063,  0.1063])
     """
 
     def init(params):
@@ -227,6 +368,29 @@ def scale_by_keras_rmsprop(
 
     State: `(velocities,)`, then `(momentums,)` if `momentum > 0`, then `(average_gradients,)`
     if `centered`.
+
+    Args:
+        rho: decay rate of the moving average of squared gradients.
+        momentum: momentum factor (0: no momentum state).
+        epsilon: small constant added inside the square root.
+        centered: whether to subtract the squared mean gradient from the second moment.
+
+    Returns:
+        An optax `GradientTransformationExtraArgs`; its `update` takes `learning_rate` and
+        the 1-based step `count` as keyword arguments.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import numpy as np
+        >>> from lamina.optimizers import transforms
+        >>> tx = transforms.scale_by_keras_rmsprop()
+        >>> params = [jnp.array([1.0, -2.0])]
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update(
+        ...     [jnp.array([0.5, -0.5])], state, params, learning_rate=0.1, count=1
+        ... )
+        >>> np.asarray(updates[0], float).round(4)  # the delta to add to the parameters
+        array([-0.3162,  0.3162])
     """
 
     def init(params):
@@ -270,7 +434,29 @@ def scale_by_keras_rmsprop(
 
 
 def scale_by_keras_adagrad(initial_accumulator_value: float = 0.1, epsilon: float = 1e-7):
-    """Adagrad: `acc += g**2; w -= lr * g / sqrt(acc + eps)`. State: `(accumulators,)`."""
+    """Adagrad: `acc += g**2; w -= lr * g / sqrt(acc + eps)`. State: `(accumulators,)`.
+
+    Args:
+        initial_accumulator_value: starting value of the accumulators.
+        epsilon: small constant added inside the square root.
+
+    Returns:
+        An optax `GradientTransformationExtraArgs`; its `update` takes `learning_rate` and
+        the 1-based step `count` as keyword arguments.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import numpy as np
+        >>> from lamina.optimizers import transforms
+        >>> tx = transforms.scale_by_keras_adagrad()
+        >>> params = [jnp.array([1.0, -2.0])]
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update(
+        ...     [jnp.array([0.5, -0.5])], state, params, learning_rate=0.1, count=1
+        ... )
+        >>> np.asarray(updates[0], float).round(4)  # the delta to add to the parameters
+        array([-0.0845,  0.0845])
+    """
 
     def init(params):
         return (_zeros(params, initial_accumulator_value),)
@@ -287,7 +473,29 @@ def scale_by_keras_adagrad(initial_accumulator_value: float = 0.1, epsilon: floa
 
 
 def scale_by_keras_adadelta(rho: float = 0.95, epsilon: float = 1e-7):
-    """Adadelta scaled by the learning rate. State: `(accumulated_grads, accumulated_deltas)`."""
+    """Adadelta scaled by the learning rate. State: `(accumulated_grads, accumulated_deltas)`.
+
+    Args:
+        rho: decay rate of the accumulators.
+        epsilon: small constant for stability.
+
+    Returns:
+        An optax `GradientTransformationExtraArgs`; its `update` takes `learning_rate` and
+        the 1-based step `count` as keyword arguments.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import numpy as np
+        >>> from lamina.optimizers import transforms
+        >>> tx = transforms.scale_by_keras_adadelta()
+        >>> params = [jnp.array([1.0, -2.0])]
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update(
+        ...     [jnp.array([0.5, -0.5])], state, params, learning_rate=0.1, count=1
+        ... )
+        >>> np.asarray(updates[0], float).round(4)  # the delta to add to the parameters
+        array([-0.0001,  0.0001])
+    """
 
     def init(params):
         return (_zeros(params), _zeros(params))
@@ -307,7 +515,29 @@ def scale_by_keras_adadelta(rho: float = 0.95, epsilon: float = 1e-7):
 
 
 def scale_by_keras_lion(beta_1: float = 0.9, beta_2: float = 0.99):
-    """Lion: `w -= lr * sign(b1*m + (1-b1)*g)`, then `m = b2*m + (1-b2)*g`."""
+    """Lion: `w -= lr * sign(b1*m + (1-b1)*g)`, then `m = b2*m + (1-b2)*g`.
+
+    Args:
+        beta_1: interpolation factor for the update sign.
+        beta_2: decay rate of the momentum.
+
+    Returns:
+        An optax `GradientTransformationExtraArgs`; its `update` takes `learning_rate` and
+        the 1-based step `count` as keyword arguments.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> import numpy as np
+        >>> from lamina.optimizers import transforms
+        >>> tx = transforms.scale_by_keras_lion()
+        >>> params = [jnp.array([1.0, -2.0])]
+        >>> state = tx.init(params)
+        >>> updates, state = tx.update(
+        ...     [jnp.array([0.5, -0.5])], state, params, learning_rate=0.1, count=1
+        ... )
+        >>> np.asarray(updates[0], float).round(4)  # the delta to add to the parameters
+        array([-0.1,  0.1])
+    """
 
     def init(params):
         return (_zeros(params),)
@@ -325,5 +555,19 @@ def scale_by_keras_lion(beta_1: float = 0.9, beta_2: float = 0.99):
 
 
 def apply_updates(params: Sequence[jax.Array], updates: Sequence[jax.Array]) -> list:
-    """Adds the deltas to the parameters, keeping each parameter's dtype."""
+    """Adds the deltas to the parameters, keeping each parameter's dtype.
+
+    Args:
+        params: the parameter arrays.
+        updates: the deltas, one per parameter.
+
+    Returns:
+        The list of `param + update`, in each parameter's dtype.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> from lamina.optimizers.transforms import apply_updates
+        >>> apply_updates([jnp.array([1.0, 2.0])], [jnp.array([0.5, -0.5])])[0].tolist()
+        [1.5, 1.5]
+    """
     return list(optax.apply_updates(list(params), list(updates)))

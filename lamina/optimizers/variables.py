@@ -17,6 +17,13 @@ class OptimizerVariablesMixin:
     """`add_variable*`, `set_weights` and the `.keras` hooks of `Optimizer`.
 
     Expects `name`, `built`, `_variables` and `_track_variable` from the optimizer.
+
+    Example:
+        >>> import lamina as keras
+        >>> opt = keras.optimizers.SGD(name="my_sgd")
+        >>> v = opt.add_variable((2,), initializer="ones", name="scale")
+        >>> v.path, v.value.tolist()
+        ('my_sgd/scale', [1.0, 1.0])
     """
 
     def add_variable(
@@ -98,19 +105,22 @@ class OptimizerVariablesMixin:
             variable.assign(weight)
 
     def save_own_variables(self, store) -> None:
-        for i, variable in enumerate(self._variables):
+        # All of `variables`, as Keras: a wrapper's (LossScaleOptimizer, MultiOptimizer) entry
+        # holds its inner optimizers' variables too (they also get entries of their own).
+        for i, variable in enumerate(self.variables):
             store[str(i)] = variable.numpy()
 
     def load_own_variables(self, store) -> None:
-        if len(store.keys()) != len(self._variables):
+        variables = self.variables
+        if len(store.keys()) != len(variables):
             msg = (
                 f"Skipping variable loading for optimizer '{self.name}', because it has "
-                f"{len(self._variables)} variables whereas the saved optimizer has "
+                f"{len(variables)} variables whereas the saved optimizer has "
                 f"{len(store.keys())} variables."
             )
             if not self.built:
                 msg += " This is likely because the optimizer has not been built yet."
             warnings.warn(msg, stacklevel=2)
             return
-        for i, variable in enumerate(self._variables):
+        for i, variable in enumerate(variables):
             variable.assign(np.asarray(store[str(i)]))

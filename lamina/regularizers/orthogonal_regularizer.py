@@ -10,7 +10,21 @@ from lamina.regularizers.regularizer import Regularizer, validate_factor
 
 
 def l2_normalize(x: jax.Array, axis: int) -> jax.Array:
-    """`x` divided by its L2 norm along `axis` (norms below `epsilon()` count as `epsilon()`)."""
+    """`x` divided by its L2 norm along `axis` (norms below `epsilon()` count as `epsilon()`).
+
+    Args:
+        x: input array.
+        axis: the axis the norm is taken over.
+
+    Returns:
+        An array of the shape of `x`.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.regularizers.orthogonal_regularizer import l2_normalize
+        >>> np.asarray(l2_normalize(np.array([[3.0, 4.0]]), axis=1), float).round(3)
+        array([[0.6, 0.8]])
+    """
     inverse_norm = jax.lax.rsqrt(jnp.sum(jnp.square(x), axis=axis, keepdims=True))
     return x * jnp.minimum(inverse_norm, 1.0 / epsilon())
 
@@ -25,6 +39,15 @@ class OrthogonalRegularizer(Regularizer):
     Args:
         factor: the penalty factor.
         mode: "rows" or "columns".
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> penalty = keras.regularizers.OrthogonalRegularizer(factor=1.0, mode="rows")
+        >>> float(penalty(np.eye(3)))  # orthogonal rows: no penalty
+        0.0
+        >>> round(float(penalty(np.array([[1.0, 0.0], [1.0, 1.0]]))), 3)
+        0.707
     """
 
     def __init__(self, factor: float = 0.01, mode: str = "rows"):

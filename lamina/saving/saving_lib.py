@@ -278,6 +278,10 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
         raise FileNotFoundError(f"load_model: no file or directory at '{path}'.")
     if os.path.isdir(path):
         if not os.path.isfile(os.path.join(path, archive.CONFIG)):
+            from lamina.saving import orbax_io
+
+            if orbax_io.is_orbax_checkpoint(path):
+                return _placed(orbax_io.load_model(path, custom_objects, compile, safe_mode))
             raise ModelFileError(
                 f"load_model('{path}'): this directory has no '{archive.CONFIG}', so it is not "
                 "a model saved with save(path, zipped=False). TensorFlow SavedModel "

@@ -455,6 +455,17 @@ def _raised_in_h5py(error: BaseException) -> bool:
 
 
 def _load_weights_checked(model, filepath, path, skip_mismatch, objects_to_skip, by_name):
+    if os.path.isdir(path):
+        from lamina.saving import orbax_io
+
+        if orbax_io.is_orbax_checkpoint(os.fsdecode(path)):
+            if objects_to_skip is not None or by_name:
+                raise ValueError(
+                    "load_weights: `objects_to_skip` and `by_name` do not apply to Orbax "
+                    f"checkpoints. Received: {os.fsdecode(path)}"
+                )
+            orbax_io.load_weights(model, os.fsdecode(path))
+            return
     store = _open_for_reading(filepath, allow_legacy=True)
     if isinstance(store, WeightsStore) and store.is_legacy_keras2():
         # A Keras 2 layout (told by content): weights go by layer order, or by name.

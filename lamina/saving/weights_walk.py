@@ -10,7 +10,8 @@ The walk is depth-first from the model (path `""`):
    `<path>/<attr>/<snake_case(ClassName)>[_k]`, with one counter per name and per container
    (nested containers are `container`, `container_1`, ...).
 
-Layers and the optimizer own variables; metrics and losses are reached but save nothing.
+Layers and optimizers own variables (an optimizer's walk skips a bare `Optimizer`'s attributes,
+so a wrapper reaches its inner optimizers); metrics and losses are reached but save nothing.
 """
 
 from __future__ import annotations
@@ -98,10 +99,20 @@ def _name_key(name: str) -> str:
     return f"~{name}" if name.startswith("_") else name
 
 
-def _children(obj: Layer) -> Iterator[tuple[str, Any]]:
+@functools.cache
+def _optimizer_skipset() -> frozenset[str]:
+    # Keras walks an optimizer's attributes other than a bare `Optimizer`'s, plus `variables`:
+    # LossScaleOptimizer's `inner_optimizer`, MultiOptimizer's `optimizers`.
+    from lamina.optimizers.optimizer import Optimizer
+
+    reference = Optimizer(1.0, name="lamina_skipset_reference")
+    return frozenset(dir(reference)) - {"variables"}
+
+
+def _children(obj: Any) -> Iterator[tuple[str, Any]]:
     if getattr(type(obj), "_weights_walk_layers_first", False):
         yield "layers", obj.layers
-    skip = _skipset(obj)
+    skip = _optimizer_skipset() if _is_optimizer(obj) else _skipset(obj)
     for attr in sorted(dir(obj), key=_name_key):
         if attr.startswith("__") or attr in skip:
             continue
@@ -128,8 +139,8 @@ class _Walker:
         if _is_inert(obj):
             return
         self.entries.append((path, obj))
-        if not isinstance(obj, Layer):
-            return  # the optimizer's attributes hold no other saveable objects
+        if not isinstance(obj, Layer) and not _is_optimizer(obj):
+            return
         for attr, value in _children(obj):
             if is_saveable(value):
                 self.visit(value, _join(path, attr))

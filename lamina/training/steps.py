@@ -309,7 +309,9 @@ class StepBuilder:
                 trainable, non_trainable, x, training=training, return_losses=True
             )
 
-    def _loss(self, batch, y_pred, mask, losses, training, metric_values=None) -> LossParts:
+    def _loss(
+        self, batch, y_pred, mask, losses, training, metric_values=None, values=None
+    ) -> LossParts:
         """The loss of a batch through `model.compute_loss` (its one definition, which a user's
         override replaces): the losses added during this call are `model.losses`, and the
         padding mask of the batch is in the call context."""
@@ -326,11 +328,18 @@ class StepBuilder:
         try:
             with state_lib.call_context(training, batch_mask=mask):
                 if self.custom_loss and metric_values is not None:
-                    # A user's `compute_loss` may update metrics: bind them to this step's.
+                    # A user's `compute_loss` may update metrics and call layers (a Distiller
+                    # runs its models again): bind the variables to this step's values, as
+                    # Keras's `stateless_compute_loss` does, so gradients flow through them.
                     mapping = list(zip(self.metric_vars, metric_values))
+                    if values is not None:
+                        mapping += list(zip(self.trainable_vars, values[0]))
+                        mapping += list(zip(self.non_trainable_vars, values[1]))
                     with state_lib.StateScope(mapping) as scope:
                         total = call_compute_loss(model, x, y, y_pred, sw, training)
                         new_metrics = [scope.get(v) for v in self.metric_vars]
+                        if values is not None:
+                            values[1][:] = [scope.get(v) for v in self.non_trainable_vars]
                 else:
                     total = call_compute_loss(model, x, y, y_pred, sw, training)
         finally:
@@ -370,7 +379,8 @@ class StepBuilder:
             y_pred, new_nt, losses = self._forward(
                 trainable, state.non_trainable, batch[0], True, mask
             )
-            loss = self._loss(batch, y_pred, mask, losses, True, state.metrics)
+            new_nt = list(new_nt)
+            loss = self._loss(batch, y_pred, mask, losses, True, state.metrics, (trainable, new_nt))
             # The loss scale (LossScaleOptimizer) is optimizer state: read it from this step's.
             with state_lib.StateScope(list(zip(self.optimizer_vars, state.optimizer))):
                 scaled = model.optimizer.scale_loss(loss.total)
@@ -387,7 +397,8 @@ class StepBuilder:
         y_pred, _, losses = self._forward(
             state.trainable, state.non_trainable, batch[0], False, mask
         )
-        loss = self._loss(batch, y_pred, mask, losses, False, state.metrics)
+        values = (state.trainable, list(state.non_trainable))
+        loss = self._loss(batch, y_pred, mask, losses, False, state.metrics, values)
         new_metrics, logs = self._metrics(state.metrics, loss, mask, batch)
         return state._replace(metrics=new_metrics), logs
 

@@ -14,6 +14,7 @@ from lamina.core.registry import register_keras_serializable as register_keras_s
 from lamina.core.serialization import deserialize_keras_object as deserialize_keras_object
 from lamina.core.serialization import serialize_keras_object as serialize_keras_object
 from lamina.core.variable import standardize_dtype as standardize_dtype
+from lamina.utils import bounding_boxes as bounding_boxes
 from lamina.utils import legacy as legacy
 from lamina.utils.config import Config as Config
 from lamina.utils.data_utils import get_source_inputs as get_source_inputs

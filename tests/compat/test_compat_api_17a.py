@@ -187,6 +187,33 @@ def test_dtype_policy_map_as_layer_dtype(keras, tmp_path):
     assert isinstance(lk.layers[-1].dtype_policy, lamina.dtype_policies.DTypePolicyMap)
 
 
+@pytest.mark.parametrize("kind", ["mha", "gqa"])
+def test_dtype_policy_map_reaches_attention_sublayers_by_nested_path(keras, kind):
+    """Sublayers' paths nest under the layer that built them (`"att/query"`), and attention
+    layers hand their policy map on, so a map entry for a projection applies to it alone."""
+    x = RNG.normal(size=(2, 3, 4)).astype("float32")
+    seen = {}
+    for k in (keras, lamina):
+        policies = k.dtype_policies.DTypePolicyMap(default_policy="float32")
+        policies["att/query"] = "bfloat16"
+        policies["att/.*output"] = "mixed_bfloat16"
+        if kind == "mha":
+            layer = k.layers.MultiHeadAttention(2, 4, name="att", dtype=policies)
+        else:
+            layer = k.layers.GroupQueryAttention(4, 2, 1, name="att", dtype=policies)
+        out = layer(x, x)
+        subs = {name: getattr(layer, name) for name in vars(layer) if name.endswith("_dense")}
+        seen[k] = (
+            str(out.dtype),
+            {
+                name: (sub.path, sub.compute_dtype, sub.variable_dtype)
+                for name, sub in sorted(subs.items())
+            },
+        )
+    assert seen[lamina] == seen[keras]
+    assert any(dtypes[1] == "bfloat16" for dtypes in seen[lamina][1].values())
+
+
 # ---------------------------------------------------------------------------- ScheduleFreeAdamW
 @pytest.mark.parametrize(
     "kwargs",

@@ -112,6 +112,21 @@ def _mlp(package, width, name):
             0.5,
         ),
         (lambda k: k.distillation.FeatureDistillation("mae"), 0.0),
+        (  # named intermediate layers (teacher 16 wide, student 4: compare the outputs)
+            lambda k: [
+                k.distillation.FeatureDistillation(
+                    "mse", teacher_layer_name="teacher_out", student_layer_name="student_out"
+                ),
+                k.distillation.LogitsDistillation(),
+            ],
+            0.4,
+        ),
+        (
+            lambda k: k.distillation.FeatureDistillation(
+                "mae", teacher_layer_name="teacher_out", student_layer_name=None
+            ),
+            0.0,
+        ),
     ],
 )
 def test_distiller_trains_like_keras(keras, losses, student_loss_weight):
@@ -148,7 +163,7 @@ def test_distiller_trains_like_keras(keras, losses, student_loss_weight):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
-def test_distiller_arguments_config_and_unsupported_layer_features():
+def test_distiller_arguments_and_config():
     teacher, student = _mlp(lamina, 8, "teacher"), _mlp(lamina, 2, "student")
     logits = lamina.distillation.LogitsDistillation()
     with pytest.raises(ValueError, match="student_loss_weight"):
@@ -157,12 +172,12 @@ def test_distiller_arguments_config_and_unsupported_layer_features():
         lamina.distillation.Distiller(teacher, student, None)
     with pytest.raises(ValueError, match="one weight per loss"):
         lamina.distillation.Distiller(teacher, student, [logits], distillation_loss_weights=[1, 2])
-    with pytest.raises(NotImplementedError, match="named intermediate layers"):
+    with pytest.raises(ValueError, match="nope"):
         lamina.distillation.Distiller(
             teacher,
             student,
             lamina.distillation.FeatureDistillation(
-                teacher_layer_name="teacher_hidden", student_layer_name="student_hidden"
+                teacher_layer_name="teacher_hidden", student_layer_name="nope"
             ),
         )
     distiller = lamina.distillation.Distiller(teacher, student, logits, student_loss_weight=0.2)

@@ -166,3 +166,34 @@ def jax_leaves(tree):
     import jax
 
     return jax.tree.leaves(tree)
+
+
+@pytest.mark.parametrize("wrap", [list, tuple])
+def test_one_output_in_a_list_is_returned_as_that_output(keras, wrap):
+    """`Model(inp, [out])`: on data, call/predict/predict_on_batch give the array itself (Keras
+    unpacks one-element output lists); a symbolic call keeps the list, as Keras does."""
+    x = DATA_RNG.normal(size=(6, 5)).astype("float32")
+    results = {}
+    for lib in (keras, lamina):
+        inp = lib.Input((5,))
+        model = lib.Model(inp, wrap([lib.layers.Dense(2, name="d")(inp)]))
+        if lib is lamina:
+            model.set_weights(results["keras"]["initial"])
+        initial = model.get_weights()
+        symbolic = model(lib.Input((5,)))
+        model.compile(optimizer="sgd", loss=["mse"])
+        history = model.fit(x, [x[:, :2]], epochs=2, batch_size=3, verbose=0, shuffle=False)
+        results["keras" if lib is keras else "lamina"] = {
+            "initial": initial,
+            "call": model(x),
+            "predict": model.predict(x, verbose=0),
+            "on_batch": model.predict_on_batch(x),
+            "symbolic": type(symbolic).__name__,
+            "loss": history.history["loss"],
+        }
+    want, got = results["keras"], results["lamina"]
+    for key in ("call", "predict", "on_batch"):
+        assert not isinstance(got[key], (list, tuple)), key
+        np.testing.assert_allclose(np.asarray(got[key]), np.asarray(want[key]), atol=1e-5)
+    assert want["symbolic"] == got["symbolic"] == wrap.__name__
+    np.testing.assert_allclose(got["loss"], want["loss"], rtol=1e-5)

@@ -143,6 +143,32 @@ def test_max_num_bounding_boxes(keras):
         lamina.layers.MaxNumBoundingBoxes(2)({"images": X, "bounding_boxes": boxes})
 
 
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"tile_grid_size": (3, 4), "clip_limit": 2.0},  # 13x10 is not a multiple of the grid
+        {"tile_grid_size": (2, 2), "clip_limit": 0.0},  # no clipping
+        {"value_range": (0, 1), "tile_grid_size": (2, 3)},
+    ],
+)
+def test_clahe_matches_keras(keras, kwargs):
+    name = "ContrastLimitedAdaptiveHistogramEqualization"
+    k, m = _pair(keras, name, kwargs)
+    assert _config(m) == _config(k)
+    scale = 1.0 if kwargs.get("value_range") == (0, 1) else 255.0
+    x = (RNG.random((2, 13, 10, 3)) * scale).astype("float32")
+    for inputs in (x, x[0], x.astype("uint8") if scale == 255.0 else x):
+        expected, got = np.asarray(k(inputs)), np.asarray(m(inputs))
+        assert got.dtype == expected.dtype
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-4)
+    # applied in inference too, as in Keras
+    np.testing.assert_allclose(m(x, training=False), k(x, training=False), rtol=1e-5, atol=1e-4)
+    k, m = _pair(keras, name, {**kwargs, "data_format": "channels_first"})
+    x_cf = np.ascontiguousarray(np.transpose(x, (0, 3, 1, 2)))
+    np.testing.assert_allclose(m(x_cf), k(x_cf), rtol=1e-5, atol=1e-4)
+
+
 def test_identity_in_inference():
     for name, kwargs in CASES:
         if name == "AutoContrast":  # Keras applies it in inference too

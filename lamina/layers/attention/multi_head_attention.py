@@ -243,7 +243,7 @@ class MultiHeadAttention(Layer):
             "kernel_constraint": self._kernel_constraint,
             "bias_constraint": self._bias_constraint,
             "activity_regularizer": self._activity_regularizer,
-            "dtype": self.dtype_policy.name,
+            "dtype": self.dtype_policy,
         }
 
     def _projection(self, input_rank: int, width: int, name: str) -> EinsumDense:
@@ -282,11 +282,9 @@ class MultiHeadAttention(Layer):
         )
         n = len(self._attention_axes)
         self._softmax = _MaskedSoftmax(
-            axis=tuple(range(scores_rank - n, scores_rank)), dtype=self.dtype_policy.name
+            axis=tuple(range(scores_rank - n, scores_rank)), dtype=self.dtype_policy
         )
-        self._dropout_layer = Dropout(
-            rate=self._dropout, seed=self.seed, dtype=self.dtype_policy.name
-        )
+        self._dropout_layer = Dropout(rate=self._dropout, seed=self.seed, dtype=self.dtype_policy)
         out_shape = self._output_shape or (query_shape[-1],)
         equation, bias_axes = projection_equation(q_rank - 1, 2, len(out_shape))
         self._output_dense = EinsumDense(
@@ -359,27 +357,72 @@ class MultiHeadAttention(Layer):
         mask = self._attention_mask(
             query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask
         )
-        q = self._query_dense(query)
-        k = self._key_dense(key)
-        v = self._value_dense(value)
-        q = q * jnp.asarray(self._inverse_sqrt_key_dim, q.dtype)
-        scores = jnp.einsum(self._dot_equation, k, q)
-        if mask is not None:
+        output, scores = self._compute_attention(
+            self._query_dense(query),
+            self._key_dense(key),
+            self._value_dense(value),
+            attention_mask=mask,
+            training=training,
+            return_attention_scores=return_attention_scores,
+        )
+        output = self._output_dense(output)
+        if return_attention_scores:
+            return output, scores
+        return output
+
+    # The steps of `call`, under Keras's names: layers that subclass MultiHeadAttention (e.g.
+    # KerasHub's cached attention) call them with their own projections.
+    def _compute_attention_mask(
+        self,
+        query,
+        value,
+        query_mask=None,
+        value_mask=None,
+        key_mask=None,
+        attention_mask=None,
+        use_causal_mask=False,
+    ):
+        """The combined boolean `(batch, q_len, v_len)` attention mask (or None)."""
+        return self._attention_mask(
+            query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask
+        )
+
+    def _masked_softmax(self, attention_scores, attention_mask=None, zero_masked=True):
+        """Softmax of the scores over the attention axes; masked positions get no weight."""
+        if attention_mask is not None:
+            attention_mask = jnp.asarray(attention_mask)
             expand_at = -len(self._attention_axes) * 2 - 1
-            while mask.ndim < scores.ndim:
-                mask = jnp.expand_dims(mask, expand_at)
+            while attention_mask.ndim < attention_scores.ndim:
+                attention_mask = jnp.expand_dims(attention_mask, expand_at)
+        return self._softmax(attention_scores, mask=attention_mask, zero_masked=zero_masked)
+
+    def _compute_attention(
+        self,
+        query,
+        key,
+        value,
+        attention_mask=None,
+        training=None,
+        return_attention_scores=False,
+        use_causal_mask=False,
+    ):
+        """Attention over projected `(batch, ..., heads, dim)` query, key and value: returns
+        `(output before the output projection, attention scores)`."""
+        if use_causal_mask and attention_mask is None:
+            attention_mask = causal_mask(query.shape[1], key.shape[1])
+        query = query * jnp.asarray(self._inverse_sqrt_key_dim, query.dtype)
+        scores = jnp.einsum(self._dot_equation, key, query)
         # As Keras: with one attention axis, no dropout and no scores returned, the fused
         # dot-product attention is used, where a query whose keys are all masked attends
         # uniformly; otherwise the masked softmax gives such a row zero weights.
         fused = (
             self._dropout == 0 and not return_attention_scores and len(self._attention_axes) == 1
         )
-        scores = self._softmax(scores, mask=mask, zero_masked=not fused)
+        scores = self._masked_softmax(scores, attention_mask, zero_masked=not fused)
         weights = self._dropout_layer(scores, training=training) if self._dropout > 0 else scores
-        output = self._output_dense(jnp.einsum(self._combine_equation, weights, v))
-        if return_attention_scores:
-            return output, scores
-        return output
+        return jnp.einsum(self._combine_equation, weights, value), scores
+
+    _dot_product_equation = property(lambda self: self._dot_equation)
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         query_shape = tuple(query_shape)

@@ -1,11 +1,14 @@
 """Random image augmentation: `RandomFlip`, `RandomRotation`, `RandomZoom`,
 `RandomTranslation` (the colour, crop, mixing and other augmentation layers are in
-`image_preprocessing`).
+`image_preprocessing`, whose base class these share).
 
 Each layer transforms its input only when `training` is true. As in Keras, `training` defaults
 to True when the layer is called directly (`layer(images)`); inside `fit` it is True and inside
 `predict`/`evaluate` (or with `training=False`) the layer is the identity. Randomness comes from
-the layer's `SeedGenerator`, so the same seed gives the same augmentations.
+the layer's `SeedGenerator`, drawn as Keras draws it, so the same seed gives Keras's output.
+Dict inputs (`images`, `labels`, `segmentation_masks`, `bounding_boxes`) are transformed
+together: masks with nearest interpolation, boxes (in `bounding_box_format`) moved and clipped
+to the image as Keras 3.15 moves them.
 """
 
 from __future__ import annotations
@@ -16,9 +19,8 @@ import jax
 import jax.numpy as jnp
 from jax.scipy.ndimage import map_coordinates
 
-from lamina.core.layer import Layer
-from lamina.core.random import SeedGenerator
-from lamina.layers.preprocessing.image_resizing import spatial_axes, standardize_data_format
+from lamina.layers.preprocessing import bounding_boxes as bb
+from lamina.layers.preprocessing.image_preprocessing import _GeometricLayer
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("nearest", "bilinear")
@@ -52,10 +54,6 @@ def affine_transform(images, transform, interpolation, fill_mode, fill_value, da
     if data_format == "channels_first":
         out = jnp.moveaxis(out, -1, 1)
     return out[0] if unbatched else out
-
-
-def _batch_size(images):
-    return images.shape[0] if images.ndim == 4 else 1
 
 
 def _check_modes(layer: str, fill_mode: str, interpolation: str) -> None:
@@ -95,55 +93,74 @@ def _symmetric_range(layer: str, name: str, factor, allow_minus_one: bool):
     return -abs(factor), abs(factor)
 
 
-class _RandomImageLayer(Layer):
-    """Shared plumbing: seed, data format, identity (with a cast) when not training."""
+def _hw(images, data_format):
+    if data_format == "channels_first":
+        return images.shape[-2], images.shape[-1]
+    return images.shape[-3], images.shape[-2]
+
+
+_CALL_DOC = """
+    Call arguments:
+        inputs: images (rank 3 or 4), or a dict with `"images"` and optionally `"labels"`
+            (unchanged), `"segmentation_masks"` (transformed with the images, nearest
+            interpolation) and `"bounding_boxes"` (`{"boxes": (..., N, 4), "labels": ...}` in
+            `bounding_box_format`, moved with the images and clipped to them; boxes left with
+            no area get the label -1).
+        training: augment when True (the default for a direct call), pass through when False.
+"""
+
+
+class _RandomGeometric(_GeometricLayer):
+    """Shared plumbing of the four layers: seed, modes, the identity (with a cast) when not
+    training, and boxes through `_box_xyxy` (boxes in absolute xyxy, as in Keras)."""
+
+    _USE_BASE_FACTOR = False
+    _APPLY_IN_INFERENCE = True  # transform_images casts, and is the identity when not training
 
     def __init__(self, seed=None, data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self.seed = seed
-        self.generator = SeedGenerator(seed)
-        self.data_format = standardize_data_format(data_format, type(self).__name__)
-        self.built = True
+        super().__init__(data_format=data_format, **kwargs)
+        self._init_seed(seed)
 
-    def _key(self):
-        return jax.random.wrap_key_data(self.generator.next())
-
-    def call(self, inputs, training=None):
-        # None (a direct call outside fit/predict) augments, as Keras's default does.
-        spatial_axes(inputs.ndim, self.data_format)
-        inputs = inputs.astype(self.compute_dtype)
-        if training is not None and not training:
-            return inputs
-        return self._augment(inputs)
-
-    def _augment(self, images):
-        raise NotImplementedError
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
-
-
-class _AffineLayer(_RandomImageLayer):
-    def __init__(self, fill_mode, interpolation, seed, fill_value, data_format, **kwargs):
+    def _check_modes(self, fill_mode, interpolation, fill_value):
         _check_modes(type(self).__name__, fill_mode, interpolation)
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.fill_mode = fill_mode
         self.interpolation = interpolation
         self.fill_value = fill_value
 
-    def _hw(self, images):
-        ha, wa = spatial_axes(images.ndim, self.data_format)
-        return images.shape[ha], images.shape[wa]
-
-    def _affine(self, images, transform):
+    def _affine(self, images, transform, interpolation):
         return affine_transform(
-            images, transform, self.interpolation, self.fill_mode, self.fill_value, self.data_format
+            images, transform, interpolation, self.fill_mode, self.fill_value, self.data_format
         )
 
+    def _draw(self, shape, low, high):
+        return self._uniform(shape, low, high)
 
-class RandomFlip(_RandomImageLayer):
-    """Flips each image left-right and/or up-down with probability 1/2 (`mode` is
-    `'horizontal'`, `'vertical'` or `'horizontal_and_vertical'`)."""
+
+class RandomFlip(_RandomGeometric):
+    (
+        """Flips each image left-right and/or up-down with probability 1/2.
+
+    Args:
+        mode: `"horizontal"` (left-right), `"vertical"` (up-down) or
+            `"horizontal_and_vertical"` (both, together, for the images drawn).
+        seed: an int for reproducible draws.
+        data_format: `"channels_last"` or `"channels_first"`.
+        bounding_box_format: the format of the boxes in dict inputs (e.g. `"xyxy"`).
+    """
+        + _CALL_DOC
+        + """
+    Example:
+
+    >>> import numpy as np
+    >>> import lamina as keras
+    >>> layer = keras.layers.RandomFlip("horizontal", seed=0, bounding_box_format="xyxy")
+    >>> out = layer({"images": np.zeros((1, 4, 8, 3)),
+    ...              "bounding_boxes": {"boxes": np.array([[[0.0, 0, 2, 2]]]),
+    ...                                 "labels": np.array([[1]])}})
+    >>> np.asarray(out["bounding_boxes"]["boxes"]).tolist()  # flipped: x -> 8 - x
+    [[[6.0, 0.0, 8.0, 2.0]]]
+    """
+    )
 
     def __init__(
         self, mode: str = "horizontal_and_vertical", seed=None, data_format=None, **kwargs
@@ -155,17 +172,43 @@ class RandomFlip(_RandomImageLayer):
             )
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.mode = mode
+        self.interpolation = "nearest"
 
-    def _augment(self, images):
-        batched = images.ndim == 4
-        x = images if batched else images[None]
-        flips = jax.random.uniform(self._key(), (x.shape[0], 1, 1, 1)) <= 0.5
+    def get_random_transformation(self, data, training=True, seed=None):
+        if not training:
+            return None
+        n = data["images"].shape[0]
+        return {"flips": self._draw((n, 1, 1, 1), 0.0, 1.0) <= 0.5}
+
+    def _warp(self, images, transformation, interpolation):
+        flips = transformation["flips"]
         w_axis, h_axis = (-1, -2) if self.data_format == "channels_first" else (-2, -3)
         if self.mode in ("horizontal", "horizontal_and_vertical"):
-            x = jnp.where(flips, jnp.flip(x, axis=w_axis), x)
+            images = jnp.where(flips, jnp.flip(images, axis=w_axis), images)
         if self.mode in ("vertical", "horizontal_and_vertical"):
-            x = jnp.where(flips, jnp.flip(x, axis=h_axis), x)
-        return x if batched else x[0]
+            images = jnp.where(flips, jnp.flip(images, axis=h_axis), images)
+        return images
+
+    def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
+        return self.transform_images(jnp.asarray(segmentation_masks), transformation, training)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        if not training or transformation is None:
+            return bounding_boxes
+        h, w = self._input_hw
+        fmt = self.bounding_box_format
+        out = bb.convert_format(bounding_boxes, fmt, "rel_xyxy", height=h, width=w)
+        flips = transformation["flips"][..., 0]  # (batch, 1, 1)
+        boxes = out["boxes"]
+        if self.mode in ("horizontal", "horizontal_and_vertical"):
+            x1, y1, x2, y2 = jnp.split(boxes, 4, axis=-1)
+            boxes = jnp.where(flips, jnp.concatenate([1 - x2, y1, 1 - x1, y2], -1), boxes)
+        if self.mode in ("vertical", "horizontal_and_vertical"):
+            x1, y1, x2, y2 = jnp.split(boxes, 4, axis=-1)
+            boxes = jnp.where(flips, jnp.concatenate([x1, 1 - y2, x2, 1 - y1], -1), boxes)
+        out["boxes"] = boxes
+        out = bb.clip_to_image_size(out, h, w, "xyxy")
+        return bb.convert_format(out, "rel_xyxy", fmt, height=h, width=w)
 
     def get_config(self):
         config = super().get_config()
@@ -173,9 +216,33 @@ class RandomFlip(_RandomImageLayer):
         return config
 
 
-class RandomRotation(_AffineLayer):
-    """Rotates each image by a random angle drawn from `factor * 2*pi` (a number f gives the
-    range [-f, f] of full turns) about its centre."""
+class RandomRotation(_RandomGeometric):
+    (
+        """Rotates each image about its centre by a random angle: `factor` is a fraction of a
+    full turn (0.2 draws angles in [-72, 72] degrees; a pair `(low, high)` sets the range;
+    positive angles turn counter-clockwise).
+
+    Args:
+        factor: a number or a pair `(low, high)` of fractions of 2*pi.
+        fill_mode: `"reflect"`, `"wrap"`, `"constant"` or `"nearest"`: how points outside
+            the input are filled.
+        interpolation: `"bilinear"` or `"nearest"`.
+        seed: an int for reproducible draws.
+        fill_value: the value outside the image with `fill_mode="constant"`.
+        data_format: `"channels_last"` or `"channels_first"`.
+        bounding_box_format: the format of the boxes in dict inputs (e.g. `"xyxy"`); each
+            box becomes the smallest box around its rotated corners.
+    """
+        + _CALL_DOC
+        + """
+    Example:
+
+    >>> import numpy as np
+    >>> import lamina as keras
+    >>> keras.layers.RandomRotation(0.1, seed=1)(np.random.rand(2, 8, 8, 3)).shape
+    (2, 8, 8, 3)
+    """
+    )
 
     def __init__(
         self,
@@ -187,7 +254,8 @@ class RandomRotation(_AffineLayer):
         data_format=None,
         **kwargs,
     ):
-        super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self._check_modes(fill_mode, interpolation, fill_value)
         if isinstance(factor, (tuple, list)):
             if len(factor) != 2:
                 raise ValueError(
@@ -201,13 +269,14 @@ class RandomRotation(_AffineLayer):
                 f"RandomRotation: `factor` must be a number or a pair, received {factor!r}."
             )
 
-    def _augment(self, images):
-        h, w = self._hw(images)
-        n = _batch_size(images)
-        angle = jax.random.uniform(
-            self._key(), (n,), minval=self.factor[0] * 360.0, maxval=self.factor[1] * 360.0
-        )
-        angle = angle * (math.pi / 180.0)
+    def get_random_transformation(self, data, training=True, seed=None):
+        if not training:
+            return None
+        images = data["images"]
+        h, w = _hw(images, self.data_format)
+        n = images.shape[0]
+        degrees = self._draw((n,), self.factor[0] * 360.0, self.factor[1] * 360.0)
+        angle = degrees * (math.pi / 180.0)
         cx, cy = 0.5 * (w - 1), 0.5 * (h - 1)
         cos, sin = jnp.cos(angle), jnp.sin(angle)
         zeros = jnp.zeros_like(angle)
@@ -215,7 +284,24 @@ class RandomRotation(_AffineLayer):
             [cos, -sin, cx - cx * cos + cy * sin, sin, cos, cy - cx * sin - cy * cos, zeros, zeros],
             axis=1,
         )
-        return self._affine(images, transform)
+        return {"angle": degrees, "rotation_matrix": transform}
+
+    def _warp(self, images, transformation, interpolation):
+        return self._affine(images, transformation["rotation_matrix"], interpolation)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        if not training or transformation is None:
+            return bounding_boxes
+        h, w = self._input_hw
+        fmt = self.bounding_box_format
+        out = bb.convert_format(bounding_boxes, fmt, "xyxy", height=h, width=w)
+        angle = transformation["angle"]
+        zeros, ones = jnp.zeros_like(angle), jnp.ones_like(angle)
+        out["boxes"] = bb.affine_transform(
+            out["boxes"], angle, zeros, zeros, ones, zeros, zeros, h, w
+        )
+        out = bb.clip_to_image_size(out, h, w, "xyxy")
+        return bb.convert_format(out, "xyxy", fmt, height=h, width=w)
 
     def get_config(self):
         config = super().get_config()
@@ -232,10 +318,47 @@ class RandomRotation(_AffineLayer):
         return config
 
 
-class RandomZoom(_AffineLayer):
-    """Zooms each image by a random factor: a height factor of 0.2 samples a scale in
-    [0.8, 1.2] of the input per output pixel (negative values zoom in, positive zoom out);
-    without `width_factor` the aspect ratio is kept."""
+def _shift_clip_xyxy(out, x_lo, y_lo, x_hi=None, y_hi=None):
+    """Boxes (absolute xyxy) clipped to `[x_lo, x_hi] x [y_lo, y_hi]` (when given) and moved
+    so `(x_lo, y_lo)` is the origin; the bounds are `(batch,)`."""
+    x1, y1, x2, y2 = jnp.split(out["boxes"], 4, axis=-1)
+    x_lo, y_lo = x_lo[:, None, None], y_lo[:, None, None]
+    if x_hi is not None:
+        x_hi, y_hi = x_hi[:, None, None], y_hi[:, None, None]
+        x1, x2 = jnp.clip(x1, x_lo, x_hi), jnp.clip(x2, x_lo, x_hi)
+        y1, y2 = jnp.clip(y1, y_lo, y_hi), jnp.clip(y2, y_lo, y_hi)
+    out["boxes"] = jnp.concatenate([x1 - x_lo, y1 - y_lo, x2 - x_lo, y2 - y_lo], axis=-1)
+    return out
+
+
+class RandomZoom(_RandomGeometric):
+    (
+        """Zooms each image in or out by a random factor about its centre.
+
+    A `height_factor` of 0.2 draws a zoom in [-20%, +20%]: negative values zoom in (the
+    image looks bigger), positive values zoom out. Without `width_factor` the same zoom is
+    used for both axes (the aspect ratio is kept).
+
+    Args:
+        height_factor: a number in (-1, 1] or a pair `(low, high)`.
+        width_factor: a number or a pair for the horizontal zoom (default: as the height).
+        fill_mode: `"reflect"`, `"wrap"`, `"constant"` or `"nearest"`.
+        interpolation: `"bilinear"` or `"nearest"`.
+        seed: an int for reproducible draws.
+        fill_value: the value outside the image with `fill_mode="constant"`.
+        data_format: `"channels_last"` or `"channels_first"`.
+        bounding_box_format: the format of the boxes in dict inputs (e.g. `"xyxy"`).
+    """
+        + _CALL_DOC
+        + """
+    Example:
+
+    >>> import numpy as np
+    >>> import lamina as keras
+    >>> keras.layers.RandomZoom(0.2, seed=1)(np.random.rand(2, 8, 8, 3)).shape
+    (2, 8, 8, 3)
+    """
+    )
 
     def __init__(
         self,
@@ -248,7 +371,8 @@ class RandomZoom(_AffineLayer):
         data_format=None,
         **kwargs,
     ):
-        super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self._check_modes(fill_mode, interpolation, fill_value)
         self.height_factor = height_factor
         self.width_factor = width_factor
         self.height_lower, self.height_upper = _symmetric_range(
@@ -259,25 +383,47 @@ class RandomZoom(_AffineLayer):
                 "RandomZoom", "width_factor", width_factor, allow_minus_one=False
             )
 
-    def _augment(self, images):
-        h, w = self._hw(images)
-        n = _batch_size(images)
-        hz = jax.random.uniform(
-            self._key(), (n,), minval=1.0 + self.height_lower, maxval=1.0 + self.height_upper
-        )
+    def get_random_transformation(self, data, training=True, seed=None):
+        if not training:
+            return None
+        n = data["images"].shape[0]
+        hz = self._draw((n, 1), 1.0 + self.height_lower, 1.0 + self.height_upper)
         if self.width_factor is not None:
-            wz = jax.random.uniform(
-                self._key(), (n,), minval=1.0 + self.width_lower, maxval=1.0 + self.width_upper
-            )
+            wz = self._draw((n, 1), 1.0 + self.width_lower, 1.0 + self.width_upper)
         else:
             wz = hz
+        return {"height_zoom": hz, "width_zoom": wz}
+
+    def _matrix(self, transformation, h, w):
+        wz, hz = transformation["width_zoom"][:, 0], transformation["height_zoom"][:, 0]
         zeros = jnp.zeros_like(hz)
-        transform = jnp.stack(
+        return jnp.stack(
             [wz, zeros, (w - 1.0) / 2.0 * (1.0 - wz), zeros, hz, (h - 1.0) / 2.0 * (1.0 - hz)]
             + [zeros, zeros],
             axis=1,
         )
-        return self._affine(images, transform)
+
+    def _warp(self, images, transformation, interpolation):
+        h, w = _hw(images, self.data_format)
+        return self._affine(images, self._matrix(transformation, h, w), interpolation)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        if not training or transformation is None:
+            return bounding_boxes
+        h, w = self._input_hw
+        fmt = self.bounding_box_format
+        out = bb.convert_format(bounding_boxes, fmt, "xyxy", height=h, width=w)
+        m = self._matrix(transformation, h, w)
+        # The input window the output shows: from (x_start, y_start) to (x_end, y_end).
+        x_start, y_start = m[:, 2], m[:, 5]
+        x_end = m[:, 0] * w + m[:, 1] * h + m[:, 2]
+        y_end = m[:, 3] * w + m[:, 4] * h + m[:, 5]
+        out = _shift_clip_xyxy(out, x_start, y_start, x_end, y_end)
+        win_h = (y_end - y_start)[:, None, None]
+        win_w = (x_end - x_start)[:, None, None]
+        out = bb.convert_format(out, "xyxy", "rel_xyxy", height=win_h, width=win_w)
+        out = bb.clip_to_image_size(out, win_h, win_w, "rel_xyxy")
+        return bb.convert_format(out, "rel_xyxy", fmt, height=h, width=w)
 
     def get_config(self):
         config = super().get_config()
@@ -295,9 +441,31 @@ class RandomZoom(_AffineLayer):
         return config
 
 
-class RandomTranslation(_AffineLayer):
-    """Shifts each image by a random fraction of its height and width (a factor of 0.1 shifts
-    by up to 10% either way)."""
+class RandomTranslation(_RandomGeometric):
+    (
+        """Shifts each image by a random fraction of its height and width.
+
+    Args:
+        height_factor: a number in [-1, 1] or a pair `(low, high)`: the vertical shift as a
+            fraction of the height (0.1 shifts by up to 10% up or down).
+        width_factor: the same for the horizontal shift.
+        fill_mode: `"reflect"`, `"wrap"`, `"constant"` or `"nearest"`.
+        interpolation: `"bilinear"` or `"nearest"`.
+        seed: an int for reproducible draws.
+        fill_value: the value outside the image with `fill_mode="constant"`.
+        data_format: `"channels_last"` or `"channels_first"`.
+        bounding_box_format: the format of the boxes in dict inputs (e.g. `"xyxy"`).
+    """
+        + _CALL_DOC
+        + """
+    Example:
+
+    >>> import numpy as np
+    >>> import lamina as keras
+    >>> keras.layers.RandomTranslation(0.1, 0.2, seed=1)(np.random.rand(2, 8, 8, 3)).shape
+    (2, 8, 8, 3)
+    """
+    )
 
     def __init__(
         self,
@@ -310,7 +478,8 @@ class RandomTranslation(_AffineLayer):
         data_format=None,
         **kwargs,
     ):
-        super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self._check_modes(fill_mode, interpolation, fill_value)
         self.height_factor = height_factor
         self.width_factor = width_factor
         self.height_lower, self.height_upper = _symmetric_range(
@@ -320,22 +489,32 @@ class RandomTranslation(_AffineLayer):
             "RandomTranslation", "width_factor", width_factor, allow_minus_one=True
         )
 
-    def _augment(self, images):
-        h, w = self._hw(images)
-        n = _batch_size(images)
-        dy = (
-            jax.random.uniform(
-                self._key(), (n,), minval=self.height_lower, maxval=self.height_upper
-            )
-            * h
-        )
-        dx = (
-            jax.random.uniform(self._key(), (n,), minval=self.width_lower, maxval=self.width_upper)
-            * w
-        )
-        ones, zeros = jnp.ones_like(dx), jnp.zeros_like(dx)
-        transform = jnp.stack([ones, zeros, -dx, zeros, ones, -dy, zeros, zeros], axis=1)
-        return self._affine(images, transform)
+    def get_random_transformation(self, data, training=True, seed=None):
+        if not training:
+            return None
+        images = data["images"]
+        h, w = _hw(images, self.data_format)
+        n = images.shape[0]
+        dy = self._draw((n, 1), self.height_lower, self.height_upper) * h
+        dx = self._draw((n, 1), self.width_lower, self.width_upper) * w
+        return {"translations": jnp.concatenate([dx, dy], axis=1).astype("float32")}
+
+    def _warp(self, images, transformation, interpolation):
+        t = transformation["translations"]
+        ones, zeros = jnp.ones_like(t[:, 0]), jnp.zeros_like(t[:, 0])
+        transform = jnp.stack([ones, zeros, -t[:, 0], zeros, ones, -t[:, 1], zeros, zeros], 1)
+        return self._affine(images, transform, interpolation)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        if not training or transformation is None:
+            return bounding_boxes
+        h, w = self._input_hw
+        fmt = self.bounding_box_format
+        out = bb.convert_format(bounding_boxes, fmt, "xyxy", height=h, width=w)
+        t = transformation["translations"]
+        out = _shift_clip_xyxy(out, -t[:, 0], -t[:, 1])
+        out = bb.clip_to_image_size(out, h, w, "xyxy")
+        return bb.convert_format(out, "xyxy", fmt, height=h, width=w)
 
     def get_config(self):
         config = super().get_config()

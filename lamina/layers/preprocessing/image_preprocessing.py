@@ -6,7 +6,9 @@
 `Pipeline`.
 
 Every layer takes a batch of images (rank 4), one image (rank 3), or a dict with `"images"` and
-optionally `"labels"` and `"segmentation_masks"` (MixUp and CutMix mix the labels too). The
+optionally `"labels"`, `"segmentation_masks"` and `"bounding_boxes"` (MixUp and CutMix mix the
+labels too; geometric layers move the boxes, given in the layer's `bounding_box_format`, and
+clip them to the image as Keras 3.15 does, setting the label of boxes left with no area to -1). The
 random draws are made exactly as Keras 3 makes them on JAX — same distributions, same order, and
 the same keys for the same `seed` — so a layer built with `seed=s` gives Keras's output for
 `seed=s`. Called directly the layers augment (`training` defaults to True); inside `fit` they
@@ -22,6 +24,7 @@ import numpy as np
 
 from lamina.core.layer import Layer
 from lamina.core.random import SeedGenerator
+from lamina.layers.preprocessing import bounding_boxes as bb
 from lamina.ops import image as image_ops
 
 
@@ -69,6 +72,47 @@ def _saturate_cast(x, dtype):
     return x.astype(dtype)
 
 
+def _image_hw(images, data_format):
+    """(height, width) of a batch of images."""
+    if data_format == "channels_first":
+        return images.shape[-2], images.shape[-1]
+    return images.shape[-3], images.shape[-2]
+
+
+def densify_bounding_boxes(bounding_boxes, layer, batched=True):
+    """A copy of a `{"boxes", "labels"}` dict as arrays (float32 boxes), batched
+    (`(batch, N, 4)` boxes) when `batched` is False."""
+    if (
+        not isinstance(bounding_boxes, dict)
+        or "boxes" not in bounding_boxes
+        or "labels" not in bounding_boxes
+    ):
+        raise ValueError(
+            f"{layer}: expected `bounding_boxes` to be a dict with keys 'boxes' and 'labels'. "
+            f"Received: bounding_boxes={bounding_boxes}"
+        )
+    out = dict(bounding_boxes)
+    boxes = jnp.asarray(bounding_boxes["boxes"], "float32")
+    labels = jnp.asarray(bounding_boxes["labels"])
+    want = 3 if batched else 2
+    if boxes.ndim != want or boxes.shape[-1] != 4:
+        raise ValueError(
+            f"{layer}: expected bounding_boxes['boxes'] of shape "
+            f"{'(batch, num_boxes, 4)' if batched else '(num_boxes, 4)'} for "
+            f"{'a batch of images' if batched else 'a single image'}. "
+            f"Received: shape={tuple(boxes.shape)}"
+        )
+    if labels.ndim not in (want - 1, want):
+        raise ValueError(
+            f"{layer}: expected bounding_boxes['labels'] of rank {want - 1} or {want} for "
+            f"boxes of shape {tuple(boxes.shape)}. Received: shape={tuple(labels.shape)}"
+        )
+    if not batched:
+        boxes, labels = boxes[None], labels[None]
+    out["boxes"], out["labels"] = boxes, labels
+    return out
+
+
 class BaseImagePreprocessingLayer(Layer):
     """The shared protocol of the image augmentation layers: `get_random_transformation` draws
     one transformation for a batch, `transform_images`/`transform_labels`/
@@ -76,7 +120,9 @@ class BaseImagePreprocessingLayer(Layer):
 
     Args:
         factor: the layer's strength as a number or `(lower, upper)` (layers that use it).
-        bounding_box_format: the box format (stored; boxes are not transformed by lamina yet).
+        bounding_box_format: the format of the boxes in dict inputs (`"xyxy"`, `"yxyx"`,
+            `"xywh"`, `"center_xywh"`, `"center_yxhw"`, `"rel_xyxy"`, ...; see
+            `keras.utils.bounding_boxes.convert_format`).
         data_format: `"channels_last"` or `"channels_first"`.
     """
 
@@ -153,8 +199,14 @@ class BaseImagePreprocessingLayer(Layer):
         return segmentation_masks
 
     def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
-        """Boxes are unchanged by colour layers; geometric layers do not support them yet."""
+        """Applies `transformation` to `{"boxes": (batch, N, 4), "labels": ...}` (boxes in
+        `bounding_box_format`); colour layers leave boxes unchanged."""
         return bounding_boxes
+
+    def _boxes_to(self, bounding_boxes, source, target):
+        """Boxes converted between formats, relative ones against the input images' size."""
+        h, w = self._input_hw
+        return bb.convert_format(bounding_boxes, source, target, height=h, width=w)
 
     def _is_batched(self, images):
         if images.ndim == 3:
@@ -205,9 +257,13 @@ class BaseImagePreprocessingLayer(Layer):
                     f"bounding box format. Pass a `bounding_box_format` argument to your "
                     f"{type(self).__name__} layer, e.g. `bounding_box_format='xyxy'`."
                 )
-            out["bounding_boxes"] = self.transform_bounding_boxes(
-                out["bounding_boxes"], transformation, training=training
-            )
+            boxes = densify_bounding_boxes(out["bounding_boxes"], type(self).__name__, batched)
+            # The input images' height and width, for the box transforms.
+            self.__dict__["_input_hw"] = _image_hw(images, self.data_format)
+            boxes = self.transform_bounding_boxes(boxes, transformation, training=training)
+            if not batched:
+                boxes = {k: (v[0] if k in ("boxes", "labels") else v) for k, v in boxes.items()}
+            out["bounding_boxes"] = boxes
         return out
 
     def _images_step(self, images, transformation, training):
@@ -242,8 +298,8 @@ class _GeometricLayer(BaseImagePreprocessingLayer):
 
     def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
         raise NotImplementedError(
-            f"{type(self).__name__}: lamina does not transform bounding boxes for geometric "
-            "layers yet. Drop the 'bounding_boxes' key or apply the layer to images only."
+            f"{type(self).__name__} does not transform bounding boxes (Keras 3.15 does not "
+            "either). Drop the 'bounding_boxes' key or apply the layer to images only."
         )
 
 
@@ -1065,6 +1121,133 @@ class Equalization(BaseImagePreprocessingLayer):
         return config
 
 
+class ContrastLimitedAdaptiveHistogramEqualization(BaseImagePreprocessingLayer):
+    """Contrast Limited Adaptive Histogram Equalization (CLAHE): equalizes each channel
+    separately in every tile of a `tile_grid_size` grid, with each tile's histogram clipped at
+    `clip_limit` times its mean bin count (the excess spread evenly over all bins), then blends
+    the four nearest tiles' mappings bilinearly so no tile edges show. Applied in training and
+    inference, as in Keras; the output keeps the input's dtype.
+
+    Images whose size is not a multiple of the grid are padded (mirrored) for the histograms.
+
+    Args:
+        value_range: `(min, max)` of the pixel values (default `(0, 255)`).
+        clip_limit: the histogram clip as a multiple of a tile's mean bin count; 0 or less
+            turns clipping off (plain adaptive equalization). Defaults to 4.0.
+        tile_grid_size: `(rows, columns)` of tiles (default `(8, 8)`).
+        data_format: `"channels_last"` or `"channels_first"`.
+
+    Call arguments:
+        inputs: images (rank 3 or 4) or a dict with `"images"`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> import lamina as keras
+    >>> clahe = keras.layers.ContrastLimitedAdaptiveHistogramEqualization(
+    ...     value_range=(0.0, 1.0), tile_grid_size=(2, 2))
+    >>> x = np.linspace(0.4, 0.6, 64, dtype="float32").reshape(1, 8, 8, 1)
+    >>> y = np.asarray(clahe(x))
+    >>> y.shape, bool(y.max() - y.min() > x.max() - x.min())
+    ((1, 8, 8, 1), True)
+    """
+
+    _USE_BASE_FACTOR = False
+    _APPLY_IN_INFERENCE = True
+
+    def __init__(
+        self, value_range=(0, 255), clip_limit=4.0, tile_grid_size=(8, 8), data_format=None,
+        **kwargs,
+    ):  # fmt: skip
+        super().__init__(data_format=data_format, **kwargs)
+        self.value_range = value_range
+        self.clip_limit = clip_limit
+        if (
+            not isinstance(tile_grid_size, (tuple, list))
+            or len(tile_grid_size) != 2
+            or not all(isinstance(v, int) and v > 0 for v in tile_grid_size)
+        ):
+            raise ValueError(
+                "ContrastLimitedAdaptiveHistogramEqualization: `tile_grid_size` must be a pair "
+                f"of positive integers (rows, columns). Received: tile_grid_size={tile_grid_size}"
+            )
+        self.tile_grid_size = tile_grid_size
+
+    def transform_images(self, images, transformation=None, training=True):
+        if self.data_format == "channels_first":
+            images = jnp.transpose(images, (0, 2, 3, 1))
+        dtype = images.dtype
+        vr = tuple(self.value_range)
+        x = _transform_value_range(images, vr, (0, 255), "float32")
+        x = self._clahe(x)
+        x = _transform_value_range(x, (0, 255), vr, "float32").astype(dtype)
+        if self.data_format == "channels_first":
+            x = jnp.transpose(x, (0, 3, 1, 2))
+        return x
+
+    def _clahe(self, images):
+        n, height, width, channels = images.shape
+        gh, gw = self.tile_grid_size
+        th, tw = -(-height // gh), -(-width // gw)
+        pad_h, pad_w = th * gh - height, tw * gw - width
+        padded = images
+        if pad_h or pad_w:
+            padded = jnp.pad(images, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode="symmetric")
+        # Histograms per (image, tile row, tile column, channel), by scatter-add.
+        tiles = padded.reshape(n, gh, th, gw, tw, channels).transpose(0, 1, 3, 5, 2, 4)
+        tiles = jnp.clip(tiles.reshape(n * gh * gw * channels, th * tw).astype("int32"), 0, 255)
+        rows = jnp.arange(tiles.shape[0], dtype="int32")[:, None]
+        hists = jnp.zeros((tiles.shape[0], 256), "float32").at[rows, tiles].add(1.0)
+        hists = hists.reshape(n, gh, gw, channels, 256)
+        if self.clip_limit > 0:
+            limit = jnp.asarray(self.clip_limit * (th * tw) / 256.0, hists.dtype)
+            clipped = jnp.clip(hists, 0, limit)
+            excess = jnp.sum(hists - clipped, axis=-1, keepdims=True)
+            hists = clipped + excess / 256.0
+        cdf = jnp.cumsum(hists, axis=-1)
+        cdf_min = jnp.min(cdf, axis=-1, keepdims=True)
+        denom = jnp.asarray(th * tw, cdf.dtype) - cdf_min
+        denom = jnp.where(denom == 0, jnp.ones_like(denom), denom)
+        mapping = jnp.clip((cdf - cdf_min) * 255.0 / denom, 0, 255)
+        # Edge tiles repeated once on each side, so border pixels blend with themselves.
+        mapping = jnp.pad(mapping, ((0, 0), (1, 1), (1, 1), (0, 0), (0, 0)), mode="edge")
+
+        def axis_weights(size, tile, grid):
+            pos = (jnp.arange(size, dtype="float32") - (tile / 2.0)) / tile + 1.0
+            lo = jnp.floor(pos)
+            frac = pos - lo
+            lo_i = jnp.clip(lo, 0, grid + 1).astype("int32")
+            hi_i = jnp.clip(lo + 1.0, 0, grid + 1).astype("int32")
+            return lo_i, hi_i, frac
+
+        y0, y1, wy = axis_weights(th * gh, th, gh)
+        x0, x1, wx = axis_weights(tw * gw, tw, gw)
+        pixels = jnp.clip(padded, 0, 255).astype("int32")
+        b = jnp.arange(n)[:, None, None, None]
+        c = jnp.arange(channels)[None, None, None, :]
+
+        def at(ys, xs):
+            return mapping[b, ys[None, :, None, None], xs[None, None, :, None], c, pixels]
+
+        wy, wx = wy[None, :, None, None], wx[None, None, :, None]
+        top = at(y0, x0) * (1.0 - wx) + at(y0, x1) * wx
+        bottom = at(y1, x0) * (1.0 - wx) + at(y1, x1) * wx
+        out = top * (1.0 - wy) + bottom * wy
+        return out[:, :height, :width, :]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "value_range": self.value_range,
+                "clip_limit": self.clip_limit,
+                "tile_grid_size": self.tile_grid_size,
+                "data_format": self.data_format,
+            }
+        )
+        return config
+
+
 # ------------------------------------------------------------------------- geometric layers
 
 
@@ -1078,9 +1261,11 @@ class RandomCrop(BaseImagePreprocessingLayer):
         width: the output width.
         seed: an int for reproducible draws.
         data_format: `"channels_last"` or `"channels_first"`.
+        bounding_box_format: the format of the boxes in dict inputs (e.g. `"xyxy"`).
 
     Call arguments:
-        inputs: images (rank 3 or 4) or a dict with `"images"` (and `"segmentation_masks"`).
+        inputs: images (rank 3 or 4) or a dict with `"images"` and optionally `"labels"`,
+            `"segmentation_masks"` and `"bounding_boxes"` (moved with the images and clipped).
         training: crop when True (the default), pass through when False.
 
     Example:
@@ -1140,9 +1325,25 @@ class RandomCrop(BaseImagePreprocessingLayer):
         return self.transform_images(jnp.asarray(segmentation_masks), transformation)
 
     def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
-        raise NotImplementedError(
-            "RandomCrop: lamina does not transform bounding boxes yet. Drop the "
-            "'bounding_boxes' key or apply the layer to images only."
+        if not training:
+            return bounding_boxes
+        in_h, in_w = self._input_hw
+        h0, w0 = transformation
+        # The rows and columns the images were sliced to (then resized when smaller).
+        slice_h, slice_w = self.height, self.width
+        if isinstance(h0, int):
+            slice_h, slice_w = min(self.height, in_h - h0), min(self.width, in_w - w0)
+        out = self._boxes_to(bounding_boxes, self.bounding_box_format, "xyxy")
+        x1, y1, x2, y2 = jnp.split(out["boxes"], 4, axis=-1)
+        h0 = jnp.asarray(h0, "float32")
+        w0 = jnp.asarray(w0, "float32")
+        sx, sy = self.width / slice_w, self.height / slice_h
+        out["boxes"] = jnp.concatenate(
+            [(x1 - w0) * sx, (y1 - h0) * sy, (x2 - w0) * sx, (y2 - h0) * sy], axis=-1
+        )
+        out = bb.clip_to_image_size(out, self.height, self.width, "xyxy")
+        return bb.convert_format(
+            out, "xyxy", self.bounding_box_format, height=self.height, width=self.width
         )
 
     def compute_output_shape(self, input_shape):
@@ -1176,9 +1377,11 @@ class RandomShear(_GeometricLayer):
         fill_value: the value outside the image for `"constant"`.
         data_format: `"channels_last"` or `"channels_first"`.
         seed: an int for reproducible draws.
+        bounding_box_format: the format of the boxes in dict inputs (e.g. `"xyxy"`).
 
     Call arguments:
-        inputs: images (rank 3 or 4) or a dict with `"images"` (and `"segmentation_masks"`).
+        inputs: images (rank 3 or 4) or a dict with `"images"` and optionally `"labels"`,
+            `"segmentation_masks"` and `"bounding_boxes"` (moved with the images and clipped).
         training: augment when True (the default), pass through when False.
 
     Example:
@@ -1258,6 +1461,26 @@ class RandomShear(_GeometricLayer):
             data_format=self.data_format,
         )
 
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        # Keras 3.15's box shear: the corners are sheared in relative coordinates (exact for
+        # square images), then clipped to the image.
+        if not training or transformation is None:
+            return bounding_boxes
+        dt = self.compute_dtype
+        h, w = self._input_hw
+        fmt = self.bounding_box_format
+        out = bb.convert_format(bounding_boxes, fmt, "rel_xyxy", height=h, width=w, dtype=dt)
+        shear = transformation["shear_factor"].astype(dt)
+        sx, sy = shear[:, 0:1], shear[:, 1:2]
+        x1, y1, x2, y2 = (out["boxes"][..., i] for i in range(4))
+        x1 = jnp.where(sx < 0, x1 - sx * y1, x1 - sx * y2)
+        x2 = jnp.where(sx < 0, x2 - sx * y2, x2 - sx * y1)
+        y1 = jnp.where(sy > 0, y1 - sy * x2, y1 - sy * x1)
+        y2 = jnp.where(sy > 0, y2 - sy * x1, y2 - sy * x2)
+        out["boxes"] = jnp.stack([x1, y1, x2, y2], axis=-1)
+        out = bb.clip_to_image_size(out, h, w, "rel_xyxy")
+        return bb.convert_format(out, "rel_xyxy", fmt, height=h, width=w, dtype=dt)
+
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -1285,9 +1508,11 @@ class RandomPerspective(_GeometricLayer):
         fill_value: the value outside the image.
         seed: an int for reproducible draws.
         data_format: `"channels_last"` or `"channels_first"`.
+        bounding_box_format: the format of the boxes in dict inputs (e.g. `"xyxy"`).
 
     Call arguments:
-        inputs: images (rank 3 or 4) or a dict with `"images"` (and `"segmentation_masks"`).
+        inputs: images (rank 3 or 4) or a dict with `"images"` and optionally `"labels"`,
+            `"segmentation_masks"` and `"bounding_boxes"` (moved with the images and clipped).
         training: augment when True (the default), pass through when False.
 
     Example:
@@ -1355,6 +1580,34 @@ class RandomPerspective(_GeometricLayer):
             data_format=self.data_format,
         )
         return jnp.where(transformation["apply_perspective"][:, None, None, None], out, images)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        # Each box becomes the smallest box around its four moved corners.
+        if not training or transformation is None:
+            return bounding_boxes
+        h, w = self._input_hw
+        fmt = self.bounding_box_format
+        out = self._boxes_to(bounding_boxes, fmt, "xyxy")
+        boxes = out["boxes"]
+        x0, y0, x1, y1 = jnp.split(boxes, 4, axis=-1)
+        coeffs = image_ops._homography(
+            transformation["start_points"], transformation["end_points"]
+        ).astype(self.compute_dtype)
+        n = coeffs.shape[0]
+        matrix = jnp.concatenate([coeffs, jnp.ones((n, 1), coeffs.dtype)], -1).reshape(n, 3, 3)
+        inverse = jnp.linalg.inv(matrix)[:, None]  # output point -> input point is `matrix`
+        xs, ys = [], []
+        for cx, cy in ((x0, y0), (x1, y1), (x0, y1), (x1, y0)):
+            p = jnp.concatenate([cx, cy, jnp.ones_like(cx)], axis=-1)[..., None]
+            q = jnp.matmul(inverse, p)[..., 0]
+            xs.append(q[..., 0] / q[..., 2])
+            ys.append(q[..., 1] / q[..., 2])
+        xs, ys = jnp.stack(xs, -1), jnp.stack(ys, -1)
+        moved = jnp.stack([xs.min(-1), ys.min(-1), xs.max(-1), ys.max(-1)], axis=-1)
+        apply = transformation["apply_perspective"][:, None, None]
+        out["boxes"] = jnp.where(apply, moved, boxes)
+        out = bb.clip_to_image_size(out, h, w, "xyxy")
+        return bb.convert_format(out, "xyxy", fmt, height=h, width=w)
 
     def get_config(self):
         config = super().get_config()
@@ -1646,6 +1899,17 @@ class MixUp(BaseImagePreprocessingLayer):
         other = jnp.take(labels, transformation["permutation_order"], axis=0)
         return w * labels + (1.0 - w) * other
 
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        # Each image keeps its boxes and gains those of the image mixed into it.
+        if not training or transformation is None:
+            return bounding_boxes
+        perm = transformation["permutation_order"]
+        out = dict(bounding_boxes)
+        for key in ("boxes", "labels"):
+            value = bounding_boxes[key]
+            out[key] = jnp.concatenate([value, jnp.take(value, perm, axis=0)], axis=1)
+        return out
+
     def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
         # Mixed like the images (Keras 3.15 takes the masks without an axis, which scrambles
         # them; see docs/differences.md).
@@ -1729,6 +1993,12 @@ class CutMix(BaseImagePreprocessingLayer):
         other = jnp.take(labels, transformation["permutation_order"], axis=0)
         return w * labels + (1.0 - w) * other
 
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        raise NotImplementedError(
+            "CutMix does not transform bounding boxes (Keras 3.15 does not either). Drop the "
+            "'bounding_boxes' key or apply the layer to images only."
+        )
+
     def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
         # The same box is pasted into the masks, keeping their channel count (Keras 3.15 uses
         # the images' box mask, which broadcasts one-channel masks to the image channels).
@@ -1744,70 +2014,6 @@ class CutMix(BaseImagePreprocessingLayer):
         config = super().get_config()
         config.update({"factor": self.factor, "seed": self.seed})
         return config
-
-
-class _KerasRotation(_GeometricLayer):
-    """RandAugment's rotation step, drawing as Keras's `RandomRotation` does."""
-
-    _USE_BASE_FACTOR = True
-
-    def __init__(self, factor, interpolation="bilinear", seed=None, data_format=None):
-        super().__init__(factor=factor, data_format=data_format)
-        self.interpolation = interpolation
-        self.fill_mode, self.fill_value = "reflect", 0.0
-        self._init_seed(seed)
-
-    def get_random_transformation(self, data, training=True, seed=None):
-        images = data["images"]
-        n = images.shape[0]
-        h, w = images.shape[-2:] if self.data_format == "channels_first" else images.shape[1:3]
-        angle = self._uniform((n,), self.factor[0] * 360.0, self.factor[1] * 360.0)
-        angle = angle * jnp.asarray(np.pi / 180.0, "float32")
-        cx, cy = 0.5 * (w - 1.0), 0.5 * (h - 1.0)
-        cos, sin = jnp.cos(angle), jnp.sin(angle)
-        a2 = cx - cx * cos - cy * -sin
-        b2 = cy - cx * sin - cy * cos
-        zeros = jnp.zeros_like(angle)
-        matrix = jnp.stack([cos, -sin, a2, sin, cos, b2, zeros, zeros], axis=1)
-        return {"rotation_matrix": matrix}
-
-    def _warp(self, images, transformation, interpolation):
-        return image_ops.affine_transform(
-            images, transformation["rotation_matrix"], interpolation=interpolation,
-            fill_mode=self.fill_mode, fill_value=self.fill_value, data_format=self.data_format,
-        )  # fmt: skip
-
-
-class _KerasTranslation(_GeometricLayer):
-    """RandAugment's translation step, drawing as Keras's `RandomTranslation` does."""
-
-    _USE_BASE_FACTOR = False
-
-    def __init__(self, factor, interpolation="bilinear", seed=None, data_format=None):
-        super().__init__(data_format=data_format)
-        self.factor = _range_arg("RandAugment", "factor", factor, (-1, 1))
-        self.interpolation = interpolation
-        self.fill_mode, self.fill_value = "reflect", 0.0
-        self._init_seed(seed)
-
-    def get_random_transformation(self, data, training=True, seed=None):
-        images = data["images"]
-        n = images.shape[0]
-        h, w = images.shape[-2:] if self.data_format == "channels_first" else images.shape[1:3]
-        dy = self._uniform((n, 1), self.factor[0], self.factor[1]) * h
-        dx = self._uniform((n, 1), self.factor[0], self.factor[1]) * w
-        return {"translations": jnp.concatenate([dx, dy], axis=1).astype("float32")}
-
-    def _warp(self, images, transformation, interpolation):
-        t = transformation["translations"]
-        ones, zeros = jnp.ones((t.shape[0], 1)), jnp.zeros((t.shape[0], 1))
-        matrix = jnp.concatenate(
-            [ones, zeros, -t[:, :1], zeros, ones, -t[:, 1:], zeros, zeros], axis=1
-        )
-        return image_ops.affine_transform(
-            images, matrix, interpolation=interpolation, fill_mode=self.fill_mode,
-            fill_value=self.fill_value, data_format=self.data_format,
-        )  # fmt: skip
 
 
 class RandAugment(BaseImagePreprocessingLayer):
@@ -1872,8 +2078,19 @@ class RandAugment(BaseImagePreprocessingLayer):
         self.random_shear = RandomShear(
             x_factor=f, y_factor=f, interpolation=interpolation, seed=sd, data_format=df
         )
-        self.random_translation = _KerasTranslation(f, interpolation, sd, df)
-        self.random_rotation = _KerasRotation(f, interpolation, sd, df)
+        from lamina.layers.preprocessing.image_augmentation import (
+            RandomRotation,
+            RandomTranslation,
+        )
+
+        box_kw = {"bounding_box_format": self.bounding_box_format}
+        self.random_shear.bounding_box_format = self.bounding_box_format
+        self.random_translation = RandomTranslation(
+            f, f, interpolation=interpolation, seed=sd, data_format=df, **box_kw
+        )
+        self.random_rotation = RandomRotation(
+            f, interpolation=interpolation, seed=sd, data_format=df, **box_kw
+        )
         self.random_brightness = RandomBrightness(f, value_range=vr, seed=sd, data_format=df)
         self.random_color_degeneration = RandomColorDegeneration(
             f, value_range=vr, seed=sd, data_format=df
@@ -1909,6 +2126,22 @@ class RandAugment(BaseImagePreprocessingLayer):
                 out = getattr(self, name).transform_images(images, t)
                 images = jnp.where(idx[i] == j, out.astype(images.dtype), images)
         return images.astype(self.compute_dtype)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        # As Keras 3.15: each operation's box transform is applied (in the operations' order)
+        # to the boxes of the images it was picked for; colour operations leave boxes as is.
+        if not training or transformation is None:
+            return bounding_boxes
+        idx = transformation["layer_idxes"]
+        out = dict(bounding_boxes)
+        for j, (name, t) in enumerate(transformation["transforms"].items()):
+            layer = getattr(self, name)
+            layer.__dict__["_input_hw"] = self._input_hw
+            moved = layer.transform_bounding_boxes(dict(out), t, training=True)
+            for i in range(self.num_ops):
+                for key in ("boxes", "labels"):
+                    out[key] = jnp.where(idx[i] == j, moved[key], out[key])
+        return out
 
     def get_config(self):
         config = super().get_config()
@@ -2000,8 +2233,19 @@ class AugMix(BaseImagePreprocessingLayer):
         self.random_shear = RandomShear(
             x_factor=f, y_factor=f, interpolation=interpolation, seed=sd, data_format=df
         )
-        self.random_translation = _KerasTranslation(f, interpolation, sd, df)
-        self.random_rotation = _KerasRotation(f, interpolation, sd, df)
+        from lamina.layers.preprocessing.image_augmentation import (
+            RandomRotation,
+            RandomTranslation,
+        )
+
+        box_kw = {"bounding_box_format": self.bounding_box_format}
+        self.random_shear.bounding_box_format = self.bounding_box_format
+        self.random_translation = RandomTranslation(
+            f, f, interpolation=interpolation, seed=sd, data_format=df, **box_kw
+        )
+        self.random_rotation = RandomRotation(
+            f, interpolation=interpolation, seed=sd, data_format=df, **box_kw
+        )
         self.solarization = Solarization(
             addition_factor=f, threshold_factor=f, value_range=vr, seed=sd, data_format=df
         )
@@ -2204,6 +2448,7 @@ __all__ = [
     "AugMix",
     "AutoContrast",
     "BaseImagePreprocessingLayer",
+    "ContrastLimitedAdaptiveHistogramEqualization",
     "CutMix",
     "Equalization",
     "MaxNumBoundingBoxes",

@@ -31,6 +31,19 @@ class LearningRateSchedule:
 
     Subclasses implement `__call__(step)`, returning the learning rate for an integer step
     (a JAX array, possibly traced), and `get_config()`.
+
+    Example:
+        >>> import lamina as keras
+        >>> class Halving(keras.optimizers.schedules.LearningRateSchedule):
+        ...     def __init__(self, initial):
+        ...         self.initial = initial
+        ...     def __call__(self, step):
+        ...         return self.initial * 0.5 ** keras.ops.cast(step, "float32")
+        ...     def get_config(self):
+        ...         return {"initial": self.initial}
+        >>> opt = keras.optimizers.SGD(learning_rate=Halving(1.0))
+        >>> [float(Halving(1.0)(step)) for step in range(3)]
+        [1.0, 0.5, 0.25]
     """
 
     def __call__(self, step):
@@ -55,7 +68,22 @@ def _check_steps(argument: str, value) -> None:
 
 
 class ExponentialDecay(LearningRateSchedule):
-    """`initial_learning_rate * decay_rate ** (step / decay_steps)` (floored if `staircase`)."""
+    """`initial_learning_rate * decay_rate ** (step / decay_steps)` (floored if `staircase`).
+
+    Args:
+        initial_learning_rate: the rate at step 0.
+        decay_steps: the number of steps over which the rate is multiplied by `decay_rate` (> 0).
+        decay_rate: the decay factor.
+        staircase: whether to decay in discrete jumps (integer division of the step).
+        name: the schedule's name.
+
+    Example:
+        >>> import lamina as keras
+        >>> schedules = keras.optimizers.schedules
+        >>> schedule = schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+        >>> [round(float(schedule(step)), 4) for step in (0, 5, 10, 20)]
+        [0.1, 0.0707, 0.05, 0.025]
+    """
 
     def __init__(
         self,
@@ -91,7 +119,20 @@ class ExponentialDecay(LearningRateSchedule):
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
-    """`values[i]` while `boundaries[i-1] < step <= boundaries[i]`."""
+    """`values[i]` while `boundaries[i-1] < step <= boundaries[i]`.
+
+    Args:
+        boundaries: increasing step boundaries.
+        values: the rates, one more than `boundaries`.
+        name: the schedule's name.
+
+    Example:
+        >>> import lamina as keras
+        >>> schedules = keras.optimizers.schedules
+        >>> schedule = schedules.PiecewiseConstantDecay([5, 10], [0.1, 0.01, 0.001])
+        >>> [round(float(schedule(step)), 4) for step in (0, 5, 6, 11)]
+        [0.1, 0.1, 0.01, 0.001]
+    """
 
     def __init__(self, boundaries: list, values: list, name: str = "PiecewiseConstant"):
         if len(boundaries) != len(values) - 1:
@@ -121,7 +162,23 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
 
 class PolynomialDecay(LearningRateSchedule):
-    """Polynomial interpolation from `initial_learning_rate` to `end_learning_rate`."""
+    """Polynomial interpolation from `initial_learning_rate` to `end_learning_rate`.
+
+    Args:
+        initial_learning_rate: the rate at step 0.
+        decay_steps: the step at which `end_learning_rate` is reached (> 0).
+        end_learning_rate: the final rate.
+        power: the exponent of the polynomial (1: linear).
+        cycle: whether to restart the decay beyond `decay_steps` (with a longer period).
+        name: the schedule's name.
+
+    Example:
+        >>> import lamina as keras
+        >>> schedules = keras.optimizers.schedules
+        >>> schedule = schedules.PolynomialDecay(0.1, decay_steps=10, end_learning_rate=0.01)
+        >>> [round(float(schedule(step)), 4) for step in (0, 5, 10, 20)]
+        [0.1, 0.055, 0.01, 0.01]
+    """
 
     def __init__(
         self,
@@ -167,7 +224,22 @@ class PolynomialDecay(LearningRateSchedule):
 
 
 class InverseTimeDecay(LearningRateSchedule):
-    """`initial_learning_rate / (1 + decay_rate * step / decay_steps)`."""
+    """`initial_learning_rate / (1 + decay_rate * step / decay_steps)`.
+
+    Args:
+        initial_learning_rate: the rate at step 0.
+        decay_steps: the step unit of the decay (> 0).
+        decay_rate: the decay factor.
+        staircase: whether to decay in discrete jumps.
+        name: the schedule's name.
+
+    Example:
+        >>> import lamina as keras
+        >>> schedules = keras.optimizers.schedules
+        >>> schedule = schedules.InverseTimeDecay(0.1, decay_steps=10, decay_rate=1.0)
+        >>> [round(float(schedule(step)), 4) for step in (0, 5, 10, 20)]
+        [0.1, 0.0667, 0.05, 0.0333]
+    """
 
     def __init__(
         self,
@@ -208,7 +280,23 @@ def _cosine(fraction, dtype, alpha: float):
 
 
 class CosineDecay(LearningRateSchedule):
-    """Cosine decay to `alpha * lr`, after an optional linear warmup to `warmup_target`."""
+    """Cosine decay to `alpha * lr`, after an optional linear warmup to `warmup_target`.
+
+    Args:
+        initial_learning_rate: the rate at step 0 (the start of the warmup, if any).
+        decay_steps: the length of the cosine decay (> 0).
+        alpha: the final rate, as a fraction of the peak rate.
+        name: the schedule's name.
+        warmup_target: the peak rate reached after the warmup (None: no warmup).
+        warmup_steps: the length of the linear warmup.
+
+    Example:
+        >>> import lamina as keras
+        >>> schedules = keras.optimizers.schedules
+        >>> schedule = schedules.CosineDecay(0.1, decay_steps=10, warmup_target=0.2, warmup_steps=5)
+        >>> [round(float(schedule(step)), 4) for step in (0, 5, 10, 20)]
+        [0.1, 0.2, 0.1, 0.0]
+    """
 
     def __init__(
         self,
@@ -254,7 +342,23 @@ class CosineDecay(LearningRateSchedule):
 
 
 class CosineDecayRestarts(LearningRateSchedule):
-    """Cosine decay with warm restarts (SGDR): periods grow by `t_mul`, peaks by `m_mul`."""
+    """Cosine decay with warm restarts (SGDR): periods grow by `t_mul`, peaks by `m_mul`.
+
+    Args:
+        initial_learning_rate: the peak rate of the first period.
+        first_decay_steps: the length of the first period (> 0).
+        t_mul: the factor by which each period is longer than the previous one.
+        m_mul: the factor by which each peak is lower than the previous one.
+        alpha: the lowest rate, as a fraction of the initial rate.
+        name: the schedule's name.
+
+    Example:
+        >>> import lamina as keras
+        >>> schedules = keras.optimizers.schedules
+        >>> schedule = schedules.CosineDecayRestarts(0.1, first_decay_steps=5, m_mul=0.5)
+        >>> [round(float(schedule(step)), 4) for step in (0, 4, 5, 10, 15)]
+        [0.1, 0.0095, 0.05, 0.025, 0.025]
+    """
 
     def __init__(
         self,
@@ -316,11 +420,39 @@ def _objects() -> dict[str, Any]:
 
 
 def serialize(learning_rate_schedule: LearningRateSchedule) -> dict:
-    """The Keras record of a schedule (module `keras.optimizers.schedules`)."""
+    """The Keras record of a schedule (module `keras.optimizers.schedules`).
+
+    Args:
+        learning_rate_schedule: the schedule.
+
+    Returns:
+        The record (a dict).
+
+    Example:
+        >>> import lamina as keras
+        >>> schedule = keras.optimizers.schedules.InverseTimeDecay(0.1, 10, 1.0)
+        >>> keras.optimizers.schedules.serialize(schedule)["class_name"]
+        'InverseTimeDecay'
+    """
     return registry.serialize(learning_rate_schedule, "keras.optimizers.schedules")
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> LearningRateSchedule:
-    """Rebuilds a schedule from its Keras record."""
+    """Rebuilds a schedule from its Keras record.
+
+    Args:
+        config: a record made by `serialize`.
+        custom_objects: optional dict of extra names to classes.
+
+    Returns:
+        The schedule.
+
+    Example:
+        >>> import lamina as keras
+        >>> record = {"class_name": "ExponentialDecay",
+        ...           "config": {"initial_learning_rate": 1.0, "decay_steps": 2, "decay_rate": 0.5}}
+        >>> float(keras.optimizers.schedules.deserialize(record)(4))
+        0.25
+    """
     with registry.custom_object_scope(custom_objects):
         return registry.deserialize(config, kind="learning rate schedule", objects=_objects())
