@@ -25,12 +25,38 @@ _SCOPED: contextvars.ContextVar[tuple[dict, ...]] = contextvars.ContextVar(
 
 
 def registered_objects() -> dict:
-    """The process-wide dict of registered custom objects (the one `get_custom_objects` returns)."""
+    """The process-wide dict of registered custom objects (the one `get_custom_objects` returns).
+
+    Args:
+        None.
+
+    Returns:
+        The dict of `register_keras_serializable` entries and user additions.
+
+    Example:
+        >>> from lamina.core.registry import get_custom_objects, registered_objects
+        >>> registered_objects() is get_custom_objects()
+        True
+    """
     return _REGISTERED
 
 
 def custom_objects() -> dict:
-    """Registered objects plus those of the active `custom_object_scope`s."""
+    """Registered objects plus those of the active `custom_object_scope`s.
+
+    Args:
+        None.
+
+    Returns:
+        A new dict (inner scopes win).
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.core.registry import custom_objects
+        >>> with keras.utils.custom_object_scope({"MyThing": int}):
+        ...     custom_objects()["MyThing"]
+        <class 'int'>
+    """
     with _LOCK:
         out = dict(_REGISTERED)
     for scope in _SCOPED.get():
@@ -206,6 +232,18 @@ def resolve(
         objects: the names that `identifier` may take (class names, functions, aliases).
         instantiate: whether a class found by name is instantiated with no arguments.
         argument: the user-facing argument name, for error messages.
+        case_insensitive: also match names that differ in case only.
+
+    Returns:
+        The object (None for None).
+
+    Raises:
+        ValueError: an unknown name (with close matches suggested) or an invalid record.
+
+    Example:
+        >>> from lamina.core.registry import resolve
+        >>> resolve("Relu", kind="activation", objects={"relu": abs}, case_insensitive=True)
+        <built-in function abs>
     """
     if identifier is None:
         return None
@@ -241,7 +279,26 @@ def resolve(
 
 
 def deserialize(config: Mapping, *, kind: str, objects: Mapping[str, Any]):
-    """Rebuilds an object from a `{"module", "class_name", "config", "registered_name"}` record."""
+    """Rebuilds an object from a `{"module", "class_name", "config", "registered_name"}` record.
+
+    Args:
+        config: the record.
+        kind: what is being rebuilt ("layer", "loss", ...), for error messages.
+        objects: the namespace's classes and functions by name.
+
+    Returns:
+        The object.
+
+    Raises:
+        ValueError: the record has no `class_name`, or names an unknown class.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.core.registry import deserialize
+        >>> record = {"class_name": "Dense", "config": {"units": 2}}
+        >>> deserialize(record, kind="layer", objects={"Dense": keras.layers.Dense}).units
+        2
+    """
     if "class_name" not in config:
         raise ValueError(
             f"Could not deserialize {kind}: the record {dict(config)!r} has no 'class_name'."
@@ -279,7 +336,22 @@ def deserialize(config: Mapping, *, kind: str, objects: Mapping[str, Any]):
 
 
 def serialize(obj, module: str) -> dict | str | None:
-    """The Keras record of `obj`: `{"module", "class_name", "config", "registered_name"}`."""
+    """The Keras record of `obj`: `{"module", "class_name", "config", "registered_name"}`.
+
+    Args:
+        obj: the object (or a registered function), or None.
+        module: the module to record (`"keras.layers"`, ...), or None.
+
+    Returns:
+        A dict, a string (a built-in function's name), or None.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.core.registry import serialize
+        >>> record = serialize(keras.layers.Dense(2, name="d"), "keras.layers")
+        >>> record["module"], record["class_name"], record["config"]["units"]
+        ('keras.layers', 'Dense', 2)
+    """
     if obj is None:
         return None
     registered = getattr(type(obj), "_lamina_registered_name", None)
