@@ -33,6 +33,7 @@ NAMESPACES = (
     "losses",
     "metrics",
     "models",
+    "ops",
     "optimizers",
     "preprocessing",
     "quantizers",
@@ -40,6 +41,7 @@ NAMESPACES = (
     "saving",
     "training",
     "utils",
+    "visualization",
     "wrappers",
 )
 
