@@ -20,7 +20,20 @@ from lamina.layers.einsum_dense import EinsumDense
 
 def attention_equations(rank: int, attn_axes: tuple[int, ...]) -> tuple[str, str, int]:
     """Einsums for scores (`key, query -> scores`) and for the weighted sum
-    (`scores, value -> output`) on projected tensors of `rank` (batch, ..., heads, dim)."""
+    (`scores, value -> output`) on projected tensors of `rank` (batch, ..., heads, dim).
+
+    Args:
+        rank: the rank of the projected tensors.
+        attn_axes: the axes attention runs over.
+
+    Returns:
+        A tuple `(scores_equation, combine_equation, scores_rank)`.
+
+    Example:
+        >>> from lamina.layers.attention.multi_head_attention import attention_equations
+        >>> attention_equations(4, (1,))
+        ('aecd,abcd->acbe', 'acbe,aecd->abcd', 4)
+    """
     letters = string.ascii_lowercase
     target = letters[:rank]
     batch_dims = [i for i in range(rank) if i not in attn_axes and i != rank - 1]
@@ -37,7 +50,21 @@ def attention_equations(rank: int, attn_axes: tuple[int, ...]) -> tuple[str, str
 
 
 def causal_mask(q_len: int, v_len: int):
-    """`(1, q_len, v_len)`: position i may attend to positions j <= i."""
+    """`(1, q_len, v_len)`: position i may attend to positions j <= i.
+
+    Args:
+        q_len: the query length.
+        v_len: the value length.
+
+    Returns:
+        A boolean array `(1, q_len, v_len)`.
+
+    Example:
+        >>> from lamina.layers.attention.multi_head_attention import causal_mask
+        >>> causal_mask(2, 2)
+        Array([[[ True, False],
+                [ True,  True]]], dtype=bool)
+    """
     return (jnp.arange(q_len)[:, None] >= jnp.arange(v_len)[None, :])[None]
 
 

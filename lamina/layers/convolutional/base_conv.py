@@ -19,6 +19,25 @@ from lamina.ops import conv_ops
 
 
 def check_strides_and_dilation(owner: str, strides, dilation_rate) -> None:
+    """Raises a ValueError naming the layer when strides and dilation are both above 1 (Keras
+    refuses the combination too).
+
+    Args:
+        owner: the layer's class name.
+        strides: the strides, one per spatial axis.
+        dilation_rate: the dilations, one per spatial axis.
+
+    Raises:
+        ValueError: both are above 1.
+
+    Example:
+        >>> from lamina.layers.convolutional.base_conv import check_strides_and_dilation
+        >>> check_strides_and_dilation("Conv2D", (1, 1), (2, 2))  # fine
+        >>> check_strides_and_dilation("Conv2D", (2, 2), (2, 2))
+        Traceback (most recent call last):
+        ...
+        ValueError: Conv2D: `strides` > 1 cannot be combined with `dilation_rate` > 1, ...
+    """
     if max(strides) > 1 and max(dilation_rate) > 1:
         raise ValueError(
             f"{owner}: `strides` > 1 cannot be combined with `dilation_rate` > 1, received "
@@ -27,7 +46,24 @@ def check_strides_and_dilation(owner: str, strides, dilation_rate) -> None:
 
 
 def input_channels(layer: Layer, input_shape) -> int:
-    """The (known) channel count of `input_shape`, or a ValueError naming the layer."""
+    """The (known) channel count of `input_shape`, or a ValueError naming the layer.
+
+    Args:
+        layer: the convolution layer (its `data_format` says where the channels are).
+        input_shape: the input shape given to `build`.
+
+    Returns:
+        The number of input channels.
+
+    Raises:
+        ValueError: the channel axis is unknown (None).
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.layers.convolutional.base_conv import input_channels
+        >>> input_channels(keras.layers.Conv2D(4, 3), (None, 8, 8, 3))
+        3
+    """
     channels = input_shape[channel_axis(layer.data_format)]
     if channels is None:
         raise ValueError(

@@ -14,7 +14,24 @@ def encode_indices(indices, output_mode: str, depth: int, dtype="float32", count
     """Encodes integer indices in `[0, depth)` as Keras does: `'int'` casts; `'one_hot'` adds a
     last axis of size `depth` (replacing a trailing axis of size 1); `'multi_hot'` and
     `'count'` reduce the sample's values (axis 1 of rank >= 2 inputs, else axis 0) into one
-    vector of size `depth`. Out-of-range indices encode as all zeros."""
+    vector of size `depth`. Out-of-range indices encode as all zeros.
+
+    Args:
+        indices: an integer array.
+        output_mode: `"int"`, `"one_hot"`, `"multi_hot"` or `"count"`.
+        depth: the number of categories.
+        dtype: the output dtype.
+        count_weights: weights of the values for `"count"`, or None.
+
+    Returns:
+        The encoded array.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.layers.preprocessing.categorical import encode_indices
+        >>> encode_indices(np.array([[1, 1, 3]]), "count", 4)
+        Array([[0., 2., 0., 1.]], dtype=float32)
+    """
     if output_mode == "int":
         return indices.astype(dtype)
     if indices.ndim == 0:
@@ -38,7 +55,21 @@ def encode_indices(indices, output_mode: str, depth: int, dtype="float32", count
 
 
 def encoded_shape(input_shape, output_mode: str, depth: int):
-    """The output shape of `encode_indices` for inputs of `input_shape`."""
+    """The output shape of `encode_indices` for inputs of `input_shape`.
+
+    Args:
+        input_shape: the input's shape.
+        output_mode: `"int"`, `"one_hot"`, `"multi_hot"` or `"count"`.
+        depth: the number of categories.
+
+    Returns:
+        The output shape.
+
+    Example:
+        >>> from lamina.layers.preprocessing.categorical import encoded_shape
+        >>> encoded_shape((None, 3), "multi_hot", 10), encoded_shape((None, 1), "one_hot", 10)
+        ((None, 10), (None, 10))
+    """
     input_shape = tuple(input_shape)
     if output_mode == "int":
         return input_shape
