@@ -79,6 +79,39 @@ class BaseConv(Layer):
 
     The kernel has shape `(*kernel_size, in_channels // groups, filters)` and the bias
     `(filters,)`. With `groups > 1` the channels are split into groups convolved separately.
+
+    Args:
+        rank: the number of spatial axes (1, 2 or 3).
+        filters: the number of output channels.
+        kernel_size: the window size: an int, or one int per spatial axis.
+        strides: the step between windows: an int, or one per spatial axis.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has `ceil(input /
+            strides)` positions).
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        dilation_rate: the spacing between kernel taps (an int, or one per spatial axis).
+        groups: split the input channels into this many groups, each convolved separately.
+        activation: the activation applied to the output (a name or a function); None: none.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: the initializer of the kernel.
+        bias_initializer: the initializer of the bias.
+        kernel_regularizer: a regularizer applied to the kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        kernel_constraint: a constraint applied to the kernel after each update.
+        bias_constraint: a constraint applied to the bias after each update.
+        lora_rank: not supported by lamina yet (must be None).
+        lora_alpha: kept for Keras compatibility (used with `lora_rank`).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank `rank + 2`.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.layers.convolutional.base_conv import BaseConv
+        >>> BaseConv(1, 4, 3)(np.zeros((2, 10, 3))).shape  # what Conv1D(4, 3) is
+        (2, 8, 4)
     """
 
     def __init__(

@@ -24,6 +24,38 @@ class BaseConvTranspose(Layer):
     The kernel has shape `(*kernel_size, filters, in_channels)`. Each spatial size becomes
     `n * strides` with 'same' padding and `(n - 1) * strides + max(kernel, strides)` with
     'valid'; `output_padding` (each value < its stride) fixes the size explicitly instead.
+
+    Args:
+        rank: the number of spatial axes (1, 2 or 3).
+        filters: the number of output channels.
+        kernel_size: the window size: an int, or one int per spatial axis.
+        strides: the step between windows: an int, or one per spatial axis.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has `ceil(input /
+            strides)` positions).
+        output_padding: extra rows/columns added to one side of the output (an int or one per
+            spatial axis, each below the stride); None: inferred.
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        dilation_rate: the spacing between kernel taps (an int, or one per spatial axis).
+        activation: the activation applied to the output (a name or a function); None: none.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: the initializer of the kernel.
+        bias_initializer: the initializer of the bias.
+        kernel_regularizer: a regularizer applied to the kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        kernel_constraint: a constraint applied to the kernel after each update.
+        bias_constraint: a constraint applied to the bias after each update.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank `rank + 2`.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.layers.convolutional.conv_transpose import BaseConvTranspose
+        >>> BaseConvTranspose(1, 4, 2, strides=2)(np.zeros((2, 5, 3))).shape
+        (2, 10, 4)
     """
 
     def __init__(

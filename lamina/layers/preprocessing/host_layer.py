@@ -95,6 +95,20 @@ class HostLayer(Layer):
     with the output shape from `compute_output_shape` and the dtype from `host_output_dtype`;
     a model built that way runs these layers on the host, before its compiled part (see
     `lamina.models.host_part`).
+
+    Args:
+        **kwargs: `Layer` arguments (`name`, `dtype`, ...).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.layers.preprocessing.host_layer import HostLayer
+        >>> isinstance(keras.layers.StringLookup(vocabulary=["a"]), HostLayer)
+        True
+        >>> words = keras.Input((1,), dtype="string")
+        >>> ids = keras.layers.StringLookup(vocabulary=["a", "b"])(words)  # recorded in the graph
+        >>> keras.Model(words, ids)(np.array([["b"]]))
+        Array([[2]], dtype=int32)
     """
 
     def host_output_dtype(self) -> str:

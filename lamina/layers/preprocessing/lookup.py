@@ -29,7 +29,35 @@ def _listify(value):
 
 
 class IndexLookup(HostLayer):
-    """Shared machinery of `StringLookup` and `IntegerLookup`."""
+    """Shared machinery of `StringLookup` and `IntegerLookup`.
+
+    Args:
+        max_tokens: the largest vocabulary `adapt` keeps, OOV and mask slots included (None: no
+            limit).
+        num_oov_indices: how many indices unknown tokens share.
+        mask_token: the padding token (index 0 in `int` mode), or None.
+        oov_token: the token returned for unknown indices by `invert=True`.
+        vocabulary: the vocabulary (a list, an array or a file), or None to `adapt` one.
+        idf_weights: IDF weights for `output_mode="tf_idf"`.
+        invert: map indices back to tokens.
+        output_mode: `"int"`, `"one_hot"`, `"multi_hot"`, `"count"` or `"tf_idf"`.
+        sparse: must be False.
+        pad_to_max_tokens: make the vector modes `max_tokens` wide.
+        oov_method: `"floormod"` or `"farmhash"` (how unknown integers pick an OOV slot).
+        salt: a key for hashing unknown tokens, or None.
+        name: the layer's name.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: the tokens (or indices with `invert=True`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.layers.preprocessing.lookup import IndexLookup
+        >>> issubclass(keras.layers.StringLookup, IndexLookup)
+        True
+    """
 
     _is_string = True
 

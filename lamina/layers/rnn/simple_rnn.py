@@ -18,6 +18,21 @@ from lamina.layers.rnn.rnn import RNN
 
 
 def apply_activation(fn, x):
+    """`fn(x)`, or `x` when `fn` is None (no activation).
+
+    Args:
+        fn: an activation function, or None.
+        x: the array.
+
+    Returns:
+        The activated array.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.layers.rnn.simple_rnn import apply_activation
+        >>> apply_activation(None, np.array([-1.0])), apply_activation(np.abs, np.array([-1.0]))
+        (array([-1.]), array([1.]))
+    """
     return x if fn is None else fn(x)
 
 

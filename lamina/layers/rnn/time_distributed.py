@@ -12,7 +12,21 @@ from lamina.core.symbolic import KerasTensor
 
 def build_sublayer(layer: Layer, input_shape, dtype: str) -> None:
     """Builds `layer` for `input_shape` now (inside the caller's name scope, so its variables
-    get the nested paths Keras gives them)."""
+    get the nested paths Keras gives them).
+
+    Args:
+        layer: the sublayer.
+        input_shape: the shape it is built for.
+        dtype: the input dtype.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.layers.rnn.time_distributed import build_sublayer
+        >>> dense = keras.layers.Dense(4)
+        >>> build_sublayer(dense, (None, 3), "float32")
+        >>> dense.kernel.shape
+        (3, 4)
+    """
     if not layer.built:
         layer._maybe_build((KerasTensor(tuple(input_shape), dtype),), {})
 
