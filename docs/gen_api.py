@@ -11,6 +11,7 @@ import inspect
 import re
 import sys
 import types
+import typing
 from pathlib import Path
 
 NAMESPACES = [
@@ -102,17 +103,17 @@ def _signature(name: str, obj) -> str:
         sig = inspect.signature(obj)
     except (TypeError, ValueError):
         return name if not callable(obj) else f"{name}(...)"
+
     # Modules with `from __future__ import annotations` hold their annotations as strings,
     # which `str(sig)` would print quoted (`keepdims: 'bool' = False`); show the bare text.
-    params = [
-        p.replace(annotation=_Annotation(p.annotation)) if isinstance(p.annotation, str) else p
-        for p in sig.parameters.values()
-    ]
-    ret = sig.return_annotation
-    sig = sig.replace(
-        parameters=params,
-        return_annotation=_Annotation(ret) if isinstance(ret, str) else ret,
-    )
+    # Dataclasses of such modules hold `ForwardRef('int')` objects instead: shown as `int` too.
+    def clean(annotation):
+        if isinstance(annotation, typing.ForwardRef):
+            annotation = annotation.__forward_arg__
+        return _Annotation(annotation) if isinstance(annotation, str) else annotation
+
+    params = [p.replace(annotation=clean(p.annotation)) for p in sig.parameters.values()]
+    sig = sig.replace(parameters=params, return_annotation=clean(sig.return_annotation))
     return f"{name}{sig}"
 
 
@@ -195,6 +196,8 @@ def _list_section(lines: list[str]) -> list[str]:
         if match and not line.startswith(" "):
             if entry:
                 out.append(entry)
+            elif out and out[-1] and not out[-1].startswith(("- ", "    ")):
+                out.append("")  # a list needs a blank line after a paragraph
             names = ", ".join(f"`{n.strip()}`" for n in match.group(1).split(","))
             kind = f" *{match.group(2).strip()}*" if match.group(2) else ""
             entry = f"- {names}{kind}: {line[match.end() :].strip()}".rstrip()
@@ -208,6 +211,8 @@ def _list_section(lines: list[str]) -> list[str]:
         elif entry is not None:
             entry += " " + stripped
         else:
+            if out and out[-1].startswith(("- ", "    ")):
+                out.append("")  # and a paragraph after a list
             out.append(stripped)
     if out and out[-1].strip():
         out.append("")

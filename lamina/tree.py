@@ -256,11 +256,16 @@ def lists_to_tuples(structure):
 
 
 class MAP_TO_NONE:  # noqa: N801 (Keras's name)
-    """Returned by a `traverse` function to put `None` at that position of the result.
+    """Returned by a `traverse` function to put `None` at that position of the result (returning
+    `None` itself means "keep traversing").
+
+    Args:
+        (none: used as the class itself, `keras.tree.MAP_TO_NONE`)
 
     Example:
-    >>> traverse(lambda x: MAP_TO_NONE if x == 2 else None, [1, 2])
-    [1, None]
+        >>> import lamina as keras
+        >>> keras.tree.traverse(lambda x: keras.tree.MAP_TO_NONE if x == 2 else None, [1, 2])
+        [1, None]
     """
 
 

@@ -55,7 +55,7 @@ def _restore_random_state():
 def _restore_global_settings():
     # Examples of the `config` setters change process-wide settings; later tests in the same
     # process must see the defaults again.
-    from lamina.core import config, dtype_policy
+    from lamina.core import config, dtype_policy, naming, registry
     from lamina.distribution import distribution_lib
 
     saved = (
@@ -64,6 +64,8 @@ def _restore_global_settings():
         list(config._SAFE_MODE_GLOBAL),
         list(dtype_policy._GLOBAL_POLICY),
         list(distribution_lib._GLOBAL),
+        dict(registry._REGISTERED),
+        dict(naming._COUNTERS),
     )
     yield
     config._SETTINGS.clear()
@@ -73,6 +75,10 @@ def _restore_global_settings():
     config._SAFE_MODE_GLOBAL[:] = saved[2]
     dtype_policy._GLOBAL_POLICY[:] = saved[3]
     distribution_lib._GLOBAL[:] = saved[4]
+    registry._REGISTERED.clear()
+    registry._REGISTERED.update(saved[5])
+    naming._COUNTERS.clear()
+    naming._COUNTERS.update(saved[6])
 
 
 @pytest.mark.parametrize("test", TESTS, ids=[t.name for t in TESTS])

@@ -25,7 +25,22 @@ _MISSING = (
 
 
 def orbax_v1():
-    """Orbax's checkpointing API (`orbax.checkpoint.v1`), or an ImportError naming the extra."""
+    """Orbax's checkpointing API (`orbax.checkpoint.v1`), or an ImportError naming the extra.
+
+    Args:
+        None.
+
+    Returns:
+        The `orbax.checkpoint.v1` module.
+
+    Raises:
+        ImportError: orbax-checkpoint is missing or too old (the message names the extra).
+
+    Example:
+        >>> from lamina.callbacks.orbax_checkpoint import orbax_v1
+        >>> hasattr(orbax_v1(), "save_pytree")
+        True
+    """
     try:
         import orbax.checkpoint as ocp
     except ImportError as e:

@@ -45,7 +45,10 @@ class ProgbarLogger(Callback):
         self.target = params.get("steps")
 
     def _reset(self):
-        self.progbar = Progbar(self.target, verbose=self.verbose, unit_name="step")
+        # The logs are running values already: shown as given (Keras passes the same).
+        self.progbar = Progbar(
+            self.target, verbose=self.verbose, unit_name="step", stateless_metrics=set()
+        )
 
     def on_train_begin(self, logs=None):
         self._mode = "train"

@@ -11,7 +11,21 @@ import jax
 class HostBatch:
     """The values that the host part of a model computed for one batch (one per boundary
     tensor, in the model's boundary order). A pytree, so the feeds slice and place it like any
-    other batch structure."""
+    other batch structure.
+
+    Args:
+        values: the arrays, one per boundary tensor.
+
+    Example:
+        >>> import jax
+        >>> import numpy as np
+        >>> from lamina.core.host_batch import HostBatch
+        >>> batch = HostBatch([np.zeros((4, 1)), np.ones((4, 3))])
+        >>> batch
+        HostBatch([(4, 1), (4, 3)])
+        >>> jax.tree.map(lambda a: a[:2], batch)  # sliced like any batch structure
+        HostBatch([(2, 1), (2, 3)])
+    """
 
     def __init__(self, values):
         self.values = tuple(values)

@@ -79,7 +79,26 @@ class InputSpec:
 
 
 def check_input_spec(layer_name: str, spec: InputSpec | None, x) -> None:
-    """Raises a ValueError naming the layer when `x` does not fit `spec`."""
+    """Raises a ValueError naming the layer when `x` does not fit `spec`.
+
+    Args:
+        layer_name: the layer's name, for the message.
+        spec: an `InputSpec`, or None (no check).
+        x: the input (anything with a `shape`).
+
+    Raises:
+        ValueError: the rank, an axis size or the shape does not fit.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.core.input_spec import check_input_spec
+        >>> check_input_spec("dense", keras.InputSpec(min_ndim=2), np.zeros((4, 3)))  # fits
+        >>> check_input_spec("dense", keras.InputSpec(min_ndim=2), np.zeros(3))
+        Traceback (most recent call last):
+        ...
+        ValueError: Input 0 of layer "dense" is incompatible with the layer: ...
+    """
     if spec is None or x is None or not hasattr(x, "shape"):
         return
     shape = tuple(d if isinstance(d, int) else None for d in x.shape)

@@ -8,7 +8,24 @@ from lamina.core import state
 
 
 class LayerWeights:
-    """Methods of `Layer` that read or write all of its variables at once."""
+    """Methods of `Layer` that read or write all of its variables at once: `stateless_call`,
+    `get_weights` / `set_weights`, `count_params`, and `save_own_variables` /
+    `load_own_variables` (used by weights files).
+
+    Args:
+        (none: a mixin of `Layer`)
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.Dense(2, kernel_initializer="ones")
+        >>> layer.build((None, 3))
+        >>> layer.count_params(), [w.shape for w in layer.get_weights()]
+        (8, [(3, 2), (2,)])
+        >>> outputs, _ = layer.stateless_call([np.zeros((3, 2)), np.ones(2)], [], np.ones((1, 3)))
+        >>> outputs  # the given values, not the layer's own weights
+        Array([[1., 1.]], dtype=float32)
+    """
 
     def stateless_call(
         self,

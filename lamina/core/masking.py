@@ -28,7 +28,20 @@ def _forget(table: dict, key: int) -> None:
 
 
 def set_keras_mask(x, mask) -> None:
-    """Attaches `mask` to `x` (None removes it)."""
+    """Attaches `mask` to `x` (None removes it).
+
+    Args:
+        x: a tensor (an attribute is set; a side table is used for arrays that refuse one).
+        mask: the mask, or None.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.core.masking import get_keras_mask, set_keras_mask
+        >>> x = np.zeros((2, 3))
+        >>> set_keras_mask(x, np.array([[True, True, False]] * 2))
+        >>> int(get_keras_mask(x).sum())
+        4
+    """
     try:
         object.__setattr__(x, "_keras_mask", mask)
         return
@@ -48,7 +61,22 @@ def set_keras_mask(x, mask) -> None:
 
 
 def get_keras_mask(x):
-    """The mask attached to `x`, or None."""
+    """The mask attached to `x`, or None.
+
+    Args:
+        x: a tensor.
+
+    Returns:
+        The mask, or None.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.core.masking import get_keras_mask
+        >>> y = keras.layers.Masking()(np.array([[[1.0], [0.0]]]))
+        >>> get_keras_mask(y)
+        Array([[ True, False]], dtype=bool)
+    """
     try:
         mask = getattr(x, "_keras_mask", None)
     except Exception:

@@ -288,7 +288,25 @@ _CLASSES = {
 
 def quantized_policy_from_name(name: str) -> QuantizedDTypePolicy:
     """The quantized policy for a name such as `"int8_from_float32"` or
-    `"int4/128_from_mixed_bfloat16"`."""
+    `"int4/128_from_mixed_bfloat16"`.
+
+    Args:
+        name: `"<mode>_from_<source policy>"`, with mode `int8`, `int4`, `int4/<block size>`
+            or `float8`.
+
+    Returns:
+        A `QuantizedDTypePolicy` (or its int4 / float8 subclass).
+
+    Raises:
+        ValueError: the name has no `_from_` part.
+        NotImplementedError: GPTQ / AWQ modes.
+
+    Example:
+        >>> from lamina.core.quantized_dtype_policy import quantized_policy_from_name
+        >>> policy = quantized_policy_from_name("int8_from_float32")
+        >>> type(policy).__name__, policy.name
+        ('QuantizedDTypePolicy', 'int8_from_float32')
+    """
     parts = name.split("_from_")
     if len(parts) != 2:
         raise ValueError(
@@ -309,7 +327,19 @@ def quantized_policy_from_name(name: str) -> QuantizedDTypePolicy:
 
 def resolve_policy(dtype):
     """The policy for a layer's `dtype=` argument when it is quantized (an instance, a
-    `"<mode>_from_<source>"` name or a Keras record); None when `dtype` is not quantized."""
+    `"<mode>_from_<source>"` name or a Keras record); None when `dtype` is not quantized.
+
+    Args:
+        dtype: what was passed as `dtype=`.
+
+    Returns:
+        A `QuantizedDTypePolicy`, or None.
+
+    Example:
+        >>> from lamina.core.quantized_dtype_policy import resolve_policy
+        >>> resolve_policy("float8_from_float32").name, resolve_policy("float32")
+        ('float8_from_float32', None)
+    """
     if isinstance(dtype, QuantizedDTypePolicy):
         return dtype
     if isinstance(dtype, str) and dtype.startswith(QUANTIZATION_MODES):
@@ -320,7 +350,20 @@ def resolve_policy(dtype):
 
 
 def serialize_policy(policy) -> dict:
-    """A quantized policy's Keras record."""
+    """A quantized policy's Keras record.
+
+    Args:
+        policy: a quantized policy.
+
+    Returns:
+        A dict `{"module", "class_name", "config", "registered_name"}`.
+
+    Example:
+        >>> from lamina.core.quantized_dtype_policy import (
+        ...     quantized_policy_from_name, serialize_policy)
+        >>> serialize_policy(quantized_policy_from_name("int8_from_float32"))["class_name"]
+        'QuantizedDTypePolicy'
+    """
     return {
         "module": "keras.dtype_policies",
         "class_name": type(policy).__name__,

@@ -18,11 +18,40 @@ from lamina.core.variable import Variable
 
 
 def make_default_seed() -> int:
-    """A fresh seed from Python's `random` (so `set_random_seed` makes it reproducible)."""
+    """A fresh seed from Python's `random` (so `set_random_seed` makes it reproducible).
+
+    Args:
+        None.
+
+    Returns:
+        An int in `[1, 10**9]`.
+
+    Example:
+        >>> import random
+        >>> from lamina.core.random import make_default_seed
+        >>> random.seed(0)
+        >>> first = make_default_seed()
+        >>> random.seed(0)
+        >>> make_default_seed() == first
+        True
+    """
     return python_random.randint(1, int(1e9))
 
 
 def key_from_seed(seed: int):
+    """The raw JAX random key data (two `uint32`) for an integer seed (taken modulo `2**32`).
+
+    Args:
+        seed: an int.
+
+    Returns:
+        A `uint32` array of shape `(2,)`.
+
+    Example:
+        >>> from lamina.core.random import key_from_seed
+        >>> key_from_seed(42).shape, str(key_from_seed(42).dtype)
+        ((2,), 'uint32')
+    """
     return jax.random.key_data(jax.random.key(int(seed) % (2**32)))
 
 
@@ -78,12 +107,41 @@ class SeedGenerator:
 
 def int_seed_key(seed: int):
     """The key Keras on JAX makes of an int seed: the raw key `[seed, 0]` (so the same seed
-    gives Keras's exact values)."""
+    gives Keras's exact values).
+
+    Args:
+        seed: an int (taken modulo `2**32`).
+
+    Returns:
+        A typed `jax.random` key.
+
+    Example:
+        >>> import jax
+        >>> from lamina.core.random import int_seed_key
+        >>> jax.random.key_data(int_seed_key(7)).tolist()
+        [7, 0]
+    """
     return jax.random.wrap_key_data(jnp.array([int(seed) % (2**32), 0], dtype="uint32"))
 
 
 def draw_key(seed):
-    """A `jax.random` key from an int, a raw key, or a `SeedGenerator` (which advances)."""
+    """A `jax.random` key from an int, a raw key, or a `SeedGenerator` (which advances).
+
+    Args:
+        seed: an int, raw key data (`uint32[2]`), a typed key, or a `SeedGenerator`.
+
+    Returns:
+        A typed `jax.random` key.
+
+    Example:
+        >>> import jax
+        >>> import lamina as keras
+        >>> from lamina.core.random import draw_key
+        >>> generator = keras.random.SeedGenerator(1)
+        >>> a, b = draw_key(generator), draw_key(generator)  # the generator advances
+        >>> bool((jax.random.key_data(a) != jax.random.key_data(b)).any())
+        True
+    """
     if isinstance(seed, SeedGenerator):
         return jax.random.wrap_key_data(seed.next())
     if seed is None:

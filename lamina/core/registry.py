@@ -25,12 +25,38 @@ _SCOPED: contextvars.ContextVar[tuple[dict, ...]] = contextvars.ContextVar(
 
 
 def registered_objects() -> dict:
-    """The process-wide dict of registered custom objects (the one `get_custom_objects` returns)."""
+    """The process-wide dict of registered custom objects (the one `get_custom_objects` returns).
+
+    Args:
+        None.
+
+    Returns:
+        The dict of `register_keras_serializable` entries and user additions.
+
+    Example:
+        >>> from lamina.core.registry import get_custom_objects, registered_objects
+        >>> registered_objects() is get_custom_objects()
+        True
+    """
     return _REGISTERED
 
 
 def custom_objects() -> dict:
-    """Registered objects plus those of the active `custom_object_scope`s."""
+    """Registered objects plus those of the active `custom_object_scope`s.
+
+    Args:
+        None.
+
+    Returns:
+        A new dict (inner scopes win).
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.core.registry import custom_objects
+        >>> with keras.utils.custom_object_scope({"MyThing": int}):
+        ...     custom_objects()["MyThing"]
+        <class 'int'>
+    """
     with _LOCK:
         out = dict(_REGISTERED)
     for scope in _SCOPED.get():
@@ -39,7 +65,21 @@ def custom_objects() -> dict:
 
 
 class custom_object_scope:
-    """Makes `custom_objects` visible to deserialization inside the `with` block."""
+    """Makes custom classes and functions visible to deserialization (`load_model`,
+    `deserialize_keras_object`, `keras.layers.deserialize`, ...) inside a `with` block, in the
+    current thread or task. `CustomObjectScope` is the same class.
+
+    Args:
+        custom_objects: a dict mapping the names used in configs to the objects.
+
+    Example:
+        >>> import lamina as keras
+        >>> def twice(x):
+        ...     return 2 * x
+        >>> with keras.utils.custom_object_scope({"twice": twice}):
+        ...     keras.activations.get("twice") is twice
+        True
+    """
 
     def __init__(self, custom_objects: Mapping[str, Any] | None = None):
         self.objects = dict(custom_objects or {})
@@ -54,7 +94,28 @@ class custom_object_scope:
 
 
 def register_keras_serializable(package: str = "Custom", name: str | None = None):
-    """Decorator registering a class or function under `package>name` for deserialization."""
+    """Decorator registering a class or function under `package>name`, so that saved configs
+    that name it can be loaded without passing `custom_objects`.
+
+    Args:
+        package: the package part of the registered name.
+        name: the name part; default: the object's `__name__`.
+
+    Returns:
+        The decorator (it returns the object unchanged).
+
+    Example:
+        >>> import lamina as keras
+        >>> @keras.saving.register_keras_serializable(package="MyProject")
+        ... class Scale(keras.layers.Layer):
+        ...     def call(self, x):
+        ...         return 2 * x
+        >>> keras.saving.get_registered_name(Scale)
+        'MyProject>Scale'
+        >>> record = keras.saving.serialize_keras_object(Scale())
+        >>> type(keras.saving.deserialize_keras_object(record)).__name__
+        'Scale'
+    """
 
     def decorator(obj):
         registered_name = f"{package}>{name or obj.__name__}"
@@ -75,12 +136,38 @@ def get_custom_objects() -> dict:
 
     Adding `get_custom_objects()["MyLayer"] = MyLayer` makes `MyLayer` visible to
     deserialization everywhere; `register_keras_serializable` adds entries under `package>name`.
+
+    Args:
+        None.
+
+    Returns:
+        The dict itself (changes to it take effect).
+
+    Example:
+        >>> import lamina as keras
+        >>> def cube(x):
+        ...     return x ** 3
+        >>> keras.utils.get_custom_objects()["cube"] = cube
+        >>> keras.utils.get_registered_object("cube") is cube
+        True
     """
     return registered_objects()
 
 
 def get_registered_name(obj) -> str:
-    """The name `obj` was registered under (`package>name`), else its `__name__`."""
+    """The name `obj` was registered under (`package>name`), else its `__name__`.
+
+    Args:
+        obj: a class or function.
+
+    Returns:
+        A string.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.saving.get_registered_name(keras.layers.Dense)
+        'Dense'
+    """
     own = obj.__dict__ if hasattr(obj, "__dict__") else {}
     registered = own.get("_lamina_registered_name")
     if registered is None and inspect.isfunction(obj):
@@ -90,7 +177,23 @@ def get_registered_name(obj) -> str:
 
 def get_registered_object(name: str, custom_objects=None, module_objects=None):
     """The object registered as `name`: looked up in the active `custom_object_scope`s, then the
-    global custom objects, then `custom_objects`, then `module_objects`; None when absent."""
+    global custom objects, then `custom_objects`, then `module_objects`.
+
+    Args:
+        name: the registered name.
+        custom_objects: an extra dict to search.
+        module_objects: a last dict to search (e.g. a module's `globals()`).
+
+    Returns:
+        The object, or None when absent.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.saving.get_registered_object("Nope") is None
+        True
+        >>> keras.saving.get_registered_object("relu", module_objects={"relu": max})
+        <built-in function max>
+    """
     for scope in reversed(_SCOPED.get()):
         if name in scope:
             return scope[name]
@@ -129,6 +232,18 @@ def resolve(
         objects: the names that `identifier` may take (class names, functions, aliases).
         instantiate: whether a class found by name is instantiated with no arguments.
         argument: the user-facing argument name, for error messages.
+        case_insensitive: also match names that differ in case only.
+
+    Returns:
+        The object (None for None).
+
+    Raises:
+        ValueError: an unknown name (with close matches suggested) or an invalid record.
+
+    Example:
+        >>> from lamina.core.registry import resolve
+        >>> resolve("Relu", kind="activation", objects={"relu": abs}, case_insensitive=True)
+        <built-in function abs>
     """
     if identifier is None:
         return None
@@ -164,7 +279,26 @@ def resolve(
 
 
 def deserialize(config: Mapping, *, kind: str, objects: Mapping[str, Any]):
-    """Rebuilds an object from a `{"module", "class_name", "config", "registered_name"}` record."""
+    """Rebuilds an object from a `{"module", "class_name", "config", "registered_name"}` record.
+
+    Args:
+        config: the record.
+        kind: what is being rebuilt ("layer", "loss", ...), for error messages.
+        objects: the namespace's classes and functions by name.
+
+    Returns:
+        The object.
+
+    Raises:
+        ValueError: the record has no `class_name`, or names an unknown class.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.core.registry import deserialize
+        >>> record = {"class_name": "Dense", "config": {"units": 2}}
+        >>> deserialize(record, kind="layer", objects={"Dense": keras.layers.Dense}).units
+        2
+    """
     if "class_name" not in config:
         raise ValueError(
             f"Could not deserialize {kind}: the record {dict(config)!r} has no 'class_name'."
@@ -202,7 +336,22 @@ def deserialize(config: Mapping, *, kind: str, objects: Mapping[str, Any]):
 
 
 def serialize(obj, module: str) -> dict | str | None:
-    """The Keras record of `obj`: `{"module", "class_name", "config", "registered_name"}`."""
+    """The Keras record of `obj`: `{"module", "class_name", "config", "registered_name"}`.
+
+    Args:
+        obj: the object (or a registered function), or None.
+        module: the module to record (`"keras.layers"`, ...), or None.
+
+    Returns:
+        A dict, a string (a built-in function's name), or None.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.core.registry import serialize
+        >>> record = serialize(keras.layers.Dense(2, name="d"), "keras.layers")
+        >>> record["module"], record["class_name"], record["config"]["units"]
+        ('keras.layers', 'Dense', 2)
+    """
     if obj is None:
         return None
     registered = getattr(type(obj), "_lamina_registered_name", None)

@@ -59,6 +59,22 @@ _NAMESPACES = {
 
 
 def export_module(obj) -> str | None:
+    """The Keras module a lamina class is saved under (`"keras.layers"`, `"keras.optimizers"`,
+    ...), so that saved records name Keras's public modules; None for classes that are not
+    lamina's own (user subclasses).
+
+    Args:
+        obj: an object or a class.
+
+    Returns:
+        A module name, or None.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.core.serialization import export_module
+        >>> export_module(keras.layers.Dense), export_module(keras.optimizers.Adam())
+        ('keras.layers', 'keras.optimizers')
+    """
     cls = obj if isinstance(obj, type) else type(obj)
     for klass in cls.__mro__:
         if klass.__module__.startswith("lamina."):
@@ -72,8 +88,22 @@ def export_module(obj) -> str | None:
 
 
 def serialize_keras_object(obj):
-    """The Keras record of a lamina (or registered custom) object, with `build_config` for
-    built layers and `compile_config` for models, as Keras writes them."""
+    """The Keras record of a lamina (or registered custom) object: `{"module", "class_name",
+    "config", "registered_name"}`, with `build_config` for built layers and `compile_config` for
+    compiled models, as Keras writes them (so the record loads in Keras 3 too).
+
+    Args:
+        obj: a layer, model, loss, metric, optimizer, initializer, ... or None.
+
+    Returns:
+        A dict (a string for plain functions such as activations), or None.
+
+    Example:
+        >>> import lamina as keras
+        >>> record = keras.saving.serialize_keras_object(keras.layers.Dense(3, name="d"))
+        >>> record["module"], record["class_name"], record["config"]["units"]
+        ('keras.layers', 'Dense', 3)
+    """
     if obj is None:
         return None
     module = export_module(obj)
@@ -98,7 +128,21 @@ def serialize_keras_object(obj):
 
 
 def serialize_compile_config(config: dict) -> dict:
-    """Records for the objects in a compile config; strings stay as the user wrote them."""
+    """Records for the objects in a compile config; strings stay as the user wrote them.
+
+    Args:
+        config: the arguments `compile` was called with.
+
+    Returns:
+        A JSON-ready dict.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.core.serialization import serialize_compile_config
+        >>> config = serialize_compile_config({"optimizer": keras.optimizers.SGD(), "loss": "mse"})
+        >>> config["optimizer"]["class_name"], config["loss"]
+        ('SGD', 'mse')
+    """
 
     def convert(value):
         if value is None or isinstance(value, (str, int, float, bool)):
@@ -129,7 +173,25 @@ def _namespace_objects(module: str | None) -> dict:
 
 
 def deserialize_keras_object(config, custom_objects=None, safe_mode: bool = True):
-    """Rebuilds an object from its Keras record (custom classes via `custom_objects`)."""
+    """Rebuilds an object from its Keras record (written by lamina or Keras 3): builds layers
+    with their `build_config` and compiles models with their `compile_config`.
+
+    Args:
+        config: the record (a dict).
+        custom_objects: a dict of custom classes and functions by name.
+        safe_mode: refuse lambdas stored as bytecode (an enclosing `SafeModeScope` wins).
+
+    Returns:
+        The object.
+
+    Example:
+        >>> import lamina as keras
+        >>> record = {"module": "keras.layers", "class_name": "Dense",
+        ...           "config": {"units": 3}, "registered_name": None}
+        >>> layer = keras.saving.deserialize_keras_object(record)
+        >>> type(layer).__name__, layer.units
+        ('Dense', 3)
+    """
     if config is None:
         return None
     if not isinstance(config, dict):
@@ -151,7 +213,23 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode: bool = True
 
 
 def deserialize_compile_config(config: dict) -> dict:
-    """The arguments of `compile` from a saved `compile_config` (records become objects)."""
+    """The arguments of `compile` from a saved `compile_config` (records become objects).
+
+    Args:
+        config: a saved `compile_config`.
+
+    Returns:
+        A dict of `compile` arguments.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.core.serialization import (
+        ...     deserialize_compile_config, serialize_compile_config)
+        >>> saved = serialize_compile_config(
+        ...     {"optimizer": keras.optimizers.SGD(0.5), "loss": "mse"})
+        >>> type(deserialize_compile_config(saved)["optimizer"]).__name__
+        'SGD'
+    """
 
     def convert(value):
         if isinstance(value, dict):
@@ -167,7 +245,20 @@ def deserialize_compile_config(config: dict) -> dict:
 
 def compile_from_config(model, config: dict) -> None:
     """Compiles `model` from a saved `compile_config` and builds the optimizer's slots, so
-    that saved optimizer state can be loaded into them."""
+    that saved optimizer state can be loaded into them.
+
+    Args:
+        model: a built model.
+        config: its saved `compile_config`.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.core.serialization import compile_from_config
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        >>> compile_from_config(model, {"optimizer": "adam", "loss": "mse"})
+        >>> model.compiled, model.optimizer.built
+        (True, True)
+    """
     kwargs = deserialize_compile_config(config)
     if kwargs.get("steps_per_execution") == 1:
         # Keras's default (and what lamina writes for "auto"): let lamina choose.

@@ -91,11 +91,45 @@ class StateScope:
 
 
 def current_scope() -> StateScope | None:
-    """The innermost active state scope, or None."""
+    """The innermost active state scope (`StateScope`, `StatelessScope`, `SymbolicScope`), or
+    None.
+
+    Args:
+        None.
+
+    Returns:
+        A `StateScope`, or None.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.core.state import current_scope
+        >>> current_scope() is None
+        True
+        >>> with keras.StateScope() as scope:
+        ...     current_scope() is scope
+        True
+    """
     return _SCOPE.get()
 
 
 def in_symbolic_scope() -> bool:
+    """Whether a shape-only (symbolic) trace is running: an enclosing scope is symbolic.
+
+    Args:
+        None.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.core.state import in_symbolic_scope
+        >>> with keras.SymbolicScope():
+        ...     in_symbolic_scope()
+        True
+        >>> in_symbolic_scope()
+        False
+    """
     scope = _SCOPE.get()
     while scope is not None:
         if scope.symbolic:
@@ -109,6 +143,17 @@ class name_scope:
 
     With an `owner`, re-entering the scope of the object that is already innermost adds nothing
     (a layer's `add_weight` called from its own `build`).
+
+    Args:
+        name: the path component to add.
+        owner: the object opening the scope (its own nested scopes add nothing).
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.core.state import name_scope
+        >>> with name_scope("encoder"):
+        ...     keras.Variable(initializer="zeros", shape=(2,), name="bias").path
+        'encoder/bias'
     """
 
     def __init__(self, name: str, owner=None):
@@ -130,6 +175,20 @@ class name_scope:
 
 
 def current_path() -> str:
+    """The path of the active name scopes, joined by `/` (`""` outside any).
+
+    Args:
+        None.
+
+    Returns:
+        A string.
+
+    Example:
+        >>> from lamina.core.state import current_path, name_scope
+        >>> with name_scope("outer"), name_scope("inner"):
+        ...     current_path()
+        'outer/inner'
+    """
     return "/".join(name for name, _ in _NAME_SCOPE.get())
 
 
@@ -141,6 +200,15 @@ class CallContext:
         batch_mask: a 0/1 array over the batch axis marking real samples, set by the training
             engine when it pads a partial batch; layers that reduce over the batch (activity
             regularizers, batch statistics) weight by it.
+
+    Args:
+        training: the resolved `training` flag (None: not decided).
+        batch_mask: the 0/1 array of real samples, or None.
+
+    Example:
+        >>> from lamina.core.state import CallContext
+        >>> CallContext(training=True).training
+        True
     """
 
     def __init__(self, training=None, batch_mask=None):
@@ -149,16 +217,60 @@ class CallContext:
 
 
 def current_call_context() -> CallContext | None:
+    """The `CallContext` of the outermost layer call in progress, or None outside any call.
+
+    Args:
+        None.
+
+    Returns:
+        A `CallContext`, or None.
+
+    Example:
+        >>> from lamina.core.state import call_context, current_call_context
+        >>> current_call_context() is None
+        True
+        >>> with call_context(training=False):
+        ...     current_call_context().training
+        False
+    """
     return _CALL_CONTEXT.get()
 
 
 def current_batch_mask():
-    """The engine's mask of real samples in the current batch, or None."""
+    """The engine's mask of real samples in the current batch, or None.
+
+    Args:
+        None.
+
+    Returns:
+        An array, or None.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.core.state import call_context, current_batch_mask
+        >>> with call_context(batch_mask=np.array([1.0, 1.0, 0.0])):
+        ...     current_batch_mask().tolist()
+        [1.0, 1.0, 0.0]
+    """
     ctx = _CALL_CONTEXT.get()
     return None if ctx is None else ctx.batch_mask
 
 
 class call_context:
+    """Sets the `CallContext` (the `training` flag and the batch mask) that layers called inside
+    the block see; the outermost layer call opens one.
+
+    Args:
+        training: the resolved `training` flag.
+        batch_mask: the 0/1 array of real samples, or None.
+
+    Example:
+        >>> from lamina.core.state import call_context, current_call_context
+        >>> with call_context(training=True) as ctx:
+        ...     current_call_context() is ctx
+        True
+    """
+
     def __init__(self, training=None, batch_mask=None):
         self.ctx = CallContext(training, batch_mask)
         self._token = None
@@ -172,12 +284,38 @@ class call_context:
 
 
 def current_autocast() -> str | None:
-    """The dtype float variables are read as inside the current layer call, or None."""
+    """The dtype float variables are read as inside the current layer call, or None.
+
+    Args:
+        None.
+
+    Returns:
+        A dtype name, or None.
+
+    Example:
+        >>> from lamina.core.state import autocast_scope, current_autocast
+        >>> with autocast_scope("bfloat16"):
+        ...     current_autocast()
+        'bfloat16'
+    """
     return _AUTOCAST.get()
 
 
 class autocast_scope:
-    """Inside a mixed-precision layer's call, float variables read as `dtype` (None: as stored)."""
+    """Inside a mixed-precision layer's call, float variables read as `dtype` (None: as stored).
+
+    Args:
+        dtype: the dtype float variables are read as, or None.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.core.state import autocast_scope
+        >>> v = keras.Variable(np.ones(2, "float32"))
+        >>> with autocast_scope("float16"):
+        ...     v.value.dtype
+        dtype('float16')
+    """
 
     def __init__(self, dtype: str | None):
         self.dtype = dtype

@@ -16,6 +16,22 @@ import numpy as np
 from lamina.core.variable import standardize_dtype
 
 KerasHistory = namedtuple("KerasHistory", ["operation", "node_index", "tensor_index"])
+KerasHistory.__doc__ = """Where a symbolic tensor comes from (its `_keras_history`): the operation
+(layer) that produced it, which call of that operation, and which of the call's outputs.
+
+Args:
+    operation: the layer or operation.
+    node_index: the index of the call among the operation's inbound nodes.
+    tensor_index: the index of the tensor among that call's outputs.
+
+Example:
+    >>> import lamina as keras
+    >>> dense = keras.layers.Dense(2)
+    >>> y = dense(keras.Input((3,)))
+    >>> history = y._keras_history
+    >>> history.operation is dense, history.node_index, history.tensor_index
+    (True, 0, 0)
+"""
 
 
 @functools.lru_cache(maxsize=1)
@@ -39,7 +55,17 @@ _OPS = None
 
 
 def bind_ops(namespace) -> None:
-    """Gives symbolic tensors' operators (`x + y`, `x[0]`, ...) the `keras.ops` namespace."""
+    """Gives symbolic tensors' operators (`x + y`, `x[0]`, ...) the `keras.ops` namespace.
+
+    Args:
+        namespace: the `lamina.ops` module (bound once, when lamina is imported).
+
+    Example:
+        >>> import lamina as keras
+        >>> x = keras.Input((3,))
+        >>> (x * 2 + 1).shape  # the operators go through keras.ops
+        (None, 3)
+    """
     global _OPS
     _OPS = namespace
 
@@ -218,15 +244,57 @@ class KerasTensor:
 
 
 def is_symbolic(x) -> bool:
+    """Whether `x` is a symbolic tensor (`KerasTensor`).
+
+    Args:
+        x: any value.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.core.symbolic import is_symbolic
+        >>> is_symbolic(keras.Input((2,))), is_symbolic(np.ones(2))
+        (True, False)
+    """
     return isinstance(x, KerasTensor)
 
 
 def any_symbolic(tree) -> bool:
+    """Whether any leaf of a nested structure is a symbolic tensor.
+
+    Args:
+        tree: a value or a nest (lists, tuples, dicts).
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.core.symbolic import any_symbolic
+        >>> any_symbolic({"a": 1, "b": [keras.Input((2,))]}), any_symbolic([1, 2])
+        (True, False)
+    """
     return any(isinstance(x, KerasTensor) for x in jax.tree.leaves(tree, is_leaf=is_symbolic))
 
 
 def to_specs(tree):
-    """KerasTensors (and arrays) to `jax.ShapeDtypeStruct`s sharing one symbolic batch dim."""
+    """KerasTensors (and arrays) to `jax.ShapeDtypeStruct`s sharing one symbolic batch dim.
+
+    Args:
+        tree: a nest of `KerasTensor`s, arrays and other values.
+
+    Returns:
+        The same nest with `jax.ShapeDtypeStruct`s in place of tensors and arrays.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.core.symbolic import to_specs
+        >>> to_specs([np.ones((2, 3), "float32"), 5])
+        [ShapeDtypeStruct(shape=(2, 3), dtype=float32), 5]
+    """
 
     def convert(x):
         if isinstance(x, KerasTensor):
@@ -239,17 +307,66 @@ def to_specs(tree):
 
 
 def from_specs(tree):
+    """`jax.ShapeDtypeStruct`s back to `KerasTensor`s (a symbolic batch dimension becomes
+    None), in any nest.
+
+    Args:
+        tree: a nest of specs and other values.
+
+    Returns:
+        The same nest with `KerasTensor`s.
+
+    Example:
+        >>> import jax
+        >>> from lamina.core.symbolic import from_specs
+        >>> from_specs({"x": jax.ShapeDtypeStruct((2, 3), "float32")})["x"].shape
+        (2, 3)
+    """
     return jax.tree.map(
         lambda s: KerasTensor.from_spec(s) if isinstance(s, jax.ShapeDtypeStruct) else s, tree
     )
 
 
 def shape_to_spec(shape, dtype):
+    """A `jax.ShapeDtypeStruct` for a Keras shape: None dimensions become a symbolic size shared by
+    all specs (the batch dimension), so shapes can be inferred without a batch size.
+
+    Args:
+        shape: a shape with None for unknown dimensions.
+        dtype: the dtype.
+
+    Returns:
+        A `jax.ShapeDtypeStruct`.
+
+    Example:
+        >>> from lamina.core.symbolic import shape_to_spec
+        >>> spec = shape_to_spec((None, 4), "float32")
+        >>> spec.shape[1], spec.dtype
+        (4, dtype('float32'))
+    """
     return jax.ShapeDtypeStruct(tuple(_dim_to_symbolic(d) for d in shape), standardize_dtype(dtype))
 
 
 class Node:
-    """One call of an operation (a layer) on symbolic tensors."""
+    """One call of an operation (a layer) on symbolic tensors.
+
+    Creating a node records it in `operation._inbound_nodes` and stamps each output tensor with
+    its `_keras_history`; functional models walk these nodes from outputs back to inputs.
+
+    Args:
+        operation: the layer (or operation) called.
+        call_args: the positional arguments of the call.
+        call_kwargs: the keyword arguments of the call.
+        outputs: the call's symbolic outputs.
+
+    Example:
+        >>> import lamina as keras
+        >>> dense = keras.layers.Dense(2)
+        >>> y = dense(keras.Input((3,)))
+        >>> node = dense._inbound_nodes[0]
+        >>> node.output_tensors[0] is y, len(node.input_tensors), len(node.parent_nodes)
+        (True, 1, 1)
+    """
 
     def __init__(self, operation, call_args=(), call_kwargs=None, outputs=None):
         self.operation = operation

@@ -37,7 +37,23 @@ def _is_trackable(value) -> bool:
 
 
 class TrackedList(list):
-    """A list attribute of a layer that keeps tracking the layers and variables appended to it."""
+    """A list attribute of a layer that keeps tracking the layers and variables appended to it.
+
+    Args:
+        values: the initial items.
+        owner: the layer whose attribute this is.
+
+    Example:
+        >>> import lamina as keras
+        >>> class Stack(keras.Layer):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.blocks = []
+        ...         self.blocks.append(keras.layers.Dense(2))
+        >>> stack = Stack()
+        >>> type(stack.blocks).__name__, len(stack._layers)
+        ('TrackedList', 1)
+    """
 
     def __init__(self, values, owner):
         super().__init__(values)
@@ -67,7 +83,23 @@ class TrackedList(list):
 
 
 class TrackedDict(dict):
-    """A dict attribute of a layer that keeps tracking the layers and variables put in it."""
+    """A dict attribute of a layer that keeps tracking the layers and variables put in it.
+
+    Args:
+        values: the initial items.
+        owner: the layer whose attribute this is.
+
+    Example:
+        >>> import lamina as keras
+        >>> class Heads(keras.Layer):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.heads = {}
+        ...         self.heads["score"] = keras.layers.Dense(1)
+        >>> heads = Heads()
+        >>> type(heads.heads).__name__, len(heads._layers)
+        ('TrackedDict', 1)
+    """
 
     def __init__(self, values, owner):
         super().__init__(values)
@@ -102,7 +134,26 @@ jax.tree_util.register_pytree_node(
 
 
 class Tracker:
-    """The tracking half of `Layer`: registration and the variable views."""
+    """The tracking half of `Layer`: registration and the variable views.
+
+    Assigning a layer, variable, seed generator or metric to an attribute (also inside a list,
+    tuple or dict) registers it; `weights`, `trainable_variables`, ... are built from what was
+    registered.
+
+    Args:
+        (none: a mixin of `Layer`)
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.core.tracking import Tracker
+        >>> class Pair(keras.Layer):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.first, self.second = keras.layers.Dense(2), keras.layers.Dense(1)
+        >>> pair = Pair()
+        >>> isinstance(pair, Tracker), len(pair._layers)
+        (True, 2)
+    """
 
     def _init_tracking(self):
         d = self.__dict__

@@ -21,10 +21,40 @@ def _under_trace() -> bool:
 
 
 def bump_structure() -> None:
+    """Records that the set of variables changed (a layer built, an optimizer's slots created), so
+    compiled functions keyed on `structure_version()` are rebuilt.
+
+    Args:
+        None.
+
+    Example:
+        >>> from lamina.core.variable import bump_structure, structure_version
+        >>> before = structure_version()
+        >>> bump_structure()
+        >>> structure_version() == before + 1
+        True
+    """
     _STRUCTURE[0] += 1
 
 
 def structure_version() -> int:
+    """A counter of variable-structure changes (see `bump_structure`); compiled functions remember
+    the value they were built at.
+
+    Args:
+        None.
+
+    Returns:
+        An int.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.core.variable import structure_version
+        >>> before = structure_version()
+        >>> keras.layers.Dense(2).build((None, 3))
+        >>> structure_version() >= before
+        True
+    """
     return _STRUCTURE[0]
 
 
@@ -77,6 +107,19 @@ def standardize_dtype(dtype) -> str:
 
 
 def is_float_dtype(dtype) -> bool:
+    """Whether `dtype` is a floating-point dtype.
+
+    Args:
+        dtype: a dtype or dtype name.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> from lamina.core.variable import is_float_dtype
+        >>> is_float_dtype("bfloat16"), is_float_dtype("int32")
+        (True, False)
+    """
     return "float" in standardize_dtype(dtype)
 
 

@@ -121,7 +121,25 @@ _STAND_INS = {
 
 
 class SafeUnpickler(pickle.Unpickler):
-    """An unpickler that imports nothing: known numpy globals map to local stand-ins."""
+    """An unpickler that imports nothing: known numpy globals map to local stand-ins.
+
+    A dataset file that names any other global (`os.system`, ...) is refused with an
+    `UnpicklingError` instead of importing it.
+
+    Args:
+        file: a binary file (as for `pickle.Unpickler`).
+        **kwargs: `pickle.Unpickler` options (`encoding`, ...).
+
+    Example:
+        >>> import io, os, pickle
+        >>> from lamina.datasets._safe_pickle import SafeUnpickler
+        >>> SafeUnpickler(io.BytesIO(pickle.dumps({"labels": [1, 2]}))).load()
+        {'labels': [1, 2]}
+        >>> SafeUnpickler(io.BytesIO(pickle.dumps(os.getcwd))).load()
+        Traceback (most recent call last):
+        ...
+        _pickle.UnpicklingError: Refusing to load the global `posix.getcwd` from a dataset file; ...
+    """
 
     def find_class(self, module: str, name: str) -> Any:
         stand_in = _STAND_INS.get((module, name))
@@ -151,7 +169,22 @@ def _finish(value: Any) -> Any:
 
 
 def safe_load(handle: BinaryIO, encoding: str = "ASCII") -> Any:
-    """Reads one pickle from `handle` with `SafeUnpickler`; arrays come back as `np.ndarray`."""
+    """Reads one pickle from `handle` with `SafeUnpickler`; arrays come back as `np.ndarray`.
+
+    Args:
+        handle: a binary file positioned at a pickle.
+        encoding: how Python 2 byte strings are decoded (`"latin1"` for NumPy data).
+
+    Returns:
+        The unpickled value.
+
+    Example:
+        >>> import io, pickle
+        >>> import numpy as np
+        >>> from lamina.datasets._safe_pickle import safe_load
+        >>> safe_load(io.BytesIO(pickle.dumps({"data": np.arange(3)})))
+        {'data': array([0, 1, 2])}
+    """
     return _finish(SafeUnpickler(handle, encoding=encoding).load())
 
 

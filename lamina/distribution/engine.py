@@ -32,7 +32,22 @@ def _replicated(dist) -> jax.sharding.NamedSharding:
 
 
 def batch_shards(dist=None) -> int:
-    """How many pieces each batch is split into (1 without a distribution)."""
+    """How many pieces each batch is split into: the size of the distribution's batch axis (1
+    without a distribution).
+
+    Args:
+        dist: a `Distribution`; default: the current one.
+
+    Returns:
+        An int.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.distribution.engine import batch_shards
+        >>> strategy = keras.distribution.DataParallel()
+        >>> batch_shards(), batch_shards(strategy) == keras.distribution.get_device_count()
+        (1, True)
+    """
     dist = dist or distribution()
     return 1 if dist is None else axis_size(dist.device_mesh, dist.batch_dim_name)
 
@@ -85,9 +100,32 @@ def _shardings_for(dist, trainable_vars, non_trainable_vars, optimizer_vars, met
 
 
 def state_shardings(builder):
-    """Per-variable shardings for a step builder's state under the current distribution, as
-    `(trainable, non_trainable, optimizer, metrics)` lists (computed once per distribution);
-    `None` without a distribution."""
+    """Per-variable shardings of a step builder's state under the current distribution, as
+    `(trainable, non_trainable, optimizer, metrics)` lists (computed once per distribution and
+    cached on the builder): variables by their layouts, optimizer slots like the variable they
+    belong to, metric variables replicated.
+
+    Args:
+        builder: the step builder (anything with `trainable_vars`, `non_trainable_vars`,
+            `optimizer_vars` and `metric_vars` lists).
+
+    Returns:
+        A tuple of four lists of `jax.sharding.NamedSharding`, or None without a distribution.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> import lamina as keras
+        >>> from lamina.distribution.engine import state_shardings
+        >>> kernel = keras.Variable(initializer="ones", shape=(2, 2), name="kernel")
+        >>> builder = SimpleNamespace(trainable_vars=[kernel], non_trainable_vars=[],
+        ...                           optimizer_vars=[], metric_vars=[])
+        >>> state_shardings(builder) is None
+        True
+        >>> with keras.distribution.DataParallel().scope():
+        ...     trainable, *_ = state_shardings(builder)
+        >>> tuple(trainable[0].spec)  # not split: replicated on every device
+        (None, None)
+    """
     dist = distribution()
     if dist is None:
         return None
@@ -109,7 +147,22 @@ def state_shardings(builder):
 def put(value, sharding):
     """`jax.device_put(value, sharding)`; in a job of several processes, a value held whole by
     this process (the same on every process) goes through `make_array_from_process_local_data`,
-    each process handing over only the part its devices hold."""
+    each process handing over only the part its devices hold.
+
+    Args:
+        value: an array.
+        sharding: a `jax.sharding.Sharding`.
+
+    Returns:
+        The placed `jax.Array`.
+
+    Example:
+        >>> import jax
+        >>> import numpy as np
+        >>> from lamina.distribution.engine import put
+        >>> put(np.ones(3), jax.sharding.SingleDeviceSharding(jax.devices()[0])).shape
+        (3,)
+    """
     if (
         multihost.is_multi_process()
         and not sharding.is_fully_addressable
@@ -121,7 +174,29 @@ def put(value, sharding):
 
 def place_state(builder, state):
     """Puts each state value on the devices with its variable's sharding (a no-op for values
-    already placed so); returns the state unchanged without a distribution."""
+    already placed so); returns the state unchanged without a distribution.
+
+    Args:
+        builder: the step builder (see `state_shardings`).
+        state: the train state: a tuple-like of lists of arrays, in the builder's groups.
+
+    Returns:
+        The state, with every value placed.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.distribution.engine import place_state
+        >>> from lamina.training.steps import TrainState
+        >>> kernel = keras.Variable(initializer="ones", shape=(2,), name="kernel")
+        >>> builder = SimpleNamespace(trainable_vars=[kernel], non_trainable_vars=[],
+        ...                           optimizer_vars=[], metric_vars=[])
+        >>> with keras.distribution.DataParallel().scope():
+        ...     state = place_state(builder, TrainState([np.ones(2)], [], [], []))
+        >>> type(state[0][0]).__name__
+        'ArrayImpl'
+    """
     shardings = state_shardings(builder)
     if shardings is None:
         return state
@@ -134,7 +209,32 @@ def place_state(builder, state):
 
 
 def constrain_state(builder, state):
-    """Inside a step: pins the new state to the variables' shardings."""
+    """Inside a step: pins the new state to the variables' shardings.
+
+    Args:
+        builder: the step builder (see `state_shardings`).
+        state: the new train state, inside a traced step.
+
+    Returns:
+        The state with sharding constraints (unchanged without a distribution, or when a custom
+        step changed its structure).
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> import jax
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.distribution.engine import constrain_state
+        >>> from lamina.training.steps import TrainState
+        >>> kernel = keras.Variable(initializer="ones", shape=(2,), name="kernel")
+        >>> builder = SimpleNamespace(trainable_vars=[kernel], non_trainable_vars=[],
+        ...                           optimizer_vars=[], metric_vars=[])
+        >>> with keras.distribution.DataParallel().scope():
+        ...     step = jax.jit(lambda s: constrain_state(builder, s))
+        ...     out = step(TrainState([np.ones(2)], [], [], []))
+        >>> out[0][0].shape
+        (2,)
+    """
     shardings = state_shardings(builder)
     if shardings is None:
         return state
@@ -160,7 +260,23 @@ def place_data(structure):
     In a job of several processes, an array this process holds whole (the same full array on
     every process: `auto_shard_dataset=True`) is split automatically: each process hands over
     only the rows its own devices hold. Arrays already global (the per-process parts joined by
-    `process_data`) are only resharded."""
+    `process_data`) are only resharded.
+
+    Args:
+        structure: an array or a nest of arrays (samples first).
+
+    Returns:
+        The same structure of placed `jax.Array`s (unchanged without a distribution).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.distribution.engine import place_data
+        >>> with keras.distribution.DataParallel().scope():
+        ...     x = place_data({"x": np.ones((4, 3))})["x"]
+        >>> tuple(x.sharding.spec)[0]
+        'batch'
+    """
     dist = distribution()
     if dist is None:
         return structure
@@ -173,7 +289,24 @@ def place_data(structure):
 
 def constrain_batch(batch):
     """Inside a step: splits a gathered batch along its first axis over the batch axis. Batches
-    whose size does not divide evenly (an exact last partial batch) are left to the compiler."""
+    whose size does not divide evenly (an exact last partial batch) are left to the compiler.
+
+    Args:
+        batch: a nest of arrays, inside a traced step.
+
+    Returns:
+        The batch with sharding constraints (unchanged without a distribution).
+
+    Example:
+        >>> import jax
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.distribution.engine import constrain_batch
+        >>> with keras.distribution.DataParallel().scope():
+        ...     out = jax.jit(constrain_batch)(np.ones((4, 3)))
+        >>> out.shape
+        (4, 3)
+    """
     dist = distribution()
     if dist is None:
         return batch
@@ -186,7 +319,24 @@ def constrain_batch(batch):
 
 
 def replicate(tree):
-    """Inside a step: makes outputs whole on every device (and so on every process)."""
+    """Inside a step: makes outputs whole on every device (and so on every process).
+
+    Args:
+        tree: a nest of arrays, inside a traced step.
+
+    Returns:
+        The same nest, constrained to be replicated (unchanged without a distribution).
+
+    Example:
+        >>> import jax
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.distribution.engine import replicate
+        >>> with keras.distribution.DataParallel().scope():
+        ...     out = jax.jit(replicate)(np.ones((4, 3)))
+        >>> tuple(out.sharding.spec)
+        ()
+    """
     dist = distribution()
     if dist is None:
         return tree
@@ -195,7 +345,19 @@ def replicate(tree):
 
 
 def check_batch_size(batch_size: int, method: str = "fit") -> None:
-    """Raises when `batch_size` does not split evenly over the batch axis."""
+    """Raises when `batch_size` does not split evenly over the batch axis.
+
+    Args:
+        batch_size: the batch size asked for.
+        method: the calling method's name, for the message.
+
+    Raises:
+        ValueError: the batch size is not a multiple of the batch axis's size.
+
+    Example:
+        >>> from lamina.distribution.engine import check_batch_size
+        >>> check_batch_size(7)  # no distribution: any size is fine
+    """
     dist = distribution()
     shards = batch_shards(dist)
     if shards > 1 and batch_size % shards != 0:
@@ -207,7 +369,19 @@ def check_batch_size(batch_size: int, method: str = "fit") -> None:
 
 
 def cache_key():
-    """What the compiled steps depend on: the current distribution object (or `None`)."""
+    """What the compiled steps depend on: the current distribution object (or `None`).
+
+    Args:
+        None.
+
+    Returns:
+        The current `Distribution`, or None.
+
+    Example:
+        >>> from lamina.distribution.engine import cache_key
+        >>> cache_key() is None
+        True
+    """
     return distribution()
 
 
@@ -227,6 +401,23 @@ def process_data(x, y, sample_weight, n: int, method: str):
 
     Returns `(x, y, sample_weight, n)`, with `n` the global number of samples; unchanged
     otherwise (one process, or every process passing the same full arrays).
+
+    Args:
+        x: this process's features (a nest of arrays).
+        y: this process's targets, or None.
+        sample_weight: this process's sample weights, or None.
+        n: this process's number of samples.
+        method: the calling method's name, for messages.
+
+    Raises:
+        ValueError: the parts differ in size or do not split evenly over the devices.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.distribution.engine import process_data
+        >>> x, y, w, n = process_data(np.ones((4, 2)), None, None, 4, "fit")  # one process
+        >>> x.shape, n
+        ((4, 2), 4)
     """
     dist = distribution()
     if dist is None or dist.auto_shard_dataset or not multihost.is_multi_process():
@@ -278,7 +469,21 @@ def _model_variables(model):
 
 def current_shardings(model) -> dict:
     """`{id(variable): NamedSharding}` for the model's (and optimizer's) variables that are laid
-    out on a mesh now; taken before a load so the load can keep them."""
+    out on a mesh now; taken before a load so the load can keep them.
+
+    Args:
+        model: a model.
+
+    Returns:
+        A dict from `id(variable)` to its `NamedSharding`.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.distribution.engine import current_shardings
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> current_shardings(model)  # placed on one device, not on a mesh
+        {}
+    """
     out = {}
     for group in _model_variables(model):
         for v in group:
@@ -291,7 +496,23 @@ def current_shardings(model) -> dict:
 
 def place_loaded(model, before: dict) -> None:
     """Right after a load: puts each variable back on the devices by its layout: the current
-    distribution's layout when one is set, else the sharding the variable had before."""
+    distribution's layout when one is set, else the sharding the variable had before.
+
+    Args:
+        model: the model whose weights were just loaded.
+        before: `current_shardings(model)` taken before the load.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.distribution.engine import current_shardings, place_loaded
+        >>> with keras.distribution.DataParallel().scope():
+        ...     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        ...     before = current_shardings(model)
+        ...     model.set_weights(model.get_weights())
+        ...     place_loaded(model, before)
+        >>> type(model.layers[0].kernel.value).__name__
+        'ArrayImpl'
+    """
     trainable, non_trainable, slots = _model_variables(model)
     targets = dict(before)
     dist = distribution()

@@ -264,7 +264,22 @@ class LayoutMap(collections.abc.MutableMapping):
 
 
 def axis_size(mesh: DeviceMesh, names: Sequence | str | None) -> int:
-    """The number of shards along mesh axis `names` (a name, a tuple of names, or `None`)."""
+    """The number of shards along mesh axis `names`: the product of those axes' sizes.
+
+    Args:
+        mesh: a `DeviceMesh`.
+        names: an axis name, a tuple of names, or None (1).
+
+    Returns:
+        An int.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.distribution.mesh import axis_size
+        >>> mesh = keras.distribution.DeviceMesh((1, 1), ["batch", "model"], devices=["cpu:0"])
+        >>> axis_size(mesh, "batch"), axis_size(mesh, ("batch", "model")), axis_size(mesh, None)
+        (1, 1, 1)
+    """
     if names is None:
         return 1
     if isinstance(names, str):

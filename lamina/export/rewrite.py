@@ -87,7 +87,24 @@ def _closed(value):
 
 
 def evaluate(jaxpr, consts, *args):
-    """Evaluates `jaxpr` on `args`, substituting the ONNX-friendly forms."""
+    """Evaluates `jaxpr` on `args`, substituting the ONNX-friendly forms.
+
+    Args:
+        jaxpr: the traced program (`ClosedJaxpr.jaxpr`).
+        consts: its constants.
+        *args: the input values.
+
+    Returns:
+        The list of output values.
+
+    Example:
+        >>> import jax
+        >>> import jax.numpy as jnp
+        >>> from lamina.export.rewrite import evaluate
+        >>> closed = jax.make_jaxpr(lambda x: jnp.maximum(x, 0.0) * 2)(jnp.ones(3))
+        >>> evaluate(closed.jaxpr, closed.consts, jnp.array([-1.0, 0.5, 2.0]))
+        [Array([0., 1., 4.], dtype=float32)]
+    """
     env = {}
 
     def read(v):

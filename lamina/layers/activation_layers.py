@@ -24,7 +24,23 @@ def _nonnegative(layer: Layer, arg: str, value, allow_none: bool = False) -> Non
 
 class ReLU(Layer):
     """Rectified linear unit: `x` above `threshold` (capped at `max_value`), else
-    `negative_slope * (x - threshold)`."""
+    `negative_slope * (x - threshold)`.
+
+    Args:
+        max_value: the largest output value (None: no cap).
+        negative_slope: the slope below `threshold`.
+        threshold: the input value below which the slope applies.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of any shape.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.ReLU(max_value=6.0)(np.array([-1.0, 3.0, 8.0]))
+        Array([0., 3., 6.], dtype=float32)
+    """
 
     def __init__(
         self,
@@ -68,7 +84,21 @@ class ReLU(Layer):
 
 class LeakyReLU(Layer):
     """Leaky ReLU: `x` for positive inputs, `negative_slope * x` otherwise (the Keras 2
-    argument name `alpha` is accepted with a warning)."""
+    argument name `alpha` is accepted with a warning).
+
+    Args:
+        negative_slope: the slope for negative inputs.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of any shape.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.LeakyReLU(negative_slope=0.1)(np.array([-2.0, 3.0]))
+        Array([-0.2,  3. ], dtype=float32)
+    """
 
     def __init__(self, negative_slope: float = 0.3, **kwargs):
         if "alpha" in kwargs:
@@ -94,7 +124,28 @@ class LeakyReLU(Layer):
 
 class PReLU(Layer):
     """Parametric ReLU: `x` for positive inputs, `alpha * x` otherwise, with a learned `alpha`
-    shaped like one sample (size 1 along `shared_axes`, which are 1-based input axes)."""
+    shaped like one sample (size 1 along `shared_axes`, which are 1-based input axes).
+
+    Args:
+        alpha_initializer: the initializer of `alpha`.
+        alpha_regularizer: a regularizer applied to `alpha`.
+        alpha_constraint: a constraint applied to `alpha`.
+        shared_axes: the (1-based) input axes along which one `alpha` is shared, e.g. `[1, 2]` for
+            one slope per channel of an image.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of any shape.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.PReLU(alpha_initializer=keras.initializers.Constant(0.25))
+        >>> layer(np.array([[-4.0, 4.0]]))
+        Array([[-1.,  4.]], dtype=float32)
+        >>> keras.layers.PReLU(shared_axes=[1, 2])(np.zeros((1, 8, 8, 3))).shape, layer.alpha.shape
+        ((1, 8, 8, 3), (2,))
+    """
 
     def __init__(
         self,
@@ -166,7 +217,21 @@ class PReLU(Layer):
 
 
 class ELU(Layer):
-    """Exponential linear unit: `x` if positive, else `alpha * (exp(x) - 1)`."""
+    """Exponential linear unit: `x` if positive, else `alpha * (exp(x) - 1)`.
+
+    Args:
+        alpha: the scale of the negative part.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of any shape.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> np.round(keras.layers.ELU()(np.array([-1.0, 2.0])), 4)  # exp(-1) - 1 for -1
+        Array([-0.6321,  2.    ], dtype=float32)
+    """
 
     def __init__(self, alpha: float = 1.0, **kwargs):
         super().__init__(**kwargs)
@@ -200,7 +265,24 @@ def _check_mask_broadcasts(layer: Layer, inputs, mask) -> None:
 
 class Softmax(Layer):
     """Softmax along `axis` (an int or a list of ints). With a mask (True = keep), masked
-    positions get probability 0; the mask may have fewer axes and is broadcast from the right."""
+    positions get probability 0; the mask may have fewer axes and is broadcast from the right.
+
+    Args:
+        axis: the axis (or list of axes) normalized to sum to 1.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of logits.
+        mask: optional: True for the positions to keep.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.Softmax()(np.array([[0.0, 0.0]]))
+        Array([[0.5, 0.5]], dtype=float32)
+        >>> keras.layers.Softmax()(np.array([[0.0, 0.0]]), mask=np.array([[True, False]]))
+        Array([[1., 0.]], dtype=float32)
+    """
 
     def __init__(self, axis: int | list[int] = -1, **kwargs):
         super().__init__(**kwargs)

@@ -18,6 +18,36 @@ class Dense(Layer):
 
     Applies to the last axis of inputs of any rank >= 2. The kernel has shape
     `(input_dim, units)`, the bias `(units,)`.
+
+    Args:
+        units: the size of the output's last axis.
+        activation: the activation applied to the output (a name or a function); None: none.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: the initializer of the kernel.
+        bias_initializer: the initializer of the bias.
+        kernel_regularizer: a regularizer applied to the kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        kernel_constraint: a constraint applied to the kernel after each update.
+        bias_constraint: a constraint applied to the bias after each update.
+        lora_rank: not supported by lamina yet (must be None).
+        lora_alpha: kept for Keras compatibility (used with `lora_rank`).
+        quantization_config: a `keras.quantizers.QuantizationConfig` for a quantized layer, or None.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank >= 2 (the last axis is `input_dim`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.Dense(3, activation="relu")
+        >>> layer(np.ones((2, 4))).shape
+        (2, 3)
+        >>> layer.kernel.shape, layer.bias.shape
+        ((4, 3), (3,))
+        >>> keras.layers.Dense(2)(np.ones((2, 5, 4))).shape  # applied on the last axis
+        (2, 5, 2)
     """
 
     _shape_only_symbolic = True
@@ -199,7 +229,21 @@ def _serialize_quantization_config(layer):
 
 
 class Activation(Layer):
-    """Applies an activation function (a name such as `'relu'` or a callable)."""
+    """Applies an activation function (a name such as `'relu'` or a callable).
+
+    Args:
+        activation: a name (`"relu"`, `"softmax"`, ...) or a function of one tensor.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of any shape.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.Activation("relu")(np.array([-1.0, 0.5]))
+        Array([0. , 0.5], dtype=float32)
+    """
 
     _shape_only_symbolic = True
 
@@ -223,7 +267,30 @@ class Activation(Layer):
 
 class Dropout(Layer):
     """Sets a fraction `rate` of inputs to 0 during training, scaling the rest by
-    `1 / (1 - rate)`; the identity at inference."""
+    `1 / (1 - rate)`; the identity at inference.
+
+    Args:
+        rate: the fraction of the inputs to drop, between 0 and 1.
+        noise_shape: the shape of the binary mask, broadcast over the input (e.g. `(batch, 1,
+            features)` drops the same features at every step); None: the input's shape.
+        seed: an int seed for the random draws (None: drawn from Python's `random`).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of any shape.
+        training: drop only when True (inside `fit`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.Dropout(0.5, seed=0)
+        >>> x = np.ones((1, 1000))
+        >>> bool((layer(x) == x).all())  # inference: unchanged
+        True
+        >>> y = np.asarray(layer(x, training=True))
+        >>> sorted(set(y.ravel().tolist()))  # zeros, and the rest scaled by 1 / (1 - 0.5)
+        [0.0, 2.0]
+    """
 
     _shape_only_symbolic = True
 
@@ -270,7 +337,22 @@ class Dropout(Layer):
 
 
 class Flatten(Layer):
-    """Flattens every axis but the batch axis: `(batch, d1, d2, ...)` -> `(batch, d1*d2*...)`."""
+    """Flattens every axis but the batch axis: `(batch, d1, d2, ...)` -> `(batch, d1*d2*...)`.
+
+    Args:
+        data_format: `"channels_first"` moves the channel axis last first, so the order of the
+            features matches a channels-last model; default: `image_data_format()`.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank >= 1.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.Flatten()(np.ones((2, 3, 4))).shape
+        (2, 12)
+    """
 
     def __init__(self, data_format: str | None = None, **kwargs):
         super().__init__(**kwargs)

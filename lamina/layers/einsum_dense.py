@@ -19,6 +19,26 @@ def einsum_shapes(equation: str, bias_axes, input_shape, output_shape):
     The equation is `"<input>,<kernel>-><output>"`, optionally with `...` at the start of the
     input and output (`"...ab,bc->...ac"`) or at their end (`"ab...,bc->ac..."`). Each kernel
     letter must appear in the input or the output; its size comes from there.
+
+    Args:
+        equation: the einsum equation.
+        bias_axes: the output letters the bias spans, or None.
+        input_shape: the input's shape.
+        output_shape: the output's shape without the batch axis (None entries are taken from the
+            input).
+
+    Returns:
+        `(kernel_shape, bias_shape, full_output_shape, kernel_in_axes, kernel_out_axes)`, as
+        lists.
+
+    Raises:
+        ValueError: an invalid equation or shapes that do not fit it.
+
+    Example:
+        >>> from lamina.layers.einsum_dense import einsum_shapes
+        >>> kernel, bias, output, *_ = einsum_shapes("ab,bc->ac", "c", (None, 4), (8,))
+        >>> kernel, bias, output
+        ([4, 8], [8], [None, 8])
     """
     flat = equation.replace("...", "0")
     left = re.fullmatch(r"0([a-zA-Z]+),([a-zA-Z]+)->0([a-zA-Z]+)", flat)

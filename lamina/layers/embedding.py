@@ -24,6 +24,31 @@ class Embedding(Layer):
 
     With `mask_zero=True`, index 0 is padding: the output carries the mask `inputs != 0`, so
     layers downstream (RNNs, pooling, losses) skip those positions.
+
+    Args:
+        input_dim: the vocabulary size: indices must be below it.
+        output_dim: the size of each embedding vector.
+        embeddings_initializer: the initializer of the `embeddings` matrix.
+        embeddings_regularizer: a regularizer applied to the `embeddings` matrix.
+        embeddings_constraint: a constraint applied to the `embeddings` matrix.
+        mask_zero: treat index 0 as padding and output a mask (then `input_dim` counts it).
+        weights: an initial `embeddings` matrix (or a list holding it), instead of the initializer.
+        lora_rank: not supported by lamina yet (must be None).
+        lora_alpha: kept for Keras compatibility (used with `lora_rank`).
+        quantization_config: a `keras.quantizers.QuantizationConfig` for a quantized layer, or None.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an integer array of indices, any shape.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.Embedding(10, 4, mask_zero=True)
+        >>> layer(np.array([[1, 2, 0]])).shape
+        (1, 3, 4)
+        >>> layer.compute_mask(np.array([[1, 2, 0]]))
+        Array([[ True,  True, False]], dtype=bool)
     """
 
     def __init__(
@@ -173,7 +198,22 @@ class Embedding(Layer):
 
 class Masking(Layer):
     """Marks timesteps whose features all equal `mask_value` as padding: they are set to 0
-    and the output mask is `any(inputs != mask_value, axis=-1)`."""
+    and the output mask is `any(inputs != mask_value, axis=-1)`.
+
+    Args:
+        mask_value: the value marking padded steps.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array `(batch, steps, features)`.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> x = np.array([[[1.0, 2.0], [0.0, 0.0], [3.0, 0.0]]])
+        >>> keras.layers.Masking()(x)._keras_mask
+        Array([[ True, False,  True]], dtype=bool)
+    """
 
     def __init__(self, mask_value: float = 0.0, **kwargs):
         super().__init__(**kwargs)

@@ -11,7 +11,21 @@ from lamina.layers.arg_utils import spatial_axes, standardize_data_format
 
 class BaseGlobalPooling(Layer):
     """Reduces all spatial axes to one value per channel: `(batch, channels)`, or with
-    `keepdims=True` size-1 spatial axes."""
+    `keepdims=True` size-1 spatial axes.
+
+    Args:
+        pool_dimensions: the number of spatial axes (1, 2 or 3).
+        data_format: `"channels_last"` or `"channels_first"`; default: `image_data_format()`.
+        keepdims: keep the spatial axes with size 1.
+        **kwargs: other `Layer` arguments.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.layers.global_pooling import BaseGlobalPooling
+        >>> issubclass(keras.layers.GlobalMaxPooling2D, BaseGlobalPooling)
+        True
+    """
 
     def __init__(
         self,
@@ -58,6 +72,22 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
 
     A mask `(batch, steps)` (from `Masking` or `Embedding(mask_zero=True)`) excludes the masked
     steps from the mean; the output carries no mask.
+
+    Args:
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        keepdims: keep the pooled spatial axes with size 1.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 3.
+        mask: a `(batch, steps)` boolean mask; masked steps are left out of the mean.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.GlobalAveragePooling1D()(np.ones((2, 5, 3))).shape
+        (2, 3)
     """
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs):
@@ -78,35 +108,115 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
 
 
 class GlobalAveragePooling2D(_GlobalAverage):
-    """The mean over the height and width of images."""
+    """The mean over the height and width of images.
+
+    Args:
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        keepdims: keep the pooled spatial axes with size 1.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 4.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.GlobalAveragePooling2D()(np.ones((2, 4, 4, 3))).shape
+        (2, 3)
+    """
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs):
         super().__init__(2, data_format=data_format, keepdims=keepdims, **kwargs)
 
 
 class GlobalAveragePooling3D(_GlobalAverage):
-    """The mean over the three spatial axes of volumes."""
+    """The mean over the three spatial axes of volumes.
+
+    Args:
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        keepdims: keep the pooled spatial axes with size 1.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 5.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.GlobalAveragePooling3D(keepdims=True)(np.ones((1, 2, 2, 2, 3))).shape
+        (1, 1, 1, 1, 3)
+    """
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs):
         super().__init__(3, data_format=data_format, keepdims=keepdims, **kwargs)
 
 
 class GlobalMaxPooling1D(_GlobalMax):
-    """The maximum over the steps of `(batch, steps, features)` (masks are not applied)."""
+    """The maximum over the steps of `(batch, steps, features)` (masks are not applied).
+
+    Args:
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        keepdims: keep the pooled spatial axes with size 1.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 3.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.GlobalMaxPooling1D()(np.ones((2, 5, 3))).shape
+        (2, 3)
+    """
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs):
         super().__init__(1, data_format=data_format, keepdims=keepdims, **kwargs)
 
 
 class GlobalMaxPooling2D(_GlobalMax):
-    """The maximum over the height and width of images."""
+    """The maximum over the height and width of images.
+
+    Args:
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        keepdims: keep the pooled spatial axes with size 1.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 4.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.GlobalMaxPooling2D()(np.ones((2, 4, 4, 3))).shape
+        (2, 3)
+    """
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs):
         super().__init__(2, data_format=data_format, keepdims=keepdims, **kwargs)
 
 
 class GlobalMaxPooling3D(_GlobalMax):
-    """The maximum over the three spatial axes of volumes."""
+    """The maximum over the three spatial axes of volumes.
+
+    Args:
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        keepdims: keep the pooled spatial axes with size 1.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 5.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.GlobalMaxPooling3D(keepdims=True)(np.ones((1, 2, 2, 2, 3))).shape
+        (1, 1, 1, 1, 3)
+    """
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs):
         super().__init__(3, data_format=data_format, keepdims=keepdims, **kwargs)

@@ -10,7 +10,32 @@ from lamina.core.variable import standardize_dtype
 
 
 class InputLayer(Layer):
-    """The layer behind `keras.Input`: it holds the input's batch shape and dtype."""
+    """The layer behind `keras.Input`: it holds the input's batch shape and dtype.
+
+    Args:
+        shape: the shape of one sample, without the batch axis.
+        batch_size: a fixed batch size, or None.
+        dtype: the input's dtype (default: `floatx()`).
+        sparse: kept in the config for Keras compatibility (arrays are dense).
+        ragged: kept in the config for Keras compatibility.
+        batch_shape: the full shape, batch axis included (instead of `shape` and `batch_size`).
+        input_tensor: an existing `KerasTensor` to use as the input.
+        optional: whether the input may be None.
+        name: the input's name.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: the data, returned as it is.
+
+    Example:
+        >>> import lamina as keras
+        >>> layer = keras.layers.InputLayer(shape=(3,))
+        >>> layer.batch_shape, layer.output.shape
+        ((None, 3), (None, 3))
+        >>> model = keras.Sequential([keras.layers.InputLayer(shape=(3,)), keras.layers.Dense(2)])
+        >>> model.output_shape
+        (None, 2)
+    """
 
     def __init__(
         self,

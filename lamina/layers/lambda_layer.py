@@ -36,7 +36,20 @@ def _is_python_lambda(fn) -> bool:
 
 
 def dump_function(fn: Callable) -> tuple[str, tuple | None, tuple | None]:
-    """`(code, defaults, closure)`: base64 of the marshalled code, defaults, closure values."""
+    """`(code, defaults, closure)`: base64 of the marshalled code, defaults, closure values.
+
+    Args:
+        fn: a Python function (a lambda, usually).
+
+    Returns:
+        A tuple `(code, defaults, closure)`.
+
+    Example:
+        >>> from lamina.layers.lambda_layer import dump_function, load_function
+        >>> restored = load_function(*dump_function(lambda x, y=2: x * y))
+        >>> restored(5)
+        10
+    """
     code = base64.encodebytes(marshal.dumps(fn.__code__)).decode("ascii")
     closure = tuple(c.cell_contents for c in fn.__closure__) if fn.__closure__ else None
     return code, fn.__defaults__, closure
@@ -57,7 +70,23 @@ def _lambda_globals(custom_objects: Mapping | None) -> dict:
 
 
 def load_function(code: str, defaults=None, closure=None, custom_objects=None) -> Callable:
-    """Rebuilds a function from `dump_function`'s output. This executes code: trusted input only."""
+    """Rebuilds a function from `dump_function`'s output. This executes code: trusted input only.
+
+    Args:
+        code: the base64 text from `dump_function` (or the whole tuple).
+        defaults: the function's default values.
+        closure: the values of its closure cells.
+        custom_objects: names the function's globals may refer to.
+
+    Returns:
+        The function.
+
+    Example:
+        >>> from lamina.layers.lambda_layer import dump_function, load_function
+        >>> code, defaults, closure = dump_function(lambda x: x + offset)
+        >>> load_function(code, defaults, closure, custom_objects={"offset": 3})(1)
+        4
+    """
     if isinstance(code, (list, tuple)):
         code, defaults, closure = code
     try:
@@ -233,6 +262,20 @@ class Lambda(Layer):
             full input shape; inferred by tracing the function when not given.
         mask: None, a function `(inputs, mask) -> mask`, or a fixed mask returned as is.
         arguments: keyword arguments passed to `function` on every call.
+
+    Call arguments:
+        inputs: the inputs passed to `function`.
+        mask: passed to `function` if it takes a `mask` argument.
+        training: passed to `function` if it takes a `training` argument.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.Lambda(lambda x: x ** 2)(np.array([[1.0, 3.0]]))
+        Array([[1., 9.]], dtype=float32)
+        >>> scale = keras.layers.Lambda(lambda x, factor: x * factor, arguments={"factor": 10.0})
+        >>> scale(np.array([[1.0]]))
+        Array([[10.]], dtype=float32)
     """
 
     def __init__(

@@ -17,7 +17,24 @@ def _hz_to_mel(hz):
 
 def mel_weight_matrix(num_mel_bins, num_spectrogram_bins, sampling_rate, lower_hz, upper_hz):
     """The `(num_spectrogram_bins, num_mel_bins)` matrix of triangular mel filters (HTK mel
-    scale, peak 1, the DC bin left out), which maps a linear spectrogram to mel bands."""
+    scale, peak 1, the DC bin left out), which maps a linear spectrogram to mel bands.
+
+    Args:
+        num_mel_bins: the number of mel bands.
+        num_spectrogram_bins: the number of linear frequency bins (`fft_length // 2 + 1`).
+        sampling_rate: the audio's sampling rate, in Hz.
+        lower_hz: the lowest frequency of the bands.
+        upper_hz: the highest frequency of the bands.
+
+    Returns:
+        A float32 NumPy array `(num_spectrogram_bins, num_mel_bins)`.
+
+    Example:
+        >>> from lamina.layers.mel_spectrogram import mel_weight_matrix
+        >>> weights = mel_weight_matrix(8, 129, 16000, 20.0, 8000.0)
+        >>> weights.shape, float(weights.max()) <= 1.0, float(weights[0].sum())
+        ((129, 8), True, 0.0)
+    """
     freqs = np.linspace(0.0, sampling_rate / 2.0, num_spectrogram_bins, dtype="float32")[1:]
     bins = _hz_to_mel(freqs)[:, None]
     edges = np.linspace(

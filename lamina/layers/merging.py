@@ -86,7 +86,21 @@ def _merge_keep_other(layer, op, inputs, masks):
 
 
 class Add(_Merge):
-    """Sums a list of inputs."""
+    """Sums a list of inputs.
+
+    Args:
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: a list of arrays of the same shape (or shapes that broadcast).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> a, b = np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])
+        >>> keras.layers.Add()([a, b])  # the element-wise sum
+        Array([[4., 6.]], dtype=float32)
+    """
 
     def _merge(self, inputs):
         out = inputs[0]
@@ -96,7 +110,21 @@ class Add(_Merge):
 
 
 class Subtract(_Merge):
-    """Subtracts the second input from the first (exactly two inputs)."""
+    """Subtracts the second input from the first (exactly two inputs).
+
+    Args:
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: a list of arrays of the same shape (or shapes that broadcast).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> a, b = np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])
+        >>> keras.layers.Subtract()([a, b])  # the first input minus the second (exactly two inputs)
+        Array([[-2., -2.]], dtype=float32)
+    """
 
     def _merge(self, inputs):
         if len(inputs) != 2:
@@ -108,7 +136,21 @@ class Subtract(_Merge):
 
 class Multiply(_Merge):
     """Multiplies a list of inputs elementwise (masked entries count as 1; with every input
-    masked, entries masked in all of them are 0)."""
+    masked, entries masked in all of them are 0).
+
+    Args:
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: a list of arrays of the same shape (or shapes that broadcast).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> a, b = np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])
+        >>> keras.layers.Multiply()([a, b])  # the element-wise product
+        Array([[3., 8.]], dtype=float32)
+    """
 
     def _merge(self, inputs):
         out = inputs[0]
@@ -132,7 +174,21 @@ class Multiply(_Merge):
 
 
 class Average(_Merge):
-    """Averages a list of inputs."""
+    """Averages a list of inputs.
+
+    Args:
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: a list of arrays of the same shape (or shapes that broadcast).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> a, b = np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])
+        >>> keras.layers.Average()([a, b])  # the element-wise mean
+        Array([[2., 3.]], dtype=float32)
+    """
 
     def _merge(self, inputs):
         out = inputs[0]
@@ -142,7 +198,21 @@ class Average(_Merge):
 
 
 class Maximum(_Merge):
-    """Elementwise maximum of a list of inputs."""
+    """Elementwise maximum of a list of inputs.
+
+    Args:
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: a list of arrays of the same shape (or shapes that broadcast).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> a, b = np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])
+        >>> keras.layers.Maximum()([a, b])  # the element-wise maximum
+        Array([[3., 4.]], dtype=float32)
+    """
 
     def _merge(self, inputs):
         out = inputs[0]
@@ -155,7 +225,21 @@ class Maximum(_Merge):
 
 
 class Minimum(_Merge):
-    """Elementwise minimum of a list of inputs."""
+    """Elementwise minimum of a list of inputs.
+
+    Args:
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: a list of arrays of the same shape (or shapes that broadcast).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> a, b = np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])
+        >>> keras.layers.Minimum()([a, b])  # the element-wise minimum
+        Array([[1., 2.]], dtype=float32)
+    """
 
     def _merge(self, inputs):
         out = inputs[0]
@@ -168,7 +252,21 @@ class Minimum(_Merge):
 
 
 class Concatenate(_Merge):
-    """Concatenates a list of inputs along `axis` (default: the last)."""
+    """Concatenates a list of inputs along `axis` (default: the last).
+
+    Args:
+        axis: the axis along which the inputs are joined; the other axes must match.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: a list of arrays.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.Concatenate()([np.zeros((2, 3)), np.ones((2, 1))]).shape
+        (2, 4)
+    """
 
     def __init__(self, axis: int = -1, **kwargs):
         super().__init__(**kwargs)
@@ -221,7 +319,24 @@ class Concatenate(_Merge):
 
 class Dot(_Merge):
     """Dot product of two inputs along `axes`; with `normalize`, of their L2-normalized forms
-    (cosine proximity)."""
+    (cosine proximity).
+
+    Args:
+        axes: the axis (an int, or one per input) along which the products are summed.
+        normalize: L2-normalize both inputs along `axes` first (the result is then the cosine
+            similarity).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: a list of two arrays with a batch axis.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> a, b = np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])
+        >>> keras.layers.Dot(axes=1)([a, b])
+        Array([[11.]], dtype=float32)
+    """
 
     def __init__(self, axes, normalize: bool = False, **kwargs):
         super().__init__(**kwargs)
@@ -260,40 +375,156 @@ class Dot(_Merge):
 
 
 def add(inputs, **kwargs):
-    """Functional form of `Add`."""
+    """Functional form of `Add`.
+
+    Args:
+        inputs: a list of arrays (or symbolic tensors) of the same shape.
+        **kwargs: arguments of the `Add` layer (`name`, `dtype`, ...).
+
+    Returns:
+        The element-wise sum of the inputs.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.add([np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])])
+        Array([[4., 6.]], dtype=float32)
+    """
     return Add(**kwargs)(inputs)
 
 
 def subtract(inputs, **kwargs):
-    """Functional form of `Subtract`."""
+    """Functional form of `Subtract`.
+
+    Args:
+        inputs: a list of arrays (or symbolic tensors) of the same shape.
+        **kwargs: arguments of the `Subtract` layer (`name`, `dtype`, ...).
+
+    Returns:
+        The first input minus the second (exactly two inputs) of the inputs.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.subtract([np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])])
+        Array([[-2., -2.]], dtype=float32)
+    """
     return Subtract(**kwargs)(inputs)
 
 
 def multiply(inputs, **kwargs):
-    """Functional form of `Multiply`."""
+    """Functional form of `Multiply`.
+
+    Args:
+        inputs: a list of arrays (or symbolic tensors) of the same shape.
+        **kwargs: arguments of the `Multiply` layer (`name`, `dtype`, ...).
+
+    Returns:
+        The element-wise product of the inputs.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.multiply([np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])])
+        Array([[3., 8.]], dtype=float32)
+    """
     return Multiply(**kwargs)(inputs)
 
 
 def average(inputs, **kwargs):
-    """Functional form of `Average`."""
+    """Functional form of `Average`.
+
+    Args:
+        inputs: a list of arrays (or symbolic tensors) of the same shape.
+        **kwargs: arguments of the `Average` layer (`name`, `dtype`, ...).
+
+    Returns:
+        The element-wise mean of the inputs.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.average([np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])])
+        Array([[2., 3.]], dtype=float32)
+    """
     return Average(**kwargs)(inputs)
 
 
 def maximum(inputs, **kwargs):
-    """Functional form of `Maximum`."""
+    """Functional form of `Maximum`.
+
+    Args:
+        inputs: a list of arrays (or symbolic tensors) of the same shape.
+        **kwargs: arguments of the `Maximum` layer (`name`, `dtype`, ...).
+
+    Returns:
+        The element-wise maximum of the inputs.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.maximum([np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])])
+        Array([[3., 4.]], dtype=float32)
+    """
     return Maximum(**kwargs)(inputs)
 
 
 def minimum(inputs, **kwargs):
-    """Functional form of `Minimum`."""
+    """Functional form of `Minimum`.
+
+    Args:
+        inputs: a list of arrays (or symbolic tensors) of the same shape.
+        **kwargs: arguments of the `Minimum` layer (`name`, `dtype`, ...).
+
+    Returns:
+        The element-wise minimum of the inputs.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.minimum([np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])])
+        Array([[1., 2.]], dtype=float32)
+    """
     return Minimum(**kwargs)(inputs)
 
 
 def concatenate(inputs, axis: int = -1, **kwargs):
-    """Functional form of `Concatenate`."""
+    """Functional form of `Concatenate`.
+
+    Args:
+        inputs: a list of arrays (or symbolic tensors).
+        axis: the axis along which the inputs are joined.
+        **kwargs: arguments of the `Concatenate` layer.
+
+    Returns:
+        The inputs joined along `axis`.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.concatenate([np.zeros((2, 3)), np.ones((2, 2))], axis=-1).shape
+        (2, 5)
+    """
     return Concatenate(axis=axis, **kwargs)(inputs)
 
 
 def dot(inputs, axes=-1, normalize: bool = False, **kwargs):
-    """Functional form of `Dot`."""
+    """Functional form of `Dot`.
+
+    Args:
+        inputs: a list of two arrays (or symbolic tensors).
+        axes: the axis (or one per input) summed over.
+        normalize: L2-normalize the inputs first (cosine similarity).
+        **kwargs: arguments of the `Dot` layer.
+
+    Returns:
+        The batch-wise dot products.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> a = np.array([[1.0, 0.0]])
+        >>> keras.layers.dot([a, a], axes=1, normalize=True)
+        Array([[1.]], dtype=float32)
+    """
     return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

@@ -67,7 +67,26 @@ class _SpatialDropout(Dropout):
 
 class SpatialDropout1D(_SpatialDropout):
     """Drops entire channels of `(batch, steps, channels)` inputs in training, scaling the
-    kept ones by `1 / (1 - rate)`."""
+    kept ones by `1 / (1 - rate)`.
+
+    Args:
+        rate: the fraction of the inputs to drop, between 0 and 1.
+        seed: an int seed for the random draws (None: drawn from Python's `random`).
+        name: the layer's name.
+        dtype: the dtype policy.
+
+    Call arguments:
+        inputs: an array of rank 3.
+        training: drop only when True (inside `fit`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.SpatialDropout1D(0.5, seed=3)
+        >>> y = np.asarray(layer(np.ones((2, 5, 3)), training=True))
+        >>> bool(np.all(y.std(axis=tuple(range(1, 2))) == 0))  # whole channels kept or dropped
+        True
+    """
 
     _ndim = 3
 
@@ -91,19 +110,79 @@ class _SpatialDropoutND(_SpatialDropout):
 
 
 class SpatialDropout2D(_SpatialDropoutND):
-    """Drops entire 2D feature maps (channels) of 4D inputs in training."""
+    """Drops entire 2D feature maps (channels) of 4D inputs in training.
+
+    Args:
+        rate: the fraction of the inputs to drop, between 0 and 1.
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        seed: an int seed for the random draws (None: drawn from Python's `random`).
+        name: the layer's name.
+        dtype: the dtype policy.
+
+    Call arguments:
+        inputs: an array of rank 4.
+        training: drop only when True (inside `fit`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.SpatialDropout2D(0.5, seed=3)
+        >>> y = np.asarray(layer(np.ones((2, 4, 4, 3)), training=True))
+        >>> bool(np.all(y.std(axis=tuple(range(1, 3))) == 0))  # whole channels kept or dropped
+        True
+    """
 
     _ndim = 4
 
 
 class SpatialDropout3D(_SpatialDropoutND):
-    """Drops entire 3D feature maps (channels) of 5D inputs in training."""
+    """Drops entire 3D feature maps (channels) of 5D inputs in training.
+
+    Args:
+        rate: the fraction of the inputs to drop, between 0 and 1.
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        seed: an int seed for the random draws (None: drawn from Python's `random`).
+        name: the layer's name.
+        dtype: the dtype policy.
+
+    Call arguments:
+        inputs: an array of rank 5.
+        training: drop only when True (inside `fit`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.SpatialDropout3D(0.5, seed=3)
+        >>> y = np.asarray(layer(np.ones((2, 2, 2, 2, 3)), training=True))
+        >>> bool(np.all(y.std(axis=tuple(range(1, 4))) == 0))  # whole channels kept or dropped
+        True
+    """
 
     _ndim = 5
 
 
 class GaussianNoise(Layer):
-    """Adds zero-mean Gaussian noise of standard deviation `stddev` in training."""
+    """Adds zero-mean Gaussian noise of standard deviation `stddev` in training.
+
+    Args:
+        stddev: the standard deviation of the noise.
+        seed: an int seed for the random draws (None: drawn from Python's `random`).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of any shape.
+        training: add the noise only when True (inside `fit`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.GaussianNoise(0.1, seed=1)
+        >>> x = np.zeros((1000,))
+        >>> bool((layer(x) == 0).all()), 0.05 < float(np.std(layer(x, training=True))) < 0.15
+        (True, True)
+    """
 
     def __init__(self, stddev: float, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -133,7 +212,25 @@ class GaussianNoise(Layer):
 
 class GaussianDropout(Layer):
     """Multiplies inputs by Gaussian noise of mean 1 and standard deviation
-    `sqrt(rate / (1 - rate))` in training."""
+    `sqrt(rate / (1 - rate))` in training.
+
+    Args:
+        rate: the fraction of the inputs to drop, between 0 and 1.
+        seed: an int seed for the random draws (None: drawn from Python's `random`).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of any shape.
+        training: add the noise only when True (inside `fit`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.GaussianDropout(0.1, seed=1)
+        >>> x = np.ones((2, 4))
+        >>> bool((layer(x) == x).all()), bool((layer(x, training=True) != x).any())
+        (True, True)
+    """
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -169,7 +266,27 @@ class GaussianDropout(Layer):
 
 class AlphaDropout(Layer):
     """Dropout for SELU networks: dropped inputs take SELU's negative saturation value and an
-    affine correction keeps the mean and variance of the inputs (in training only)."""
+    affine correction keeps the mean and variance of the inputs (in training only).
+
+    Args:
+        rate: the fraction of the inputs to drop, between 0 and 1.
+        noise_shape: the shape of the binary mask, broadcast over the input (e.g. `(batch, 1,
+            features)` drops the same features at every step); None: the input's shape.
+        seed: an int seed for the random draws (None: drawn from Python's `random`).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of any shape.
+        training: add the noise only when True (inside `fit`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.AlphaDropout(0.2, seed=1)
+        >>> x = np.ones((2, 4))
+        >>> bool((layer(x) == x).all()), layer(x, training=True).shape
+        (True, (2, 4))
+    """
 
     def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -205,7 +322,24 @@ class AlphaDropout(Layer):
 
 
 class ActivityRegularization(Layer):
-    """The identity, adding `l1 * sum(|x|) + l2 * sum(x**2)` (per batch sample) to the loss."""
+    """The identity, adding `l1 * sum(|x|) + l2 * sum(x**2)` (per batch sample) to the loss.
+
+    Args:
+        l1: the L1 factor.
+        l2: the L2 factor.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of any shape.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.ActivityRegularization(l1=0.1)
+        >>> _ = layer(np.array([[1.0, -2.0]]))
+        >>> [round(float(loss), 4) for loss in layer.losses]
+        [0.3]
+    """
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs):
         super().__init__(activity_regularizer=regularizers.L1L2(l1=l1, l2=l2), **kwargs)

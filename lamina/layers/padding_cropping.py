@@ -65,7 +65,23 @@ class _ZeroPadding(_Spatial):
 
 
 class ZeroPadding1D(_ZeroPadding):
-    """Adds zeros at the start and end of the steps axis. `padding`: an int or `(before, after)`."""
+    """Adds zeros at the start and end of the steps axis. `padding`: an int or `(before, after)`.
+
+    Args:
+        padding: `(start, end)`: the zero steps added at each end, or one int for both.
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array `(batch, steps, features)`.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.ZeroPadding1D(2)(np.ones((1, 3, 1)))[0, :, 0]
+        Array([0., 0., 1., 1., 1., 0., 0.], dtype=float32)
+    """
 
     def __init__(self, padding=1, data_format: str | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -75,7 +91,24 @@ class ZeroPadding1D(_ZeroPadding):
 
 class ZeroPadding2D(_ZeroPadding):
     """Adds rows and columns of zeros. `padding`: an int, `(h, w)` or `((top, bottom), (left,
-    right))`."""
+    right))`.
+
+    Args:
+        padding: `((top, bottom), (left, right))`, `(rows, cols)` for symmetric padding, or one int
+            for all.
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 4.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.ZeroPadding2D((1, 2))(np.zeros((2, 4, 4, 3))).shape
+        (2, 6, 8, 3)
+    """
 
     def __init__(self, padding=(1, 1), data_format: str | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -84,7 +117,23 @@ class ZeroPadding2D(_ZeroPadding):
 
 
 class ZeroPadding3D(_ZeroPadding):
-    """Adds zeros around the three spatial axes of volumes."""
+    """Adds zeros around the three spatial axes of volumes.
+
+    Args:
+        padding: one `(start, end)` pair per spatial axis, one int per axis, or one int for all.
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 5.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.ZeroPadding3D(1)(np.zeros((1, 2, 2, 2, 3))).shape
+        (1, 4, 4, 4, 3)
+    """
 
     def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -120,7 +169,21 @@ class _Cropping(_Spatial):
 
 
 class Cropping1D(_Cropping):
-    """Removes steps at the start and end. `cropping`: an int or `(before, after)`."""
+    """Removes steps at the start and end. `cropping`: an int or `(before, after)`.
+
+    Args:
+        cropping: `(start, end)`: the steps removed at each end (an int removes as many at both).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array `(batch, steps, features)`.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.Cropping1D((1, 2))(np.zeros((2, 10, 3))).shape
+        (2, 7, 3)
+    """
 
     def __init__(self, cropping=(1, 1), **kwargs):
         super().__init__(**kwargs)
@@ -134,7 +197,24 @@ class Cropping1D(_Cropping):
 
 
 class Cropping2D(_Cropping):
-    """Removes rows and columns at the borders of images."""
+    """Removes rows and columns at the borders of images.
+
+    Args:
+        cropping: `((top, bottom), (left, right))`, `(rows, cols)` for symmetric cropping, or one
+            int for all.
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 4.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.Cropping2D(((1, 1), (2, 0)))(np.zeros((2, 8, 8, 3))).shape
+        (2, 6, 6, 3)
+    """
 
     def __init__(self, cropping=((0, 0), (0, 0)), data_format: str | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -148,7 +228,23 @@ class Cropping2D(_Cropping):
 
 
 class Cropping3D(_Cropping):
-    """Removes borders of the three spatial axes of volumes."""
+    """Removes borders of the three spatial axes of volumes.
+
+    Args:
+        cropping: one `(start, end)` pair per spatial axis, one int per axis, or one int for all.
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 5.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.Cropping3D(1)(np.zeros((1, 6, 6, 6, 2))).shape
+        (1, 4, 4, 4, 2)
+    """
 
     def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
         super().__init__(**kwargs)

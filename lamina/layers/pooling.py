@@ -31,6 +31,22 @@ class BasePooling(Layer):
 
     With `padding='same'` the output has `ceil(n / strides)` steps; the mean of a window that
     overlaps the padding counts only the real inputs, as in Keras.
+
+    Args:
+        pool_size: the window size (an int or one per spatial axis).
+        strides: the step between windows; None: `pool_size`.
+        pool_dimensions: the number of spatial axes (1, 2 or 3).
+        pool_mode: `"max"` or `"average"`.
+        padding: `"valid"` or `"same"`.
+        data_format: `"channels_last"` or `"channels_first"`; default: `image_data_format()`.
+        **kwargs: other `Layer` arguments.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.layers.pooling import BasePooling
+        >>> layer = BasePooling(2, None, pool_dimensions=1, pool_mode="average")
+        >>> layer(np.array([[[1.0], [3.0], [5.0], [7.0]]]))[0, :, 0]
+        Array([2., 6.], dtype=float32)
     """
 
     def __init__(
@@ -109,21 +125,78 @@ class BasePooling(Layer):
 
 
 class MaxPooling1D(BasePooling):
-    """Max pooling over the steps of `(batch, steps, features)`."""
+    """Max pooling over the steps of `(batch, steps, features)`.
+
+    Args:
+        pool_size: the window size: an int, or one per spatial axis.
+        strides: the step between windows (an int or one per spatial axis); None: `pool_size`.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has `ceil(input /
+            strides)` positions).
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 3.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.MaxPooling1D(2)(np.zeros((2, 8, 3))).shape
+        (2, 4, 3)
+    """
 
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(pool_size, strides, 1, "max", padding, data_format, **kwargs)
 
 
 class MaxPooling2D(BasePooling):
-    """Max pooling over the height and width of images."""
+    """Max pooling over the height and width of images.
+
+    Args:
+        pool_size: the window size: an int, or one per spatial axis.
+        strides: the step between windows (an int or one per spatial axis); None: `pool_size`.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has `ceil(input /
+            strides)` positions).
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 4.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.MaxPooling2D((2, 2))(np.zeros((2, 8, 8, 3))).shape
+        (2, 4, 4, 3)
+    """
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(pool_size, strides, 2, "max", padding, data_format, **kwargs)
 
 
 class MaxPooling3D(BasePooling):
-    """Max pooling over the three spatial axes of volumes."""
+    """Max pooling over the three spatial axes of volumes.
+
+    Args:
+        pool_size: the window size: an int, or one per spatial axis.
+        strides: the step between windows (an int or one per spatial axis); None: `pool_size`.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has `ceil(input /
+            strides)` positions).
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 5.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.MaxPooling3D((2, 2, 2))(np.zeros((1, 4, 4, 4, 2))).shape
+        (1, 2, 2, 2, 2)
+    """
 
     def __init__(
         self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs
@@ -132,21 +205,78 @@ class MaxPooling3D(BasePooling):
 
 
 class AveragePooling1D(BasePooling):
-    """Average pooling over the steps of `(batch, steps, features)`."""
+    """Average pooling over the steps of `(batch, steps, features)`.
+
+    Args:
+        pool_size: the window size: an int, or one per spatial axis.
+        strides: the step between windows (an int or one per spatial axis); None: `pool_size`.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has `ceil(input /
+            strides)` positions).
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 3.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.AveragePooling1D(2)(np.zeros((2, 8, 3))).shape
+        (2, 4, 3)
+    """
 
     def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(pool_size, strides, 1, "average", padding, data_format, **kwargs)
 
 
 class AveragePooling2D(BasePooling):
-    """Average pooling over the height and width of images."""
+    """Average pooling over the height and width of images.
+
+    Args:
+        pool_size: the window size: an int, or one per spatial axis.
+        strides: the step between windows (an int or one per spatial axis); None: `pool_size`.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has `ceil(input /
+            strides)` positions).
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 4.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.AveragePooling2D((2, 2))(np.zeros((2, 8, 8, 3))).shape
+        (2, 4, 4, 3)
+    """
 
     def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(pool_size, strides, 2, "average", padding, data_format, **kwargs)
 
 
 class AveragePooling3D(BasePooling):
-    """Average pooling over the three spatial axes of volumes."""
+    """Average pooling over the three spatial axes of volumes.
+
+    Args:
+        pool_size: the window size: an int, or one per spatial axis.
+        strides: the step between windows (an int or one per spatial axis); None: `pool_size`.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has `ceil(input /
+            strides)` positions).
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 5.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.AveragePooling3D((2, 2, 2))(np.zeros((1, 4, 4, 4, 2))).shape
+        (1, 2, 2, 2, 2)
+    """
 
     def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(pool_size, strides, 3, "average", padding, data_format, **kwargs)

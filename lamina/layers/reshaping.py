@@ -51,6 +51,21 @@ class Reshape(Layer):
 
     One entry of `target_shape` may be -1: its size is inferred from the input size and the other
     entries.
+
+    Args:
+        target_shape: the shape of one sample (without the batch axis); one entry may be -1.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array with a batch axis.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.Reshape((3, 4))(np.zeros((2, 12))).shape
+        (2, 3, 4)
+        >>> keras.layers.Reshape((-1, 2))(np.zeros((2, 12))).shape
+        (2, 6, 2)
     """
 
     def __init__(self, target_shape, **kwargs):
@@ -104,7 +119,22 @@ class Reshape(Layer):
 
 
 class Permute(Layer):
-    """Permutes the non-batch axes of the input by `dims`, a 1-based pattern such as `(2, 1)`."""
+    """Permutes the non-batch axes of the input by `dims`, a 1-based pattern such as `(2, 1)`.
+
+    Args:
+        dims: the new order of the non-batch axes, numbered from 1 (e.g. `(2, 1)` swaps the two axes
+            of a sample).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array with a batch axis.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.Permute((2, 1))(np.zeros((4, 10, 64))).shape
+        (4, 64, 10)
+    """
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
@@ -140,7 +170,21 @@ class Permute(Layer):
 
 
 class RepeatVector(Layer):
-    """Repeats a `(batch, features)` input `n` times: the output is `(batch, n, features)`."""
+    """Repeats a `(batch, features)` input `n` times: the output is `(batch, n, features)`.
+
+    Args:
+        n: the number of repetitions.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array `(batch, features)`.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.RepeatVector(3)(np.zeros((2, 5))).shape
+        (2, 3, 5)
+    """
 
     def __init__(self, n: int, **kwargs):
         super().__init__(**kwargs)
@@ -166,7 +210,20 @@ class RepeatVector(Layer):
 
 
 class Identity(Layer):
-    """Returns its inputs unchanged (a placeholder layer)."""
+    """Returns its inputs unchanged (a placeholder layer).
+
+    Args:
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array with a batch axis.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.Identity()(np.array([1.0, 2.0]))
+        Array([1., 2.], dtype=float32)
+    """
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

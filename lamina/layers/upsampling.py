@@ -23,7 +23,21 @@ def _scaled_shape(layer, input_shape, axes) -> tuple:
 
 
 class UpSampling1D(Layer):
-    """Repeats each step `size` times along the steps axis of `(batch, steps, features)`."""
+    """Repeats each step `size` times along the steps axis of `(batch, steps, features)`.
+
+    Args:
+        size: how many times each step is repeated.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array `(batch, steps, features)`.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.UpSampling1D(2)(np.array([[[1.0], [2.0]]]))[0, :, 0]
+        Array([1., 1., 2., 2.], dtype=float32)
+    """
 
     def __init__(self, size: int = 2, **kwargs):
         super().__init__(**kwargs)
@@ -52,7 +66,25 @@ class UpSampling1D(Layer):
 class UpSampling2D(Layer):
     """Scales the height and width of images by `size`: rows and columns are repeated
     (`interpolation='nearest'`) or interpolated (`'bilinear'`, `'bicubic'`, `'lanczos3'`,
-    `'lanczos5'`, with half-pixel centres as `jax.image.resize`)."""
+    `'lanczos5'`, with half-pixel centres as `jax.image.resize`).
+
+    Args:
+        size: the factors of the rows and columns (an int for both).
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        interpolation: `"nearest"` (repeat), or `"bilinear"`, `"bicubic"`, `"lanczos3"`
+            or `"lanczos5"` (resize).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 4.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.UpSampling2D((2, 3))(np.zeros((1, 4, 4, 3))).shape
+        (1, 8, 12, 3)
+    """
 
     def __init__(
         self,
@@ -100,7 +132,23 @@ class UpSampling2D(Layer):
 
 
 class UpSampling3D(Layer):
-    """Repeats the entries of the three spatial axes of volumes `size` times each."""
+    """Repeats the entries of the three spatial axes of volumes `size` times each.
+
+    Args:
+        size: the factor of each spatial axis (an int for all).
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 5.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.UpSampling3D(2)(np.zeros((1, 2, 2, 2, 1))).shape
+        (1, 4, 4, 4, 1)
+    """
 
     def __init__(self, size=(2, 2, 2), data_format: str | None = None, **kwargs):
         super().__init__(**kwargs)

@@ -60,6 +60,27 @@ def print_summary(
     show_trainable=False,
     layer_range=None,
 ) -> None:
+    """`model.summary()`: prints a table of the layers (name and type, output shape, number of
+    parameters, and for functional models the layers each one is connected to), then the total,
+    trainable and non-trainable parameter counts.
+
+    Args:
+        model: the model.
+        line_length: the table's width in characters (None: sized to its content).
+        positions: accepted for Keras compatibility (its relative column widths; ignored).
+        print_fn: a function given each line instead of printing.
+        expand_nested: also list the layers of nested models.
+        show_trainable: add a column saying whether each layer is trainable.
+        layer_range: `(first, last)` layer names limiting the rows.
+
+    Example:
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")], name="m")
+        >>> lines = []
+        >>> model.summary(print_fn=lines.append)
+        >>> any("Total params: 8" in line for line in lines)
+        True
+    """
     from lamina.layers.input_layer import InputLayer
     from lamina.models.functional import Functional
     from lamina.models.sequential import Sequential

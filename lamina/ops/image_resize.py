@@ -8,7 +8,23 @@ import jax.numpy as jnp
 
 
 def spatial_axes(ndim: int, data_format: str) -> tuple[int, int]:
-    """The (height, width) axes of a rank-3 or rank-4 image tensor."""
+    """The (height, width) axes of a rank-3 or rank-4 image tensor.
+
+    Args:
+        ndim: the tensor's rank (3 or 4).
+        data_format: `"channels_last"` or `"channels_first"`.
+
+    Returns:
+        A tuple of two negative axis indices.
+
+    Raises:
+        ValueError: another rank.
+
+    Example:
+        >>> from lamina.ops.image_resize import spatial_axes
+        >>> spatial_axes(4, "channels_last"), spatial_axes(3, "channels_first")
+        ((-3, -2), (-2, -1))
+    """
     if ndim not in (3, 4):
         raise ValueError(
             f"expected a rank-3 image or a rank-4 batch of images, received rank {ndim}."
@@ -34,7 +50,31 @@ def resize_images(
     data_format: str = "channels_last",
 ):
     """Resizes images with `jax.image.resize`, optionally cropping or padding (centred) to the
-    target aspect ratio first. The arithmetic of the crop and pad boxes follows Keras."""
+    target aspect ratio first. The arithmetic of the crop and pad boxes follows Keras.
+
+    Args:
+        images: a rank-3 image or a rank-4 batch.
+        height: the output height.
+        width: the output width.
+        interpolation: a `jax.image.resize` method: `"bilinear"`, `"nearest"`, `"bicubic"`,
+            `"lanczos3"` or `"lanczos5"`.
+        crop_to_aspect_ratio: crop the centre to the target aspect ratio first.
+        pad_to_aspect_ratio: pad (centred) to the target aspect ratio first.
+        fill_value: the padding value.
+        antialias: filter when downsampling.
+        data_format: `"channels_last"` or `"channels_first"`.
+
+    Returns:
+        The resized images.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.ops.image_resize import resize_images
+        >>> resize_images(np.ones((2, 8, 6, 3)), 4, 4).shape
+        (2, 4, 4, 3)
+        >>> resize_images(np.ones((8, 4, 1)), 4, 4, pad_to_aspect_ratio=True)[0, :, 0]
+        Array([0., 1., 1., 0.], dtype=float32)
+    """
     ha, wa = spatial_axes(images.ndim, data_format)
     in_h, in_w = images.shape[ha], images.shape[wa]
     if crop_to_aspect_ratio:

@@ -93,6 +93,15 @@ class OpsNamespace(types.ModuleType):
 
 def install(scope: dict) -> None:
     """Puts the namespaces into `scope` (the `lamina.ops` module's globals) as `numpy`, `nn` and
-    `linalg`. The implementation modules stay importable under their own names."""
+    `linalg`. The implementation modules stay importable under their own names.
+
+    Args:
+        scope: the `lamina.ops` module's globals.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.ops.numpy.absolute is keras.ops.absolute, keras.ops.nn.relu is keras.ops.relu
+        (True, True)
+    """
     for name in _NAMES:
         scope[name] = OpsNamespace(name)

@@ -26,7 +26,22 @@ from lamina.core.variable import Variable
 
 
 def unwrap(x):
-    """Replaces `Variable`s by their current value, inside plain lists, tuples and dicts too."""
+    """Replaces `Variable`s by their current value, inside plain lists, tuples and dicts too.
+
+    Args:
+        x: a value, possibly a `Variable` or a list/tuple/dict holding some.
+
+    Returns:
+        The same structure with arrays in place of variables.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.ops.operation import unwrap
+        >>> v = keras.Variable(np.ones(2))
+        >>> unwrap({"a": [v, 3]})["a"][0]
+        Array([1., 1.], dtype=float32)
+    """
     if isinstance(x, Variable):
         return x.value
     kind = type(x)
@@ -38,7 +53,20 @@ def unwrap(x):
 
 
 def has_symbolic(x) -> bool:
-    """Whether a `KerasTensor` appears in `x` (looking inside plain lists, tuples and dicts)."""
+    """Whether a `KerasTensor` appears in `x` (looking inside plain lists, tuples and dicts).
+
+    Args:
+        x: a value or a plain list/tuple/dict.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.ops.operation import has_symbolic
+        >>> has_symbolic([1, {"x": keras.Input((2,))}]), has_symbolic([1, 2])
+        (True, False)
+    """
     if isinstance(x, KerasTensor):
         return True
     kind = type(x)
@@ -192,7 +220,23 @@ def _plain(value, key: str):
 
 def recording(public_name: str, keras_name: str, fn: Callable) -> Callable:
     """`fn` (a public `lamina.ops` function) that, called on symbolic tensors, records one
-    graph node for the whole call, so the node can be written as Keras's operation record."""
+    graph node for the whole call, so the node can be written as Keras's operation record.
+
+    Args:
+        public_name: the function's name in `lamina.ops`.
+        keras_name: the snake-case name of Keras's operation class.
+        fn: the function.
+
+    Returns:
+        The wrapped function.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.ops.operation import recording
+        >>> double = recording("double", "double", lambda x: x * 2)
+        >>> double(3), double(keras.Input((2,))).shape
+        (6, (None, 2))
+    """
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
@@ -212,6 +256,16 @@ def dispatch(name: str, fn: Callable, *args, **kwargs):
         name: the snake-case name of Keras's operation class, used to name the graph node.
         fn: a function of arrays (usually from `jax.numpy` or `jax.nn`).
         *args, **kwargs: the arguments, possibly holding `Variable`s or `KerasTensor`s.
+
+    Example:
+        >>> import numpy as np
+        >>> import jax.numpy as jnp
+        >>> import lamina as keras
+        >>> from lamina.ops.operation import dispatch
+        >>> dispatch("absolute", jnp.abs, np.array([-1.0, 2.0]))
+        Array([1., 2.], dtype=float32)
+        >>> dispatch("absolute", jnp.abs, keras.Input((3,))).shape  # a graph node
+        (None, 3)
     """
     if has_symbolic(args) or has_symbolic(kwargs):
         op = OpLayer(fn, args, kwargs, name)

@@ -1235,7 +1235,17 @@ KERAS_OPERATIONS_MORE = {
 
 def register(scope: dict) -> None:
     """Adds these functions to the operation table and makes their public versions (in
-    `scope`, the `lamina.ops` globals) record whole calls on symbolic tensors."""
+    `scope`, the `lamina.ops` globals) record whole calls on symbolic tensors.
+
+    Args:
+        scope: the `lamina.ops` module's globals.
+
+    Example:
+        >>> import lamina as keras
+        >>> y = keras.ops.fft2((keras.Input((4, 4)), keras.Input((4, 4))))  # recorded as one node
+        >>> [t.shape for t in y]
+        [(None, 4, 4), (None, 4, 4)]
+    """
     from lamina.core.naming import to_snake_case
     from lamina.ops.keras_operations import KERAS_OPERATIONS
     from lamina.ops.operation import recording

@@ -60,7 +60,24 @@ def _legacy_class_name(record: dict) -> str:
 
 
 def legacy_layer_record(record):
-    """A Keras 3 layer record in the legacy form (only `class_name`, `config` and graph keys)."""
+    """A Keras 3 layer record in the legacy form (only `class_name`, `config` and graph keys).
+
+    Args:
+        record: a Keras 3 layer record (`serialize_keras_object` of a layer).
+
+    Returns:
+        The record with only `class_name`, `config` (and the graph keys it had).
+
+    Example:
+        >>> import os, tempfile
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")], name="m")
+        >>> model.compile("sgd", "mse")
+        >>> from lamina.saving.legacy_h5 import legacy_layer_record
+        >>> record = keras.saving.serialize_keras_object(model.layers[0])
+        >>> sorted(legacy_layer_record(record))
+        ['class_name', 'config']
+    """
     if not isinstance(record, dict) or "class_name" not in record:
         return record
     config = record.get("config")
@@ -75,7 +92,23 @@ def legacy_layer_record(record):
 
 
 def legacy_model_config(model) -> dict:
-    """The `model_config` attribute: class name and config, layers in legacy form."""
+    """The `model_config` attribute: class name and config, layers in legacy form.
+
+    Args:
+        model: the model.
+
+    Returns:
+        A dict `{"class_name", "config"}`.
+
+    Example:
+        >>> import os, tempfile
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")], name="m")
+        >>> model.compile("sgd", "mse")
+        >>> from lamina.saving.legacy_h5 import legacy_model_config
+        >>> legacy_model_config(model)["class_name"]
+        'Sequential'
+    """
     try:
         record = serialize_keras_object(model)
     except NotImplementedError as e:
@@ -87,7 +120,23 @@ def legacy_model_config(model) -> dict:
 
 
 def legacy_training_config(model) -> dict | None:
-    """The `training_config` attribute of a compiled model (None when not compiled)."""
+    """The `training_config` attribute of a compiled model (None when not compiled).
+
+    Args:
+        model: the model.
+
+    Returns:
+        A dict (`optimizer_config`, `loss`, `metrics`, ...), or None.
+
+    Example:
+        >>> import os, tempfile
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")], name="m")
+        >>> model.compile("sgd", "mse")
+        >>> from lamina.saving.legacy_h5 import legacy_training_config
+        >>> legacy_training_config(model)["loss"]
+        'mse'
+    """
     optimizer = getattr(model, "optimizer", None)
     get_compile_config = getattr(model, "get_compile_config", None)
     if optimizer is None or get_compile_config is None:
@@ -108,7 +157,24 @@ def legacy_training_config(model) -> dict | None:
 
 # ------------------------------------------------------------------------------------ saving
 def save_legacy_h5(model, path: str, include_optimizer: bool = True) -> None:
-    """Writes `model` to a Keras 2 `.h5` file at `path` (atomically: temporary file, rename)."""
+    """Writes `model` to a Keras 2 `.h5` file at `path` (atomically: temporary file, rename).
+
+    Args:
+        model: the model.
+        path: the `.h5` file.
+        include_optimizer: also store the optimizer's state.
+
+    Example:
+        >>> import os, tempfile
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")], name="m")
+        >>> model.compile("sgd", "mse")
+        >>> from lamina.saving.legacy_h5 import load_legacy_h5, save_legacy_h5
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.h5")
+        >>> save_legacy_h5(model, path)  # what model.save("model.h5") does
+        >>> load_legacy_h5(path).count_params()
+        8
+    """
     model_config = json.dumps(legacy_model_config(model), default=_json_default)
     training = legacy_training_config(model) if include_optimizer else None
     directory = os.path.dirname(os.path.abspath(path))
@@ -159,7 +225,20 @@ def _upgrade_node(node):
 
 
 def upgrade_layer_record(record):
-    """Maps Keras 2 config spellings onto Keras 3 ones (in a copy)."""
+    """Maps Keras 2 config spellings onto Keras 3 ones (in a copy).
+
+    Args:
+        record: a layer record from a Keras 2 file.
+
+    Returns:
+        The upgraded record.
+
+    Example:
+        >>> from lamina.saving.legacy_h5 import upgrade_layer_record
+        >>> record = {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 3]}}
+        >>> upgrade_layer_record(record)["config"]
+        {'batch_shape': [None, 3]}
+    """
     if not isinstance(record, dict) or "config" not in record:
         return record
     record = dict(record)
@@ -230,7 +309,27 @@ def _namespace_class(name: str, kind: str):
 
 
 def compile_args(training: dict) -> dict:
-    """The `compile` arguments stored in a `training_config`."""
+    """The `compile` arguments stored in a `training_config`.
+
+    Args:
+        training: the file's `training_config`.
+
+    Returns:
+        A dict of `compile` arguments.
+
+    Raises:
+        ValueError: the config has no `optimizer_config`.
+
+    Example:
+        >>> import os, tempfile
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")], name="m")
+        >>> model.compile("sgd", "mse")
+        >>> from lamina.saving.legacy_h5 import compile_args, legacy_training_config
+        >>> args = compile_args(legacy_training_config(model))
+        >>> type(args["optimizer"]).__name__, args["loss"]
+        ('SGD', 'mse')
+    """
     if "optimizer_config" not in training:
         raise ValueError("the training config has no 'optimizer_config'")
     args = {"optimizer": _lenient_object(training["optimizer_config"], "optimizers")}
@@ -280,7 +379,28 @@ def _rebuild(config, path: str, custom_objects, safe_mode: bool):
 
 
 def load_legacy_h5(path: str, custom_objects=None, compile: bool = True, safe_mode: bool = True):
-    """Reads a Keras 2 `.h5` model file (lamina's, Keras 3's or tf.keras's)."""
+    """Reads a Keras 2 `.h5` model file (lamina's, Keras 3's or tf.keras's).
+
+    Args:
+        path: the `.h5` file.
+        custom_objects: a dict of custom classes by name.
+        compile: compile the model with the file's training config.
+        safe_mode: refuse lambdas stored as bytecode.
+
+    Returns:
+        The model.
+
+    Example:
+        >>> import os, tempfile
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")], name="m")
+        >>> model.compile("sgd", "mse")
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.h5")
+        >>> model.save(path)
+        >>> restored = keras.models.load_model(path)  # calls load_legacy_h5
+        >>> type(restored).__name__, restored.compiled
+        ('Sequential', True)
+    """
     try:
         h5file = h5py.File(path, "r")
     except OSError as e:

@@ -29,7 +29,23 @@ _TOP_LEVEL = "top_level_model_weights"
 
 # -------------------------------------------------------------------------------- attributes
 def write_name_list(group: h5py.Group, name: str, values: list[str]) -> None:
-    """Stores a list of strings as attribute `name` (or `name0`, `name1`, ... when large)."""
+    """Stores a list of strings as attribute `name` (or `name0`, `name1`, ... when large).
+
+    Args:
+        group: the HDF5 group.
+        name: the attribute's name (`layer_names`, `weight_names`).
+        values: the strings.
+
+    Example:
+        >>> import io
+        >>> import h5py
+        >>> import numpy as np
+        >>> from lamina.saving.legacy_h5_weights import read_name_list, write_name_list
+        >>> group = h5py.File(io.BytesIO(), "w")
+        >>> write_name_list(group, "layer_names", ["dense", "dense_1"])
+        >>> read_name_list(group, "layer_names")
+        ['dense', 'dense_1']
+    """
     encoded = [v.encode("utf8") for v in values]
     too_long = [v for v in encoded if len(v) > _ATTR_LIMIT]
     if too_long:
@@ -48,7 +64,23 @@ def write_name_list(group: h5py.Group, name: str, values: list[str]) -> None:
 
 
 def read_name_list(group: h5py.Group, name: str) -> list[str]:
-    """Reads a list of strings written by `write_name_list` (chunked or not)."""
+    """Reads a list of strings written by `write_name_list` (chunked or not).
+
+    Args:
+        group: the HDF5 group.
+        name: the attribute's name.
+
+    Returns:
+        A list of strings (empty when absent).
+
+    Example:
+        >>> import io
+        >>> import h5py
+        >>> import numpy as np
+        >>> from lamina.saving.legacy_h5_weights import read_name_list
+        >>> read_name_list(h5py.File(io.BytesIO(), "w"), "layer_names")
+        []
+    """
 
     def decode(values) -> list[str]:
         return [v.decode("utf8") if isinstance(v, bytes) else str(v) for v in np.ravel(values)]
@@ -64,14 +96,48 @@ def read_name_list(group: h5py.Group, name: str) -> list[str]:
 
 
 def attr_text(node: h5py.Group, name: str, default: str | None = None) -> str | None:
-    """A string attribute, decoded (or `default` when absent)."""
+    """A string attribute, decoded (or `default` when absent).
+
+    Args:
+        node: the HDF5 group or file.
+        name: the attribute's name.
+        default: the value when it is absent.
+
+    Returns:
+        A string, or `default`.
+
+    Example:
+        >>> import io
+        >>> import h5py
+        >>> import numpy as np
+        >>> from lamina.saving.legacy_h5_weights import attr_text
+        >>> node = h5py.File(io.BytesIO(), "w")
+        >>> node.attrs["backend"] = b"jax"
+        >>> attr_text(node, "backend"), attr_text(node, "keras_version", "unknown")
+        ('jax', 'unknown')
+    """
     value = node.attrs.get(name, default)
     return value.decode("utf8") if isinstance(value, bytes) else value
 
 
 # ----------------------------------------------------------------------------------- writing
 def legacy_weights(layer) -> list:
-    """A layer's variables in the legacy order: trainable first, then non-trainable."""
+    """A layer's variables in the legacy order: trainable first, then non-trainable.
+
+    Args:
+        layer: a layer.
+
+    Returns:
+        A list of variables.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.saving.legacy_h5_weights import legacy_weights
+        >>> layer = keras.layers.BatchNormalization()
+        >>> layer.build((None, 3))
+        >>> [v.name for v in legacy_weights(layer)]
+        ['gamma', 'beta', 'moving_mean', 'moving_variance']
+    """
     return list(layer.trainable_weights) + list(layer.non_trainable_weights)
 
 
@@ -91,7 +157,23 @@ def _to_numpy(variable) -> tuple[np.ndarray, str | None]:
 
 
 def write_variables(group: h5py.Group, variables: list) -> None:
-    """Writes `variables` as datasets named by their paths, listed in `weight_names`."""
+    """Writes `variables` as datasets named by their paths, listed in `weight_names`.
+
+    Args:
+        group: the layer's HDF5 group.
+        variables: the variables to store.
+
+    Example:
+        >>> import io
+        >>> import h5py
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.saving.legacy_h5_weights import read_values, write_variables
+        >>> group = h5py.File(io.BytesIO(), "w").create_group("d")
+        >>> write_variables(group, [keras.Variable(np.ones(2), name="bias")])
+        >>> read_values(group)
+        [array([1., 1.], dtype=float32)]
+    """
     names: list[str] = []
     for variable in variables:
         base = str(getattr(variable, "path", None) or getattr(variable, "name", "weight"))
@@ -108,7 +190,26 @@ def write_variables(group: h5py.Group, variables: list) -> None:
 
 
 def write_model_weights(group: h5py.Group, model, keras_version: str, backend: str) -> None:
-    """Fills `group` with every layer's weights in the Keras 2 layout."""
+    """Fills `group` with every layer's weights in the Keras 2 layout.
+
+    Args:
+        group: the group to fill (`model_weights` of a model file, or the root).
+        model: the model.
+        keras_version: the version string written as an attribute.
+        backend: the backend name written as an attribute.
+
+    Example:
+        >>> import io
+        >>> import h5py
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.saving.legacy_h5_weights import read_name_list, write_model_weights
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")])
+        >>> group = h5py.File(io.BytesIO(), "w")
+        >>> write_model_weights(group, model, "3.15.1", "jax")
+        >>> read_name_list(group, "layer_names")
+        ['d']
+    """
     layers = list(model.layers)
     write_name_list(group, "layer_names", [layer.name for layer in layers])
     group.attrs["backend"] = backend.encode("utf8")
@@ -119,7 +220,23 @@ def write_model_weights(group: h5py.Group, model, keras_version: str, backend: s
 
 
 def write_optimizer_weights(root: h5py.Group, optimizer) -> None:
-    """Writes the optimizer's variables to `optimizer_weights` (nothing when it has none)."""
+    """Writes the optimizer's variables to `optimizer_weights` (nothing when it has none).
+
+    Args:
+        root: the file's root group.
+        optimizer: the optimizer, or None.
+
+    Example:
+        >>> import os, tempfile
+        >>> import h5py
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")], name="m")
+        >>> model.compile("sgd", "mse")
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.h5")
+        >>> model.save(path)
+        >>> "optimizer_weights" in h5py.File(path, "r")  # written by model.save(path)
+        True
+    """
     variables = list(getattr(optimizer, "variables", []) or [])
     if variables:
         write_variables(root.create_group("optimizer_weights"), variables)
@@ -127,7 +244,26 @@ def write_optimizer_weights(root: h5py.Group, optimizer) -> None:
 
 # ----------------------------------------------------------------------------------- reading
 def read_values(group: h5py.Group) -> list[np.ndarray]:
-    """The arrays named by the group's `weight_names`, in that order."""
+    """The arrays named by the group's `weight_names`, in that order.
+
+    Args:
+        group: a layer's HDF5 group.
+
+    Returns:
+        A list of NumPy arrays.
+
+    Example:
+        >>> import os, tempfile
+        >>> import h5py
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")], name="m")
+        >>> model.compile("sgd", "mse")
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.h5")
+        >>> model.save(path)
+        >>> from lamina.saving.legacy_h5_weights import read_values
+        >>> [a.shape for a in read_values(h5py.File(path, "r")["model_weights"]["d"])]
+        [(3, 2), (2,)]
+    """
     values = []
     for name in read_name_list(group, "weight_names"):
         node = group.get(name)
@@ -181,7 +317,29 @@ def _first_misfit(saved: list, layers: list) -> str:
 def plan_weight_loading(
     group: h5py.Group, model, by_name: bool = False
 ) -> tuple[list[tuple[Any, np.ndarray]], list[str]]:
-    """Matches the file's layers to the model's; returns (variable, value) pairs and problems."""
+    """Matches the file's layers to the model's; returns (variable, value) pairs and problems.
+
+    Args:
+        group: the group holding `layer_names`.
+        model: the model to load into.
+        by_name: match layers by name (else by order, layers with weights only).
+
+    Returns:
+        A tuple `(pairs, problems)`: `(variable, value)` pairs and a list of messages.
+
+    Example:
+        >>> import os, tempfile
+        >>> import h5py
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")], name="m")
+        >>> model.compile("sgd", "mse")
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.h5")
+        >>> model.save(path)
+        >>> from lamina.saving.legacy_h5_weights import plan_weight_loading
+        >>> pairs, problems = plan_weight_loading(h5py.File(path, "r")["model_weights"], model)
+        >>> len(pairs), problems
+        (2, [])
+    """
     pairs: list[tuple[Any, np.ndarray]] = []
     problems: list[str] = []
     names = read_name_list(group, "layer_names")
@@ -221,7 +379,29 @@ def plan_weight_loading(
 def load_weights_group(
     group: h5py.Group, model, source: str, by_name: bool = False, skip_mismatch: bool = False
 ) -> None:
-    """Loads a Keras 2 weights group into `model`; nothing changes when a check fails."""
+    """Loads a Keras 2 weights group into `model`; nothing changes when a check fails.
+
+    Args:
+        group: the group holding `layer_names`.
+        model: the model to load into.
+        source: the file's name, for messages.
+        by_name: match layers by name.
+        skip_mismatch: skip (with a warning) layers that do not fit instead of raising.
+
+    Raises:
+        ValueError: the weights do not fit the model (every problem listed).
+
+    Example:
+        >>> import os, tempfile
+        >>> import h5py
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")], name="m")
+        >>> model.compile("sgd", "mse")
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.h5")
+        >>> model.save(path)
+        >>> from lamina.saving.legacy_h5_weights import load_weights_group
+        >>> load_weights_group(h5py.File(path, "r")["model_weights"], model, path)
+    """
     pairs, problems = plan_weight_loading(group, model, by_name)
     if problems:
         listing = "\n".join(f"  - {p}" for p in problems)
@@ -234,7 +414,24 @@ def load_weights_group(
 
 
 def load_optimizer_weights(root: h5py.Group, model, source: str) -> None:
-    """Restores `optimizer_weights` into the model's optimizer, or warns and keeps it fresh."""
+    """Restores `optimizer_weights` into the model's optimizer, or warns and keeps it fresh.
+
+    Args:
+        root: the file's root group.
+        model: the compiled model.
+        source: the file's name, for messages.
+
+    Example:
+        >>> import os, tempfile
+        >>> import h5py
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")], name="m")
+        >>> model.compile("sgd", "mse")
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.h5")
+        >>> model.save(path)
+        >>> from lamina.saving.legacy_h5_weights import load_optimizer_weights
+        >>> load_optimizer_weights(h5py.File(path, "r"), model, path)
+    """
     group = root.get("optimizer_weights")
     optimizer = getattr(model, "optimizer", None)
     if not isinstance(group, h5py.Group) or optimizer is None:
@@ -258,7 +455,26 @@ def load_optimizer_weights(root: h5py.Group, model, source: str) -> None:
 
 
 def weights_group_of(h5file: h5py.File) -> h5py.Group:
-    """The group holding `layer_names`: `model_weights` in a model file, else the root."""
+    """The group holding `layer_names`: `model_weights` in a model file, else the root.
+
+    Args:
+        h5file: an open HDF5 file.
+
+    Returns:
+        The group.
+
+    Example:
+        >>> import os, tempfile
+        >>> import h5py
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")], name="m")
+        >>> model.compile("sgd", "mse")
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.h5")
+        >>> model.save(path)
+        >>> from lamina.saving.legacy_h5_weights import weights_group_of
+        >>> weights_group_of(h5py.File(path, "r")).name
+        '/model_weights'
+    """
     group = h5file.get("model_weights")
     if isinstance(group, h5py.Group):
         return group
@@ -268,7 +484,27 @@ def weights_group_of(h5file: h5py.File) -> h5py.Group:
 def load_legacy_weights(
     model, path: str, by_name: bool = False, skip_mismatch: bool = False
 ) -> None:
-    """`model.load_weights(path)` for a Keras 2 HDF5 weights or model file."""
+    """`model.load_weights(path)` for a Keras 2 HDF5 weights or model file.
+
+    Args:
+        model: the model to load into.
+        path: the `.h5` file.
+        by_name: match layers by name (else by order).
+        skip_mismatch: skip layers that do not fit (with a warning) instead of raising.
+
+    Example:
+        >>> import os, tempfile
+        >>> import h5py
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")], name="m")
+        >>> model.compile("sgd", "mse")
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.h5")
+        >>> model.save(path)
+        >>> other = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> other.load_weights(path)  # a Keras 2 model file: calls load_legacy_weights
+        >>> bool((other.get_weights()[0] == model.get_weights()[0]).all())
+        True
+    """
     try:
         with h5py.File(path, "r") as h5file:
             group = weights_group_of(h5file)

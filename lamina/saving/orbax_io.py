@@ -31,7 +31,20 @@ def _ocp():
 
 
 def is_orbax_checkpoint(path: str) -> bool:
-    """Whether `path` is an Orbax checkpoint directory or one of its step directories."""
+    """Whether `path` is an Orbax checkpoint directory or one of its step directories.
+
+    Args:
+        path: a directory.
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> import tempfile
+        >>> from lamina.saving.orbax_io import is_orbax_checkpoint
+        >>> is_orbax_checkpoint(tempfile.mkdtemp())  # an empty folder is not one
+        False
+    """
     if not os.path.isdir(path):
         return False
     try:
@@ -56,7 +69,27 @@ def _step_dirs(path: str) -> list[int]:
 
 
 def latest_step_path(path: str) -> str:
-    """The step directory to read: the latest step under a checkpoint root, or `path` itself."""
+    """The step directory to read: the latest step under a checkpoint root, or `path` itself.
+
+    Args:
+        path: a checkpoint root (steps `0`, `1`, ... below it) or a step directory.
+
+    Returns:
+        The step directory's path.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.saving.orbax_io import latest_step_path
+        >>> root = os.path.join(tempfile.mkdtemp(), "ckpt")
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> model.compile("sgd", "mse")
+        >>> _ = model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=2, verbose=0,
+        ...               callbacks=[keras.callbacks.OrbaxCheckpoint(root)])
+        >>> os.path.basename(latest_step_path(root))
+        '1'
+    """
     if not _step_dirs(path):
         return path
     latest = _ocp().training.Checkpointer(directory=path).latest
@@ -67,7 +100,20 @@ def latest_step_path(path: str) -> str:
 
 # --------------------------------------------------------------------------------------- saving
 def assets_tree(model) -> dict | None:
-    """The model's asset files as nested dicts of uint8 arrays (None when it has none)."""
+    """The model's asset files as nested dicts of uint8 arrays (None when it has none).
+
+    Args:
+        model: the model.
+
+    Returns:
+        A nested dict of arrays, or None.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.saving.orbax_io import assets_tree
+        >>> assets_tree(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])) is None
+        True
+    """
     from lamina.saving.saving_lib import _asset_files
 
     files = _asset_files(model)
@@ -85,7 +131,24 @@ def assets_tree(model) -> dict | None:
 
 def checkpoint_payload(model, weights_only: bool) -> dict:
     """The checkpointables of one step: `pytree`, and `model_config` / `assets` unless
-    `weights_only`."""
+    `weights_only`.
+
+    Args:
+        model: the model.
+        weights_only: leave out the model's config and assets.
+
+    Returns:
+        A dict of checkpointables.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.saving.orbax_io import checkpoint_payload
+        >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        >>> sorted(checkpoint_payload(model, weights_only=False))
+        ['model_config', 'pytree']
+        >>> sorted(checkpoint_payload(model, weights_only=True))
+        ['pytree']
+    """
     from lamina.saving.saving_lib import model_config_json
 
     state_tree = model.get_state_tree()
@@ -158,7 +221,30 @@ def _quiet():
 
 
 def load_weights(model, path: str) -> None:
-    """Restores the latest (or the given) step's state into `model`, optimizer included."""
+    """Restores the latest (or the given) step's state into `model`, optimizer included.
+
+    Args:
+        model: a model with the checkpoint's structure.
+        path: a checkpoint root or step directory.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> def build():
+        ...     inputs = keras.Input((3,))
+        ...     model = keras.Model(inputs, keras.layers.Dense(2, name="dense")(inputs))
+        ...     model.compile("sgd", "mse")
+        ...     return model
+        >>> root = os.path.join(tempfile.mkdtemp(), "ckpt")
+        >>> model = build()
+        >>> _ = model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0,
+        ...               callbacks=[keras.callbacks.OrbaxCheckpoint(root)])
+        >>> other = build()
+        >>> other.load_weights(root)  # reads the latest step
+        >>> bool(np.allclose(other.get_weights()[0], model.get_weights()[0]))
+        True
+    """
     ocp = _ocp()
     step_path = latest_step_path(path)
     with _quiet(), ocp.Context():
@@ -167,7 +253,31 @@ def load_weights(model, path: str) -> None:
 
 
 def load_model(path: str, custom_objects=None, compile: bool = True, safe_mode: bool = True):
-    """Rebuilds the model of the latest step from its config, then restores its state."""
+    """Rebuilds the model of the latest step from its config, then restores its state.
+
+    Args:
+        path: a checkpoint root or step directory (saved with the model's config).
+        custom_objects: a dict of custom classes by name.
+        compile: compile the model as it was saved.
+        safe_mode: refuse lambdas stored as bytecode.
+
+    Returns:
+        The model.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> root = os.path.join(tempfile.mkdtemp(), "ckpt")
+        >>> inputs = keras.Input((3,))
+        >>> model = keras.Model(inputs, keras.layers.Dense(2, name="dense")(inputs))
+        >>> model.compile("sgd", "mse")
+        >>> _ = model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0,
+        ...               callbacks=[keras.callbacks.OrbaxCheckpoint(root)])
+        >>> restored = keras.models.load_model(root)
+        >>> bool(np.allclose(restored.get_weights()[0], model.get_weights()[0]))
+        True
+    """
     import json
 
     from lamina.saving.saving_lib import _load_assets, model_from_config_dict

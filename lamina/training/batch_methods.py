@@ -8,7 +8,26 @@ from lamina.training.loops import _pythonify, _spec_of
 
 
 class BatchMethods:
-    """The single-batch methods of `Model` (mixed into `Trainer`)."""
+    """The single-batch methods of `Model` (mixed into `Trainer`).
+
+    `train_on_batch`, `test_on_batch` and `predict_on_batch` run one compiled step on one given
+    batch; as in Keras 3, each reports the metrics of that batch alone.
+
+    Args:
+        (none: a mixin of `Model`)
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> model = keras.Sequential([keras.Input((2,)),
+        ...                           keras.layers.Dense(1, kernel_initializer="zeros")])
+        >>> model.compile("sgd", "mse")
+        >>> x, y = np.ones((4, 2)), np.ones((4, 1))
+        >>> model.test_on_batch(x, y)
+        1.0
+        >>> model.predict_on_batch(x).shape
+        (4, 1)
+    """
 
     def _one_batch(self, kind, x, y, sample_weight, class_weight=None):
         x, y, sample_weight, _ = self._prepare(x, y, sample_weight, f"{kind}_on_batch")

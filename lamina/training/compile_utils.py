@@ -35,7 +35,27 @@ def _function_name(obj) -> str:
 
 
 def resolve_loss(identifier, y_true_shape, y_pred_shape):
-    """A loss object (with `.call` and `.reduction`) for `identifier`."""
+    """A loss object (with `.call` and `.reduction`) for `identifier`.
+
+    `"crossentropy"` (or `"ce"`) picks the binary, sparse or categorical variant from the
+    shapes, as Keras does; functions are wrapped in `LossFunctionWrapper`.
+
+    Args:
+        identifier: a loss name, function or object.
+        y_true_shape: the labels' shape.
+        y_pred_shape: the predictions' shape.
+
+    Returns:
+        A `Loss`.
+
+    Raises:
+        ValueError: the identifier names no loss.
+
+    Example:
+        >>> from lamina.training.compile_utils import resolve_loss
+        >>> type(resolve_loss("ce", (None,), (None, 10))).__name__
+        'SparseCategoricalCrossentropy'
+    """
     if isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce"):
         prefix = _variant(y_true_shape, y_pred_shape, "Binary", "SparseCategorical", "Categorical")
         return getattr(losses_module, f"{prefix}Crossentropy")()
@@ -49,7 +69,25 @@ def resolve_loss(identifier, y_true_shape, y_pred_shape):
 
 
 def resolve_metric(identifier, y_true_shape, y_pred_shape):
-    """A metric object named as the user wrote it (`'acc'` stays `acc`)."""
+    """A metric object named as the user wrote it (`'acc'` stays `acc`).
+
+    `"accuracy"` (or `"acc"`) picks the binary, sparse or categorical variant from the
+    shapes; functions are wrapped in `MeanMetricWrapper`.
+
+    Args:
+        identifier: a metric name, function or object.
+        y_true_shape: the labels' shape.
+        y_pred_shape: the predictions' shape.
+
+    Returns:
+        A `Metric`.
+
+    Example:
+        >>> from lamina.training.compile_utils import resolve_metric
+        >>> metric = resolve_metric("acc", (None, 1), (None, 1))
+        >>> type(metric).__name__, metric.name
+        ('BinaryAccuracy', 'acc')
+    """
     if identifier is None:
         raise ValueError("compile(metrics=...): received None in the list of metrics.")
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
@@ -64,7 +102,23 @@ def resolve_metric(identifier, y_true_shape, y_pred_shape):
 
 
 def check_output_keys(config: dict, output_names, argument: str) -> None:
-    """Raises when a dict given to `compile` names an output the model does not have."""
+    """Raises when a dict given to `compile` names an output the model does not have.
+
+    Args:
+        config: the dict given to `compile` (keys are output names).
+        output_names: the model's output names.
+        argument: the `compile` argument's name, for the message.
+
+    Raises:
+        ValueError: a key names no output.
+
+    Example:
+        >>> from lamina.training.compile_utils import check_output_keys
+        >>> check_output_keys({"score": "mse"}, ["label"], "loss")
+        Traceback (most recent call last):
+        ...
+        ValueError: compile(loss=...): keys ['score'] match no output; ...
+    """
     unknown = [k for k in config if k not in output_names]
     if unknown:
         raise ValueError(
@@ -75,7 +129,25 @@ def check_output_keys(config: dict, output_names, argument: str) -> None:
 
 def check_label_shapes(loss, y_true_shape, y_pred_shape, output_name: str) -> None:
     """Raises a clear error when labels cannot fit the loss (e.g. integer labels with
-    `CategoricalCrossentropy`)."""
+    `CategoricalCrossentropy`).
+
+    Args:
+        loss: the resolved loss.
+        y_true_shape: the labels' shape.
+        y_pred_shape: the predictions' shape.
+        output_name: the output's name ("" for a single output).
+
+    Raises:
+        ValueError: the labels cannot fit the loss (the message says how to fix them).
+
+    Example:
+        >>> from lamina.losses import CategoricalCrossentropy
+        >>> from lamina.training.compile_utils import check_label_shapes
+        >>> check_label_shapes(CategoricalCrossentropy(), (None,), (None, 3), "")
+        Traceback (most recent call last):
+        ...
+        ValueError: Labels of shape (None,) do not fit the loss 'categorical_crossentropy', ...
+    """
     where = f" for output '{output_name}'" if output_name else ""
     cls = type(loss).__name__
     fn_name = getattr(getattr(loss, "fn", None), "__name__", "")
@@ -141,6 +213,21 @@ def _one_per_output(config, output_names, argument: str, default=None) -> list:
 
 @dataclass
 class OutputLoss:
+    """One loss of `compile`, matched to one model output.
+
+    Args:
+        index: the output's position.
+        name: the output's name ("" for a single-output model).
+        loss: the resolved `Loss`.
+        weight: its `loss_weights` factor.
+
+    Example:
+        >>> from lamina.losses import MeanSquaredError
+        >>> from lamina.training.compile_utils import OutputLoss
+        >>> OutputLoss(0, "", MeanSquaredError(), 1.0).weight
+        1.0
+    """
+
     index: int
     name: str
     loss: object
@@ -167,7 +254,22 @@ def _returns_scalar(loss, y_true_shape, y_pred_shape) -> bool:
 
 
 class CompileLoss:
-    """Losses matched to outputs; computes the weighted total and the per-output values."""
+    """Losses matched to outputs; computes the weighted total and the per-output values.
+
+    Args:
+        loss: what `compile(loss=...)` received: one loss, a list (one per output) or a dict
+            (by output name).
+        loss_weights: a number, list or dict of per-output factors, or None.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.training.compile_utils import CompileLoss
+        >>> compile_loss = CompileLoss("mse")
+        >>> compile_loss.build([(None, 1)], [(None, 1)], ["out"])
+        >>> total, per_output = compile_loss([np.zeros((2, 1))], [np.ones((2, 1))])
+        >>> float(total)
+        1.0
+    """
 
     def __init__(self, loss, loss_weights=None):
         self.loss_config = loss
@@ -221,6 +323,21 @@ class CompileMetrics(metrics_module.Metric):
     targets and predictions (single, list or dict) and `result()` returns a dict keyed like the
     history (`accuracy`, or `<output>_accuracy` with several outputs). `weighted_metrics`
     receive sample weights, `metrics` do not.
+
+    Args:
+        metrics: the `metrics` of `compile` (one, a list, or per output as a list of lists or a
+            dict).
+        weighted_metrics: the `weighted_metrics` of `compile`, in the same forms.
+        name: the metric's name.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.training.compile_utils import CompileMetrics
+        >>> metrics = CompileMetrics(["mae"])
+        >>> metrics.build([(None, 1)], [(None, 1)], ["out"])
+        >>> metrics.update_state(np.zeros((2, 1)), np.full((2, 1), 0.5))
+        >>> {k: float(v) for k, v in metrics.result().items()}
+        {'mae': 0.5}
     """
 
     def __init__(self, metrics=None, weighted_metrics=None, name: str = "compile_metrics"):

@@ -50,6 +50,23 @@ class Block(NamedTuple):
     `data` holds `size` batches of `batch_size` rows, sliced in order by the step (or, when
     `batch_size` is None, gathered by the rows of `indices`); `masks` (`(size, batch)`, 0 for
     padding rows) and `start` (the first batch's index into them) complete the arguments.
+
+    Args:
+        step: the first batch's index in the epoch.
+        count: how many batches the call runs.
+        size: how many batches `data` holds (`>= count`: the compiled size).
+        batch_size: rows per batch, or None when the step gathers by `indices`.
+        data: the arrays.
+        indices: the sample indices per batch (resident data), or None.
+        masks: the 0/1 masks of real rows, `(size, batch)`.
+        start: the first batch's row in `masks` / `indices`.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.training.feeds import ArrayFeed
+        >>> block = next(ArrayFeed(np.arange(6.0)[:, None], batch_size=4).epoch())
+        >>> block.step, block.count, block.batch_size, block.data.shape
+        (0, 1, 4, (4, 1))
     """
 
     step: int
@@ -69,11 +86,40 @@ class Block(NamedTuple):
 
 
 def one_at_a_time(remaining: int) -> tuple[int, int]:
+    """The default block choice: one batch per call of the compiled step.
+
+    Args:
+        remaining: the batches left in the epoch.
+
+    Returns:
+        `(count, size)`: `(1, 1)`.
+
+    Example:
+        >>> from lamina.training.feeds import one_at_a_time
+        >>> one_at_a_time(10)
+        (1, 1)
+    """
     return 1, 1
 
 
 def feed_mode() -> str:
-    """`LAMINA_FEED`: 'auto' (the default), 'device' or 'host'."""
+    """`LAMINA_FEED`: 'auto' (the default), 'device' or 'host'.
+
+    Args:
+        None.
+
+    Returns:
+        The mode.
+
+    Raises:
+        ValueError: the variable holds another value.
+
+    Example:
+        >>> import os
+        >>> from lamina.training.feeds import feed_mode
+        >>> feed_mode() if "LAMINA_FEED" not in os.environ else "auto"
+        'auto'
+    """
     mode = os.environ.get(FEED_ENV, "auto").strip().lower() or "auto"
     if mode not in ("auto", "device", "host"):
         raise ValueError(
@@ -84,7 +130,21 @@ def feed_mode() -> str:
 
 
 def device_free_bytes() -> int | None:
-    """Free memory of the first local device, or None when the backend does not say (CPU)."""
+    """Free memory of the first local device, or None when the backend does not say (CPU).
+
+    Args:
+        None.
+
+    Returns:
+        Bytes, or None.
+
+    Example:
+        >>> import jax
+        >>> from lamina.training.feeds import device_free_bytes
+        >>> free = device_free_bytes()
+        >>> free is None or free > 0
+        True
+    """
     try:
         stats = jax.local_devices()[0].memory_stats()
     except Exception:  # backends without memory statistics
@@ -96,7 +156,20 @@ def device_free_bytes() -> int | None:
 
 def fits_on_device(structure) -> bool:
     """Whether a copy of `structure` fits in the device's free memory (see `DEVICE_SHARE`);
-    warns when it does not."""
+    warns when it does not.
+
+    Args:
+        structure: an array or a nest of arrays.
+
+    Returns:
+        A bool (True when the backend does not report its memory).
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.training.feeds import fits_on_device
+        >>> fits_on_device({"x": np.zeros((10, 3))})
+        True
+    """
     free = device_free_bytes()
     size = sum(a.size * a.dtype.itemsize for a in jax.tree.leaves(structure))
     if free is None or size <= DEVICE_SHARE * free:
@@ -131,6 +204,13 @@ class ArrayFeed:
         training: the feed of `fit` (on accelerators its data is resident).
         exact_tail: run the last partial batch alone and unpadded (user-written steps and
             batch-dependent layers know nothing of the padding mask).
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.training.feeds import ArrayFeed
+        >>> feed = ArrayFeed((np.arange(10.0)[:, None], np.zeros((10, 1))), batch_size=4)
+        >>> feed.steps, [float(block.masks.sum()) for block in feed.epoch()]
+        (3, [4.0, 4.0, 2.0])
     """
 
     exhausted = False
@@ -219,6 +299,15 @@ class StreamFeed:
         source: the `lamina.training.streams.BatchSource`.
         transform: applied to each `(x, y, sample_weight)` batch (class weights), or None.
         x_only: feed `x` alone (predict).
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.training.feeds import StreamFeed
+        >>> from lamina.training.streams import BatchSource
+        >>> batches = ((np.ones((2, 3)), np.zeros((2, 1))) for _ in range(3))
+        >>> feed = StreamFeed(BatchSource(batches))
+        >>> [block.data[0].shape for block in feed.epoch()]
+        [(2, 3), (2, 3), (2, 3)]
     """
 
     def __init__(self, source, transform=None, x_only: bool = False):

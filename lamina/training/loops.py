@@ -82,7 +82,25 @@ def _no_targets_with_source(x, y, sample_weight, method):
 def resume_point(model, initial_epoch: int) -> tuple[int, int]:
     """Where `fit` starts: `(epoch, step in that epoch)`. A callback (`BackupAndRestore`) asks
     for a later point in `on_train_begin` through the model's `_initial_epoch` and
-    `_initial_step`; this is the one place the loops read them."""
+    `_initial_step`; this is the one place the loops read them.
+
+    Args:
+        model: the model being trained.
+        initial_epoch: the `initial_epoch` given to `fit`.
+
+    Returns:
+        A tuple `(epoch, step)`.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.training.loops import resume_point
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> resume_point(model, 0)
+        (0, 0)
+        >>> model._initial_epoch, model._initial_step = 3, 5  # as BackupAndRestore sets them
+        >>> resume_point(model, 0)
+        (3, 5)
+    """
     epoch = model.__dict__.pop("_initial_epoch", None)
     step = model.__dict__.pop("_initial_step", 0) or 0
     if epoch is None:
@@ -100,6 +118,24 @@ class Pass:
         kind: the kind of step.
         callbacks: the `CallbackList`.
         feed: where the blocks come from (its `explain` describes a failed step).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.callbacks import CallbackList
+        >>> from lamina.training.feeds import ArrayFeed
+        >>> from lamina.training.loops import Pass
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> x, y = np.ones((4, 2), "float32"), np.ones((4, 1), "float32")
+        >>> _ = model.evaluate(x, y, verbose=0)  # builds the compiled loss
+        >>> feed = ArrayFeed((x, y, None), batch_size=2)
+        >>> test = Pass(model, "test", CallbackList(model=model), feed)
+        >>> test.gather()
+        >>> logs = test.run(feed.epoch(0, test.choose))
+        >>> test.write_back()
+        >>> sorted(logs)
+        ['loss']
     """
 
     def __init__(self, model, kind: str, callbacks: CallbackList, feed):
@@ -183,7 +219,30 @@ class Pass:
 
 
 def run_evaluate(model, feed, callbacks: CallbackList) -> dict:
-    """One in-order pass of test steps over `feed`; returns the logs (Python numbers)."""
+    """One in-order pass of test steps over `feed`; returns the logs (Python numbers).
+
+    Args:
+        model: a compiled, built model.
+        feed: an `ArrayFeed` or `StreamFeed`.
+        callbacks: the `CallbackList`.
+
+    Returns:
+        A dict of logs.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.callbacks import CallbackList
+        >>> from lamina.training.feeds import ArrayFeed
+        >>> from lamina.training.loops import run_evaluate
+        >>> model = keras.Sequential([keras.Input((2,)),
+        ...                           keras.layers.Dense(1, kernel_initializer="zeros")])
+        >>> model.compile("sgd", "mse")
+        >>> x, y = np.ones((4, 2), "float32"), np.ones((4, 1), "float32")
+        >>> _ = model.evaluate(x, y, verbose=0)  # builds the compiled loss
+        >>> run_evaluate(model, ArrayFeed((x, y, None), batch_size=2), CallbackList(model=model))
+        {'loss': 1.0}
+    """
     run = Pass(model, "test", callbacks, feed)
     callbacks.on_test_begin()
     run.gather()  # after the hook: what it set (e.g. SwapEMAWeights' weights) is evaluated
@@ -197,7 +256,27 @@ def run_evaluate(model, feed, callbacks: CallbackList) -> dict:
 
 
 def run_predict(model, feed, callbacks: CallbackList):
-    """One in-order pass of predict steps; returns the outputs as NumPy arrays."""
+    """One in-order pass of predict steps; returns the outputs as NumPy arrays.
+
+    Args:
+        model: a built model.
+        feed: an `ArrayFeed` (or `StreamFeed`) of inputs only.
+        callbacks: the `CallbackList`.
+
+    Returns:
+        The outputs (an array, or the model's output structure of arrays).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.callbacks import CallbackList
+        >>> from lamina.training.feeds import ArrayFeed
+        >>> from lamina.training.loops import run_predict
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> x = np.ones((5, 2), "float32")
+        >>> run_predict(model, ArrayFeed(x, batch_size=2), CallbackList(model=model)).shape
+        (5, 1)
+    """
     run = Pass(model, "predict", callbacks, feed)
     callbacks.on_predict_begin()
     run.gather()  # after the hook, as for evaluate
@@ -221,7 +300,19 @@ def run_predict(model, feed, callbacks: CallbackList):
 
 
 class FitPlan(NamedTuple):
-    """What `fit` runs besides the data: epochs, where to start, validation every `freq`."""
+    """What `fit` runs besides the data: epochs, where to start, validation every `freq`.
+
+    Args:
+        epochs: the last epoch (exclusive), as `fit(epochs=...)`.
+        initial_epoch: the first epoch.
+        validation: the validation feed, or None.
+        freq: validate every `freq` epochs.
+
+    Example:
+        >>> from lamina.training.loops import FitPlan
+        >>> FitPlan(epochs=3, initial_epoch=0, validation=None, freq=1).epochs
+        3
+    """
 
     epochs: int
     initial_epoch: int
@@ -230,7 +321,33 @@ class FitPlan(NamedTuple):
 
 
 def run_fit(model, feed, plan: FitPlan, callbacks: CallbackList):
-    """The epochs of `fit`; returns the `History`."""
+    """The epochs of `fit`; returns the `History`.
+
+    Args:
+        model: a compiled model.
+        feed: the training feed.
+        plan: the `FitPlan`.
+        callbacks: the `CallbackList` (with a `History`).
+
+    Returns:
+        The `History` callback.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.callbacks import CallbackList
+        >>> from lamina.training.feeds import ArrayFeed
+        >>> from lamina.training.loops import FitPlan, run_fit
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> x, y = np.ones((4, 2), "float32"), np.ones((4, 1), "float32")
+        >>> _ = model.evaluate(x, y, verbose=0)  # builds the compiled loss
+        >>> history = run_fit(model, ArrayFeed((x, y, None), batch_size=2, training=True),
+        ...                   FitPlan(epochs=2, initial_epoch=0, validation=None, freq=1),
+        ...                   CallbackList(model=model, add_history=True, epochs=2))
+        >>> history.epoch
+        [0, 1]
+    """
     run = Pass(model, "train", callbacks, feed)
     object.__setattr__(model, "stop_training", False)
     callbacks.on_train_begin()
@@ -276,7 +393,23 @@ def _epoch_logs(model, logs, plan: FitPlan, epoch: int, callbacks) -> dict:
 
 
 class Loops:
-    """The data loops of `Model` (mixed into `Trainer`)."""
+    """The data loops of `Model` (mixed into `Trainer`).
+
+    `fit`, `evaluate` and `predict`: they check and plan the data (`ArrayFeed` for arrays,
+    `StreamFeed` for generators and datasets), build the model and the callbacks, and run the
+    passes (`run_fit`, `run_evaluate`, `run_predict`).
+
+    Args:
+        (none: a mixin of `Model`)
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.training.loops import Loops
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> isinstance(model, Loops), model.predict(np.ones((3, 2)), verbose=0).shape
+        (True, (3, 1))
+    """
 
     def _planner(self, builder: StepBuilder, kind: str) -> StepPlanner:
         """How many steps each call runs: `steps_per_execution`, or measured ("auto")."""
@@ -385,7 +518,27 @@ class Loops:
 
 
 class FitArgs(NamedTuple):
-    """The arguments of `fit` that choose its data."""
+    """The arguments of `fit` that choose its data.
+
+    Args:
+        x: the inputs.
+        y: the targets.
+        sample_weight: the sample weights.
+        batch_size: the batch size.
+        shuffle: shuffle each epoch.
+        class_weight: the class weights.
+        steps_per_epoch: the batches per epoch.
+        validation_split: the fraction held out for validation.
+        validation_data: the validation data.
+        validation_steps: the validation batches.
+        validation_batch_size: the validation batch size.
+
+    Example:
+        >>> from lamina.training.loops import FitArgs
+        >>> args = FitArgs("x", "y", None, 32, True, None, None, 0.0, None, None, None)
+        >>> args.batch_size, args.shuffle
+        (32, True)
+    """
 
     x: object
     y: object

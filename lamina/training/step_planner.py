@@ -25,7 +25,19 @@ _SINGLE_SAMPLES = 3
 
 
 class AutoChoice:
-    """The measurement (and the decision) for one kind of step of one compiled model."""
+    """The measurement (and the decision) for one kind of step of one compiled model.
+
+    Args:
+        (none: filled in by `StepPlanner` as it measures)
+
+    Example:
+        >>> from lamina.training.step_planner import AutoChoice, StepPlanner
+        >>> choice = AutoChoice()
+        >>> choice.decided is None
+        True
+        >>> StepPlanner(choice).next_k(1)  # one batch left: one step
+        1
+    """
 
     def __init__(self):
         self.decided: int | None = None
@@ -40,6 +52,12 @@ class StepPlanner:
     Args:
         choice: the shared `AutoChoice` for "auto", or None for a fixed count.
         fixed: the count when not automatic.
+
+    Example:
+        >>> from lamina.training.step_planner import StepPlanner
+        >>> planner = StepPlanner(None, fixed=8)  # steps_per_execution=8
+        >>> planner.next_k(20), planner.next_k(5)
+        (8, 5)
     """
 
     def __init__(self, choice: AutoChoice | None, fixed: int = 1):

@@ -22,6 +22,23 @@ from lamina.utils.data_utils import pack_x_y_sample_weight
 
 
 class TrainState(NamedTuple):
+    """The arrays a compiled step reads and returns: one list per variable group, in the step
+    builder's order.
+
+    Args:
+        trainable: the trainable variables' values.
+        non_trainable: the non-trainable variables' values.
+        optimizer: the optimizer's variables' values (empty outside training).
+        metrics: the compiled metrics' variables' values.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.training.steps import TrainState
+        >>> state = TrainState([np.zeros(2)], [], [], [])
+        >>> state.trainable[0].shape, state._fields
+        ((2,), ('trainable', 'non_trainable', 'optimizer', 'metrics'))
+    """
+
     trainable: list
     non_trainable: list
     optimizer: list
@@ -29,7 +46,22 @@ class TrainState(NamedTuple):
 
 
 def flatten_outputs(model, y_pred) -> list:
-    """Model outputs as a list in output order (dicts by the model's output names)."""
+    """Model outputs as a list in output order (dicts by the model's output names).
+
+    Args:
+        model: the model.
+        y_pred: its outputs: one array, a list, or a dict by output name.
+
+    Returns:
+        A list of arrays.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.training.steps import flatten_outputs
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> flatten_outputs(model, [1, 2]), flatten_outputs(model, 3)
+        ([1, 2], [3])
+    """
     if isinstance(y_pred, dict):
         names = getattr(model, "output_names", None) or sorted(y_pred)
         return [y_pred[n] for n in names]
@@ -39,6 +71,30 @@ def flatten_outputs(model, y_pred) -> list:
 
 
 def flatten_targets(model, y, n_outputs: int, argument: str = "y"):
+    """Targets (or sample weights) as one entry per output, matched like the outputs: a dict by
+    output name, a list by position, or one value (sample weights: shared by every output).
+
+    Args:
+        model: the model.
+        y: the targets, or None.
+        n_outputs: the number of outputs.
+        argument: `"y"` or `"sample_weight"`, for messages (and the sharing rule).
+
+    Returns:
+        A list, or None.
+
+    Raises:
+        ValueError: a dict misses an output, or a list has the wrong length.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.training.steps import flatten_targets
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> flatten_targets(model, "w", 2, argument="sample_weight")
+        ['w', 'w']
+        >>> flatten_targets(model, None, 1) is None
+        True
+    """
     if y is None:
         return None
     if isinstance(y, dict):
@@ -60,7 +116,32 @@ def flatten_targets(model, y, n_outputs: int, argument: str = "y"):
 
 def call_compute_loss(model, x, y, y_pred, sample_weight, training):
     """Calls `model.compute_loss` as Keras does: `training` is passed only when the method
-    accepts it (overrides written before Keras 3.3 take `(x, y, y_pred, sample_weight)`)."""
+    accepts it (overrides written before Keras 3.3 take `(x, y, y_pred, sample_weight)`).
+
+    Args:
+        model: the model.
+        x: the inputs.
+        y: the targets.
+        y_pred: the predictions.
+        sample_weight: the sample weights, or None.
+        training: the training flag.
+
+    Returns:
+        What `compute_loss` returns.
+
+    Example:
+        >>> from lamina.training.steps import call_compute_loss
+        >>> class OldStyle:  # an override written before Keras 3.3: no `training`
+        ...     def compute_loss(self, x, y, y_pred, sample_weight):
+        ...         return "old"
+        >>> class NewStyle:
+        ...     def compute_loss(self, x, y, y_pred, sample_weight, training=True):
+        ...         return f"training={training}"
+        >>> call_compute_loss(OldStyle(), 1, 2, 3, None, training=False)
+        'old'
+        >>> call_compute_loss(NewStyle(), 1, 2, 3, None, training=False)
+        'training=False'
+    """
     fn = model.compute_loss
     try:
         params = inspect.signature(fn).parameters
@@ -73,7 +154,23 @@ def call_compute_loss(model, x, y, y_pred, sample_weight, training):
 
 class LossParts(NamedTuple):
     """A batch's loss: the total, one value per output (for the per-output loss trackers),
-    and the flattened predictions, targets and sample weights the metrics update from."""
+    and the flattened predictions, targets and sample weights the metrics update from.
+
+    Args:
+        total: the weighted total loss.
+        per_output: one loss value per output.
+        preds: the predictions, one per output.
+        targets: the targets, one per output (or None).
+        weights: the sample weights, one per output (or None).
+        metrics: metric values a user's `compute_loss` updated, or None.
+        y_pred: the predictions as the model returned them.
+
+    Example:
+        >>> from lamina.training.steps import LossParts
+        >>> parts = LossParts(total=1.0, per_output=[1.0], preds=[], targets=None, weights=None)
+        >>> parts.metrics is None
+        True
+    """
 
     total: Any
     per_output: list
@@ -87,7 +184,27 @@ class LossParts(NamedTuple):
 
 
 class StepBuilder:
-    """Builds (and caches) the jitted steps for one compiled model."""
+    """Builds (and caches) the jitted steps for one compiled model.
+
+    One builder serves a model while its variables stay the same: train, test and predict
+    steps, single or fused over several batches (`get`, `single`), each jitted once per shape
+    and distribution.
+
+    Args:
+        model: a compiled model.
+        jit: jit the steps (False with `run_eagerly=True`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.training.steps import StepBuilder
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> _ = model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
+        >>> builder = model._step_builder
+        >>> isinstance(builder, StepBuilder), builder.trace_counts["train"] >= 1
+        (True, True)
+    """
 
     def __init__(self, model, jit: bool = True):
         self.model = model
@@ -429,7 +546,20 @@ def _variable_lists(model) -> tuple:
 
 
 def full_mask(x):
-    """The padding mask of a batch without padding: ones, one per row of `x`."""
+    """The padding mask of a batch without padding: ones, one per row of `x`.
+
+    Args:
+        x: the batch's inputs (a nest of arrays).
+
+    Returns:
+        A float32 array of ones, one per row.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.training.steps import full_mask
+        >>> full_mask({"a": np.zeros((3, 2))})
+        Array([1., 1., 1.], dtype=float32)
+    """
     return jnp.ones((jax.tree.leaves(x)[0].shape[0],), jnp.float32)
 
 
@@ -454,7 +584,22 @@ def _batch_reader(batch_size: int | None):
 class CallFunction:
     """`model(x)` on a built model, outside any trace: one jitted pure call per input signature
     and `training` value, instead of running every layer op by op (about 1 ms per call for a
-    small MLP, against tens of microseconds jitted)."""
+    small MLP, against tens of microseconds jitted).
+
+    Args:
+        model: a built model.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.training.steps import CallFunction
+        >>> model = keras.Sequential([keras.Input((2,)),
+        ...                           keras.layers.Dense(1, kernel_initializer="ones")])
+        >>> call = CallFunction(model)
+        >>> outputs, losses = call((np.ones((1, 2), "float32"),), {}, False)
+        >>> outputs, losses
+        (Array([[2.]], dtype=float32), [])
+    """
 
     def __init__(self, model):
         self.model = model

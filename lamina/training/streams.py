@@ -23,7 +23,20 @@ def _class_names(obj) -> set[str]:
 
 
 def kind_of(x) -> str | None:
-    """'pydataset', 'tf', 'torch', 'generator' for batch sources, None for in-memory arrays."""
+    """'pydataset', 'tf', 'torch', 'generator' for batch sources, None for in-memory arrays.
+
+    Args:
+        x: the `x` given to `fit` / `evaluate` / `predict`.
+
+    Returns:
+        The kind, or None.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.training.streams import kind_of
+        >>> kind_of(iter([(1, 2)])), kind_of(np.zeros(3))
+        ('generator', None)
+    """
     from lamina.utils.py_dataset import PyDataset
 
     if isinstance(x, PyDataset):
@@ -42,7 +55,26 @@ def kind_of(x) -> str | None:
 
 def standardize_batch(batch, source: str, host=None):
     """`(x, y, sample_weight)` from a batch tuple, with tensors converted to arrays; `host`
-    (a model's host part, see `lamina.models.host_part`) runs on `x` first."""
+    (a model's host part, see `lamina.models.host_part`) runs on `x` first.
+
+    Args:
+        batch: `x`, or a tuple `(x,)`, `(x, y)` or `(x, y, sample_weight)`.
+        source: the source's kind, for messages.
+        host: the model's host part, or None.
+
+    Returns:
+        A tuple `(x, y, sample_weight)` of arrays (None where absent).
+
+    Raises:
+        ValueError: the tuple has another length, or the parts differ in samples.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.training.streams import standardize_batch
+        >>> x, y, sw = standardize_batch((np.ones((2, 3)), [0, 1]), "generator")
+        >>> x.dtype, y.tolist(), sw
+        (dtype('float32'), [0, 1], None)
+    """
     if not isinstance(batch, (tuple, list)):
         # A lone array (or dict of arrays) is `x` with no targets, as in Keras.
         batch = (batch,)
@@ -75,7 +107,27 @@ def _leaf_shapes(batch) -> list[tuple[str, tuple[int, ...]]]:
 def check_batch_shapes(expected, batch, index: int, source: str) -> None:
     """Raises a `ValueError` when `batch`'s arrays differ from `expected` (the first batch's
     `_leaf_shapes`) in structure or rank. Other sizes may vary (sequences padded per batch for an
-    `Input((None,))` model): the model's own input checks name a fixed axis that does not fit."""
+    `Input((None,))` model): the model's own input checks name a fixed axis that does not fit.
+
+    Args:
+        expected: `(name, shape)` pairs of the first batch.
+        batch: the batch `(x, y, sample_weight)`.
+        index: the batch's index, for the message.
+        source: the source's kind, for the message.
+
+    Raises:
+        ValueError: the batch's structure or ranks differ from the first batch's.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.training.streams import check_batch_shapes
+        >>> first = [("x", (4, 3)), ("y", (4,))]
+        >>> check_batch_shapes(first, (np.ones((2, 3)), np.ones(2), None), 1, "generator")
+        >>> check_batch_shapes(first, (np.ones((2, 3, 1)), np.ones(2), None), 2, "generator")
+        Traceback (most recent call last):
+        ...
+        ValueError: Batch 2 from the generator has x of shape (2, 3, 1), but the first batch's ...
+    """
     got = _leaf_shapes(batch)
     if [name for name, _ in got] != [name for name, _ in expected]:
         raise ValueError(
@@ -98,6 +150,16 @@ class BatchSource:
     Args:
         data: the source.
         steps: batches per epoch (None: until the source is exhausted, or `len` when known).
+        host: the model's host part (run on each batch's `x`), or None.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.training.streams import BatchSource
+        >>> source = BatchSource((np.ones((2, 3)), np.zeros(2)) for _ in range(4))
+        >>> source.kind, source.first[0].shape
+        ('generator', (2, 3))
+        >>> sum(1 for _ in source.epoch(0))
+        4
     """
 
     def __init__(self, data, steps: int | None = None, host=None):

@@ -8,6 +8,17 @@ def unpack_x_y_sample_weight(data):
 
     Missing `y` and `sample_weight` are None; a list is treated as a tuple. Useful when
     overriding `train_step` / `test_step` / `predict_step`.
+
+    Args:
+        data: a batch: `x`, or a tuple/list of one to three items.
+
+    Returns:
+        A tuple `(x, y, sample_weight)`.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.utils.unpack_x_y_sample_weight(("features", "labels"))
+        ('features', 'labels', None)
     """
     if isinstance(data, list):
         data = tuple(data)
@@ -30,6 +41,19 @@ def pack_x_y_sample_weight(x, y=None, sample_weight=None):
 
     With no `y`, a single `x` is returned as is, and a tuple/list `x` is wrapped as `(x,)`;
     otherwise `(x, y)` or `(x, y, sample_weight)`.
+
+    Args:
+        x: the features.
+        y: the targets, or None.
+        sample_weight: the sample weights, or None.
+
+    Returns:
+        `x`, `(x,)`, `(x, y)` or `(x, y, sample_weight)`.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.utils.pack_x_y_sample_weight("x", "y"), keras.utils.pack_x_y_sample_weight("x")
+        (('x', 'y'), 'x')
     """
     if y is None:
         if not isinstance(x, (tuple, list)):
@@ -44,6 +68,19 @@ def get_source_inputs(tensor):
     """The list of input tensors (from `keras.Input`) needed to compute symbolic `tensor`.
 
     A value that is not a symbolic tensor is returned as is.
+
+    Args:
+        tensor: a symbolic tensor (or any value).
+
+    Returns:
+        A list of `keras.Input` tensors, or `tensor` itself when it is not symbolic.
+
+    Example:
+        >>> import lamina as keras
+        >>> a, b = keras.Input((2,)), keras.Input((2,))
+        >>> total = keras.layers.Add()([a, b])
+        >>> [t is s for t, s in zip(keras.utils.get_source_inputs(total), [a, b])]
+        [True, True]
     """
     if not hasattr(tensor, "_keras_history"):
         return tensor

@@ -299,6 +299,19 @@ def get_file(
     Raises:
         ValueError: a missing `origin`, a bad `fname`, a hash mismatch, or an unsafe archive.
         ConnectionError: the origin could not be reached or the transfer broke off.
+
+    Example:
+        >>> import hashlib, os, pathlib, tempfile
+        >>> import lamina as keras
+        >>> source = pathlib.Path(tempfile.mkdtemp(), "data.csv")
+        >>> _ = source.write_text("a,b")
+        >>> digest = hashlib.sha256(source.read_bytes()).hexdigest()
+        >>> cache = tempfile.mkdtemp()
+        >>> path = keras.utils.get_file(origin=source.as_uri(), file_hash=digest, cache_dir=cache)
+        Downloading data from file://.../data.csv
+        3/3 ...
+        >>> os.path.relpath(path, cache), open(path).read().splitlines()
+        ('datasets/data.csv', ['a,b'])
     """
     if origin is None:
         raise ValueError("`origin` is required: the URL of the file to download.")

@@ -43,20 +43,33 @@ def _emit(line: str) -> None:
 class Progbar:
     """Displays progress towards `target` steps.
 
+    As in Keras, a value is shown as an average over the steps seen so far (weighted by the
+    steps each update covers) unless it is *stateful* (already a running value, shown as
+    given); the final update shows the last values. `stateful_metrics` lists the stateful
+    names (the others are averaged), or `stateless_metrics` the averaged ones (the others are
+    shown as given: what `fit`'s progress bar does, its logs being running values already).
+
     Args:
         target: the number of steps expected (None if unknown).
         width: the bar's width in characters.
         verbose: 1 draws a live bar, 2 prints one line when done, 0 prints nothing.
         interval: the minimum time between redraws, in seconds.
-        stateful_metrics: accepted for Keras compatibility; values are shown as given.
+        stateful_metrics: names of the values shown as given (the others are averaged).
+        stateless_metrics: names of the values averaged (the others are shown as given); give
+            at most one of the two.
         unit_name: the unit shown in the time per unit.
 
     Example:
         >>> from lamina.utils import Progbar
-        >>> bar = Progbar(target=3, verbose=2)
-        >>> for step in range(1, 4):
+        >>> bar = Progbar(target=4, verbose=2)
+        >>> for step in range(1, 5):
         ...     bar.update(step, [("loss", 1.0 / step)])
-        3/3 - ... - loss: 0.3333
+        4/4 - ... - loss: 0.2500
+        >>> bar = Progbar(target=4)
+        >>> bar.update(1, [("loss", 1.0)])
+        >>> bar.update(2, [("loss", 0.5)])
+        >>> bar.value("loss")  # the average over the two steps
+        0.75
     """
 
     def __init__(
@@ -66,8 +79,19 @@ class Progbar:
         verbose: int = 1,
         interval: float = 0.05,
         stateful_metrics=None,
+        stateless_metrics=None,
         unit_name: str = "step",
     ):
+        if stateful_metrics is not None and stateless_metrics is not None:
+            raise ValueError(
+                "Progbar: give `stateful_metrics` (names shown as given, the others averaged) or "
+                "`stateless_metrics` (names averaged, the others shown as given), not both."
+            )
+        self.stateful_metrics = (
+            None if stateless_metrics is not None else set(stateful_metrics or ())
+        )
+        self.stateless_metrics = None if stateless_metrics is None else set(stateless_metrics)
+        self._seen_so_far = 0
         self.target = target
         self.width = width
         self.verbose = verbose
@@ -90,7 +114,18 @@ class Progbar:
         if values:
             items = values.items() if isinstance(values, dict) else values
             for k, v in items:
-                self._values[k] = v
+                if self.stateful_metrics is not None:
+                    averaged = k not in self.stateful_metrics
+                else:
+                    averaged = k in self.stateless_metrics
+                if averaged and not finalize:
+                    # Weighted by the steps this update covers, as Keras does.
+                    steps = max(current - self._seen_so_far, 1)
+                    total, count = self._values.get(k, (0.0, 0))
+                    self._values[k] = (total + float(v) * steps, count + steps)
+                else:
+                    self._values[k] = (v, 1)  # kept as given (lazy device values included)
+        self._seen_so_far = current
         now = time.time()
         if self.verbose == 0:
             return
@@ -99,7 +134,7 @@ class Progbar:
         self._last_update = now
         elapsed = now - self._start
         per_unit = elapsed / current if current else 0.0
-        metrics = "".join(f" - {k}: {_format_value(v)}" for k, v in self._values.items())
+        metrics = "".join(f" - {k}: {_format_value(self.value(k))}" for k in self._values)
         live = self._live and is_interactive_logging_enabled()
         if self.verbose == 1:
             if self.target is not None:
@@ -139,6 +174,11 @@ class Progbar:
             )
             _emit(line)
 
+    def value(self, name: str):
+        """The value shown for `name`: the running average, or the last value given."""
+        total, count = self._values[name]
+        return total if count == 1 else total / count
+
     def add(self, n: int, values=None) -> None:
-        self.update((self._seen if hasattr(self, "_seen") else 0) + n, values)
-        self._seen = getattr(self, "_seen", 0) + n
+        """Moves the bar `n` steps forward (see `update`)."""
+        self.update(self._seen_so_far + n, values)

@@ -18,6 +18,23 @@ BOX_FORMATS = (
 
 
 def data_format_or_default(data_format, owner: str) -> str:
+    """The data format to use: `data_format`, or `keras.config.image_data_format()` when None.
+
+    Args:
+        data_format: `"channels_last"`, `"channels_first"` or None.
+        owner: the calling function's name, for the message.
+
+    Returns:
+        The data format.
+
+    Raises:
+        ValueError: any other value.
+
+    Example:
+        >>> from lamina.visualization._common import data_format_or_default
+        >>> data_format_or_default(None, "plot_image_gallery")
+        'channels_last'
+    """
     if data_format is None:
         from lamina.core.config import image_data_format
 
@@ -31,6 +48,24 @@ def data_format_or_default(data_format, owner: str) -> str:
 
 
 def batched_images(images, owner: str) -> np.ndarray:
+    """`images` as a NumPy batch `(batch, height, width, channels)`, checked.
+
+    Args:
+        images: the images (an array of rank 4).
+        owner: the calling function's name, for the message.
+
+    Returns:
+        A NumPy array.
+
+    Raises:
+        ValueError: the array is not 4-D (the message suggests `images[None]`).
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.visualization._common import batched_images
+        >>> batched_images(np.zeros((2, 8, 8, 3)), "draw_bounding_boxes").shape
+        (2, 8, 8, 3)
+    """
     images = np.asarray(images)
     if images.ndim != 4:
         raise ValueError(
@@ -42,7 +77,26 @@ def batched_images(images, owner: str) -> np.ndarray:
 
 
 def boxes_to_xyxy(boxes, source: str, height, width) -> np.ndarray:
-    """Absolute `xyxy` float32 boxes from any of Keras's box formats."""
+    """Absolute `xyxy` float32 boxes from any of Keras's box formats.
+
+    Args:
+        boxes: boxes with 4 coordinates on the last axis.
+        source: their format (`"xyxy"`, `"yxyx"`, `"xywh"`, `"center_xywh"`, `"center_yxhw"`,
+            or a `"rel_"` form relative to the image size).
+        height: the image height (for relative formats).
+        width: the image width (for relative formats).
+
+    Returns:
+        A float32 array of `(x1, y1, x2, y2)` boxes.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.visualization._common import boxes_to_xyxy
+        >>> boxes_to_xyxy(np.array([[10, 20, 30, 40]]), "xywh", 100, 100)
+        array([[10., 20., 40., 60.]], dtype=float32)
+        >>> boxes_to_xyxy(np.array([[0.25, 0.5, 0.75, 1.0]]), "rel_yxyx", 100, 200)
+        array([[100.,  25., 200.,  75.]], dtype=float32)
+    """
     boxes = np.asarray(boxes, dtype="float32")
     if boxes.shape[-1:] != (4,):
         raise ValueError(
@@ -74,7 +128,21 @@ def boxes_to_xyxy(boxes, source: str, height, width) -> np.ndarray:
 
 
 def to_0_255(images, value_range) -> np.ndarray:
-    """float32 images rescaled from `value_range` to `(0, 255)`."""
+    """float32 images rescaled from `value_range` to `(0, 255)`.
+
+    Args:
+        images: the images.
+        value_range: their `(low, high)` range.
+
+    Returns:
+        The rescaled images (unchanged for `(0, 255)`).
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.visualization._common import to_0_255
+        >>> to_0_255(np.array([0.0, 0.5, 1.0]), (0, 1))
+        array([  0. , 127.5, 255. ], dtype=float32)
+    """
     low, high = value_range
     if low == 0 and high == 255:
         return np.asarray(images)
@@ -84,6 +152,23 @@ def to_0_255(images, value_range) -> np.ndarray:
 
 
 def pyplot(owner: str):
+    """`matplotlib.pyplot`, or an ImportError saying how to install matplotlib (an optional
+    dependency of the plotting functions).
+
+    Args:
+        owner: the calling function's name, for the message.
+
+    Returns:
+        The `matplotlib.pyplot` module.
+
+    Raises:
+        ImportError: matplotlib is not installed.
+
+    Example:
+        >>> from lamina.visualization._common import pyplot
+        >>> pyplot("plot_image_gallery").__name__
+        'matplotlib.pyplot'
+    """
     try:
         import matplotlib.pyplot as plt
     except ImportError as err:

@@ -142,3 +142,21 @@ def test_timeseries_matches_keras(keras, args):
     for (ox, oy), (tx, ty) in zip(ours, theirs, strict=True):
         np.testing.assert_array_equal(ox, np.asarray(tx))
         np.testing.assert_array_equal(oy, np.asarray(ty))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"stateful_metrics": ["acc"]}, {"stateless_metrics": ["loss"]}, {"stateless_metrics": []}],
+)
+def test_progbar_averages_match(keras, kwargs):
+    # Values are averaged over the steps each update covers unless stateful; the final update
+    # shows the last values.
+    theirs = keras.utils.Progbar(6, verbose=0, **kwargs)
+    ours = lamina.utils.Progbar(6, verbose=0, **kwargs)
+    updates = [(1, 1.0, 0.5), (3, 0.4, 0.6), (4, 0.1, 0.7), (6, 0.2, 0.8)]
+    for step, loss, acc in updates:
+        for bar in (theirs, ours):
+            bar.update(step, [("loss", loss), ("acc", acc)])
+        for name in ("loss", "acc"):
+            total, count = theirs._values[name]
+            assert ours.value(name) == pytest.approx(total / max(count, 1)), (step, name)

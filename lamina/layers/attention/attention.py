@@ -16,6 +16,30 @@ class Attention(Layer):
     `score_mode='concat'` `concat_score_weight * sum(tanh(query + key))`. Masked value steps
     get no weight; masked query steps output zeros. Returns `(batch, Tq, dim)` (and the
     `(batch, Tq, Tv)` weights with `return_attention_scores=True`).
+
+    Args:
+        use_scale: multiply the scores by a learned scalar.
+        score_mode: `"dot"` (dot products) or `"concat"` (a learned sum of `tanh(query + key)`).
+        dropout: the fraction of attention weights dropped during training.
+        seed: an int seed for the random draws (None: drawn from Python's `random`).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: `[query, value]` or `[query, value, key]`: `(batch, Tq, dim)`, `(batch, Tv, dim)`,
+            `(batch, Tv, dim)`.
+        mask: optional `[query_mask, value_mask]`: boolean `(batch, Tq)` and `(batch, Tv)`; masked
+            values get no attention.
+        training: apply dropout to the attention weights when True.
+        return_attention_scores: also return the attention weights `(batch, Tq, Tv)`.
+        use_causal_mask: position `i` attends only to positions `<= i` (decoders).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> query, value = np.ones((2, 3, 4)), np.ones((2, 5, 4))
+        >>> output, scores = keras.layers.Attention()([query, value], return_attention_scores=True)
+        >>> output.shape, scores.shape
+        ((2, 3, 4), (2, 3, 5))
     """
 
     def __init__(
@@ -157,7 +181,30 @@ class Attention(Layer):
 
 class AdditiveAttention(Attention):
     """Additive attention: scores `sum(scale * tanh(query + key))`, with a learned `scale` of
-    shape `(dim,)` when `use_scale=True` (the default)."""
+    shape `(dim,)` when `use_scale=True` (the default).
+
+    Args:
+        use_scale: learn a scale vector for the `tanh` terms (the default) instead of summing them
+            as they are.
+        dropout: the fraction of attention weights dropped during training.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: `[query, value]` or `[query, value, key]`: `(batch, Tq, dim)`, `(batch, Tv, dim)`,
+            `(batch, Tv, dim)`.
+        mask: optional `[query_mask, value_mask]`: boolean `(batch, Tq)` and `(batch, Tv)`; masked
+            values get no attention.
+        training: apply dropout to the attention weights when True.
+        return_attention_scores: also return the attention weights `(batch, Tq, Tv)`.
+        use_causal_mask: position `i` attends only to positions `<= i` (decoders).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> query, value = np.ones((2, 3, 4)), np.ones((2, 5, 4))
+        >>> keras.layers.AdditiveAttention()([query, value]).shape
+        (2, 3, 4)
+    """
 
     def __init__(self, use_scale: bool = True, dropout: float = 0.0, **kwargs):
         super().__init__(use_scale=use_scale, dropout=dropout, **kwargs)

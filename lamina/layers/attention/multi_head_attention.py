@@ -20,7 +20,20 @@ from lamina.layers.einsum_dense import EinsumDense
 
 def attention_equations(rank: int, attn_axes: tuple[int, ...]) -> tuple[str, str, int]:
     """Einsums for scores (`key, query -> scores`) and for the weighted sum
-    (`scores, value -> output`) on projected tensors of `rank` (batch, ..., heads, dim)."""
+    (`scores, value -> output`) on projected tensors of `rank` (batch, ..., heads, dim).
+
+    Args:
+        rank: the rank of the projected tensors.
+        attn_axes: the axes attention runs over.
+
+    Returns:
+        A tuple `(scores_equation, combine_equation, scores_rank)`.
+
+    Example:
+        >>> from lamina.layers.attention.multi_head_attention import attention_equations
+        >>> attention_equations(4, (1,))
+        ('aecd,abcd->acbe', 'acbe,aecd->abcd', 4)
+    """
     letters = string.ascii_lowercase
     target = letters[:rank]
     batch_dims = [i for i in range(rank) if i not in attn_axes and i != rank - 1]
@@ -37,7 +50,21 @@ def attention_equations(rank: int, attn_axes: tuple[int, ...]) -> tuple[str, str
 
 
 def causal_mask(q_len: int, v_len: int):
-    """`(1, q_len, v_len)`: position i may attend to positions j <= i."""
+    """`(1, q_len, v_len)`: position i may attend to positions j <= i.
+
+    Args:
+        q_len: the query length.
+        v_len: the value length.
+
+    Returns:
+        A boolean array `(1, q_len, v_len)`.
+
+    Example:
+        >>> from lamina.layers.attention.multi_head_attention import causal_mask
+        >>> causal_mask(2, 2)
+        Array([[[ True, False],
+                [ True,  True]]], dtype=bool)
+    """
     return (jnp.arange(q_len)[:, None] >= jnp.arange(v_len)[None, :])[None]
 
 
@@ -46,7 +73,29 @@ def combined_attention_mask(
 ):
     """The boolean `(batch, q_len, v_len)` mask of an attention call, as Keras combines it: the
     query mask (rows), value/key masks (columns), the causal mask, an `extra` mask (e.g. a
-    sliding window) and the explicit `attention_mask`, all ANDed; None when there is none."""
+    sliding window) and the explicit `attention_mask`, all ANDed; None when there is none.
+
+    Args:
+        query: the query array (its length gives the rows).
+        value: the value array (its length gives the columns).
+        query_mask: a boolean `(batch, Tq)` mask, or None.
+        value_mask: a boolean `(batch, Tv)` mask, or None.
+        key_mask: a boolean `(batch, Tv)` mask, or None.
+        attention_mask: a boolean `(batch, Tq, Tv)` mask, or None.
+        causal: add the causal mask (`i` sees `j <= i`).
+        extra: another boolean mask broadcast to `(batch, Tq, Tv)`, or None.
+
+    Returns:
+        A boolean array `(batch, Tq, Tv)`, or None.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.layers.attention.multi_head_attention import combined_attention_mask
+        >>> q, v = np.zeros((1, 2, 4)), np.zeros((1, 2, 4))
+        >>> combined_attention_mask(q, v, None, np.array([[True, False]]), None, None, causal=True)
+        Array([[[ True, False],
+                [ True, False]]], dtype=bool)
+    """
     auto = None
     if query_mask is not None:
         auto = jnp.asarray(query_mask).astype(bool)[..., None]
@@ -90,6 +139,47 @@ class MultiHeadAttention(Layer):
     kernels `(dim, heads, key_dim)`, `(dim, heads, key_dim)`, `(dim, heads, value_dim)` and
     `(heads, value_dim, out_dim)`. Unlike Keras 3.15 on JAX, cross-attention score shapes and
     `value_dim != key_dim` work.
+
+    Args:
+        num_heads: the number of attention heads.
+        key_dim: the size of each head's query and key projections.
+        value_dim: the size of each head's value projection (default: `key_dim`).
+        dropout: the fraction of attention weights dropped during training.
+        use_bias: whether to add a bias vector.
+        output_shape: the size (or shape) of the output's last axes; default: the query's last axis.
+        attention_axes: the axes attention runs over (default: all but the batch, heads and features
+            axes).
+        flash_attention: kept for Keras compatibility; lamina picks the attention kernel itself.
+        kernel_initializer: the initializer of the projection kernels.
+        bias_initializer: the initializer of the projection biases.
+        kernel_regularizer: a regularizer applied to the projection kernels.
+        bias_regularizer: a regularizer applied to the projection biases.
+        activity_regularizer: a regularizer applied to the output.
+        kernel_constraint: a constraint applied to the projection kernels.
+        bias_constraint: a constraint applied to the projection biases.
+        seed: an int seed for the random draws (None: drawn from Python's `random`).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        query: `(batch, Tq, dim)`.
+        value: `(batch, Tv, dim)`.
+        key: `(batch, Tv, dim)`; default: `value`.
+        query_mask: optional boolean `(batch, Tq)` (default: the query's Keras mask).
+        value_mask: optional boolean `(batch, Tv)`.
+        key_mask: optional boolean `(batch, Tv)`.
+        attention_mask: optional boolean `(batch, Tq, Tv)`: which positions may attend to which.
+        return_attention_scores: also return the weights `(batch, heads, Tq, Tv)`.
+        training: apply dropout when True.
+        use_causal_mask: position `i` attends only to positions `<= i`.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=8)
+        >>> query, value = np.ones((2, 3, 16)), np.ones((2, 5, 16))
+        >>> output, scores = layer(query, value, return_attention_scores=True)
+        >>> output.shape, scores.shape
+        ((2, 3, 16), (2, 2, 3, 5))
     """
 
     def __init__(

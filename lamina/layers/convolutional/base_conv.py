@@ -19,6 +19,25 @@ from lamina.ops import conv_ops
 
 
 def check_strides_and_dilation(owner: str, strides, dilation_rate) -> None:
+    """Raises a ValueError naming the layer when strides and dilation are both above 1 (Keras
+    refuses the combination too).
+
+    Args:
+        owner: the layer's class name.
+        strides: the strides, one per spatial axis.
+        dilation_rate: the dilations, one per spatial axis.
+
+    Raises:
+        ValueError: both are above 1.
+
+    Example:
+        >>> from lamina.layers.convolutional.base_conv import check_strides_and_dilation
+        >>> check_strides_and_dilation("Conv2D", (1, 1), (2, 2))  # fine
+        >>> check_strides_and_dilation("Conv2D", (2, 2), (2, 2))
+        Traceback (most recent call last):
+        ...
+        ValueError: Conv2D: `strides` > 1 cannot be combined with `dilation_rate` > 1, ...
+    """
     if max(strides) > 1 and max(dilation_rate) > 1:
         raise ValueError(
             f"{owner}: `strides` > 1 cannot be combined with `dilation_rate` > 1, received "
@@ -27,7 +46,24 @@ def check_strides_and_dilation(owner: str, strides, dilation_rate) -> None:
 
 
 def input_channels(layer: Layer, input_shape) -> int:
-    """The (known) channel count of `input_shape`, or a ValueError naming the layer."""
+    """The (known) channel count of `input_shape`, or a ValueError naming the layer.
+
+    Args:
+        layer: the convolution layer (its `data_format` says where the channels are).
+        input_shape: the input shape given to `build`.
+
+    Returns:
+        The number of input channels.
+
+    Raises:
+        ValueError: the channel axis is unknown (None).
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.layers.convolutional.base_conv import input_channels
+        >>> input_channels(keras.layers.Conv2D(4, 3), (None, 8, 8, 3))
+        3
+    """
     channels = input_shape[channel_axis(layer.data_format)]
     if channels is None:
         raise ValueError(
@@ -43,6 +79,39 @@ class BaseConv(Layer):
 
     The kernel has shape `(*kernel_size, in_channels // groups, filters)` and the bias
     `(filters,)`. With `groups > 1` the channels are split into groups convolved separately.
+
+    Args:
+        rank: the number of spatial axes (1, 2 or 3).
+        filters: the number of output channels.
+        kernel_size: the window size: an int, or one int per spatial axis.
+        strides: the step between windows: an int, or one per spatial axis.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has `ceil(input /
+            strides)` positions).
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        dilation_rate: the spacing between kernel taps (an int, or one per spatial axis).
+        groups: split the input channels into this many groups, each convolved separately.
+        activation: the activation applied to the output (a name or a function); None: none.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: the initializer of the kernel.
+        bias_initializer: the initializer of the bias.
+        kernel_regularizer: a regularizer applied to the kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        kernel_constraint: a constraint applied to the kernel after each update.
+        bias_constraint: a constraint applied to the bias after each update.
+        lora_rank: not supported by lamina yet (must be None).
+        lora_alpha: kept for Keras compatibility (used with `lora_rank`).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank `rank + 2`.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.layers.convolutional.base_conv import BaseConv
+        >>> BaseConv(1, 4, 3)(np.zeros((2, 10, 3))).shape  # what Conv1D(4, 3) is
+        (2, 8, 4)
     """
 
     def __init__(

@@ -9,6 +9,39 @@ class Conv1D(BaseConv):
     """A 1D (temporal) convolution over inputs `(batch, steps, channels)`.
 
     `padding='causal'` pads the start of the sequence only, so step `t` sees no later step.
+
+    Args:
+        filters: the number of output channels.
+        kernel_size: the window size: an int, or one int per spatial axis.
+        strides: the step between windows: an int, or one per spatial axis.
+        padding: `"valid"` (no padding), `"same"` (the output keeps `ceil(input / strides)`
+            positions), or `"causal"` (pad the start only).
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        dilation_rate: the spacing between kernel taps (an int, or one per spatial axis).
+        groups: split the input channels into this many groups, each convolved separately.
+        activation: the activation applied to the output (a name or a function); None: none.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: the initializer of the kernel.
+        bias_initializer: the initializer of the bias.
+        kernel_regularizer: a regularizer applied to the kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        kernel_constraint: a constraint applied to the kernel after each update.
+        bias_constraint: a constraint applied to the bias after each update.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 3 (channels last or first, by `data_format`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.Conv1D(4, 3)
+        >>> layer(np.zeros((2, 10, 3))).shape
+        (2, 8, 4)
+        >>> layer.kernel.shape
+        (3, 3, 4)
     """
 
     def __init__(
@@ -57,6 +90,39 @@ class Conv2D(BaseConv):
     """A 2D (spatial) convolution over images `(batch, height, width, channels)`.
 
     The kernel has shape `(kh, kw, in_channels // groups, filters)`.
+
+    Args:
+        filters: the number of output channels.
+        kernel_size: the window size: an int, or one int per spatial axis.
+        strides: the step between windows: an int, or one per spatial axis.
+        padding: `"valid"` (no padding), `"same"` (the output keeps `ceil(input / strides)`
+            positions).
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        dilation_rate: the spacing between kernel taps (an int, or one per spatial axis).
+        groups: split the input channels into this many groups, each convolved separately.
+        activation: the activation applied to the output (a name or a function); None: none.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: the initializer of the kernel.
+        bias_initializer: the initializer of the bias.
+        kernel_regularizer: a regularizer applied to the kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        kernel_constraint: a constraint applied to the kernel after each update.
+        bias_constraint: a constraint applied to the bias after each update.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 4 (channels last or first, by `data_format`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.Conv2D(4, 3)
+        >>> layer(np.zeros((2, 8, 8, 3))).shape
+        (2, 6, 6, 4)
+        >>> layer.kernel.shape
+        (3, 3, 3, 4)
     """
 
     def __init__(
@@ -102,7 +168,41 @@ class Conv2D(BaseConv):
 
 
 class Conv3D(BaseConv):
-    """A 3D convolution over volumes `(batch, dim1, dim2, dim3, channels)`."""
+    """A 3D convolution over volumes `(batch, dim1, dim2, dim3, channels)`.
+
+    Args:
+        filters: the number of output channels.
+        kernel_size: the window size: an int, or one int per spatial axis.
+        strides: the step between windows: an int, or one per spatial axis.
+        padding: `"valid"` (no padding), `"same"` (the output keeps `ceil(input / strides)`
+            positions).
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        dilation_rate: the spacing between kernel taps (an int, or one per spatial axis).
+        groups: split the input channels into this many groups, each convolved separately.
+        activation: the activation applied to the output (a name or a function); None: none.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: the initializer of the kernel.
+        bias_initializer: the initializer of the bias.
+        kernel_regularizer: a regularizer applied to the kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        kernel_constraint: a constraint applied to the kernel after each update.
+        bias_constraint: a constraint applied to the bias after each update.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 5 (channels last or first, by `data_format`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.Conv3D(4, 3)
+        >>> layer(np.zeros((1, 6, 6, 6, 2))).shape
+        (1, 4, 4, 4, 4)
+        >>> layer.kernel.shape
+        (3, 3, 3, 2, 4)
+    """
 
     def __init__(
         self,

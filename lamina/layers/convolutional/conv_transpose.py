@@ -24,6 +24,38 @@ class BaseConvTranspose(Layer):
     The kernel has shape `(*kernel_size, filters, in_channels)`. Each spatial size becomes
     `n * strides` with 'same' padding and `(n - 1) * strides + max(kernel, strides)` with
     'valid'; `output_padding` (each value < its stride) fixes the size explicitly instead.
+
+    Args:
+        rank: the number of spatial axes (1, 2 or 3).
+        filters: the number of output channels.
+        kernel_size: the window size: an int, or one int per spatial axis.
+        strides: the step between windows: an int, or one per spatial axis.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has `ceil(input /
+            strides)` positions).
+        output_padding: extra rows/columns added to one side of the output (an int or one per
+            spatial axis, each below the stride); None: inferred.
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        dilation_rate: the spacing between kernel taps (an int, or one per spatial axis).
+        activation: the activation applied to the output (a name or a function); None: none.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: the initializer of the kernel.
+        bias_initializer: the initializer of the bias.
+        kernel_regularizer: a regularizer applied to the kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        kernel_constraint: a constraint applied to the kernel after each update.
+        bias_constraint: a constraint applied to the bias after each update.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank `rank + 2`.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.layers.convolutional.conv_transpose import BaseConvTranspose
+        >>> BaseConvTranspose(1, 4, 2, strides=2)(np.zeros((2, 5, 3))).shape
+        (2, 10, 4)
     """
 
     def __init__(
@@ -155,7 +187,40 @@ class BaseConvTranspose(Layer):
 
 
 class Conv1DTranspose(BaseConvTranspose):
-    """A 1D transposed convolution over `(batch, steps, channels)`."""
+    """A 1D transposed convolution over `(batch, steps, channels)`.
+
+    Args:
+        filters: the number of output channels.
+        kernel_size: the window size: an int, or one int per spatial axis.
+        strides: the step between windows: an int, or one per spatial axis.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has `ceil(input /
+            strides)` positions).
+        output_padding: extra rows/columns added to one side of the output (an int or one per
+            spatial axis, each below the stride); None: inferred.
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        dilation_rate: the spacing between kernel taps (an int, or one per spatial axis).
+        activation: the activation applied to the output (a name or a function); None: none.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: the initializer of the kernel.
+        bias_initializer: the initializer of the bias.
+        kernel_regularizer: a regularizer applied to the kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        kernel_constraint: a constraint applied to the kernel after each update.
+        bias_constraint: a constraint applied to the bias after each update.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 3.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.Conv1DTranspose(4, 2, strides=2)  # doubles each axis
+        >>> layer(np.zeros((2, 5, 3))).shape
+        (2, 10, 4)
+    """
 
     def __init__(
         self,
@@ -200,7 +265,40 @@ class Conv1DTranspose(BaseConvTranspose):
 
 
 class Conv2DTranspose(BaseConvTranspose):
-    """A 2D transposed convolution; the kernel is `(kh, kw, filters, in_channels)`."""
+    """A 2D transposed convolution; the kernel is `(kh, kw, filters, in_channels)`.
+
+    Args:
+        filters: the number of output channels.
+        kernel_size: the window size: an int, or one int per spatial axis.
+        strides: the step between windows: an int, or one per spatial axis.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has `ceil(input /
+            strides)` positions).
+        output_padding: extra rows/columns added to one side of the output (an int or one per
+            spatial axis, each below the stride); None: inferred.
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        dilation_rate: the spacing between kernel taps (an int, or one per spatial axis).
+        activation: the activation applied to the output (a name or a function); None: none.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: the initializer of the kernel.
+        bias_initializer: the initializer of the bias.
+        kernel_regularizer: a regularizer applied to the kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        kernel_constraint: a constraint applied to the kernel after each update.
+        bias_constraint: a constraint applied to the bias after each update.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 4.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.Conv2DTranspose(4, 2, strides=2)  # doubles each axis
+        >>> layer(np.zeros((2, 4, 4, 3))).shape
+        (2, 8, 8, 4)
+    """
 
     def __init__(
         self,
@@ -246,7 +344,40 @@ class Conv2DTranspose(BaseConvTranspose):
 
 class Conv3DTranspose(BaseConvTranspose):
     """A 3D transposed convolution. As in Keras, `data_format` comes before
-    `output_padding` in the positional order."""
+    `output_padding` in the positional order.
+
+    Args:
+        filters: the number of output channels.
+        kernel_size: the window size: an int, or one int per spatial axis.
+        strides: the step between windows: an int, or one per spatial axis.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has `ceil(input /
+            strides)` positions).
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        output_padding: extra rows/columns added to one side of the output (an int or one per
+            spatial axis, each below the stride); None: inferred.
+        dilation_rate: the spacing between kernel taps (an int, or one per spatial axis).
+        activation: the activation applied to the output (a name or a function); None: none.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: the initializer of the kernel.
+        bias_initializer: the initializer of the bias.
+        kernel_regularizer: a regularizer applied to the kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        kernel_constraint: a constraint applied to the kernel after each update.
+        bias_constraint: a constraint applied to the bias after each update.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 5.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.Conv3DTranspose(4, 2, strides=2)  # doubles each axis
+        >>> layer(np.zeros((1, 2, 2, 2, 3))).shape
+        (1, 4, 4, 4, 4)
+    """
 
     def __init__(
         self,

@@ -59,6 +59,36 @@ class BaseDepthwiseConv(_SpatialConv):
     The kernel (named 'kernel', as in Keras 3) has shape `(*kernel_size, in_channels,
     depth_multiplier)`; there are `in_channels * depth_multiplier` outputs, and a bias of that
     size.
+
+    Args:
+        rank: the number of spatial axes (1, 2 or 3).
+        depth_multiplier: the number of output channels per input channel of the depthwise step.
+        kernel_size: the window size: an int, or one int per spatial axis.
+        strides: the step between windows: an int, or one per spatial axis.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has `ceil(input /
+            strides)` positions).
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        dilation_rate: the spacing between kernel taps (an int, or one per spatial axis).
+        activation: the activation applied to the output (a name or a function); None: none.
+        use_bias: whether to add a bias vector.
+        depthwise_initializer: the initializer of the depthwise kernel.
+        bias_initializer: the initializer of the bias.
+        depthwise_regularizer: a regularizer applied to the depthwise kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        depthwise_constraint: a constraint applied to the depthwise kernel.
+        bias_constraint: a constraint applied to the bias after each update.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank `rank + 2`.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.layers.convolutional.separable_depthwise import BaseDepthwiseConv
+        >>> BaseDepthwiseConv(1, 2, 3)(np.zeros((2, 10, 3))).shape
+        (2, 8, 6)
     """
 
     def __init__(
@@ -163,6 +193,40 @@ class BaseSeparableConv(_SpatialConv):
     Weights, in order: 'depthwise_kernel' `(*kernel_size, in_channels, depth_multiplier)`,
     'pointwise_kernel' `(*(1,) * rank, in_channels * depth_multiplier, filters)`, 'bias'
     `(filters,)`.
+
+    Args:
+        rank: the number of spatial axes (1, 2 or 3).
+        depth_multiplier: the number of output channels per input channel of the depthwise step.
+        filters: the number of output channels.
+        kernel_size: the window size: an int, or one int per spatial axis.
+        strides: the step between windows: an int, or one per spatial axis.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has `ceil(input /
+            strides)` positions).
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        dilation_rate: the spacing between kernel taps (an int, or one per spatial axis).
+        activation: the activation applied to the output (a name or a function); None: none.
+        use_bias: whether to add a bias vector.
+        depthwise_initializer: the initializer of the depthwise kernel.
+        pointwise_initializer: the initializer of the pointwise (1x1) kernel.
+        bias_initializer: the initializer of the bias.
+        depthwise_regularizer: a regularizer applied to the depthwise kernel.
+        pointwise_regularizer: a regularizer applied to the pointwise kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        depthwise_constraint: a constraint applied to the depthwise kernel.
+        pointwise_constraint: a constraint applied to the pointwise kernel.
+        bias_constraint: a constraint applied to the bias after each update.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank `rank + 2`.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.layers.convolutional.separable_depthwise import BaseSeparableConv
+        >>> BaseSeparableConv(1, 1, 5, 3)(np.zeros((2, 10, 3))).shape
+        (2, 8, 5)
     """
 
     def __init__(
@@ -281,7 +345,37 @@ class BaseSeparableConv(_SpatialConv):
 
 
 class DepthwiseConv1D(BaseDepthwiseConv):
-    """A depthwise 1D convolution over `(batch, steps, channels)`."""
+    """A depthwise 1D convolution over `(batch, steps, channels)`.
+
+    Args:
+        kernel_size: the window size: an int, or one int per spatial axis.
+        strides: the step between windows: an int, or one per spatial axis.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has `ceil(input /
+            strides)` positions).
+        depth_multiplier: the number of output channels per input channel of the depthwise step.
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        dilation_rate: the spacing between kernel taps (an int, or one per spatial axis).
+        activation: the activation applied to the output (a name or a function); None: none.
+        use_bias: whether to add a bias vector.
+        depthwise_initializer: the initializer of the depthwise kernel.
+        bias_initializer: the initializer of the bias.
+        depthwise_regularizer: a regularizer applied to the depthwise kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        depthwise_constraint: a constraint applied to the depthwise kernel.
+        bias_constraint: a constraint applied to the bias after each update.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 3.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.DepthwiseConv1D(3, depth_multiplier=2)(np.zeros((2, 10, 3))).shape
+        (2, 8, 6)
+    """
 
     def __init__(
         self,
@@ -324,7 +418,37 @@ class DepthwiseConv1D(BaseDepthwiseConv):
 
 
 class DepthwiseConv2D(BaseDepthwiseConv):
-    """A depthwise 2D convolution; the kernel is `(kh, kw, in_channels, depth_multiplier)`."""
+    """A depthwise 2D convolution; the kernel is `(kh, kw, in_channels, depth_multiplier)`.
+
+    Args:
+        kernel_size: the window size: an int, or one int per spatial axis.
+        strides: the step between windows: an int, or one per spatial axis.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has `ceil(input /
+            strides)` positions).
+        depth_multiplier: the number of output channels per input channel of the depthwise step.
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        dilation_rate: the spacing between kernel taps (an int, or one per spatial axis).
+        activation: the activation applied to the output (a name or a function); None: none.
+        use_bias: whether to add a bias vector.
+        depthwise_initializer: the initializer of the depthwise kernel.
+        bias_initializer: the initializer of the bias.
+        depthwise_regularizer: a regularizer applied to the depthwise kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        depthwise_constraint: a constraint applied to the depthwise kernel.
+        bias_constraint: a constraint applied to the bias after each update.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 4.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.DepthwiseConv2D(3, depth_multiplier=2)(np.zeros((2, 8, 8, 3))).shape
+        (2, 6, 6, 6)
+    """
 
     def __init__(
         self,
@@ -367,7 +491,44 @@ class DepthwiseConv2D(BaseDepthwiseConv):
 
 
 class SeparableConv1D(BaseSeparableConv):
-    """A depthwise-separable 1D convolution over `(batch, steps, channels)`."""
+    """A depthwise-separable 1D convolution over `(batch, steps, channels)`.
+
+    Args:
+        filters: the number of output channels.
+        kernel_size: the window size: an int, or one int per spatial axis.
+        strides: the step between windows: an int, or one per spatial axis.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has `ceil(input /
+            strides)` positions).
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        dilation_rate: the spacing between kernel taps (an int, or one per spatial axis).
+        depth_multiplier: the number of output channels per input channel of the depthwise step.
+        activation: the activation applied to the output (a name or a function); None: none.
+        use_bias: whether to add a bias vector.
+        depthwise_initializer: the initializer of the depthwise kernel.
+        pointwise_initializer: the initializer of the pointwise (1x1) kernel.
+        bias_initializer: the initializer of the bias.
+        depthwise_regularizer: a regularizer applied to the depthwise kernel.
+        pointwise_regularizer: a regularizer applied to the pointwise kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        depthwise_constraint: a constraint applied to the depthwise kernel.
+        pointwise_constraint: a constraint applied to the pointwise kernel.
+        bias_constraint: a constraint applied to the bias after each update.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 3.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.SeparableConv1D(5, 3)
+        >>> layer(np.zeros((2, 10, 3))).shape
+        (2, 8, 5)
+        >>> layer.depthwise_kernel.shape[-2:], layer.pointwise_kernel.shape[-2:]
+        ((3, 1), (3, 5))
+    """
 
     def __init__(
         self,
@@ -418,7 +579,44 @@ class SeparableConv1D(BaseSeparableConv):
 
 
 class SeparableConv2D(BaseSeparableConv):
-    """A depthwise-separable 2D convolution (depthwise, then a 1x1 convolution)."""
+    """A depthwise-separable 2D convolution (depthwise, then a 1x1 convolution).
+
+    Args:
+        filters: the number of output channels.
+        kernel_size: the window size: an int, or one int per spatial axis.
+        strides: the step between windows: an int, or one per spatial axis.
+        padding: `"valid"` (no padding) or `"same"` (pad so that the output has `ceil(input /
+            strides)` positions).
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        dilation_rate: the spacing between kernel taps (an int, or one per spatial axis).
+        depth_multiplier: the number of output channels per input channel of the depthwise step.
+        activation: the activation applied to the output (a name or a function); None: none.
+        use_bias: whether to add a bias vector.
+        depthwise_initializer: the initializer of the depthwise kernel.
+        pointwise_initializer: the initializer of the pointwise (1x1) kernel.
+        bias_initializer: the initializer of the bias.
+        depthwise_regularizer: a regularizer applied to the depthwise kernel.
+        pointwise_regularizer: a regularizer applied to the pointwise kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        depthwise_constraint: a constraint applied to the depthwise kernel.
+        pointwise_constraint: a constraint applied to the pointwise kernel.
+        bias_constraint: a constraint applied to the bias after each update.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array of rank 4.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.SeparableConv2D(5, 3)
+        >>> layer(np.zeros((2, 8, 8, 3))).shape
+        (2, 6, 6, 5)
+        >>> layer.depthwise_kernel.shape[-2:], layer.pointwise_kernel.shape[-2:]
+        ((3, 1), (3, 5))
+    """
 
     def __init__(
         self,

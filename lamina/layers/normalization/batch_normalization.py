@@ -48,6 +48,45 @@ class BatchNormalization(Layer):
 
     `synchronized=True` is accepted: under lamina's data parallelism the batch statistics are
     already computed over the global batch (Keras supports it only on TensorFlow).
+
+    Args:
+        axis: the feature axis (usually the channels' axis) that gets its own statistics.
+        momentum: the weight of the old value in the moving statistics' updates.
+        epsilon: a small value added to the variance to avoid dividing by zero.
+        center: add the learned offset `beta`.
+        scale: multiply by the learned factor `gamma`.
+        beta_initializer: the initializer of `beta`.
+        gamma_initializer: the initializer of `gamma`.
+        moving_mean_initializer: the initializer of `moving_mean`.
+        moving_variance_initializer: the initializer of `moving_variance`.
+        beta_regularizer: a regularizer applied to `beta`.
+        gamma_regularizer: a regularizer applied to `gamma`.
+        beta_constraint: a constraint applied to `beta`.
+        gamma_constraint: a constraint applied to `gamma`.
+        renorm: batch renormalization: in training, correct the batch statistics towards the moving
+            ones (clipped by `renorm_clipping`).
+        renorm_clipping: a dict with `"rmax"`, `"rmin"`, `"dmax"` bounding the corrections (with
+            `renorm`).
+        renorm_momentum: the momentum of the statistics renormalization uses.
+        synchronized: accepted: under data parallelism the statistics already cover the global
+            batch.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array.
+        training: use the batch's statistics (and update the moving ones) when True.
+        mask: optional: entries left out of the batch statistics.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.BatchNormalization()
+        >>> x = np.array([[1.0], [3.0]])
+        >>> np.round(layer(x, training=True), 4)  # with the batch's mean 2 and variance 1
+        Array([[-0.9995],
+               [ 0.9995]], dtype=float32)
+        >>> layer.moving_mean.numpy()  # 0.99 * 0 + 0.01 * 2
+        array([0.02], dtype=float32)
     """
 
     def __init__(

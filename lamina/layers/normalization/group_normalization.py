@@ -17,6 +17,32 @@ class GroupNormalization(Layer):
 
     `groups=-1` gives one group per channel (instance normalization); `groups=1` normalizes
     over all channels, like a layer normalization over every non-batch axis.
+
+    Args:
+        groups: the number of channel groups; the channels must divide evenly (`-1`: one group per
+            channel).
+        axis: the axis (or axes) the layer works on.
+        epsilon: a small value added to the variance to avoid dividing by zero.
+        center: add the learned offset `beta`.
+        scale: multiply by the learned factor `gamma`.
+        beta_initializer: the initializer of `beta`.
+        gamma_initializer: the initializer of `gamma`.
+        beta_regularizer: a regularizer applied to `beta`.
+        gamma_regularizer: a regularizer applied to `gamma`.
+        beta_constraint: a constraint applied to `beta`.
+        gamma_constraint: a constraint applied to `gamma`.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array; `axis` counts its axes.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.GroupNormalization(groups=2)
+        >>> y = np.asarray(layer(np.arange(8.0).reshape(1, 2, 4)))
+        >>> y.shape, bool(abs(y[..., :2].mean()) < 1e-5), bool(abs(y[..., 2:].mean()) < 1e-5)
+        ((1, 2, 4), True, True)
     """
 
     def __init__(

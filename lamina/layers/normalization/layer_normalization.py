@@ -12,7 +12,21 @@ from lamina.core.layer import Layer
 
 
 def check_axes_in_range(layer: Layer, axis, input_shape) -> None:
-    """Raises a ValueError naming `layer` when an axis does not exist for `input_shape`."""
+    """Raises a ValueError naming `layer` when an axis does not exist for `input_shape`.
+
+    Args:
+        layer: the layer, for the message.
+        axis: an int or a list of ints.
+        input_shape: the input's shape.
+
+    Raises:
+        ValueError: an axis is out of range.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.layers.normalization.layer_normalization import check_axes_in_range
+        >>> check_axes_in_range(keras.layers.LayerNormalization(), [-1], (None, 4))  # fine
+    """
     for a in axis if isinstance(axis, (list, tuple)) else [axis]:
         if not -len(input_shape) <= a < len(input_shape):
             raise ValueError(
@@ -22,7 +36,23 @@ def check_axes_in_range(layer: Layer, axis, input_shape) -> None:
 
 
 def parse_axis(layer_name: str, axis) -> int | list[int]:
-    """An int stays an int, a list or tuple becomes a list; anything else is a TypeError."""
+    """An int stays an int, a list or tuple becomes a list; anything else is a TypeError.
+
+    Args:
+        layer_name: the layer's name, for the message.
+        axis: the `axis` argument.
+
+    Returns:
+        An int or a list of ints.
+
+    Raises:
+        TypeError: any other type.
+
+    Example:
+        >>> from lamina.layers.normalization.layer_normalization import parse_axis
+        >>> parse_axis("ln", (1, 2)), parse_axis("ln", -1)
+        ([1, 2], -1)
+    """
     if isinstance(axis, (list, tuple)):
         return list(axis)
     if isinstance(axis, int) and not isinstance(axis, bool):
@@ -33,7 +63,22 @@ def parse_axis(layer_name: str, axis) -> int | list[int]:
 
 
 def broadcast_param(param, axes: list[int], x_shape) -> jax.Array:
-    """Reshapes a parameter built as `tuple(shape[a] for a in axes)` to broadcast with `x`."""
+    """Reshapes a parameter built as `tuple(shape[a] for a in axes)` to broadcast with `x`.
+
+    Args:
+        param: the parameter (e.g. `gamma`).
+        axes: the normalized axes it spans.
+        x_shape: the input's shape.
+
+    Returns:
+        The reshaped parameter.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.layers.normalization.layer_normalization import broadcast_param
+        >>> broadcast_param(np.ones(3), [2], (4, 5, 3)).shape
+        (1, 1, 3)
+    """
     shape = [1] * len(x_shape)
     for a in axes:
         shape[a] = x_shape[a]
@@ -46,6 +91,29 @@ class LayerNormalization(Layer):
 
     `rms_scaling=True` (deprecated, as in Keras) divides by the standard deviation without
     centering and drops `beta`; use `RMSNormalization` for a true RMS normalization.
+
+    Args:
+        axis: the axis (or axes) each sample is normalized over.
+        epsilon: a small value added to the variance to avoid dividing by zero.
+        center: add the learned offset `beta`.
+        scale: multiply by the learned factor `gamma`.
+        beta_initializer: the initializer of `beta`.
+        gamma_initializer: the initializer of `gamma`.
+        beta_regularizer: a regularizer applied to `beta`.
+        gamma_regularizer: a regularizer applied to `gamma`.
+        beta_constraint: a constraint applied to `beta`.
+        gamma_constraint: a constraint applied to `gamma`.
+        rms_scaling: divide by the root mean square only (no centering; `center` is then off).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array; `axis` counts its axes.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> np.round(keras.layers.LayerNormalization()(np.array([[1.0, 3.0]])), 4)
+        Array([[-0.9995,  0.9995]], dtype=float32)
     """
 
     def __init__(

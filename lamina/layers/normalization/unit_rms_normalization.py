@@ -15,7 +15,21 @@ from lamina.layers.normalization.layer_normalization import (
 
 class UnitNormalization(Layer):
     """Divides each sample by its L2 norm over `axis` (an int or a list of ints); the inverse
-    norm is capped at 1e12, so all-zero vectors stay zero. No weights."""
+    norm is capped at 1e12, so all-zero vectors stay zero. No weights.
+
+    Args:
+        axis: the axis (or axes) whose L2 norm becomes 1.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array; `axis` counts its axes.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.UnitNormalization()(np.array([[3.0, 4.0]]))
+        Array([[0.6, 0.8]], dtype=float32)
+    """
 
     def __init__(self, axis: int | list[int] = -1, **kwargs):
         super().__init__(**kwargs)
@@ -41,7 +55,24 @@ class UnitNormalization(Layer):
 
 class RMSNormalization(Layer):
     """Scales each sample by the inverse root mean square over `axis`, times a learned
-    `scale` weight (initialized to ones): `x * rsqrt(mean(x**2) + epsilon) * scale`."""
+    `scale` weight (initialized to ones): `x * rsqrt(mean(x**2) + epsilon) * scale`.
+
+    Args:
+        axis: the axis (or axes) the root mean square is taken over.
+        epsilon: a small value added to the variance to avoid dividing by zero.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array; `axis` counts its axes.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> x = np.array([[3.0, 4.0]])
+        >>> y = keras.layers.RMSNormalization()(x)  # x / sqrt((9 + 16) / 2)
+        >>> [round(float(v), 4) for v in np.asarray(y).ravel()]
+        [0.8485, 1.1314]
+    """
 
     def __init__(self, axis: int | list[int] = -1, epsilon: float = 1e-6, **kwargs):
         super().__init__(**kwargs)

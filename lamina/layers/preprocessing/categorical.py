@@ -14,7 +14,24 @@ def encode_indices(indices, output_mode: str, depth: int, dtype="float32", count
     """Encodes integer indices in `[0, depth)` as Keras does: `'int'` casts; `'one_hot'` adds a
     last axis of size `depth` (replacing a trailing axis of size 1); `'multi_hot'` and
     `'count'` reduce the sample's values (axis 1 of rank >= 2 inputs, else axis 0) into one
-    vector of size `depth`. Out-of-range indices encode as all zeros."""
+    vector of size `depth`. Out-of-range indices encode as all zeros.
+
+    Args:
+        indices: an integer array.
+        output_mode: `"int"`, `"one_hot"`, `"multi_hot"` or `"count"`.
+        depth: the number of categories.
+        dtype: the output dtype.
+        count_weights: weights of the values for `"count"`, or None.
+
+    Returns:
+        The encoded array.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.layers.preprocessing.categorical import encode_indices
+        >>> encode_indices(np.array([[1, 1, 3]]), "count", 4)
+        Array([[0., 2., 0., 1.]], dtype=float32)
+    """
     if output_mode == "int":
         return indices.astype(dtype)
     if indices.ndim == 0:
@@ -38,7 +55,21 @@ def encode_indices(indices, output_mode: str, depth: int, dtype="float32", count
 
 
 def encoded_shape(input_shape, output_mode: str, depth: int):
-    """The output shape of `encode_indices` for inputs of `input_shape`."""
+    """The output shape of `encode_indices` for inputs of `input_shape`.
+
+    Args:
+        input_shape: the input's shape.
+        output_mode: `"int"`, `"one_hot"`, `"multi_hot"` or `"count"`.
+        depth: the number of categories.
+
+    Returns:
+        The output shape.
+
+    Example:
+        >>> from lamina.layers.preprocessing.categorical import encoded_shape
+        >>> encoded_shape((None, 3), "multi_hot", 10), encoded_shape((None, 1), "one_hot", 10)
+        ((None, 10), (None, 10))
+    """
     input_shape = tuple(input_shape)
     if output_mode == "int":
         return input_shape
@@ -56,7 +87,28 @@ def encoded_shape(input_shape, output_mode: str, depth: int):
 class CategoryEncoding(Layer):
     """Encodes integer category ids in `[0, num_tokens)` as one-hot, multi-hot or count
     vectors. `call(inputs, count_weights=None)`: with `output_mode='count'`, `count_weights`
-    weighs each input value. `sparse=True` is not supported (outputs are dense)."""
+    weighs each input value. `sparse=True` is not supported (outputs are dense).
+
+    Args:
+        num_tokens: the number of categories: inputs must be in `[0, num_tokens)`.
+        output_mode: `"one_hot"` (one vector per value), `"multi_hot"` (one vector per sample, 1
+            where a value occurs) or `"count"` (how often it occurs).
+        sparse: must be False: lamina has no sparse tensors.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: integer category ids, rank 1 or 2.
+        count_weights: optional weights of the values, for `output_mode="count"`.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.CategoryEncoding(num_tokens=4, output_mode="one_hot")(np.array([0, 3]))
+        Array([[1., 0., 0., 0.],
+               [0., 0., 0., 1.]], dtype=float32)
+        >>> keras.layers.CategoryEncoding(num_tokens=4, output_mode="count")(np.array([[0, 3, 3]]))
+        Array([[1., 0., 0., 2.]], dtype=float32)
+    """
 
     def __init__(
         self, num_tokens=None, output_mode: str = "multi_hot", sparse: bool = False, **kwargs

@@ -50,7 +50,30 @@ def _merge(a: np.ndarray, b: np.ndarray, epsilon: float) -> np.ndarray:
 class Discretization(Layer):
     """Buckets numbers by `bin_boundaries` (bucket i holds `boundaries[i-1] <= x <
     boundaries[i]`), or learns `num_bins` quantile boundaries with `adapt(data)`; outputs bucket
-    ids (`'int'`) or their one-hot/multi-hot/count encoding."""
+    ids (`'int'`) or their one-hot/multi-hot/count encoding.
+
+    Args:
+        bin_boundaries: the sorted boundaries between buckets (None: learned with `adapt`).
+        num_bins: the number of buckets `adapt` learns (from quantiles of the data).
+        epsilon: the error tolerance of the learned quantiles.
+        output_mode: `"int"` (bucket ids), `"one_hot"`, `"multi_hot"` or `"count"`.
+        sparse: must be False: lamina has no sparse tensors.
+        dtype: the output dtype (for the vector modes) or dtype policy.
+        name: the layer's name.
+
+    Call arguments:
+        inputs: a numeric array.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.Discretization(bin_boundaries=[0.0, 1.0])(np.array([[-0.5, 0.5, 2.0]]))
+        Array([[0, 1, 2]], dtype=int32)
+        >>> layer = keras.layers.Discretization(num_bins=2)
+        >>> layer.adapt(np.array([1.0, 2.0, 3.0, 4.0]))
+        >>> layer(np.array([1.0, 4.0]))
+        Array([0, 1], dtype=int32)
+    """
 
     def __init__(
         self,
@@ -152,6 +175,25 @@ class Hashing(HostLayer):
     that value maps to 0 and the others to buckets 1..num_bins-1.
 
     Runs on the host (NumPy); see `HostLayer`.
+
+    Args:
+        num_bins: the number of buckets (the mask bucket included when `mask_value` is set).
+        mask_value: a value mapped to bucket 0 (padding), or None.
+        salt: a key (an int or two ints) for keyed SipHash hashing; None: FarmHash.
+        output_mode: `"int"` (bucket ids), `"one_hot"`, `"multi_hot"` or `"count"`.
+        sparse: must be False: lamina has no sparse tensors.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: strings or integers.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.Hashing(num_bins=3)(np.array([["A"], ["B"], ["C"]]))  # as in Keras
+        Array([[1],
+               [0],
+               [1]], dtype=int32)
     """
 
     def __init__(

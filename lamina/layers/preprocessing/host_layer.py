@@ -15,6 +15,21 @@ from lamina.core.symbolic import KerasTensor
 
 
 def is_traced(x) -> bool:
+    """Whether `x` holds a symbolic tensor or a JAX tracer (a host layer cannot compute on it).
+
+    Args:
+        x: an input (or a nest of inputs).
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> import jax
+        >>> import numpy as np
+        >>> from lamina.layers.preprocessing.host_layer import is_traced
+        >>> is_traced(np.zeros(2)), bool(jax.jit(lambda a: is_traced(a) or a)(1.0))
+        (False, True)
+    """
     return any(
         isinstance(leaf, (KerasTensor, jax.core.Tracer))
         for leaf in jax.tree.leaves(x, is_leaf=lambda v: isinstance(v, KerasTensor))
@@ -22,7 +37,19 @@ def is_traced(x) -> bool:
 
 
 def to_numpy(x) -> np.ndarray:
-    """NumPy view of host data; bytes are decoded to `str` so strings compare uniformly."""
+    """NumPy view of host data; bytes are decoded to `str` so strings compare uniformly.
+
+    Args:
+        x: an array, a list, or a tensor with `.numpy()`.
+
+    Returns:
+        A NumPy array.
+
+    Example:
+        >>> from lamina.layers.preprocessing.host_layer import to_numpy
+        >>> to_numpy([b"ab", "cd"])
+        array(['ab', 'cd'], dtype=object)
+    """
     if isinstance(x, (list, tuple)):
         x = np.asarray(
             x,
@@ -41,6 +68,22 @@ def to_numpy(x) -> np.ndarray:
 
 
 def is_symbolic_input(x) -> bool:
+    """Whether every leaf of `x` is a symbolic tensor (the layer then records its call in the
+    graph instead of computing).
+
+    Args:
+        x: an input (or a nest of inputs).
+
+    Returns:
+        A bool.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.layers.preprocessing.host_layer import is_symbolic_input
+        >>> is_symbolic_input(keras.Input((1,), dtype="string")), is_symbolic_input(np.zeros(2))
+        (True, False)
+    """
     leaves = jax.tree.leaves(x, is_leaf=lambda v: isinstance(v, KerasTensor))
     return bool(leaves) and all(isinstance(leaf, KerasTensor) for leaf in leaves)
 
@@ -52,6 +95,20 @@ class HostLayer(Layer):
     with the output shape from `compute_output_shape` and the dtype from `host_output_dtype`;
     a model built that way runs these layers on the host, before its compiled part (see
     `lamina.models.host_part`).
+
+    Args:
+        **kwargs: `Layer` arguments (`name`, `dtype`, ...).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.layers.preprocessing.host_layer import HostLayer
+        >>> isinstance(keras.layers.StringLookup(vocabulary=["a"]), HostLayer)
+        True
+        >>> words = keras.Input((1,), dtype="string")
+        >>> ids = keras.layers.StringLookup(vocabulary=["a", "b"])(words)  # recorded in the graph
+        >>> keras.Model(words, ids)(np.array([["b"]]))
+        Array([[2]], dtype=int32)
     """
 
     def host_output_dtype(self) -> str:

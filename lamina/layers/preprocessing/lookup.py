@@ -29,7 +29,35 @@ def _listify(value):
 
 
 class IndexLookup(HostLayer):
-    """Shared machinery of `StringLookup` and `IntegerLookup`."""
+    """Shared machinery of `StringLookup` and `IntegerLookup`.
+
+    Args:
+        max_tokens: the largest vocabulary `adapt` keeps, OOV and mask slots included (None: no
+            limit).
+        num_oov_indices: how many indices unknown tokens share.
+        mask_token: the padding token (index 0 in `int` mode), or None.
+        oov_token: the token returned for unknown indices by `invert=True`.
+        vocabulary: the vocabulary (a list, an array or a file), or None to `adapt` one.
+        idf_weights: IDF weights for `output_mode="tf_idf"`.
+        invert: map indices back to tokens.
+        output_mode: `"int"`, `"one_hot"`, `"multi_hot"`, `"count"` or `"tf_idf"`.
+        sparse: must be False.
+        pad_to_max_tokens: make the vector modes `max_tokens` wide.
+        oov_method: `"floormod"` or `"farmhash"` (how unknown integers pick an OOV slot).
+        salt: a key for hashing unknown tokens, or None.
+        name: the layer's name.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: the tokens (or indices with `invert=True`).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.layers.preprocessing.lookup import IndexLookup
+        >>> issubclass(keras.layers.StringLookup, IndexLookup)
+        True
+    """
 
     _is_string = True
 
@@ -386,7 +414,45 @@ class StringLookup(IndexLookup):
     unknown strings go to the OOV index (hashed among `num_oov_indices` slots when > 1).
     `invert=True` maps indices back to strings. Other output modes encode the indices as
     one-hot, multi-hot, count or TF-IDF vectors. Outputs are JAX arrays (NumPy object arrays
-    of `str` for `invert=True`)."""
+    of `str` for `invert=True`).
+
+    Args:
+        max_tokens: the largest vocabulary `adapt` keeps, OOV and mask slots included (None: no
+            limit).
+        num_oov_indices: how many indices unknown tokens share (0: unknown tokens are an error).
+        mask_token: the token standing for padding (index 0 in `int` mode), or None.
+        oov_token: the token returned for unknown indices by `invert=True`.
+        vocabulary: the vocabulary: a list, an array, or a text file with one token per line; None:
+            learn it with `adapt`.
+        idf_weights: the IDF weight of each vocabulary entry (`output_mode="tf_idf"` with a given
+            vocabulary).
+        invert: map indices back to tokens instead.
+        output_mode: `"int"` (indices), `"one_hot"`, `"multi_hot"`, `"count"` or `"tf_idf"` (vectors
+            over the vocabulary).
+        pad_to_max_tokens: make the vector modes `max_tokens` wide even when the vocabulary is
+            smaller.
+        sparse: must be False: lamina has no sparse tensors.
+        encoding: the text encoding of byte strings.
+        name: the layer's name.
+        salt: a key for hashing unknown tokens into several OOV slots (None: Keras's default hash).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array (or list) of strings.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.StringLookup(vocabulary=["a", "b", "c"])
+        >>> layer(np.array([["a", "z", "c"]]))  # 0 is the OOV index
+        Array([[1, 0, 3]], dtype=int32)
+        >>> keras.layers.StringLookup(vocabulary=["a", "b", "c"], invert=True)(np.array([[1, 3]]))
+        array([['a', 'c']], dtype=object)
+        >>> learned = keras.layers.StringLookup()
+        >>> learned.adapt(np.array(["x", "y", "y"]))
+        >>> learned.get_vocabulary()  # most frequent first
+        ['[UNK]', 'y', 'x']
+    """
 
     _is_string = True
 
@@ -435,7 +501,39 @@ class StringLookup(IndexLookup):
 class IntegerLookup(IndexLookup):
     """Maps integers to indices from a vocabulary (given, or learned with `adapt`); unknown
     values go to the OOV index (`value mod num_oov_indices` among several OOV slots, or a
-    FarmHash of the value with `oov_method='farmhash'`). See `StringLookup` for the modes."""
+    FarmHash of the value with `oov_method='farmhash'`). See `StringLookup` for the modes.
+
+    Args:
+        max_tokens: the largest vocabulary `adapt` keeps, OOV and mask slots included (None: no
+            limit).
+        num_oov_indices: how many indices unknown tokens share (0: unknown tokens are an error).
+        mask_token: the token standing for padding (index 0 in `int` mode), or None.
+        oov_token: the value returned for unknown indices by `invert=True`.
+        vocabulary: the vocabulary: a list, an array, or a text file with one token per line; None:
+            learn it with `adapt`.
+        vocabulary_dtype: the dtype of the vocabulary (`"int64"` or `"int32"`).
+        idf_weights: the IDF weight of each vocabulary entry (`output_mode="tf_idf"` with a given
+            vocabulary).
+        invert: map indices back to tokens instead.
+        output_mode: `"int"` (indices), `"one_hot"`, `"multi_hot"`, `"count"` or `"tf_idf"` (vectors
+            over the vocabulary).
+        sparse: must be False: lamina has no sparse tensors.
+        pad_to_max_tokens: make the vector modes `max_tokens` wide even when the vocabulary is
+            smaller.
+        oov_method: `"floormod"` (value mod `num_oov_indices`) or `"farmhash"` to pick the OOV slot.
+        salt: a key for hashing unknown tokens into several OOV slots (None: Keras's default hash).
+        name: the layer's name.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an integer array.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.IntegerLookup(vocabulary=[12, 36])(np.array([[12, 7, 36]]))
+        Array([[1, 0, 2]], dtype=int32)
+    """
 
     _is_string = False
 

@@ -100,7 +100,19 @@ def _weak32(s: bytes, i: int, a: int, b: int) -> tuple[int, int]:
 
 
 def fingerprint64(s: bytes) -> int:
-    """FarmHash `Fingerprint64` of a byte string, as an unsigned 64-bit int."""
+    """FarmHash `Fingerprint64` of a byte string, as an unsigned 64-bit int.
+
+    Args:
+        s: the bytes.
+
+    Returns:
+        An int in `[0, 2**64)`.
+
+    Example:
+        >>> from lamina.layers.preprocessing.string_hash import fingerprint64
+        >>> fingerprint64(b"")  # FarmHash's published value for the empty string
+        11160318154034397263
+    """
     n = len(s)
     if n <= 16:
         return _len0to16(s)
@@ -155,7 +167,20 @@ def _rol(v: int, s: int) -> int:
 
 
 def siphash24(key: tuple[int, int], s: bytes) -> int:
-    """SipHash-2-4 of a byte string under the 128-bit key `(k0, k1)` (two uint64)."""
+    """SipHash-2-4 of a byte string under the 128-bit key `(k0, k1)` (two uint64).
+
+    Args:
+        key: two 64-bit ints.
+        s: the bytes.
+
+    Returns:
+        An int in `[0, 2**64)`.
+
+    Example:
+        >>> from lamina.layers.preprocessing.string_hash import siphash24
+        >>> hex(siphash24((0, 0), b""))
+        '0x1e924b9d737700d7'
+    """
     k0, k1 = key[0] & _M, key[1] & _M
     v0 = k0 ^ 0x736F6D6570736575
     v1 = k1 ^ 0x646F72616E646F6D

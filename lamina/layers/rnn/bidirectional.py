@@ -30,6 +30,27 @@ class Bidirectional(Layer):
     `go_backwards=True` named `backward_<name>` unless given. The backward outputs are reversed
     back to input order before merging with `merge_mode` ('concat', 'sum', 'mul', 'ave', or None
     for a list of both).
+
+    Args:
+        layer: the RNN layer run forwards (`LSTM`, `GRU`, `SimpleRNN`, `RNN`).
+        merge_mode: `"concat"`, `"sum"`, `"mul"`, `"ave"`, or None (return both outputs as a list).
+        weights: initial weights (forward then backward), or None.
+        backward_layer: the layer run backwards; default: a copy of `layer` with
+            `go_backwards=True`.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        sequences: an array `(batch, steps, features)`.
+        initial_state: optional: the initial state(s) instead of zeros.
+        mask: optional: a `(batch, steps)` boolean mask; masked steps keep the previous state.
+        training: apply dropout when True.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.Bidirectional(keras.layers.LSTM(4))
+        >>> layer(np.zeros((2, 5, 3))).shape  # both directions concatenated
+        (2, 8)
     """
 
     def __init__(

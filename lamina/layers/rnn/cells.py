@@ -28,6 +28,15 @@ class DropoutRNNCell:
 
     `dropout_mask_count` (when set) asks for one mask per gate, as Keras does whenever
     `recurrent_dropout` is used.
+
+    Args:
+        (none: a mixin; the cell's own `dropout`, `recurrent_dropout` and `seed` set it up)
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.layers.rnn.cells import DropoutRNNCell
+        >>> isinstance(keras.layers.LSTMCell(4, dropout=0.1), DropoutRNNCell)
+        True
     """
 
     def _cached(self, name: str):
@@ -66,7 +75,23 @@ class DropoutRNNCell:
 
 def masked_by_gate(x, mask, kernel, gates: int):
     """`x @ kernel` where `mask` is None, one mask `(batch, dim)`, or one mask per gate
-    `(gates, batch, dim)` applied to the matching column block of `kernel`."""
+    `(gates, batch, dim)` applied to the matching column block of `kernel`.
+
+    Args:
+        x: the input `(batch, dim)`.
+        mask: None, a `(batch, dim)` dropout mask, or one per gate `(gates, batch, dim)`.
+        kernel: `(dim, gates * units)`.
+        gates: the number of gates.
+
+    Returns:
+        The product `(batch, gates * units)`.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.layers.rnn.cells import masked_by_gate
+        >>> masked_by_gate(np.ones((1, 2)), None, np.ones((2, 4)), gates=2)
+        Array([[2., 2., 2., 2.]], dtype=float32)
+    """
     if mask is None:
         return jnp.matmul(x, kernel)
     if mask.ndim == x.ndim:
@@ -76,13 +101,40 @@ def masked_by_gate(x, mask, kernel, gates: int):
 
 
 def zero_states(state_size, batch_size, dtype) -> list:
-    """Zero initial states for a `state_size` (an int or a list of ints)."""
+    """Zero initial states for a `state_size` (an int or a list of ints).
+
+    Args:
+        state_size: an int or a list of ints.
+        batch_size: the batch size.
+        dtype: the states' dtype.
+
+    Returns:
+        A list of zero arrays `(batch_size, size)`.
+
+    Example:
+        >>> from lamina.layers.rnn.cells import zero_states
+        >>> [s.shape for s in zero_states([4, 4], 2, "float32")]
+        [(2, 4), (2, 4)]
+    """
     sizes = [state_size] if isinstance(state_size, int) else list(state_size)
     return [jnp.zeros((batch_size, d), dtype=dtype) for d in sizes]
 
 
 def cell_property(name: str, doc: str | None = None) -> property:
-    """A read-only attribute of a recurrent layer forwarded to its cell (`LSTM.units`...)."""
+    """A read-only attribute of a recurrent layer forwarded to its cell (`LSTM.units`...).
+
+    Args:
+        name: the cell attribute.
+        doc: the property's docstring.
+
+    Returns:
+        A property.
+
+    Example:
+        >>> import lamina as keras
+        >>> keras.layers.LSTM(8).units  # forwarded to the LSTMCell
+        8
+    """
     return property(lambda self: getattr(self.cell, name), doc=doc or f"The cell's `{name}`.")
 
 
@@ -110,7 +162,22 @@ def _common_cell_args(cell, units, kwargs_names: dict) -> None:
 
 
 def common_cell_config(cell) -> dict:
-    """The config entries every built-in cell shares (and its recurrent layer repeats)."""
+    """The config entries every built-in cell shares (and its recurrent layer repeats).
+
+    Args:
+        cell: a built-in cell.
+
+    Returns:
+        A dict (`units`, `activation`, initializers, regularizers, constraints, `dropout`,
+        `recurrent_dropout`, `seed`, ...).
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.layers.rnn.cells import common_cell_config
+        >>> config = common_cell_config(keras.layers.GRUCell(3))
+        >>> config["units"], config["activation"]
+        (3, 'tanh')
+    """
     from lamina import activations, constraints, initializers, regularizers
 
     config = {"units": cell.units}
@@ -132,7 +199,20 @@ def common_cell_config(cell) -> dict:
 
 def init_cell(cell, units, seed, **arguments) -> None:
     """Stores a cell's arguments (resolving activations, initializers, regularizers,
-    constraints) and creates its seed generator, which Keras cells always have."""
+    constraints) and creates its seed generator, which Keras cells always have.
+
+    Args:
+        cell: the cell being constructed.
+        units: its size.
+        seed: the dropout seed, or None.
+        **arguments: its other arguments (activation, initializers, ...).
+
+    Example:
+        >>> import lamina as keras
+        >>> cell = keras.layers.SimpleRNNCell(3, seed=1)  # calls init_cell
+        >>> cell.units, cell.seed_generator is not None
+        (3, True)
+    """
     from lamina.core.random import SeedGenerator
 
     _common_cell_args(cell, units, arguments)

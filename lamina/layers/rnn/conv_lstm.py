@@ -34,6 +34,45 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
 
     The layer builds it for you (named `conv_lstm_cell`); its arguments are those of
     `ConvLSTM2D` (below) plus `rank`.
+
+    Args:
+        rank: the number of spatial axes of each step (1, 2 or 3).
+        filters: the number of output channels (of the state maps).
+        kernel_size: the window size: an int, or one int per spatial axis.
+        strides: the step between windows: an int, or one per spatial axis.
+        padding: `"valid"` or `"same"`.
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        dilation_rate: the spacing between kernel taps (an int, or one per spatial axis).
+        activation: the activation applied to the output (a name or a function); None: none.
+        recurrent_activation: the activation of the gates.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: the initializer of the kernel.
+        recurrent_initializer: the initializer of the recurrent kernel.
+        bias_initializer: the initializer of the bias.
+        unit_forget_bias: add 1 to the forget gate's bias at initialization.
+        kernel_regularizer: a regularizer applied to the kernel.
+        recurrent_regularizer: a regularizer applied to the recurrent kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        kernel_constraint: a constraint applied to the kernel after each update.
+        recurrent_constraint: a constraint applied to the recurrent kernel.
+        bias_constraint: a constraint applied to the bias after each update.
+        dropout: the fraction of the inputs dropped during training.
+        recurrent_dropout: the fraction of the recurrent state dropped during training.
+        seed: an int seed for the random draws (None: drawn from Python's `random`).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: one step's feature map.
+        states: `[h, c]`.
+        training: apply dropout when True.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.layers.rnn.conv_lstm import ConvLSTMCell
+        >>> keras.layers.RNN(ConvLSTMCell(1, 2, 3))(np.zeros((1, 4, 8, 3))).shape
+        (1, 6, 2)
     """
 
     def __init__(
@@ -274,7 +313,53 @@ _FORWARDED = (
 
 
 class ConvLSTM(RNN):
-    """The N-D convolutional LSTM that `ConvLSTM1D/2D/3D` specialise (pass `rank`)."""
+    """The N-D convolutional LSTM that `ConvLSTM1D/2D/3D` specialise (pass `rank`).
+
+    Args:
+        rank: the number of spatial axes of each step (1, 2 or 3).
+        filters: the number of output channels (of the state maps).
+        kernel_size: the window size: an int, or one int per spatial axis.
+        strides: the step between windows: an int, or one per spatial axis.
+        padding: `"valid"` or `"same"`.
+        data_format: `"channels_last"` or `"channels_first"`; default:
+            `keras.config.image_data_format()`.
+        dilation_rate: the spacing between kernel taps (an int, or one per spatial axis).
+        activation: the activation applied to the output (a name or a function); None: none.
+        recurrent_activation: the activation of the gates.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: the initializer of the kernel.
+        recurrent_initializer: the initializer of the recurrent kernel.
+        bias_initializer: the initializer of the bias.
+        unit_forget_bias: add 1 to the forget gate's bias at initialization.
+        kernel_regularizer: a regularizer applied to the kernel.
+        recurrent_regularizer: a regularizer applied to the recurrent kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        kernel_constraint: a constraint applied to the kernel after each update.
+        recurrent_constraint: a constraint applied to the recurrent kernel.
+        bias_constraint: a constraint applied to the bias after each update.
+        dropout: the fraction of the inputs dropped during training.
+        recurrent_dropout: the fraction of the recurrent state dropped during training.
+        seed: an int seed for the random draws (None: drawn from Python's `random`).
+        return_sequences: return the output of every step (`(batch, steps, units)`) instead of the
+            last one.
+        return_state: also return the final state(s).
+        go_backwards: process the sequence in reverse order (the output is reversed too).
+        stateful: keep the final state as the next batch's initial state.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        sequences: `(batch, time, *spatial, channels)`.
+        initial_state: optional `[h, c]`.
+        mask: optional `(batch, time)` mask.
+        training: apply dropout when True.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.ConvLSTM2D(4, 3)(np.zeros((1, 3, 8, 8, 2))).shape
+        (1, 6, 6, 4)
+    """
 
     def __init__(
         self,

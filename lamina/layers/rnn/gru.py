@@ -32,6 +32,38 @@ class GRUCell(Layer, DropoutRNNCell):
     Weights: `kernel (input_dim, 3*units)`, `recurrent_kernel (units, 3*units)` and a bias of
     shape `(2, 3*units)` (input and recurrent biases) with `reset_after=True` (the default, the
     cuDNN convention: the reset gate multiplies `h @ recurrent_kernel`), else `(3*units,)`.
+
+    Args:
+        units: the size of the output and of the state.
+        activation: the activation applied to the output (a name or a function); None: none.
+        recurrent_activation: the activation of the gates.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: the initializer of the kernel.
+        recurrent_initializer: the initializer of the recurrent kernel.
+        bias_initializer: the initializer of the bias.
+        kernel_regularizer: a regularizer applied to the kernel.
+        recurrent_regularizer: a regularizer applied to the recurrent kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        kernel_constraint: a constraint applied to the kernel after each update.
+        recurrent_constraint: a constraint applied to the recurrent kernel.
+        bias_constraint: a constraint applied to the bias after each update.
+        dropout: the fraction of the inputs dropped during training.
+        recurrent_dropout: the fraction of the recurrent state dropped during training.
+        reset_after: apply the reset gate after the matrix product (Keras's default, as cuDNN).
+        seed: an int seed for the random draws (None: drawn from Python's `random`).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: one step's inputs `(batch, features)`.
+        states: the previous state(s).
+        training: apply dropout when True.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> cell = keras.layers.GRUCell(4)
+        >>> keras.layers.RNN(cell)(np.zeros((2, 5, 3))).shape, cell.bias.shape
+        ((2, 4), (2, 12))
     """
 
     def __init__(
@@ -159,6 +191,46 @@ class GRU(RNN):
 
     Its weights live in the sublayer `cell` (a `GRUCell` named `gru_cell`), as in Keras.
     `use_cudnn` is accepted and ignored.
+
+    Args:
+        units: the size of the output and of the state.
+        activation: the activation applied to the output (a name or a function); None: none.
+        recurrent_activation: the activation of the gates.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: the initializer of the kernel.
+        recurrent_initializer: the initializer of the recurrent kernel.
+        bias_initializer: the initializer of the bias.
+        kernel_regularizer: a regularizer applied to the kernel.
+        recurrent_regularizer: a regularizer applied to the recurrent kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        kernel_constraint: a constraint applied to the kernel after each update.
+        recurrent_constraint: a constraint applied to the recurrent kernel.
+        bias_constraint: a constraint applied to the bias after each update.
+        dropout: the fraction of the inputs dropped during training.
+        recurrent_dropout: the fraction of the recurrent state dropped during training.
+        seed: an int seed for the random draws (None: drawn from Python's `random`).
+        return_sequences: return the output of every step (`(batch, steps, units)`) instead of the
+            last one.
+        return_state: also return the final state(s).
+        go_backwards: process the sequence in reverse order (the output is reversed too).
+        stateful: keep the final state as the next batch's initial state.
+        unroll: unroll the loop over the steps instead of a scan (faster for short sequences).
+        reset_after: apply the reset gate after the matrix product (Keras's default, as cuDNN).
+        use_cudnn: accepted for Keras compatibility (lamina chooses its kernels itself).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        sequences: an array `(batch, steps, features)`.
+        initial_state: optional: the initial state(s) instead of zeros.
+        mask: optional: a `(batch, steps)` boolean mask; masked steps keep the previous state.
+        training: apply dropout when True.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.GRU(4, return_sequences=True)(np.zeros((2, 5, 3))).shape
+        (2, 5, 4)
     """
 
     def __init__(

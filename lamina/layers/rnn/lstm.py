@@ -25,6 +25,40 @@ class LSTMCell(Layer, DropoutRNNCell):
     Weights: `kernel (input_dim, 4*units)`, `recurrent_kernel (units, 4*units)`,
     `bias (4*units,)`, each split into the input, forget, candidate and output gates.
     `unit_forget_bias=True` starts the forget-gate bias at 1.
+
+    Args:
+        units: the size of the output and of the state.
+        activation: the activation applied to the output (a name or a function); None: none.
+        recurrent_activation: the activation of the gates.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: the initializer of the kernel.
+        recurrent_initializer: the initializer of the recurrent kernel.
+        bias_initializer: the initializer of the bias.
+        unit_forget_bias: add 1 to the forget gate's bias at initialization.
+        kernel_regularizer: a regularizer applied to the kernel.
+        recurrent_regularizer: a regularizer applied to the recurrent kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        kernel_constraint: a constraint applied to the kernel after each update.
+        recurrent_constraint: a constraint applied to the recurrent kernel.
+        bias_constraint: a constraint applied to the bias after each update.
+        dropout: the fraction of the inputs dropped during training.
+        recurrent_dropout: the fraction of the recurrent state dropped during training.
+        seed: an int seed for the random draws (None: drawn from Python's `random`).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: one step's inputs `(batch, features)`.
+        states: the previous state(s).
+        training: apply dropout when True.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> cell = keras.layers.LSTMCell(4)
+        >>> keras.layers.RNN(cell, return_sequences=True)(np.zeros((2, 5, 3))).shape
+        (2, 5, 4)
+        >>> cell.kernel.shape, cell.recurrent_kernel.shape
+        ((3, 16), (4, 16))
     """
 
     def __init__(
@@ -146,6 +180,47 @@ class LSTM(RNN):
 
     Its weights live in the sublayer `cell` (an `LSTMCell` named `lstm_cell`), as in Keras.
     `use_cudnn` is accepted and ignored: XLA compiles the same scan on every device.
+
+    Args:
+        units: the size of the output and of the state.
+        activation: the activation applied to the output (a name or a function); None: none.
+        recurrent_activation: the activation of the gates.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: the initializer of the kernel.
+        recurrent_initializer: the initializer of the recurrent kernel.
+        bias_initializer: the initializer of the bias.
+        unit_forget_bias: add 1 to the forget gate's bias at initialization.
+        kernel_regularizer: a regularizer applied to the kernel.
+        recurrent_regularizer: a regularizer applied to the recurrent kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        kernel_constraint: a constraint applied to the kernel after each update.
+        recurrent_constraint: a constraint applied to the recurrent kernel.
+        bias_constraint: a constraint applied to the bias after each update.
+        dropout: the fraction of the inputs dropped during training.
+        recurrent_dropout: the fraction of the recurrent state dropped during training.
+        seed: an int seed for the random draws (None: drawn from Python's `random`).
+        return_sequences: return the output of every step (`(batch, steps, units)`) instead of the
+            last one.
+        return_state: also return the final state(s).
+        go_backwards: process the sequence in reverse order (the output is reversed too).
+        stateful: keep the final state as the next batch's initial state.
+        unroll: unroll the loop over the steps instead of a scan (faster for short sequences).
+        use_cudnn: accepted for Keras compatibility (lamina chooses its kernels itself).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        sequences: an array `(batch, steps, features)`.
+        initial_state: optional: the initial state(s) instead of zeros.
+        mask: optional: a `(batch, steps)` boolean mask; masked steps keep the previous state.
+        training: apply dropout when True.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> outputs, h, c = keras.layers.LSTM(8, return_state=True)(np.zeros((2, 5, 3)))
+        >>> outputs.shape, h.shape, c.shape
+        ((2, 8), (2, 8), (2, 8))
     """
 
     def __init__(

@@ -56,6 +56,30 @@ def rnn_loop(
     per-step output's `output_spec` (shape, dtype) known, the outputs are not stacked (None):
     the last one travels in the loop's carry instead, which spares a write per step and its
     gradient.
+
+    Args:
+        step: `step(input_t, states) -> (output_t, new_states)`.
+        inputs: `(batch, time, ...)`.
+        initial_states: the list of initial states.
+        mask: optional `(batch, time)` mask; masked steps keep the previous states.
+        go_backwards: process the time axis in reverse.
+        unroll: a Python loop instead of `lax.scan`.
+        zero_output_for_mask: output zeros at masked steps (else the previous output).
+        sequences: also collect the per-step outputs.
+        output_spec: the output's spec, when known.
+
+    Returns:
+        A tuple `(last_output, outputs, final_states)`.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.layers.rnn.rnn import rnn_loop
+        >>> def step(x, states):
+        ...     total = states[0] + x
+        ...     return total, [total]
+        >>> last, outputs, states = rnn_loop(step, np.ones((1, 3, 2)), [np.zeros((1, 2))])
+        >>> last, outputs.shape
+        (Array([[3., 3.]], dtype=float32), (1, 3, 2))
     """
     xs = jnp.swapaxes(inputs, 0, 1)
     init = _as_lists(initial_states)
@@ -128,7 +152,22 @@ class _StateSlot(SeedGenerator):
 
 
 def prepare_dropout(cell, step_input, states) -> None:
-    """Draws the per-call dropout masks of `cell` (and of stacked cells) before the loop."""
+    """Draws the per-call dropout masks of `cell` (and of stacked cells) before the loop.
+
+    Args:
+        cell: the cell (or `StackedRNNCells`).
+        step_input: one step's input (for the masks' shape).
+        states: the initial states.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> from lamina.layers.rnn.rnn import prepare_dropout, reset_dropout
+        >>> cell = keras.layers.SimpleRNNCell(2, dropout=0.5, seed=0)
+        >>> cell.build((None, 3))
+        >>> prepare_dropout(cell, np.ones((1, 3)), [np.zeros((1, 2))])
+        >>> reset_dropout(cell)
+    """
     if isinstance(cell, DropoutRNNCell):
         first = states[0] if isinstance(states, (list, tuple)) else states
         cell.prepare_dropout_masks(step_input, first)
@@ -142,6 +181,17 @@ def prepare_dropout(cell, step_input, states) -> None:
 
 
 def reset_dropout(cell) -> None:
+    """Forgets the dropout masks drawn for the last call (of the cell, or of every stacked cell),
+    so the next call draws new ones.
+
+    Args:
+        cell: the cell (or `StackedRNNCells`).
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.layers.rnn.rnn import reset_dropout
+        >>> reset_dropout(keras.layers.LSTMCell(2, dropout=0.2))
+    """
     if isinstance(cell, DropoutRNNCell):
         cell.reset_dropout_mask()
         cell.reset_recurrent_dropout_mask()
@@ -163,6 +213,23 @@ class RNN(Layer):
             batch size); `reset_state()` zeroes them.
         unroll: unroll the time loop (for short sequences).
         zero_output_for_mask: output zeros (not the previous output) at masked steps.
+
+    Call arguments:
+        sequences: an array `(batch, time, features)`.
+        initial_state: optional: the cell's initial state(s) instead of zeros.
+        mask: optional: a `(batch, time)` boolean mask; masked steps keep the previous state.
+        training: passed to the cell (dropout).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> class Accumulate(keras.layers.Layer):  # a minimal cell: the state sums the inputs
+        ...     state_size = 2
+        ...     def call(self, inputs, states):
+        ...         total = states[0] + inputs
+        ...         return total, [total]
+        >>> keras.layers.RNN(Accumulate())(np.ones((1, 3, 2)))
+        Array([[3., 3.]], dtype=float32)
     """
 
     def __init__(

@@ -18,6 +18,21 @@ from lamina.layers.rnn.rnn import RNN
 
 
 def apply_activation(fn, x):
+    """`fn(x)`, or `x` when `fn` is None (no activation).
+
+    Args:
+        fn: an activation function, or None.
+        x: the array.
+
+    Returns:
+        The activated array.
+
+    Example:
+        >>> import numpy as np
+        >>> from lamina.layers.rnn.simple_rnn import apply_activation
+        >>> apply_activation(None, np.array([-1.0])), apply_activation(np.abs, np.array([-1.0]))
+        (array([-1.]), array([1.]))
+    """
     return x if fn is None else fn(x)
 
 
@@ -25,6 +40,36 @@ class SimpleRNNCell(Layer, DropoutRNNCell):
     """One step of a fully connected RNN; its state is the previous output (`units` wide).
 
     Weights: `kernel (input_dim, units)`, `recurrent_kernel (units, units)`, `bias (units,)`.
+
+    Args:
+        units: the size of the output and of the state.
+        activation: the activation applied to the output (a name or a function); None: none.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: the initializer of the kernel.
+        recurrent_initializer: the initializer of the recurrent kernel.
+        bias_initializer: the initializer of the bias.
+        kernel_regularizer: a regularizer applied to the kernel.
+        recurrent_regularizer: a regularizer applied to the recurrent kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        kernel_constraint: a constraint applied to the kernel after each update.
+        recurrent_constraint: a constraint applied to the recurrent kernel.
+        bias_constraint: a constraint applied to the bias after each update.
+        dropout: the fraction of the inputs dropped during training.
+        recurrent_dropout: the fraction of the recurrent state dropped during training.
+        seed: an int seed for the random draws (None: drawn from Python's `random`).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: one step's inputs `(batch, features)`.
+        states: the previous state(s).
+        training: apply dropout when True.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> rnn = keras.layers.RNN(keras.layers.SimpleRNNCell(4))
+        >>> rnn(np.zeros((2, 5, 3))).shape
+        (2, 4)
     """
 
     def __init__(
@@ -125,6 +170,47 @@ class SimpleRNN(RNN):
     """A fully connected RNN whose output is fed back as its state (see `SimpleRNNCell`).
 
     Its weights live in the sublayer `cell` (named `simple_rnn_cell`), as in Keras.
+
+    Args:
+        units: the size of the output and of the state.
+        activation: the activation applied to the output (a name or a function); None: none.
+        use_bias: whether to add a bias vector.
+        kernel_initializer: the initializer of the kernel.
+        recurrent_initializer: the initializer of the recurrent kernel.
+        bias_initializer: the initializer of the bias.
+        kernel_regularizer: a regularizer applied to the kernel.
+        recurrent_regularizer: a regularizer applied to the recurrent kernel.
+        bias_regularizer: a regularizer applied to the bias.
+        activity_regularizer: a regularizer applied to the output.
+        kernel_constraint: a constraint applied to the kernel after each update.
+        recurrent_constraint: a constraint applied to the recurrent kernel.
+        bias_constraint: a constraint applied to the bias after each update.
+        dropout: the fraction of the inputs dropped during training.
+        recurrent_dropout: the fraction of the recurrent state dropped during training.
+        return_sequences: return the output of every step (`(batch, steps, units)`) instead of the
+            last one.
+        return_state: also return the final state(s).
+        go_backwards: process the sequence in reverse order (the output is reversed too).
+        stateful: keep the final state as the next batch's initial state.
+        unroll: unroll the loop over the steps instead of a scan (faster for short sequences).
+        seed: an int seed for the random draws (None: drawn from Python's `random`).
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        sequences: an array `(batch, steps, features)`.
+        initial_state: optional: the initial state(s) instead of zeros.
+        mask: optional: a `(batch, steps)` boolean mask; masked steps keep the previous state.
+        training: apply dropout when True.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.SimpleRNN(4)(np.zeros((2, 5, 3))).shape
+        (2, 4)
+        >>> outputs, state = keras.layers.SimpleRNN(4, return_sequences=True, return_state=True)(
+        ...     np.zeros((2, 5, 3)))
+        >>> outputs.shape, state.shape
+        ((2, 5, 4), (2, 4))
     """
 
     def __init__(

@@ -20,6 +20,23 @@ class StackedRNNCells(Layer):
     """Wraps a list of RNN cells so that `RNN` runs them as one stacked cell.
 
     Its states are the list of each cell's states; its output is the last cell's output.
+
+    Args:
+        cells: the list of cells, applied in order at each step.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: one step's inputs `(batch, features)`.
+        states: the previous state(s).
+        training: apply dropout when True.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> cells = keras.layers.StackedRNNCells(
+        ...     [keras.layers.LSTMCell(4), keras.layers.GRUCell(2)])
+        >>> keras.layers.RNN(cells)(np.zeros((2, 5, 3))).shape
+        (2, 2)
     """
 
     def __init__(self, cells, **kwargs):

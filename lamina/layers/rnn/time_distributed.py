@@ -12,7 +12,21 @@ from lamina.core.symbolic import KerasTensor
 
 def build_sublayer(layer: Layer, input_shape, dtype: str) -> None:
     """Builds `layer` for `input_shape` now (inside the caller's name scope, so its variables
-    get the nested paths Keras gives them)."""
+    get the nested paths Keras gives them).
+
+    Args:
+        layer: the sublayer.
+        input_shape: the shape it is built for.
+        dtype: the input dtype.
+
+    Example:
+        >>> import lamina as keras
+        >>> from lamina.layers.rnn.time_distributed import build_sublayer
+        >>> dense = keras.layers.Dense(4)
+        >>> build_sublayer(dense, (None, 3), "float32")
+        >>> dense.kernel.shape
+        (3, 4)
+    """
     if not layer.built:
         layer._maybe_build((KerasTensor(tuple(input_shape), dtype),), {})
 
@@ -22,6 +36,21 @@ class TimeDistributed(Layer):
 
     The timesteps are folded into the batch axis and the layer is called once, so a sequence
     costs one call, not one per step. Weights are shared across time (they are `layer`'s).
+
+    Args:
+        layer: the layer applied to each step.
+        **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
+
+    Call arguments:
+        inputs: an array `(batch, time, ...)`.
+        training: passed to the wrapped layer.
+        mask: optional `(batch, time)` mask, passed on per step.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> keras.layers.TimeDistributed(keras.layers.Dense(8))(np.zeros((2, 10, 3))).shape
+        (2, 10, 8)
     """
 
     def __init__(self, layer: Layer, **kwargs):
