@@ -106,8 +106,28 @@ def _fill(program, words, shape, *args) -> np.ndarray:
 
 
 def sample_uniform(key, shape, minval, maxval, dtype):
-    """`jax.random.uniform(key, shape, dtype, minval, maxval)` through the shared program, or
-    None where the fast path does not apply."""
+    """`jax.random.uniform(key, shape, dtype, minval, maxval)`, bit for bit, through one
+    compiled program shared by every shape; None where that path does not apply (a traced key,
+    a dtype other than float32), so the caller falls back to `jax.random`.
+
+    Args:
+        key: a concrete JAX random key.
+        shape: the output shape.
+        minval: the lower bound (included).
+        maxval: the upper bound (excluded).
+        dtype: the output dtype.
+
+    Returns:
+        A JAX array of `shape`, or None.
+
+    Example:
+        >>> import jax, numpy as np
+        >>> from lamina.initializers.sampling import sample_uniform
+        >>> key = jax.random.key(1)
+        >>> fast = sample_uniform(key, (3, 4), -1.0, 1.0, "float32")
+        >>> bool(np.array_equal(fast, jax.random.uniform(key, (3, 4), "float32", -1.0, 1.0)))
+        True
+    """
     words = _key_words(key, dtype)
     if words is None:
         return None
@@ -116,7 +136,28 @@ def sample_uniform(key, shape, minval, maxval, dtype):
 
 
 def sample_normal(key, shape, mean, stddev, dtype):
-    """`jax.random.normal(key, shape, dtype) * stddev + mean`, or None (see `sample_uniform`)."""
+    """`jax.random.normal(key, shape, dtype) * stddev + mean`, bit for bit, through one shared
+    compiled program; None where that path does not apply (see `sample_uniform`).
+
+    Args:
+        key: a concrete JAX random key.
+        shape: the output shape.
+        mean: the mean.
+        stddev: the standard deviation.
+        dtype: the output dtype.
+
+    Returns:
+        A JAX array of `shape`, or None.
+
+    Example:
+        >>> import jax, numpy as np
+        >>> from lamina.initializers.sampling import sample_normal
+        >>> key = jax.random.key(2)
+        >>> fast = sample_normal(key, (5,), 0.5, 2.0, "float32")
+        >>> slow = jax.random.normal(key, (5,), "float32") * 2.0 + 0.5
+        >>> bool(np.allclose(fast, slow, rtol=0, atol=1e-6))
+        True
+    """
     words = _key_words(key, dtype)
     if words is None:
         return None
@@ -125,7 +166,26 @@ def sample_normal(key, shape, mean, stddev, dtype):
 
 
 def sample_truncated_normal(key, shape, mean, stddev, dtype):
-    """`jax.random.truncated_normal(key, -2, 2, shape, dtype) * stddev + mean`, or None."""
+    """`jax.random.truncated_normal(key, -2, 2, shape, dtype) * stddev + mean` through one
+    shared compiled program; None where that path does not apply (see `sample_uniform`).
+
+    Args:
+        key: a concrete JAX random key.
+        shape: the output shape.
+        mean: the mean.
+        stddev: the standard deviation.
+        dtype: the output dtype.
+
+    Returns:
+        A JAX array of `shape`, or None.
+
+    Example:
+        >>> import jax, numpy as np
+        >>> from lamina.initializers.sampling import sample_truncated_normal
+        >>> values = sample_truncated_normal(jax.random.key(3), (1000,), 0.0, 1.0, "float32")
+        >>> bool(np.abs(values).max() <= 2.0)
+        True
+    """
     words = _key_words(key, dtype)
     if words is None:
         return None
@@ -146,5 +206,19 @@ def _numpy_dtype(dtype: str) -> np.dtype:
 
 
 def filled(shape, value, dtype) -> jax.Array:
-    """An array of `shape` filled with `value`, made on the host (no per-shape compilation)."""
+    """An array of `shape` filled with `value`, made on the host (no per-shape compilation).
+
+    Args:
+        shape: the output shape.
+        value: the fill value.
+        dtype: the output dtype.
+
+    Returns:
+        A JAX array.
+
+    Example:
+        >>> from lamina.initializers.sampling import filled
+        >>> filled((2, 2), 3.0, "float32").tolist()
+        [[3.0, 3.0], [3.0, 3.0]]
+    """
     return jax.device_put(np.full(shape, value, dtype=_numpy_dtype(dtype)))
