@@ -172,7 +172,11 @@ class Functional(Model):
             outputs = layer(*args, **kwargs)
             for t, v in zip(node.output_tensors, _flatten(outputs)):
                 values[id(t)] = v
-        return jax.tree.map(lambda t: values[id(t)], self._outputs_struct, is_leaf=is_symbolic)
+        outputs = jax.tree.map(lambda t: values[id(t)], self._outputs_struct, is_leaf=is_symbolic)
+        # As Keras: outputs given as a one-element list or tuple come out as that one tensor.
+        if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
+            return outputs[0]
+        return outputs
 
     def get_config(self) -> dict:
         if not functional_like_constructor(type(self)):
