@@ -197,3 +197,25 @@ def test_one_output_in_a_list_is_returned_as_that_output(keras, wrap):
         np.testing.assert_allclose(np.asarray(got[key]), np.asarray(want[key]), atol=1e-5)
     assert want["symbolic"] == got["symbolic"] == wrap.__name__
     np.testing.assert_allclose(got["loss"], want["loss"], rtol=1e-5)
+
+
+def _one_element_output_list(k):
+    inp = k.Input((3,))
+    hidden = k.layers.Dense(4, kernel_initializer="ones")(inp)
+    model = k.Model(inp, [k.layers.Dense(2, kernel_initializer="ones")(hidden)])
+    x, y = np.ones((4, 3), "float32"), np.ones((4, 2), "float32")
+    out = [type(model(x)).__name__, type(model.predict(x, verbose=0)).__name__, len(model.outputs)]
+    for loss, target in (("mse", y), (["mse"], y), ("mse", [y]), (["mse"], [y])):
+        model.compile("sgd", loss, metrics=["mae"])
+        history = model.fit(x, target, epochs=1, verbose=0).history
+        out.append((sorted(history), history["loss"][0], model.evaluate(x, target, verbose=0)))
+    return out
+
+
+def test_outputs_given_as_a_one_element_list_come_out_unwrapped_like_keras(keras):
+    # scikeras builds its single-output models as `Model(inputs, [output])`.
+    got, ref = _one_element_output_list(lamina), _one_element_output_list(keras)
+    assert got[:3] == ["ArrayImpl", "ndarray", 1] == ref[:3]
+    for (g_keys, g_loss, g_eval), (r_keys, r_loss, r_eval) in zip(got[3:], ref[3:]):
+        assert g_keys == r_keys
+        np.testing.assert_allclose([g_loss, *g_eval], [r_loss, *r_eval], rtol=1e-5)
