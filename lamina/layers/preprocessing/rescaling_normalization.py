@@ -68,6 +68,21 @@ class Rescaling(Layer):
     """Multiplies inputs by `scale` and adds `offset` (e.g. `scale=1/255` maps pixels to [0, 1]).
 
     Integer inputs are cast to the layer's compute dtype (float32 by default).
+
+    Args:
+        scale: the factor (a number, or one value per channel).
+        offset: the value added after scaling. Defaults to `0.0`.
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+
+    Call arguments:
+        inputs: a tensor of any shape (images, features).
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> layer = keras.layers.Rescaling(scale=1 / 127.5, offset=-1.0)
+        >>> np.asarray(layer(np.array([[0, 127.5, 255]]))).tolist()
+        [[-1.0, 0.0, 1.0]]
     """
 
     def __init__(self, scale, offset=0.0, **kwargs):
@@ -105,6 +120,26 @@ class Normalization(Layer):
     values). Give them as `mean`/`variance`, or learn them from data with `adapt(data)`;
     `invert=True` applies the inverse map. Adapted statistics live in the non-trainable
     weights `mean`, `variance` and `count` (as in Keras, `count` is created but stays 0).
+
+    Args:
+        axis: the axis or axes that keep their own statistics (default `-1`, one mean and
+            variance per feature); `None` for a single mean and variance.
+        mean: the mean to use instead of adapting (needs `variance`).
+        variance: the variance to use instead of adapting (needs `mean`).
+        invert: whether to apply the inverse map, `x * sqrt(var) + mean`. Defaults to `False`.
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+
+    Call arguments:
+        inputs: a tensor whose `axis` dimensions match the statistics.
+
+    Example:
+        >>> import numpy as np
+        >>> import lamina as keras
+        >>> data = np.array([[0.0, 10.0], [2.0, 30.0]], "float32")
+        >>> layer = keras.layers.Normalization()
+        >>> layer.adapt(data)
+        >>> np.asarray(layer(data)).round(3).tolist()
+        [[-1.0, -1.0], [1.0, 1.0]]
     """
 
     def __init__(self, axis=-1, mean=None, variance=None, invert: bool = False, **kwargs):
