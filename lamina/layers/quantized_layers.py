@@ -74,6 +74,31 @@ def _int4_block(layer, config):
 
 # ---------------------------------------------------------------------------------------- Dense
 def dense_build(layer, kernel_shape, mode, config):
+    """Creates the variables of a quantized `Dense` layer for `mode`.
+
+    For `"int8"` and `"int4"` the kernel is created as an integer variable (int4 values packed
+    two per int8 byte) with a float `kernel_scale` (and, for grouped int4, `kernel_zero` and
+    `g_idx`); no float kernel is made. For `"float8"` the float kernel is kept and the scale and
+    amax-history variables of the inputs, kernel and output gradient are added. This is what
+    `Dense.build` does under a quantized dtype policy such as `"int8_from_float32"`.
+
+    Args:
+        layer: the `Dense` layer being built.
+        kernel_shape: `(input_dim, units)`.
+        mode: `"int8"`, `"int4"` or `"float8"`.
+        config: a `QuantizationConfig`, or `None` for the defaults of `mode`.
+
+    Returns:
+        None.
+
+    Example:
+
+    >>> from lamina import layers
+    >>> dense = layers.Dense(4, dtype="int8_from_float32")
+    >>> dense.build((None, 3))
+    >>> [(v.name, v.dtype, v.shape) for v in dense.weights]
+    [('bias', 'float32', (4,)), ('kernel', 'int8', (3, 4)), ('kernel_scale', 'float32', (4,))]
+    """
     from lamina.quantizers import AbsMaxQuantizer
     from lamina.quantizers.quantization_config import QuantizationConfig
 
@@ -152,6 +177,35 @@ def dense_build(layer, kernel_shape, mode, config):
 
 
 def dense_quantize(layer, mode, type_check, config):
+    """Quantizes a built float `Dense` layer in place (`Dense.quantize`).
+
+    The float kernel is replaced by its quantized form (computed with Keras's abs-max scheme,
+    so the numbers match Keras's), the matching variables are created by `dense_build`, and
+    the layer's dtype policy becomes the quantized policy of `mode`.
+
+    Args:
+        layer: a built `Dense` layer.
+        mode: `"int8"`, `"int4"` or `"float8"`.
+        type_check: if `True`, refuse subclasses of `Dense` (they may not support quantization).
+        config: a `QuantizationConfig`, or `None` for the defaults of `mode`.
+
+    Returns:
+        None.
+
+    Raises:
+        NotImplementedError: if `type_check` is set and `layer` is a `Dense` subclass, or
+            `mode` is not supported.
+        ValueError: if the layer is not built or is already quantized.
+
+    Example:
+
+    >>> from lamina import layers
+    >>> dense = layers.Dense(2)
+    >>> dense.build((None, 3))
+    >>> dense.quantize("int8")
+    >>> dense.quantization_mode, dense.kernel.dtype
+    ('int8', 'int8')
+    """
     from lamina import quantizers
     from lamina.layers.core import Dense
     from lamina.quantizers.quantization_config import QuantizationConfig
@@ -206,6 +260,31 @@ def dense_quantize(layer, mode, type_check, config):
 
 
 def dense_call(layer, inputs, training=None):
+    """The matmul of a quantized `Dense` layer (without bias and activation).
+
+    int8 and int4 kernels are multiplied through `int_matmul` (quantizing the inputs when the
+    config asks for it) and divided by their scales; float8 rounds the inputs, kernel and
+    output gradient through float8 with their running scales.
+
+    Args:
+        layer: a quantized `Dense` layer.
+        inputs: float array whose last axis is the layer's input dimension.
+        training: whether float8 scales should be updated.
+
+    Returns:
+        `inputs @ kernel`, computed from the quantized kernel, in the layer's compute dtype.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from lamina import layers
+    >>> from lamina.layers.quantized_layers import dense_call
+    >>> dense = layers.Dense(2, kernel_initializer="ones")
+    >>> dense.build((None, 3))
+    >>> dense.quantize("int8")
+    >>> np.round(np.asarray(dense_call(dense, np.ones((1, 3), "float32"))), 4)
+    array([[3., 3.]], dtype=float32)
+    """
     mode = layer.quantization_mode
     dtype = layer.compute_dtype
     if mode == "int8":
@@ -269,6 +348,29 @@ def dense_call(layer, inputs, training=None):
 
 # ------------------------------------------------------------------------------------ Embedding
 def embedding_build(layer, shape, mode, config):
+    """Creates the variables of a quantized `Embedding` layer for `mode`.
+
+    The table is an integer variable (int4 values packed two per byte) with one float scale
+    per row in `embeddings_scale` (grouped int4 adds `embeddings_zero` and `g_idx`). This is
+    what `Embedding.build` does under a quantized dtype policy.
+
+    Args:
+        layer: the `Embedding` layer being built.
+        shape: `(input_dim, output_dim)`.
+        mode: `"int8"` or `"int4"`.
+        config: a `QuantizationConfig`, or `None` for the defaults of `mode`.
+
+    Returns:
+        None.
+
+    Example:
+
+    >>> from lamina import layers
+    >>> embedding = layers.Embedding(5, 2, dtype="int8_from_float32")
+    >>> embedding.build()
+    >>> [(v.name, v.dtype, v.shape) for v in embedding.weights]
+    [('embeddings', 'int8', (5, 2)), ('embeddings_scale', 'float32', (5,))]
+    """
     input_dim, output_dim = shape
     if mode == "int8":
         layer.embeddings = layer.add_weight(
@@ -314,6 +416,34 @@ def embedding_build(layer, shape, mode, config):
 
 
 def embedding_quantize(layer, mode, type_check, config):
+    """Quantizes a built float `Embedding` layer in place (`Embedding.quantize`).
+
+    Each row of the table is quantized with its own abs-max scale; the float table is
+    replaced and the dtype policy becomes the quantized policy of `mode`.
+
+    Args:
+        layer: a built `Embedding` layer.
+        mode: `"int8"` or `"int4"`.
+        type_check: if `True`, refuse subclasses of `Embedding`.
+        config: a `QuantizationConfig`, or `None` for the defaults of `mode`.
+
+    Returns:
+        None.
+
+    Raises:
+        NotImplementedError: if `type_check` is set and `layer` is an `Embedding` subclass,
+            or `mode` is not supported.
+        ValueError: if the layer is not built or is already quantized.
+
+    Example:
+
+    >>> from lamina import layers
+    >>> embedding = layers.Embedding(5, 2)
+    >>> embedding.build()
+    >>> embedding.quantize("int8")
+    >>> embedding.embeddings.dtype, embedding.embeddings_scale.shape
+    ('int8', (5,))
+    """
     from lamina import quantizers
     from lamina.layers.embedding import Embedding
     from lamina.quantizers.quantization_config import QuantizationConfig
@@ -367,6 +497,27 @@ def embedding_quantize(layer, mode, type_check, config):
 
 
 def embedding_call(layer, inputs):
+    """Looks up rows of a quantized `Embedding` table and dequantizes them.
+
+    Args:
+        layer: a quantized `Embedding` layer.
+        inputs: integer indices (other dtypes are cast to int32).
+
+    Returns:
+        The float rows, shape `inputs.shape + (output_dim,)`, in the layer's compute dtype.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from lamina import layers
+    >>> from lamina.layers.quantized_layers import embedding_call
+    >>> embedding = layers.Embedding(5, 2, embeddings_initializer="ones")
+    >>> embedding.build()
+    >>> embedding.quantize("int8")
+    >>> np.round(np.asarray(embedding_call(embedding, np.array([0, 3]))), 4)
+    array([[1., 1.],
+           [1., 1.]], dtype=float32)
+    """
     mode = layer.quantization_mode
     if inputs.dtype not in (jnp.int32, jnp.int64):
         inputs = inputs.astype(jnp.int32)
@@ -391,7 +542,35 @@ def embedding_call(layer, inputs):
 
 # ---------------------------------------------------------------------------------------- Model
 def model_quantize(model, mode=None, config=None, filters=None, **kwargs):
-    """`Model.quantize`: quantizes every leaf layer that supports `mode`."""
+    """Quantizes every leaf layer of `model` that supports `mode` (`Model.quantize`).
+
+    Layers that do not support quantization are skipped; layers whose `quantize` raises
+    `NotImplementedError` (subclasses, under `type_check`) are skipped with a warning.
+
+    Args:
+        model: a built model.
+        mode: `"int8"`, `"int4"`, `"float8"`, ...; may be left `None` when `config` names it.
+        config: a `QuantizationConfig`, or `None` for the defaults of `mode`.
+        filters: `None` (all layers), a regex or list of regexes matched against layer names,
+            or a callable taking a layer and returning whether to quantize it.
+        **kwargs: only `type_check` (default `True`) is accepted.
+
+    Returns:
+        None.
+
+    Raises:
+        ValueError: for an unbuilt model, an unknown keyword argument or invalid `filters`.
+
+    Example:
+
+    >>> from lamina import layers, models
+    >>> model = models.Sequential(
+    ...     [layers.Input((3,)), layers.Dense(2, name="a"), layers.Dense(1, name="b")]
+    ... )
+    >>> model.quantize("int8", filters="b")
+    >>> [layer.quantization_mode for layer in model.layers]
+    [None, 'int8']
+    """
     import re
 
     from lamina.quantizers.quantization_config import validate_and_resolve_config
