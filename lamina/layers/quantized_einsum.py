@@ -38,6 +38,19 @@ class QuantizationLayout:
     abs-max reduces over), and `transpose`, `expand`, `squeeze` turn a keep-dims scale into
     one that broadcasts against the output. `grad_equation` maps an output cotangent and the
     kernel back to the input's gradient.
+
+    Args:
+        equation: the layer's einsum equation, e.g. `"ab,bc->ac"` (`...` is allowed).
+        input_ndim: the rank of the layer's inputs (resolves `...`).
+
+    Example:
+
+    >>> from lamina.layers.quantized_einsum import QuantizationLayout
+    >>> layout = QuantizationLayout("ab,bc->ac", 2)
+    >>> layout.kernel_reduced, layout.grad_equation
+    ([0], 'ac,bc->ab')
+    >>> layout.kernel_scale_shape((3, 4))
+    (1, 4)
     """
 
     def __init__(self, equation: str, input_ndim: int):
@@ -163,8 +176,30 @@ def _rows_columns(layout, kernel_shape):
 
 
 def einsum_build(layer, kernel_shape, mode, config):
-    """Creates the quantized variables of `layer` for `mode` (and no float kernel for int
-    modes), as Keras's `EinsumDense.quantized_build`."""
+    """Creates the variables of a quantized `EinsumDense` layer for `mode`.
+
+    Int modes create an integer kernel (int4 packed two per byte) and a float `kernel_scale`
+    laid out to broadcast against the output, and no float kernel; `"float8"` keeps the float
+    kernel and adds the scale and amax-history variables, as Keras's
+    `EinsumDense.quantized_build` does.
+
+    Args:
+        layer: the `EinsumDense` layer being built.
+        kernel_shape: the shape of its float kernel.
+        mode: `"int8"`, `"int4"` or `"float8"`.
+        config: a `QuantizationConfig`, or `None` for the defaults of `mode`.
+
+    Returns:
+        None.
+
+    Example:
+
+    >>> from lamina import layers
+    >>> layer = layers.EinsumDense("ab,bc->ac", output_shape=4, dtype="int8_from_float32")
+    >>> layer.build((None, 3))
+    >>> [(v.name, v.dtype, v.shape) for v in layer.weights]
+    [('kernel', 'int8', (3, 4)), ('kernel_scale', 'float32', (1, 4))]
+    """
     from lamina.core.quantized_dtype_policy import QuantizedFloat8DTypePolicy
     from lamina.quantizers import AbsMaxQuantizer
     from lamina.quantizers.quantization_config import QuantizationConfig
@@ -251,7 +286,35 @@ def einsum_build(layer, kernel_shape, mode, config):
 
 
 def einsum_quantize(layer, mode, type_check, config):
-    """`EinsumDense.quantize`: Keras's numbers, variables and dtype policy."""
+    """Quantizes a built float `EinsumDense` layer in place (`EinsumDense.quantize`).
+
+    The kernel is quantized over its contracted axes with Keras's abs-max scheme, the float
+    kernel is replaced by the variables `einsum_build` creates, and the dtype policy becomes
+    the quantized policy of `mode`.
+
+    Args:
+        layer: a built `EinsumDense` layer.
+        mode: `"int8"`, `"int4"` or `"float8"`.
+        type_check: if `True`, refuse subclasses of `EinsumDense`.
+        config: a `QuantizationConfig`, or `None` for the defaults of `mode`.
+
+    Returns:
+        None.
+
+    Raises:
+        NotImplementedError: if `type_check` is set and `layer` is a subclass, or `mode` is
+            not supported.
+        ValueError: if the layer is not built or is already quantized.
+
+    Example:
+
+    >>> from lamina import layers
+    >>> layer = layers.EinsumDense("ab,bc->ac", output_shape=4)
+    >>> layer.build((None, 3))
+    >>> layer.quantize("int8")
+    >>> layer.quantization_mode, layer.kernel.dtype, layer.kernel_scale.shape
+    ('int8', 'int8', (1, 4))
+    """
     from lamina import quantizers
     from lamina.layers.einsum_dense import EinsumDense
     from lamina.quantizers.quantization_config import QuantizationConfig
@@ -326,8 +389,28 @@ def _with_input_grad(inputs, forward, float_kernel, grad_equation):
 
 
 def einsum_call(layer, inputs, training=None):
-    """The forward pass of a quantized `EinsumDense` (Keras's `_int8_call`, `_int4_call` and
-    `_float8_call`)."""
+    """The einsum of a quantized `EinsumDense` layer, as Keras's `_int8_call`, `_int4_call`
+    and `_float8_call` compute it.
+
+    Args:
+        layer: a quantized `EinsumDense` layer.
+        inputs: float array of the layer's input rank.
+        training: whether float8 scales should be updated.
+
+    Returns:
+        The layer's output computed from the quantized kernel, in its compute dtype.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from lamina import layers
+    >>> from lamina.layers.quantized_einsum import einsum_call
+    >>> layer = layers.EinsumDense("ab,bc->ac", output_shape=2, kernel_initializer="ones")
+    >>> layer.build((None, 3))
+    >>> layer.quantize("int8")
+    >>> np.round(np.asarray(einsum_call(layer, np.ones((1, 3), "float32"))), 4)
+    array([[3., 3.]], dtype=float32)
+    """
     from lamina.quantizers import dequantize_with_sz_map, unpack_int4
 
     mode = layer.quantization_mode

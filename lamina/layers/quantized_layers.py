@@ -260,7 +260,7 @@ def dense_quantize(layer, mode, type_check, config):
 
 
 def dense_call(layer, inputs, training=None):
-    """The matmul of a quantized `Dense` layer (without bias and activation).
+    """The forward pass of a quantized `Dense` layer (matmul, then bias and activation).
 
     int8 and int4 kernels are multiplied through `int_matmul` (quantizing the inputs when the
     config asks for it) and divided by their scales; float8 rounds the inputs, kernel and
@@ -272,7 +272,8 @@ def dense_call(layer, inputs, training=None):
         training: whether float8 scales should be updated.
 
     Returns:
-        `inputs @ kernel`, computed from the quantized kernel, in the layer's compute dtype.
+        `activation(inputs @ kernel + bias)`, computed from the quantized kernel, in the
+        layer's compute dtype.
 
     Example:
 
