@@ -29,6 +29,7 @@ NAMESPACES = (
     "dtype_policies",
     "export",
     "initializers",
+    "layers",
     "legacy",
     "losses",
     "metrics",

@@ -27,9 +27,37 @@ INTERPOLATIONS = ("nearest", "bilinear")
 
 
 def affine_transform(images, transform, interpolation, fill_mode, fill_value, data_format):
-    """Samples `images` at the points given by `transform` (one row of 8 numbers
-    `[a0, a1, a2, b0, b1, b2, c0, c1]` per image), which maps an output pixel `(x, y)` to the
-    input point `(a0*x + a1*y + a2, b0*x + b1*y + b2)`; `c0, c1` must be 0."""
+    """Applies one affine transformation per image by resampling.
+
+    Each row of `transform` holds 8 numbers `[a0, a1, a2, b0, b1, b2, c0, c1]` that map an
+    output pixel `(x, y)` to the input point `(a0*x + a1*y + a2, b0*x + b1*y + b2)` it is read
+    from (`c0, c1` must be 0: no projective part). Points outside the image are filled
+    according to `fill_mode`.
+
+    Args:
+        images: a batch `(batch, height, width, channels)` or a single image (rank 3);
+            channels first when `data_format="channels_first"`.
+        transform: float array of shape `(batch, 8)`.
+        interpolation: `"nearest"` or `"bilinear"`.
+        fill_mode: `"constant"`, `"nearest"`, `"wrap"` or `"reflect"` (as
+            `jax.scipy.ndimage.map_coordinates` names them).
+        fill_value: the value of points outside the image when `fill_mode="constant"`.
+        data_format: `"channels_last"` or `"channels_first"`.
+
+    Returns:
+        The transformed images, same shape and dtype as `images`.
+
+    Example:
+
+    >>> import jax.numpy as jnp
+    >>> from lamina.layers.preprocessing.image_augmentation import affine_transform
+    >>> image = jnp.arange(9.0).reshape(3, 3, 1)
+    >>> shift_left = jnp.array([[1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0]])
+    >>> affine_transform(image, shift_left, "nearest", "constant", 0.0, "channels_last")[..., 0]
+    Array([[1., 2., 0.],
+           [4., 5., 0.],
+           [7., 8., 0.]], dtype=float32)
+    """
     unbatched = images.ndim == 3
     if unbatched:
         images = images[None]

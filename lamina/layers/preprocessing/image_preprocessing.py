@@ -80,8 +80,34 @@ def _image_hw(images, data_format):
 
 
 def densify_bounding_boxes(bounding_boxes, layer, batched=True):
-    """A copy of a `{"boxes", "labels"}` dict as arrays (float32 boxes), batched
-    (`(batch, N, 4)` boxes) when `batched` is False."""
+    """Returns a copy of a `{"boxes", "labels"}` dict with both entries as arrays.
+
+    Boxes become float32. An unbatched dict (`batched=False`, boxes of shape `(N, 4)`) is
+    given a batch axis of 1, so the result always holds boxes of shape `(batch, N, 4)`.
+    Other keys are copied unchanged.
+
+    Args:
+        bounding_boxes: dict with `"boxes"` and `"labels"` (arrays or nested lists).
+        layer: the name of the calling layer, used in error messages.
+        batched: whether the boxes hold a batch axis.
+
+    Returns:
+        The new dict.
+
+    Raises:
+        ValueError: if the keys are missing, the lists are ragged, or the shapes are wrong.
+
+    Example:
+
+    >>> from lamina.layers.preprocessing.image_preprocessing import densify_bounding_boxes
+    >>> out = densify_bounding_boxes(
+    ...     {"boxes": [[0, 0, 2, 2]], "labels": [1]}, "RandomFlip", batched=False
+    ... )
+    >>> out["boxes"]
+    Array([[[0., 0., 2., 2.]]], dtype=float32)
+    >>> out["labels"].shape
+    (1, 1)
+    """
     if (
         not isinstance(bounding_boxes, dict)
         or "boxes" not in bounding_boxes
@@ -131,6 +157,19 @@ class BaseImagePreprocessingLayer(Layer):
             `"xywh"`, `"center_xywh"`, `"center_yxhw"`, `"rel_xyxy"`, ...; see
             `keras.utils.bounding_boxes.convert_format`).
         data_format: `"channels_last"` or `"channels_first"`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from lamina.layers.preprocessing.image_preprocessing import (
+    ...     BaseImagePreprocessingLayer,
+    ... )
+    >>> class Invert(BaseImagePreprocessingLayer):
+    ...     def transform_images(self, images, transformation=None, training=True):
+    ...         return 1.0 - images
+    >>> Invert()(np.zeros((1, 2, 2, 1), "float32"), training=True)[0, ..., 0]
+    Array([[1., 1.],
+           [1., 1.]], dtype=float32)
     """
 
     _USE_BASE_FACTOR = True

@@ -13,6 +13,27 @@ INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic")
 
 
 def standardize_data_format(data_format: str | None, layer: str) -> str:
+    """Resolves a layer's `data_format` argument, defaulting to the global setting.
+
+    Args:
+        data_format: `"channels_last"`, `"channels_first"`, or `None` for
+            `lamina.config.image_data_format()`.
+        layer: the name of the calling layer, used in the error message.
+
+    Returns:
+        `"channels_last"` or `"channels_first"`.
+
+    Raises:
+        ValueError: for any other value.
+
+    Example:
+
+    >>> from lamina.layers.preprocessing.image_resizing import standardize_data_format
+    >>> standardize_data_format(None, "Resizing")
+    'channels_last'
+    >>> standardize_data_format("channels_first", "Resizing")
+    'channels_first'
+    """
     from lamina.core.config import image_data_format
 
     data_format = data_format or image_data_format()

@@ -12,7 +12,26 @@ from lamina.core.layer import Layer
 
 
 def serialize_value(value):
-    """A float or nested list stays as is; a NumPy array becomes a Keras `__numpy__` record."""
+    """Makes a layer argument JSON-friendly for `get_config`, as Keras writes it.
+
+    A NumPy (or JAX) array becomes a Keras `__numpy__` record holding its values and dtype;
+    any other value (a float, a nested list) is returned as is.
+
+    Args:
+        value: the argument value.
+
+    Returns:
+        The value or its record.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from lamina.layers.preprocessing.rescaling_normalization import serialize_value
+    >>> serialize_value(np.array([1.0, 2.0], "float32"))["config"]
+    {'value': [1.0, 2.0], 'dtype': 'float32'}
+    >>> serialize_value(0.5)
+    0.5
+    """
     if isinstance(value, (np.ndarray, np.generic)) or hasattr(value, "__jax_array__"):
         arr = np.asarray(value)
         return {
@@ -25,6 +44,26 @@ def serialize_value(value):
 
 
 def deserialize_value(value):
+    """Undoes `serialize_value`: a `__numpy__` record becomes a NumPy array again.
+
+    Args:
+        value: a value read from a layer config.
+
+    Returns:
+        The array, or `value` itself when it is not a `__numpy__` record.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from lamina.layers.preprocessing.rescaling_normalization import (
+    ...     deserialize_value,
+    ...     serialize_value,
+    ... )
+    >>> deserialize_value(serialize_value(np.array([1.0, 2.0], "float32")))
+    array([1., 2.], dtype=float32)
+    >>> deserialize_value(0.5)
+    0.5
+    """
     if isinstance(value, dict) and value.get("class_name") == "__numpy__":
         cfg = value["config"]
         return np.asarray(cfg["value"], dtype=cfg.get("dtype"))
@@ -32,9 +71,32 @@ def deserialize_value(value):
 
 
 def iterate_batches(data, batch_size: int | None = None, steps: int | None = None):
-    """Yields NumPy batches from an array (split by `batch_size` if given), a list/tuple of
-    batches, a generator or a `PyDataset`-like object; `(x, y)` batches keep only `x`.
-    At most `steps` batches are produced."""
+    """Yields NumPy batches of the data passed to a preprocessing layer's `adapt()`.
+
+    An array is split into batches of `batch_size` (or yielded whole); a list/tuple of
+    batches, a generator and a `PyDataset`-like object yield their items. Of an `(x, y)`
+    batch only `x` is kept.
+
+    Args:
+        data: an array, an iterable of batches, or a `PyDataset`-like object.
+        batch_size: batch size for array data; `None` yields the array as one batch.
+        steps: the most batches to yield; `None` for all.
+
+    Yields:
+        NumPy arrays.
+
+    Raises:
+        TypeError: for data of another kind.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from lamina.layers.preprocessing.rescaling_normalization import iterate_batches
+    >>> [batch.shape for batch in iterate_batches(np.zeros((5, 2)), batch_size=2)]
+    [(2, 2), (2, 2), (1, 2)]
+    >>> [batch.shape for batch in iterate_batches([(np.zeros(3), np.ones(3))] * 4, steps=2)]
+    [(3,), (3,)]
+    """
     if (
         isinstance(data, (np.ndarray, np.generic))
         or hasattr(data, "__jax_array__")
