@@ -188,3 +188,16 @@ def test_layers_in_dicts_nested_lists_and_later_assignments_are_tracked():
     owner = Owner()
     owner(np.ones((1, 3), "float32"))
     assert len(owner.layers) == 5 and len(owner.trainable_weights) == 10
+
+
+def test_a_mock_patched_onto_a_model_is_not_tracked():
+    # scikeras's tests wrap `model.fit` with `mock.patch.object(model, "fit", ...)`; a Mock
+    # answers every attribute, and must not be taken for a metric.
+    from unittest import mock
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile("sgd", "mse")
+    x, y = np.ones((8, 3), "float32"), np.ones((8, 2), "float32")
+    with mock.patch.object(model, "fit", side_effect=model.fit) as fit:
+        history = model.fit(x, y, epochs=1, verbose=0)
+    assert fit.call_count == 1 and len(history.history["loss"]) == 1

@@ -548,3 +548,14 @@ def test_automatic_steps_per_execution_gives_the_same_results_as_single_steps():
     np.testing.assert_allclose(auto[2], single[2], rtol=1e-5)
     np.testing.assert_allclose(auto[3], single[3], rtol=1e-5, atol=1e-6)
     assert auto[4].get_compile_config()["steps_per_execution"] == 1  # Keras reads the file
+
+
+def test_compile_without_an_optimizer_evaluates_and_fit_says_what_is_missing():
+    # Keras accepts optimizer=None (scikeras relies on it to give its own error).
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile(optimizer=None, loss="mse")
+    x, y = np.ones((8, 3), "float32"), np.ones((8, 2), "float32")
+    assert model.optimizer is None
+    assert np.isfinite(model.evaluate(x, y, verbose=0))
+    with pytest.raises(ValueError, match="optimizer=None.*fit"):
+        model.fit(x, y, verbose=0)

@@ -258,7 +258,9 @@ def resolve(
         if found is None:
             public = sorted(k for k in objects if not k.startswith("_"))
             raise ValueError(
-                f"Unknown {kind}{where}: {identifier!r}.{_suggest(identifier, public)} "
+                # Keras's wording first: other libraries match on "Could not interpret ...".
+                f"Could not interpret {kind} identifier{where}: {identifier!r} (unknown name)."
+                f"{_suggest(identifier, public)} "
                 f"Known {kind} names: {', '.join(public)}. For a custom {kind}, pass the object "
                 "itself or register it with `keras.saving.register_keras_serializable()`."
             )

@@ -31,8 +31,10 @@ _INTERNAL_ATTRS = frozenset(
 
 
 def _is_trackable(value) -> bool:
-    return isinstance(value, (Tracker, Variable, SeedGenerator)) or getattr(
-        value, "_is_lamina_metric", False
+    # `is True`: objects that answer every attribute (a `unittest.mock.Mock` patched onto a
+    # model, as scikeras's tests do) are not metrics.
+    return isinstance(value, (Tracker, Variable, SeedGenerator)) or (
+        getattr(value, "_is_lamina_metric", False) is True
     )
 
 

@@ -365,6 +365,9 @@ class CompileMetrics(metrics_module.Metric):
                         f"compile({argument}=...): {len(config)} lists for {n} outputs."
                     )
                 return [list(c or []) for c in config]
+            if n > 1 and len(config) == n:
+                # As Keras: a list with as many entries as outputs gives one per output.
+                return [[c] if c is not None else [] for c in config]
             return [list(config) for _ in range(n)]
         return [[config] for _ in range(n)]
 

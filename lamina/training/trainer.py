@@ -84,9 +84,12 @@ class Trainer(Loops, BatchMethods):
         from lamina import metrics as metrics_module
         from lamina import optimizers
 
-        optimizer = optimizers.get(optimizer)
+        # `optimizer=None` is accepted as in Keras (a model only evaluated or used for
+        # predictions needs none); `fit` then says what is missing.
+        optimizer = None if optimizer is None else optimizers.get(optimizer)
         if (
-            auto_scale_loss
+            optimizer is not None
+            and auto_scale_loss
             and self.dtype_policy.name == "mixed_float16"
             and not isinstance(optimizer, optimizers.LossScaleOptimizer)
         ):
@@ -146,6 +149,11 @@ class Trainer(Loops, BatchMethods):
             raise ValueError(
                 f"You must call `compile()` before `{method}()`: e.g. "
                 "model.compile(optimizer='adam', loss='mse')."
+            )
+        if method in ("fit", "train_on_batch") and self.optimizer is None:
+            raise ValueError(
+                f"Model '{self.name}' was compiled with optimizer=None, and `{method}()` needs "
+                "an optimizer: compile it with one, e.g. model.compile(optimizer='adam', ...)."
             )
 
     # ------------------------------------------------------------------ metrics
@@ -224,7 +232,7 @@ class Trainer(Loops, BatchMethods):
                 self._compile_loss.entries = []
             if self._compile_metrics.entries is None:
                 self._compile_metrics.entries = []
-        if not self.optimizer.built:
+        if self.optimizer is not None and not self.optimizer.built:
             self.optimizer.build(self.trainable_variables)
 
     def _builder(self) -> StepBuilder:

@@ -219,3 +219,16 @@ def test_outputs_given_as_a_one_element_list_come_out_unwrapped_like_keras(keras
     for (g_keys, g_loss, g_eval), (r_keys, r_loss, r_eval) in zip(got[3:], ref[3:]):
         assert g_keys == r_keys
         np.testing.assert_allclose([g_loss, *g_eval], [r_loss, *r_eval], rtol=1e-5)
+
+
+def _metrics_list_per_output(k):
+    inp = k.Input((3,))
+    model = k.Model(inp, [k.layers.Dense(1, name="a")(inp), k.layers.Dense(1, name="b")(inp)])
+    x, y = np.ones((4, 3), "float32"), np.ones((4, 1), "float32")
+    model.compile("sgd", "mse", metrics=["mae", "mse"])
+    return sorted(model.fit(x, [y, y], verbose=0).history)
+
+
+def test_a_metrics_list_with_one_entry_per_output_is_per_output_like_keras(keras):
+    assert _metrics_list_per_output(lamina) == _metrics_list_per_output(keras)
+    assert _metrics_list_per_output(lamina) == ["a_loss", "a_mae", "b_loss", "b_mse", "loss"]

@@ -38,7 +38,7 @@ ALL = ("keras_tuner", "scikeras", "keras_hub")
 LAYOUT = {
     "keras_tuner": (".", "importlib"),
     "scikeras": ("tests", "prepend"),
-    "keras_hub": ("keras_hub", "importlib"),
+    "keras_hub": (".", "importlib"),
 }
 
 
