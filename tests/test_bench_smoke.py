@@ -192,3 +192,23 @@ def test_markdown_has_every_row(bench, fits, inference, micro, startup):
 def test_bad_workload_name(bench):
     with pytest.raises(KeyError):
         bench.run_workload("nope", rounds=1)
+
+
+@pytest.mark.slow
+def test_bench_applications_measures_a_small_model():
+    """bench/bench_applications.py's in-process measurement, on a tiny model and input."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_applications", BENCH_DIR / "bench_applications.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    row = module.measure("lamina", "MobileNetV3Small", steps=1, batch=2, size=32)
+    assert row["params"] > 0 and math.isfinite(row["first_loss"])
+    assert 0 < row["build_compile_s"] < row["first_step_s"]
+    assert 1 <= row["programs"] <= 10  # the step, the sampling program, a few small ones
+    assert row["images_per_s"] > 0 and row["peak_mib"] > 100
+    assert module._median_row([{"a": 1.0, "n": 2}, {"a": 3.0, "n": 2}]) == {
+        "a": 2.0,
+        "n": 2,
+        "runs": 2,
+    }
