@@ -332,25 +332,23 @@ class Layer(LayerWeights, Tracker, Operation):
         self._build_shapes_dict = self._build_shapes_dict or {"input_shape": shapes}
 
     def _run_build(self, shapes) -> None:
-        with state.name_scope(self.name, owner=self):
-            self.__dict__["_path"] = state.current_path()
-            try:
-                self.build(shapes)
-            except Exception as e:
-                e.add_note(f"(while building layer '{self.name}' for input shape {shapes})")
-                raise
-        self._build_shapes_dict = {"input_shape": shapes}
-        self.built = True
+        self._build_in_scope(lambda: self.build(shapes), {"input_shape": shapes})
 
     def _run_build_kwargs(self, shapes: dict) -> None:
         """`build(**shapes)` for a `build` that takes several `<argument>_shape`s."""
+        self._build_in_scope(lambda: self.build(**shapes), dict(shapes))
+
+    def _build_in_scope(self, build, shapes_dict: dict) -> None:
+        """Runs `build()` in the layer's name scope (its variables' and sublayers' paths nest
+        under it; the build wrapper sets its `path`), then records the shapes it was built for."""
         with state.name_scope(self.name, owner=self):
             try:
-                self.build(**shapes)
+                build()
             except Exception as e:
-                e.add_note(f"(while building layer '{self.name}' for input shapes {shapes})")
+                shapes = shapes_dict.get("input_shape", shapes_dict)
+                e.add_note(f"(while building layer '{self.name}' for input shape {shapes})")
                 raise
-        self._build_shapes_dict = dict(shapes)
+        self._build_shapes_dict = shapes_dict
         self.built = True
 
     def get_build_config(self) -> dict | None:

@@ -136,6 +136,8 @@ def _wrap_build(build):
     @functools.wraps(build)
     def wrapped(self, *args, **kwargs):
         with state.name_scope(self.name, owner=self):
+            # Keras's `Layer.path`: the name scopes of the layers whose `build` runs this one.
+            self.__dict__["_path"] = state.current_path()
             result = build(self, *args, **kwargs)
         if (args or kwargs) and self.__dict__.get("_build_shapes_dict") is None:
             # Recorded by parameter name, as Keras's build wrapper does (`get_build_config`).

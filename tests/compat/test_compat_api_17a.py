@@ -214,6 +214,29 @@ def test_dtype_policy_map_reaches_attention_sublayers_by_nested_path(keras, kind
     assert any(dtypes[1] == "bfloat16" for dtypes in seen[lamina][1].values())
 
 
+def test_layer_paths_nest_through_a_build_called_directly(keras):
+    """A layer built from its parent's `build` (called directly, not through `__call__`)
+    gets the parent's path as prefix, as in Keras."""
+    paths = {}
+    for k in (keras, lamina):
+
+        class Block(k.layers.Layer):
+            def __init__(self, mha, **kwargs):
+                super().__init__(**kwargs)
+                self.mha = mha
+
+            def build(self, input_shape):
+                self.mha.build(input_shape, input_shape)
+
+            def call(self, x):
+                return self.mha(x, x)
+
+        block = Block(k.layers.MultiHeadAttention(2, 4, name="mha"), name="block")
+        block(np.ones((1, 3, 4), "float32"))
+        paths[k] = (block.path, block.mha.path, block.mha._query_dense.path)
+    assert paths[lamina] == paths[keras] == ("block", "block/mha", "block/mha/query")
+
+
 # ---------------------------------------------------------------------------- ScheduleFreeAdamW
 @pytest.mark.parametrize(
     "kwargs",
