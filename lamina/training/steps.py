@@ -164,6 +164,8 @@ class LossParts(NamedTuple):
         weights: the sample weights, one per output (or None).
         metrics: metric values a user's `compute_loss` updated, or None.
         y_pred: the predictions as the model returned them.
+        non_trainable: the non-trainable values after a user's `compute_loss` (it may call
+            layers that update them), or None when it did not run under them.
 
     Example:
         >>> from lamina.training.steps import LossParts
@@ -181,6 +183,7 @@ class LossParts(NamedTuple):
     # documented example does); None when it did not run under them.
     metrics: list | None = None
     y_pred: Any = None
+    non_trainable: list | None = None
 
 
 class StepBuilder:
@@ -310,7 +313,7 @@ class StepBuilder:
             )
 
     def _loss(
-        self, batch, y_pred, mask, losses, training, metric_values=None, values=None
+        self, batch, y_pred, mask, losses, training, metric_values, trainable, non_trainable
     ) -> LossParts:
         """The loss of a batch through `model.compute_loss` (its one definition, which a user's
         override replaces): the losses added during this call are `model.losses`, and the
@@ -324,22 +327,22 @@ class StepBuilder:
             )
         object.__setattr__(model, "_losses_override", losses)
         object.__setattr__(model, "_per_output_losses", [])
-        new_metrics = None
+        new_metrics = new_nt = None
         try:
             with state_lib.call_context(training, batch_mask=mask):
                 if self.custom_loss and metric_values is not None:
                     # A user's `compute_loss` may update metrics and call layers (a Distiller
                     # runs its models again): bind the variables to this step's values, as
                     # Keras's `stateless_compute_loss` does, so gradients flow through them.
-                    mapping = list(zip(self.metric_vars, metric_values))
-                    if values is not None:
-                        mapping += list(zip(self.trainable_vars, values[0]))
-                        mapping += list(zip(self.non_trainable_vars, values[1]))
+                    mapping = [
+                        *zip(self.metric_vars, metric_values),
+                        *zip(self.trainable_vars, trainable),
+                        *zip(self.non_trainable_vars, non_trainable),
+                    ]
                     with state_lib.StateScope(mapping) as scope:
                         total = call_compute_loss(model, x, y, y_pred, sw, training)
                         new_metrics = [scope.get(v) for v in self.metric_vars]
-                        if values is not None:
-                            values[1][:] = [scope.get(v) for v in self.non_trainable_vars]
+                        new_nt = [scope.get(v) for v in self.non_trainable_vars]
                 else:
                     total = call_compute_loss(model, x, y, y_pred, sw, training)
         finally:
@@ -349,7 +352,14 @@ class StepBuilder:
         targets = flatten_targets(model, y, len(preds))
         weights = flatten_targets(model, sw, len(preds), "sample_weight")
         return LossParts(
-            jnp.asarray(total, "float32"), per_output, preds, targets, weights, new_metrics, y_pred
+            jnp.asarray(total, "float32"),
+            per_output,
+            preds,
+            targets,
+            weights,
+            new_metrics,
+            y_pred,
+            new_nt,
         )
 
     def _metrics(self, metric_values, loss: LossParts, mask, batch):
@@ -379,8 +389,9 @@ class StepBuilder:
             y_pred, new_nt, losses = self._forward(
                 trainable, state.non_trainable, batch[0], True, mask
             )
-            new_nt = list(new_nt)
-            loss = self._loss(batch, y_pred, mask, losses, True, state.metrics, (trainable, new_nt))
+            loss = self._loss(batch, y_pred, mask, losses, True, state.metrics, trainable, new_nt)
+            if loss.non_trainable is not None:
+                new_nt = loss.non_trainable
             # The loss scale (LossScaleOptimizer) is optimizer state: read it from this step's.
             with state_lib.StateScope(list(zip(self.optimizer_vars, state.optimizer))):
                 scaled = model.optimizer.scale_loss(loss.total)
@@ -397,8 +408,9 @@ class StepBuilder:
         y_pred, _, losses = self._forward(
             state.trainable, state.non_trainable, batch[0], False, mask
         )
-        values = (state.trainable, list(state.non_trainable))
-        loss = self._loss(batch, y_pred, mask, losses, False, state.metrics, values)
+        loss = self._loss(
+            batch, y_pred, mask, losses, False, state.metrics, state.trainable, state.non_trainable
+        )
         new_metrics, logs = self._metrics(state.metrics, loss, mask, batch)
         return state._replace(metrics=new_metrics), logs
 
