@@ -201,3 +201,13 @@ def test_a_mock_patched_onto_a_model_is_not_tracked():
     with mock.patch.object(model, "fit", side_effect=model.fit) as fit:
         history = model.fit(x, y, epochs=1, verbose=0)
     assert fit.call_count == 1 and len(history.history["loss"]) == 1
+
+
+def test_a_model_refuses_an_attribute_named_layers_as_keras_does():
+    class Owner(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.layers = [layers.Dense(2)]
+
+    with pytest.raises(AttributeError, match="`Model.layers` attribute is reserved"):
+        Owner()

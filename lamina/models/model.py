@@ -256,6 +256,19 @@ class Model(Trainer, Layer):
 
         load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
+    @property
+    def layers(self) -> list:
+        """The model's direct sublayers."""
+        return list(self._layers)
+
+    @layers.setter
+    def layers(self, _) -> None:
+        # A layer may name an attribute `layers`; on a model, as in Keras, the name is reserved.
+        raise AttributeError(
+            "`Model.layers` attribute is reserved and should not be used. Please use another "
+            "name."
+        )
+
     def get_state_tree(self, value_format: str = "backend_tensor") -> dict:
         """The model's variables as nested dicts keyed by the parts of each variable's path.
 
