@@ -4,17 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-BOX_FORMATS = (
-    "xyxy",
-    "yxyx",
-    "xywh",
-    "center_xywh",
-    "center_yxhw",
-    "rel_xyxy",
-    "rel_yxyx",
-    "rel_xywh",
-    "rel_center_xywh",
-)
+from lamina.layers.preprocessing.bounding_boxes import SUPPORTED_FORMATS as BOX_FORMATS
+from lamina.layers.preprocessing.bounding_boxes import convert_format
 
 
 def data_format_or_default(data_format, owner: str) -> str:
@@ -108,23 +99,8 @@ def boxes_to_xyxy(boxes, source: str, height, width) -> np.ndarray:
         raise ValueError(
             f"Unknown bounding box format {source!r}; expected one of {list(BOX_FORMATS)}."
         )
-    a, b, c, d = (boxes[..., i] for i in range(4))
-    relative = fmt.startswith("rel_")
-    fmt = fmt.removeprefix("rel_")
-    if fmt == "xyxy":
-        x1, y1, x2, y2 = a, b, c, d
-    elif fmt == "yxyx":
-        y1, x1, y2, x2 = a, b, c, d
-    elif fmt == "xywh":
-        x1, y1, x2, y2 = a, b, a + c, b + d
-    elif fmt == "center_xywh":
-        x1, y1, x2, y2 = a - c / 2.0, b - d / 2.0, a + c / 2.0, b + d / 2.0
-    else:  # center_yxhw
-        x1, y1, x2, y2 = b - d / 2.0, a - c / 2.0, b + d / 2.0, a + c / 2.0
-    if relative:
-        w, h = np.float32(width), np.float32(height)
-        x1, y1, x2, y2 = x1 * w, y1 * h, x2 * w, y2 * h
-    return np.stack([x1, y1, x2, y2], axis=-1).astype("float32")
+    xyxy = convert_format(boxes, fmt, "xyxy", height=height, width=width)
+    return np.asarray(xyxy, dtype="float32")
 
 
 def to_0_255(images, value_range) -> np.ndarray:
