@@ -51,7 +51,7 @@ SRC_MODULES = {
     "keras.src.trainers": None,
     "keras.src.trainers.data_adapters": None,
     "keras.src.trainers.data_adapters.data_adapter_utils": {
-        "class_weight_to_sample_weights": "lamina.legacy.keras_src:class_weight_to_sample_weights",
+        "class_weight_to_sample_weights": "lamina.training.data:class_weight_to_sample_weights",
     },
 }
 

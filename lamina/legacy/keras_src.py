@@ -1,9 +1,9 @@
 """Small helpers that libraries around Keras import from Keras internals (`keras.src.*`).
 
-Through `lamina.install_as_keras()`, KerasHub imports `in_grain_data_pipeline`
-(`keras.src.utils.backend_utils`) and `class_weight_to_sample_weights`
-(`keras.src.trainers.data_adapters.data_adapter_utils`); these are lamina's versions, with the
-same behaviour. They are not part of the public API.
+Through `lamina.install_as_keras()`, KerasHub imports `in_tf_graph` and `in_grain_data_pipeline`
+(`keras.src.utils.backend_utils`); these are lamina's versions, with the same behaviour. (Its
+`class_weight_to_sample_weights` maps onto `lamina.training.data`'s, the one `fit` uses.) They
+are not part of the public API.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ from __future__ import annotations
 import inspect
 import os
 import sys
-
-import numpy as np
 
 
 def in_tf_graph() -> bool:
@@ -60,28 +58,3 @@ def in_grain_data_pipeline() -> bool:
             return True
         frame = frame.f_back
     return False
-
-
-def class_weight_to_sample_weights(y, class_weight: dict) -> np.ndarray:
-    """Per-sample weights from a `{class index: weight}` dict (classes not in it weigh 1).
-
-    Args:
-        y: the targets: class indices, shape `(n,)` or `(n, 1)`, or one-hot rows `(n, classes)`.
-        class_weight: the weight of each class index.
-
-    Returns:
-        A float32 NumPy array of shape `(n,)`.
-
-    Example:
-
-    >>> from lamina.legacy.keras_src import class_weight_to_sample_weights
-    >>> class_weight_to_sample_weights(np.array([0, 1, 1, 2]), {1: 3.0}).tolist()
-    [1.0, 3.0, 3.0, 1.0]
-    """
-    from lamina.core.config import floatx
-
-    labels = np.asarray(y)
-    if labels.ndim > 1:
-        labels = np.argmax(labels, axis=-1) if labels.shape[-1] != 1 else labels[..., 0]
-    labels = np.round(labels).astype("int32")
-    return np.asarray([class_weight.get(int(c), 1.0) for c in labels], dtype=floatx())

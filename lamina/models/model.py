@@ -265,8 +265,7 @@ class Model(Trainer, Layer):
     def layers(self, _) -> None:
         # A layer may name an attribute `layers`; on a model, as in Keras, the name is reserved.
         raise AttributeError(
-            "`Model.layers` attribute is reserved and should not be used. Please use another "
-            "name."
+            "`Model.layers` attribute is reserved and should not be used. Please use another name."
         )
 
     def get_state_tree(self, value_format: str = "backend_tensor") -> dict:

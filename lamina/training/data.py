@@ -325,3 +325,29 @@ def plan_batches(n: int, batch_size: int, steps: int, shuffle=False, rows=None) 
     return BatchPlan(
         indices.reshape(shape), mask.reshape(shape), steps, used - (steps - 1) * batch_size
     )
+
+
+def class_weight_to_sample_weights(y, class_weight: dict) -> np.ndarray:
+    """Per-sample weights from a `{class index: weight}` dict (classes not in it weigh 1).
+
+    Args:
+        y: the targets: class indices, shape `(n,)` or `(n, 1)`, or one-hot rows `(n, classes)`.
+        class_weight: the weight of each class index.
+
+    Returns:
+        A `floatx()` NumPy array of shape `(n,)`.
+
+    Example:
+
+    >>> from lamina.training.data import class_weight_to_sample_weights
+    >>> class_weight_to_sample_weights(np.array([0, 1, 1, 2]), {1: 3.0}).tolist()
+    [1.0, 3.0, 3.0, 1.0]
+    """
+    labels = np.asarray(y)
+    if labels.ndim > 1:
+        labels = np.argmax(labels, axis=-1) if labels.shape[-1] != 1 else labels[..., 0]
+    labels = np.round(labels).astype("int32")
+    weights = np.ones(labels.shape[0], dtype=floatx())
+    for cls, weight in class_weight.items():
+        weights[labels == int(cls)] = weight
+    return weights

@@ -433,15 +433,7 @@ class Trainer(Loops, BatchMethods):
     def _class_weights(self, y, class_weight):
         if isinstance(y, (list, tuple, dict)):
             raise ValueError("`class_weight` is only supported for models with a single output.")
-        labels = np.asarray(y)
-        if labels.ndim > 1 and labels.shape[-1] > 1:
-            labels = labels.argmax(axis=-1)
-        else:
-            labels = np.round(labels.reshape(labels.shape[0], -1)[:, 0]).astype(int)
-        weights = np.ones(labels.shape[0], dtype=np.float32)
-        for cls, w in class_weight.items():
-            weights[labels == int(cls)] = w
-        return weights
+        return data_lib.class_weight_to_sample_weights(y, class_weight)
 
     def _format_logs(self, logs: dict, return_dict: bool):
         if return_dict:
