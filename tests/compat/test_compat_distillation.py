@@ -130,6 +130,10 @@ def _mlp(package, width, name):
     ],
 )
 def test_distiller_trains_like_keras(keras, losses, student_loss_weight):
+    # Fixed starting weights (not whatever the worker's global seed has reached) and a small
+    # step: with random weights and SGD(0.1) some starts diverge, and a diverging run amplifies
+    # float rounding differences past any tolerance in both libraries.
+    lamina.utils.set_random_seed(1)
     rng = np.random.default_rng(0)
     x = rng.random((32, 4)).astype("float32")
     y = rng.integers(0, 3, 32)
@@ -148,7 +152,7 @@ def test_distiller_trains_like_keras(keras, losses, student_loss_weight):
             student_loss_weight=student_loss_weight,
         )
         distiller.compile(
-            optimizer=package.optimizers.SGD(0.1),
+            optimizer=package.optimizers.SGD(0.02),
             loss="sparse_categorical_crossentropy",
             metrics=["accuracy"],
         )
