@@ -15,6 +15,7 @@ same weights (copied by layer name), and compared on:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -439,7 +440,15 @@ def test_random_models_agree_with_keras_many(keras, tmp_path, spec, seed):
         _soak_report({"ok": False, "spec": repr(spec), "seed": seed, "error": message})
     else:
         _SOAK["clean"] += 1
-        _soak_report({"ok": True})
+        text = repr(spec)
+        _soak_report(
+            {
+                "ok": True,
+                "seed": seed,
+                "spec_sha1": hashlib.sha1(text.encode()).hexdigest()[:12],
+                "spec_chars": len(text),
+            }
+        )
     keras.backend.clear_session()
 
 
