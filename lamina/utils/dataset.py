@@ -203,17 +203,21 @@ class _Batch(_Step):
         stop = (index + 1) * self.size
         if n != float("inf"):
             stop = min(stop, n)
-        return _stack([self.parent.get(i, epoch) for i in range(index * self.size, stop)])
+        return self._collate([self.parent.get(i, epoch) for i in range(index * self.size, stop)])
+
+    def _collate(self, elements: list):
+        """One batch from its elements (subclasses finish the elements here, a batch at once)."""
+        return _stack(elements)
 
     def _stream(self, epoch):
         pending = []
         for element in self.parent.iterate(epoch):
             pending.append(element)
             if len(pending) == self.size:
-                yield _stack(pending)
+                yield self._collate(pending)
                 pending = []
         if pending and not self.drop_remainder:
-            yield _stack(pending)
+            yield self._collate(pending)
 
 
 class _Unbatch(_Step):

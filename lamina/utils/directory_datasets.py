@@ -10,13 +10,14 @@ backend (`keras.ops.image.resize`); WAV files are decoded with the standard libr
 from __future__ import annotations
 
 import functools
+import io
 import os
 import wave
 
 import numpy as np
 
 from lamina.core.config import image_data_format
-from lamina.utils.dataset import Dataset, _Batch, _Shuffle, _Source
+from lamina.utils.dataset import Dataset, _Batch, _Shuffle, _Source, _stack
 
 IMAGE_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 TEXT_FORMATS = (".txt",)
@@ -428,20 +429,7 @@ def resize_image(
     """
     image = np.asarray(image, dtype="float32")
     th, tw = int(size[0]), int(size[1])
-    height, width = image.shape[0], image.shape[1]
-    if crop_to_aspect_ratio:
-        ch = max(min(height, int(float(width * th) / tw)), 1)
-        cw = max(min(width, int(float(height * tw) / th)), 1)
-        h0, w0 = int(float(height - ch) / 2), int(float(width - cw) / 2)
-        image = image[h0 : h0 + ch, w0 : w0 + cw]
-    elif pad_to_aspect_ratio:
-        ph = max(height, int(float(width * th) / tw))
-        pw = max(width, int(float(height * tw) / th))
-        h0, w0 = int(float(ph - height) / 2), int(float(pw - width) / 2)
-        if h0 > 0:
-            image = np.pad(image, ((h0, h0), (0, 0), (0, 0)), constant_values=fill_value)
-        elif w0 > 0:
-            image = np.pad(image, ((0, 0), (w0, w0), (0, 0)), constant_values=fill_value)
+    image = _crop_or_pad(image, (th, tw), crop_to_aspect_ratio, pad_to_aspect_ratio, fill_value)
     height, width = image.shape[0], image.shape[1]
     if interpolation == "nearest":
         if height != th:
@@ -456,6 +444,28 @@ def resize_image(
         index, weight = _taps(width, tw, interpolation)
         image = _apply_taps(image, index, weight[None, :, :, None], axis=1)
     return np.ascontiguousarray(image, dtype="float32")
+
+
+def _crop_or_pad(images, size, crop_to_aspect_ratio, pad_to_aspect_ratio, fill_value=0.0):
+    """Crops (or pads) the `(..., height, width, channels)` images to the aspect ratio of
+    `size` as Keras's `smart_resize` / `pad_to_aspect_ratio` do: a centred box."""
+    th, tw = size
+    height, width = images.shape[-3], images.shape[-2]
+    if crop_to_aspect_ratio:
+        ch = max(min(height, int(float(width * th) / tw)), 1)
+        cw = max(min(width, int(float(height * tw) / th)), 1)
+        h0, w0 = int(float(height - ch) / 2), int(float(width - cw) / 2)
+        return images[..., h0 : h0 + ch, w0 : w0 + cw, :]
+    if pad_to_aspect_ratio:
+        ph = max(height, int(float(width * th) / tw))
+        pw = max(width, int(float(height * tw) / th))
+        h0, w0 = int(float(ph - height) / 2), int(float(pw - width) / 2)
+        lead = [(0, 0)] * (images.ndim - 3)
+        if h0 > 0:
+            return np.pad(images, lead + [(h0, h0), (0, 0), (0, 0)], constant_values=fill_value)
+        if w0 > 0:
+            return np.pad(images, lead + [(0, 0), (w0, w0), (0, 0)], constant_values=fill_value)
+    return images
 
 
 @functools.lru_cache(maxsize=64)
@@ -483,6 +493,85 @@ def _apply_taps(image, index, weight, axis):
         term *= weight[picker + (k,)]
         out += term
     return out
+
+
+@functools.lru_cache(maxsize=32)
+def _batch_resizer(in_size: tuple, out_size: tuple, method: str):
+    """A jitted `(batch, h, w, c)` -> float32 `(batch, th, tw, c)` resize for one input size:
+    the two banded sums of `resize_image` fused by XLA into one pass over the batch (about 4x
+    NumPy's speed on a 2-core CPU, and it runs without the GIL)."""
+    import jax
+    import jax.numpy as jnp
+
+    def along(images, axis, n_in, n_out):
+        if n_in == n_out:
+            return images
+        if method == "nearest":
+            return jnp.take(images, _nearest_indices(n_in, n_out), axis=axis)
+        index, weight = _taps(n_in, n_out, method)
+        shape = [1] * images.ndim
+        shape[axis] = n_out
+        out = None
+        for k in range(index.shape[1]):
+            term = jnp.take(images, index[:, k], axis=axis) * weight[:, k].reshape(shape)
+            out = term if out is None else out + term
+        return out
+
+    def resize(images):
+        images = images.astype(jnp.float32)
+        images = along(images, 1, in_size[0], out_size[0])
+        return along(images, 2, in_size[1], out_size[1])
+
+    return jax.jit(resize)
+
+
+def resize_images(
+    images,
+    size,
+    interpolation="bilinear",
+    crop_to_aspect_ratio=False,
+    pad_to_aspect_ratio=False,
+):
+    """Resizes a list of decoded `(height, width, channels)` images to one float32 batch, as
+    `resize_image` does to each of them.
+
+    When all images have the same shape (the common case: a folder of photos of one size),
+    the batch is resized at once by a jitted XLA program on the CPU; otherwise image by image
+    with NumPy. Both give `resize_image`'s values (to float32 rounding).
+
+    Args:
+        images: a list of channels-last arrays (e.g. `uint8` from a decoder).
+        size: `(height, width)` of the results.
+        interpolation: one of `RESIZE_INTERPOLATIONS`.
+        crop_to_aspect_ratio: first crop each image to the target aspect ratio.
+        pad_to_aspect_ratio: first pad each image (with zeros) to the target aspect ratio.
+
+    Returns:
+        A float32 array of shape `(len(images), size[0], size[1], channels)`.
+
+    Example:
+
+    >>> resize_images([np.zeros((4, 6, 3), "uint8")] * 2, (2, 3)).shape
+    (2, 2, 3, 3)
+    """
+    size = (int(size[0]), int(size[1]))
+    arrays = [np.asarray(a) for a in images]
+    if len({(a.shape, a.dtype) for a in arrays}) != 1 or len(arrays) < 2:
+        return np.stack(
+            [
+                resize_image(a, size, interpolation, crop_to_aspect_ratio, pad_to_aspect_ratio)
+                for a in arrays
+            ]
+        )
+    import jax
+
+    batch = np.stack(arrays)
+    if batch.dtype not in (np.uint8, np.float32):
+        batch = batch.astype("float32")  # e.g. 16-bit PNGs (big-endian in Pillow's buffer)
+    batch = _crop_or_pad(batch, size, crop_to_aspect_ratio, pad_to_aspect_ratio)
+    resize = _batch_resizer(tuple(batch.shape[1:3]), size, interpolation)
+    cpu = jax.devices("cpu")[0]
+    return np.asarray(resize(jax.device_put(np.ascontiguousarray(batch), cpu)))
 
 
 # ------------------------------------------------------------------------------ images
@@ -529,9 +618,37 @@ def load_image(
     >>> load_image(f, (2, 2), 3, "bilinear", "channels_last").shape
     (2, 2, 3)
     """
+    array = decode_image(path, num_channels)
+    out = resize_image(array, image_size, interpolation, crop_to_aspect_ratio, pad_to_aspect_ratio)
+    if data_format == "channels_first":
+        out = np.ascontiguousarray(out.transpose(2, 0, 1))
+    return out
+
+
+def decode_image(path, num_channels):
+    """Decodes one image file with Pillow to a `(height, width, num_channels)` array.
+
+    Args:
+        path: the file.
+        num_channels: 1 (grayscale), 3 (RGB) or 4 (RGBA).
+
+    Returns:
+        The pixels as the decoder gives them (`uint8`, or wider integers for 16-bit PNGs).
+
+    Example:
+
+    >>> import tempfile, os
+    >>> from PIL import Image
+    >>> f = os.path.join(tempfile.mkdtemp(), "a.png")
+    >>> Image.new("RGB", (8, 4)).save(f)
+    >>> decode_image(f, 1).shape
+    (4, 8, 1)
+    """
     image_module = _pil()
     try:
-        with image_module.open(path) as img:
+        with open(path, "rb") as f:  # one read: Pillow's own chunked reads cost ~25% more
+            data = f.read()
+        with image_module.open(io.BytesIO(data)) as img:
             if num_channels == 1:
                 if img.mode not in ("L", "I;16", "I"):
                     img = img.convert("L")
@@ -541,18 +658,28 @@ def load_image(
             elif img.mode != "RGB":
                 img = img.convert("RGB")
             array = np.asarray(img)
-            array = array.astype("float32") if array.dtype != np.float32 else array
     except Exception as e:
         raise ValueError(
             f"image_dataset_from_directory: could not decode the image file {path!r} "
             f"({type(e).__name__}: {e}). Remove or replace the file."
         ) from e
-    if array.ndim == 2:
-        array = array[:, :, None]
-    out = resize_image(array, image_size, interpolation, crop_to_aspect_ratio, pad_to_aspect_ratio)
-    if data_format == "channels_first":
-        out = np.ascontiguousarray(out.transpose(2, 0, 1))
-    return out
+    if array.dtype.byteorder == ">":
+        array = array.astype(array.dtype.newbyteorder("="))
+    return array[:, :, None] if array.ndim == 2 else array
+
+
+class _ImageBatch(_Batch):
+    """Batches decoded images and resizes each batch at once (`resize_images`)."""
+
+    def __init__(self, parent, size, drop_remainder, *, finish):
+        super().__init__(parent, size, drop_remainder)
+        self.finish = finish
+
+    def _collate(self, elements):
+        if not isinstance(elements[0], tuple):
+            return self.finish(elements)
+        rest = _stack([e[1:] for e in elements])
+        return (self.finish([e[0] for e in elements]), *rest)
 
 
 def image_dataset_from_directory(
@@ -674,16 +801,34 @@ def image_dataset_from_directory(
     _pil()
     size = (int(image_size[0]), int(image_size[1]))
 
-    def load(path):
-        return load_image(
-            path,
-            size,
-            channels,
-            interpolation,
-            data_format,
-            crop_to_aspect_ratio,
-            pad_to_aspect_ratio,
-        )
+    if batch_size is None:
+        batch_step = _Batch  # unused: the elements are single images
+
+        def load(path):
+            return load_image(
+                path,
+                size,
+                channels,
+                interpolation,
+                data_format,
+                crop_to_aspect_ratio,
+                pad_to_aspect_ratio,
+            )
+
+    else:
+        # Batched: the workers decode, and each batch is resized at once (`resize_images`).
+        def finish(images):
+            out = resize_images(
+                images, size, interpolation, crop_to_aspect_ratio, pad_to_aspect_ratio
+            )
+            if data_format == "channels_first":
+                out = np.ascontiguousarray(out.transpose(0, 3, 1, 2))
+            return out
+
+        def load(path):
+            return decode_image(path, channels)
+
+        batch_step = functools.partial(_ImageBatch, finish=finish)
 
     return _make_datasets(
         file_paths,
@@ -700,6 +845,7 @@ def image_dataset_from_directory(
         directory,
         IMAGE_FORMATS,
         verbose,
+        batch_step,
     )
 
 
@@ -847,13 +993,8 @@ def read_wav(path, output_sequence_length=None) -> np.ndarray:
 class _PaddedBatch(_Batch):
     """Batches whose arrays are zero-padded to the longest element (tf's `padded_batch`)."""
 
-    def get(self, index, epoch):
-        return _pad_and_stack(
-            [
-                self.parent.get(i, epoch)
-                for i in range(index * self.size, min((index + 1) * self.size, self.parent.length))
-            ]
-        )
+    def _collate(self, elements):
+        return _pad_and_stack(elements)
 
 
 def _pad_and_stack(elements):
