@@ -187,3 +187,23 @@ def test_whitespace_split_fast_path_keeps_ascii_whitespace_rules():
     layer = TextVectorization(standardize=None, vocabulary=["a\x1cb", "c", "é\xa0d", "x"])
     out = np.asarray(layer(np.array(["a\x1cb  c\tx", "é\xa0d x\n", "x"])))
     assert out.tolist() == [[2, 3, 5], [4, 5, 0], [5, 0, 0]]
+
+
+def test_adapt_split_rules_and_truncation_match_the_per_text_path():
+    # adapt's one-pass count and call's batched lookup give what the per-text reference gives:
+    # ASCII-whitespace tokens (\x1c and no-break spaces stay inside tokens), rows cut at
+    # output_sequence_length, padding with 0 and [UNK] as 1.
+    texts = ["b a\x1cb a", "C c c\xa0d, b!", "a b c d e f g h", ""]
+    layer = TextVectorization(output_sequence_length=5)
+    layer.adapt(np.array(texts))
+    vocabulary = ["", "[UNK]", "c", "b", "a", "h", "g", "f", "e", "d", "c\xa0d", "a\x1cb"]
+    assert layer.get_vocabulary() == vocabulary
+    out = np.asarray(layer(np.array(texts + ["zz a"])))
+    assert out.dtype == np.int32
+    assert out.tolist() == [
+        [3, 11, 4, 0, 0],
+        [2, 2, 10, 3, 0],
+        [4, 3, 2, 9, 8],
+        [0, 0, 0, 0, 0],
+        [1, 4, 0, 0, 0],
+    ]
