@@ -406,7 +406,7 @@ class TextVectorization(HostLayer):
         if not ragged:
             return lookup.call(np.asarray(rows, dtype=object))
         lengths = [len(r) for r in rows]
-        ids = self._ids(list(itertools.chain.from_iterable(rows)))
+        ids = self._ids(itertools.chain.from_iterable(rows), sum(lengths))
         starts = np.concatenate([[0], np.cumsum(lengths)])
         if self._output_mode == "int":
             width = self._output_sequence_length
@@ -440,7 +440,7 @@ class TextVectorization(HostLayer):
             out = out * np.asarray(lookup.idf_weights, "float32")[:depth]
         return jnp.asarray(out)
 
-    def _ids(self, tokens: list) -> np.ndarray:
+    def _ids(self, tokens, count: int) -> np.ndarray:
         """Token ids by dictionary lookup (one OOV slot; `""` is the padding/mask token)."""
         lookup = self._lookup_layer
         cached = self.__dict__.get("_ids_table")
@@ -449,7 +449,7 @@ class TextVectorization(HostLayer):
             table.setdefault("", 0 if self._output_mode == "int" else -1)
             cached = (lookup._index, table)
             object.__setattr__(self, "_ids_table", cached)
-        return np.fromiter(map(cached[1].__getitem__, tokens), "int32", len(tokens))
+        return np.fromiter(map(cached[1].__getitem__, tokens), "int32", count)
 
     _symbolic_input_kind = "string"
 
