@@ -531,6 +531,7 @@ def resize_images(
     interpolation="bilinear",
     crop_to_aspect_ratio=False,
     pad_to_aspect_ratio=False,
+    pad_batch_to=None,
 ):
     """Resizes a list of decoded `(height, width, channels)` images to one float32 batch, as
     `resize_image` does to each of them.
@@ -545,6 +546,8 @@ def resize_images(
         interpolation: one of `RESIZE_INTERPOLATIONS`.
         crop_to_aspect_ratio: first crop each image to the target aspect ratio.
         pad_to_aspect_ratio: first pad each image (with zeros) to the target aspect ratio.
+        pad_batch_to: the dataset's batch size: shorter batches are computed at this size
+            (and cut back), so that they reuse the compiled program.
 
     Returns:
         A float32 array of shape `(len(images), size[0], size[1], channels)`.
@@ -569,9 +572,15 @@ def resize_images(
     if batch.dtype not in (np.uint8, np.float32):
         batch = batch.astype("float32")  # e.g. 16-bit PNGs (big-endian in Pillow's buffer)
     batch = _crop_or_pad(batch, size, crop_to_aspect_ratio, pad_to_aspect_ratio)
+    count = len(batch)
+    if pad_batch_to is not None and count < pad_batch_to:
+        # A short last batch reuses the full batch's compiled program (no second compile).
+        batch = np.concatenate(
+            [batch, np.zeros((pad_batch_to - count, *batch.shape[1:]), batch.dtype)]
+        )
     resize = _batch_resizer(tuple(batch.shape[1:3]), size, interpolation)
     cpu = jax.devices("cpu")[0]
-    return np.asarray(resize(jax.device_put(np.ascontiguousarray(batch), cpu)))
+    return np.asarray(resize(jax.device_put(np.ascontiguousarray(batch), cpu)))[:count]
 
 
 # ------------------------------------------------------------------------------ images
@@ -819,7 +828,12 @@ def image_dataset_from_directory(
         # Batched: the workers decode, and each batch is resized at once (`resize_images`).
         def finish(images):
             out = resize_images(
-                images, size, interpolation, crop_to_aspect_ratio, pad_to_aspect_ratio
+                images,
+                size,
+                interpolation,
+                crop_to_aspect_ratio,
+                pad_to_aspect_ratio,
+                pad_batch_to=batch_size,
             )
             if data_format == "channels_first":
                 out = np.ascontiguousarray(out.transpose(0, 3, 1, 2))
