@@ -13,6 +13,9 @@ Rows (lamina, and Keras 3 + tf.data when `--tf-python` names a Python that has T
     python bench/bench_pipeline.py                  # 2,000 JPEGs 256x256 (made once, cached)
     python bench/bench_pipeline.py --files 256 --reviews 2000   # quick run
     python bench/bench_pipeline.py --tf-python /path/to/venv-with-tensorflow/bin/python
+
+Each side runs `--repeat` times (default 3) in fresh processes, the sides alternating; the
+table shows the median of each row.
 """
 
 from __future__ import annotations
@@ -144,6 +147,7 @@ def main(argv=None) -> None:
     parser.add_argument("--reviews", type=int, default=25_000)
     parser.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "lamina_bench"))
     parser.add_argument("--tf-python", default=None, help="a Python with TensorFlow and Keras")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per side (median shown)")
     parser.add_argument("--side", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--folder", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -151,30 +155,42 @@ def main(argv=None) -> None:
         print(json.dumps(run_side(args.side, args.folder, args.reviews)))
         return
     folder = make_jpegs(pathlib.Path(args.cache), args.files)
-    results = {"lamina": run_side("lamina", str(folder), args.reviews)}
+    pythons = {"lamina": sys.executable}
     if args.tf_python:
-        proc = subprocess.run(
-            [
-                args.tf_python,
-                __file__,
-                "--side",
-                "keras",
-                "--folder",
-                str(folder),
-                "--reviews",
-                str(args.reviews),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-        if lines:
-            results["keras + tf.data"] = json.loads(lines[-1])
-        else:
-            print("Keras side failed:\n" + proc.stderr[-2000:], file=sys.stderr)
+        pythons["keras + tf.data"] = args.tf_python
+    runs: dict = {side: [] for side in pythons}
+    for _ in range(args.repeat):  # fresh processes, the sides alternating
+        for side, python in pythons.items():
+            proc = subprocess.run(
+                [
+                    python,
+                    __file__,
+                    "--side",
+                    "lamina" if side == "lamina" else "keras",
+                    "--folder",
+                    str(folder),
+                    "--reviews",
+                    str(args.reviews),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+            if lines:
+                runs[side].append(json.loads(lines[-1]))
+            else:
+                print(f"{side} side failed:\n" + proc.stderr[-2000:], file=sys.stderr)
+    results = {
+        side: {row: float(np.median([r[row] for r in rs])) for row in rs[0]}
+        for side, rs in runs.items()
+        if rs
+    }
     sides = list(results)
-    print(f"\n{args.files} JPEG files 256x256 -> {IMAGE_SIZE}, batch 32; {args.reviews} reviews\n")
+    print(
+        f"\n{args.files} JPEG files 256x256 -> {IMAGE_SIZE}, batch 32; {args.reviews} reviews; "
+        f"median of {args.repeat} runs per side\n"
+    )
     print("| row | unit | " + " | ".join(sides) + " |")
     print("|---|---|" + "---|" * len(sides))
     units = {
