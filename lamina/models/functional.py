@@ -141,15 +141,7 @@ class Functional(Model):
             return [inputs]  # one input given as a list of values (e.g. strings)
         flat_in = _flatten(inputs) if not isinstance(inputs, dict) else None
         if isinstance(inputs, dict) and isinstance(self._inputs_struct, dict):
-            missing = [k for k in self._inputs_struct if k not in inputs]
-            if missing:
-                raise ValueError(
-                    f"Model '{self.name}' expects inputs named {list(self._inputs_struct)}; "
-                    f"missing {missing}. Pass a dict with one array per input name, e.g. "
-                    f"model({{{', '.join(repr(k) + ': ...' for k in self._inputs_struct)}}})."
-                )
-            # In `self.inputs` order: JAX flattens a dict by its sorted keys.
-            flat_in = [inputs[k] for k in sorted(self._inputs_struct)]
+            flat_in = self._match_inputs(self._inputs_struct, inputs, ())
         elif isinstance(inputs, dict):
             names = [t.name for t in self.inputs]
             try:
@@ -166,6 +158,43 @@ class Functional(Model):
                 f"({[t.name for t in self.inputs]}), or a dict keyed by input name."
             )
         return flat_in
+
+    def _match_inputs(self, struct, value, path) -> list:
+        """The leaves of `value` in `self.inputs` order, i.e. `jax.tree.leaves(struct)`'s:
+        dicts (nested too, e.g. `{"images": ..., "bounding_boxes": {"boxes": ...}}`) by
+        sorted key, lists and tuples in order."""
+        where = "".join(f"[{k!r}]" for k in path)
+        if isinstance(struct, dict):
+            if not isinstance(value, dict):
+                raise ValueError(
+                    f"Model '{self.name}' expects a dict with keys {list(struct)} at "
+                    f"inputs{where}; received {type(value).__name__}."
+                )
+            missing = [k for k in struct if k not in value]
+            if missing:
+                raise ValueError(
+                    f"Model '{self.name}' expects inputs named {list(struct)}"
+                    f"{' at inputs' + where if path else ''}; missing {missing}. Pass a dict "
+                    "with one array per input name, e.g. "
+                    f"model({{{', '.join(repr(k) + ': ...' for k in struct)}}})."
+                )
+            return [
+                leaf
+                for k in sorted(struct)
+                for leaf in self._match_inputs(struct[k], value[k], (*path, k))
+            ]
+        if isinstance(struct, (list, tuple)) and not is_symbolic(struct):
+            if not isinstance(value, (list, tuple)) or len(value) != len(struct):
+                raise ValueError(
+                    f"Model '{self.name}' expects a list of {len(struct)} arrays at "
+                    f"inputs{where}; received {type(value).__name__}."
+                )
+            return [
+                leaf
+                for i, (s, v) in enumerate(zip(struct, value))
+                for leaf in self._match_inputs(s, v, (*path, i))
+            ]
+        return [value]
 
     def call(self, inputs, training=None, mask=None):
         values: dict[int, object] = {}

@@ -212,3 +212,35 @@ def test_pipeline_with_boxes_matches_keras(keras):
     np.testing.assert_allclose(got["boxes"], expected["boxes"], rtol=1e-5, atol=1e-4)
     np.testing.assert_array_equal(got["labels"], expected["labels"])
     assert got["boxes"].shape == (3, 6, 4)
+
+
+def test_functional_model_with_nested_dict_inputs_equals_keras_layer(keras):
+    # A functional model whose input is Keras's nested augmentation dict: called on data and
+    # through predict, it gives what Keras's eager layer gives on the same dict (Keras's own
+    # functional model refuses this call: "JAX does not support string indexing").
+    rng = np.random.default_rng(0)
+    x = {
+        "images": rng.random((3, 32, 24, 3)).astype("float32"),
+        "bounding_boxes": {
+            "boxes": np.array([[[1, 2, 10, 12], [0, 0, 20, 30]]] * 3, "float32"),
+            "labels": np.array([[1, 2]] * 3, "float32"),
+        },
+    }
+    want = keras.layers.Resizing(16, 16, bounding_box_format="xyxy")(x)
+    inputs = {
+        "images": lamina.Input((32, 24, 3), name="images"),
+        "bounding_boxes": {
+            "boxes": lamina.Input((2, 4), name="boxes"),
+            "labels": lamina.Input((2,), name="labels"),
+        },
+    }
+    outputs = lamina.layers.Resizing(16, 16, bounding_box_format="xyxy")(inputs)
+    model = lamina.Model(inputs, outputs)
+    for got in (model(x), model.predict(x, verbose=0)):
+        np.testing.assert_allclose(got["images"], want["images"], atol=1e-6)
+        for key in ("boxes", "labels"):
+            np.testing.assert_allclose(
+                got["bounding_boxes"][key], want["bounding_boxes"][key], atol=1e-5
+            )
+    with pytest.raises(ValueError, match=r"inputs\['bounding_boxes'\]; missing \['labels'\]"):
+        model({"images": x["images"], "bounding_boxes": {"boxes": x["bounding_boxes"]["boxes"]}})
