@@ -559,3 +559,21 @@ def test_compile_without_an_optimizer_evaluates_and_fit_says_what_is_missing():
     assert np.isfinite(model.evaluate(x, y, verbose=0))
     with pytest.raises(ValueError, match="optimizer=None.*fit"):
         model.fit(x, y, verbose=0)
+
+
+def test_validation_logs_are_bitwise_what_evaluate_gives():
+    # Keras's rule for the validation batch size (validation_batch_size, else batch_size, else
+    # evaluate's default) makes `val_*` equal to `evaluate` on the same weights to the bit;
+    # KerasTuner's SaveBestEpoch test compares them with `==`.
+    rng = np.random.default_rng(0)
+    model = keras.Sequential([keras.Input((10,)), layers.Dense(1)])
+    model.compile(loss="mse", metrics=["mae"])
+    vx, vy = rng.random((10, 10)), rng.random((10, 10))
+    x, y = rng.random((10, 10)), rng.random((10, 1))
+    for batch_size in (None, 4):
+        for _ in range(3):
+            history = model.fit(
+                x, y, validation_data=(vx, vy), epochs=1, batch_size=batch_size, verbose=0
+            )
+            got = [history.history["val_loss"][-1], history.history["val_mae"][-1]]
+            assert got == model.evaluate(vx, vy, batch_size=batch_size, verbose=0)

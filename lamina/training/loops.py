@@ -459,7 +459,9 @@ class Loops:
         data, validation = _split_validation(self, args)
         feed = _fit_feed(self, data, args)
         if validation is not None:
-            val_batch_size = args.validation_batch_size or getattr(feed, "batch_size", None)
+            # Keras's rule: validation_batch_size, else fit's batch_size, else evaluate's default;
+            # so the validation logs are bitwise what `evaluate` gives on the same weights.
+            val_batch_size = args.validation_batch_size or args.batch_size
             validation = _pass_feed(
                 self, validation, val_batch_size, "fit(validation_data)", validation_steps
             )
