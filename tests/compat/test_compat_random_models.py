@@ -56,9 +56,14 @@ def model_specs(draw):
         shape = ("img", 6, 6, 2)
     else:
         shape = ("flat", 4)
+    after_norm = False
     for _ in range(draw(st.integers(1, 4))):
-        op, params, shape = draw(_step(shape))
+        op, params, shape = draw(_step(shape, batch_norm=not after_norm))
         steps.append((op, params))
+        if op in ("layer_norm", "batch_norm"):
+            after_norm = True
+        elif op != "gaussian_noise":  # additive noise keeps the shift invariance below
+            after_norm = False
     if shape[0] == "seq" and draw(st.booleans()):
         head = "sequence"  # a per-step output: its mask weights the loss
     else:
@@ -97,16 +102,20 @@ def _to_flat(shape):
     )
 
 
-def _common(shape):
+def _common(shape, batch_norm=True):
     """Steps valid at any rank that keep the shape.
 
-    No LayerNormalization over a single feature: it outputs exactly `beta` whatever its input,
-    so a BatchNormalization after it normalizes float rounding noise (the batch mean of equal
-    values), which two compiled programs round differently; the soak found one such model
-    (embedding -> Conv1D(1) -> LayerNorm -> BatchNorm x2) whose gamma then drifted apart."""
+    Two exclusions keep the models well conditioned, so that two correct implementations agree
+    within the tolerances (the soak found one model of each kind whose weights drifted apart):
+    - no LayerNormalization over a single feature: it outputs exactly `beta` whatever its input,
+      so anything after it sees rounding noise only;
+    - no BatchNormalization right after a Layer- or BatchNormalization (`batch_norm=False`):
+      training-mode BatchNormalization removes each channel's mean and scale, so the `beta`
+      (and nearly the `gamma`) before it get a gradient that is zero up to rounding, and Adam
+      or RMSprop turn that rounding noise into full-size steps."""
     return [
         *([st.just(("layer_norm", {}, shape))] if shape[-1] > 1 else []),
-        st.just(("batch_norm", {}, shape)),
+        *([st.just(("batch_norm", {}, shape))] if batch_norm else []),
         st.builds(lambda r: ("dropout", {"rate": r}, shape), st.sampled_from([0.2, 0.5])),
         st.just(("gaussian_noise", {}, shape)),
     ]
@@ -132,8 +141,8 @@ def _merge_step(shape):
     return st.builds(make, st.sampled_from(MERGES), st.sampled_from(branches))
 
 
-def _step(shape):
-    options = _common(shape) + [_dense_step(shape), _merge_step(shape)]
+def _step(shape, batch_norm=True):
+    options = _common(shape, batch_norm) + [_dense_step(shape), _merge_step(shape)]
     if shape[0] == "seq":
         _, t, f = shape
         options += [
