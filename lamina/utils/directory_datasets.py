@@ -3,8 +3,9 @@
 
 The files are listed, labelled, shuffled and split exactly as Keras does (same order for the
 same seed); they are read lazily, on the `Dataset`'s worker threads, when batches are drawn.
-Images are decoded with Pillow and resized with NumPy using the same kernels as Keras's JAX
-backend (`keras.ops.image.resize`); WAV files are decoded with the standard library.
+Images are decoded with Pillow on those threads and resized with the kernels of Keras's JAX
+backend (`keras.ops.image.resize`): a batch of same-size images at once by one jitted XLA program
+on the CPU, other images one by one with NumPy; WAV files are decoded with the standard library.
 """
 
 from __future__ import annotations
