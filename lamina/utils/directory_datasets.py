@@ -504,17 +504,23 @@ def _batch_resizer(in_size: tuple, out_size: tuple, method: str):
     import jax
     import jax.numpy as jnp
 
+    def take(images, index, axis):
+        # The indices are constants in [0, n_in): no bounds handling (2x faster than `take`).
+        where = [slice(None)] * images.ndim
+        where[axis] = index
+        return images.at[tuple(where)].get(mode="promise_in_bounds", indices_are_sorted=True)
+
     def along(images, axis, n_in, n_out):
         if n_in == n_out:
             return images
         if method == "nearest":
-            return jnp.take(images, _nearest_indices(n_in, n_out), axis=axis)
+            return take(images, _nearest_indices(n_in, n_out), axis)
         index, weight = _taps(n_in, n_out, method)
         shape = [1] * images.ndim
         shape[axis] = n_out
         out = None
         for k in range(index.shape[1]):
-            term = jnp.take(images, index[:, k], axis=axis) * weight[:, k].reshape(shape)
+            term = take(images, index[:, k], axis) * weight[:, k].reshape(shape)
             out = term if out is None else out + term
         return out
 
