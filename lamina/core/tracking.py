@@ -234,6 +234,8 @@ class Tracker:
             if id(layer) in seen:
                 continue
             seen.add(id(layer))
+            if getattr(layer, "_is_operation", False) and layer is not self:
+                continue  # a `keras.ops` call in a functional graph: an operation, not a layer
             out.append(layer)
             stack.extend(reversed(layer._layers))
         return out
