@@ -357,3 +357,20 @@ def test_multi_head_attention_value_dim_differs_from_key_dim():
     expected = np.einsum("bthd,hdf->btf", heads, wo) + bo
     assert wv.shape == (2, 2, 3) and wo.shape == (2, 3, 2)
     _close(out, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_masked_batch_normalization_over_one_feature_trains_where_keras_raises(keras):
+    # Keras 3.15 raises here (IndexError: its masked moments are squeezed to a scalar, then
+    # indexed); lamina normalizes the one channel with the statistics of the unmasked steps.
+    x = np.arange(15, dtype="float32").reshape(3, 5, 1) + 1
+    x[0, 3:] = 0.0  # masked steps
+    mask = np.any(x != 0, axis=-1)
+    model = lamina.Sequential(
+        [lamina.Input((5, 1)), lamina.layers.Masking(), lamina.layers.BatchNormalization()]
+    )
+    out = np.asarray(model(x, training=True))
+    kept = x[mask]
+    want = (x - kept.mean()) / np.sqrt(kept.var() + 1e-3)
+    np.testing.assert_allclose(out[mask], want[mask], rtol=1e-5, atol=1e-5)
+    with pytest.raises(IndexError):
+        keras.layers.BatchNormalization()(x, training=True, mask=mask)

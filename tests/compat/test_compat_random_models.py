@@ -56,14 +56,11 @@ def model_specs(draw):
         shape = ("img", 6, 6, 2)
     else:
         shape = ("flat", 4)
-    after_norm = False
+    shifted = False  # a trainable per-channel shift reaches this point unchanged (see `_common`)
     for _ in range(draw(st.integers(1, 4))):
-        op, params, shape = draw(_step(shape, batch_norm=not after_norm))
+        op, params, shape = draw(_step(shape, batch_norm=not shifted))
         steps.append((op, params))
-        if op in ("layer_norm", "batch_norm"):
-            after_norm = True
-        elif op != "gaussian_noise":  # additive noise keeps the shift invariance below
-            after_norm = False
+        shifted = _shift_after(op, params, shifted)
     if shape[0] == "seq" and draw(st.booleans()):
         head = "sequence"  # a per-step output: its mask weights the loss
     else:
@@ -102,17 +99,30 @@ def _to_flat(shape):
     )
 
 
+def _shift_after(op, params, shifted) -> bool:
+    """Whether a trainable per-channel shift (a bias, a beta) reaches the output of `op`."""
+    if op in ("layer_norm", "batch_norm", "conv1d", "conv2d", "time_distributed", "mha"):
+        return True
+    if op == "dense":
+        return params["use_bias"]
+    if op == "merge":
+        return params["merge"] in ("Add", "Subtract", "Average", "Concatenate")
+    # Noise, pooling, attention (a weighted mean of the values) and flattening pass a shift on.
+    return shifted and op in ("gaussian_noise", "pool1d", "pool2d", "attention", "flatten")
+
+
 def _common(shape, batch_norm=True):
     """Steps valid at any rank that keep the shape.
 
     Two exclusions keep the models well conditioned, so that two correct implementations agree
-    within the tolerances (the soak found one model of each kind whose weights drifted apart):
+    within the tolerances (the soak found models of each kind whose weights drifted apart):
     - no LayerNormalization over a single feature: it outputs exactly `beta` whatever its input,
       so anything after it sees rounding noise only;
-    - no BatchNormalization right after a Layer- or BatchNormalization (`batch_norm=False`):
-      training-mode BatchNormalization removes each channel's mean and scale, so the `beta`
-      (and nearly the `gamma`) before it get a gradient that is zero up to rounding, and Adam
-      or RMSprop turn that rounding noise into full-size steps."""
+    - no BatchNormalization where a trainable per-channel shift reaches its input unchanged
+      (`batch_norm=False`; a bias, a beta: `_shift_after`): training-mode BatchNormalization
+      removes each channel's mean, so that bias gets a gradient that is zero up to rounding
+      (~1e-7 against ~1 measured), and Adam or RMSprop turn the rounding noise into full-size
+      steps. (Real models put `use_bias=False` before BatchNormalization for this reason.)"""
     return [
         *([st.just(("layer_norm", {}, shape))] if shape[-1] > 1 else []),
         *([st.just(("batch_norm", {}, shape))] if batch_norm else []),
@@ -370,8 +380,21 @@ def weights_by_name(model):
     }
 
 
+def known_keras_bug(error):
+    """The name of a Keras 3.15 bug that `error` (raised by Keras, not lamina) shows, or None.
+
+    Masked BatchNormalization over one feature: Keras's masked `_moments` returns
+    `ops.squeeze(mean)` with no axis, a scalar when there is one channel, and its JAX
+    `batch_normalization` then reads `mean.shape[0]` (IndexError) in training. lamina trains it
+    (docs/differences.md)."""
+    if isinstance(error, IndexError) and "BatchNormalization" in str(error):
+        return "keras-bug: masked BatchNormalization over one feature"
+    return None
+
+
 def check_model(keras, spec, seed, tmp_path):
-    """Builds `spec` in both libraries and compares everything a user sees."""
+    """Builds `spec` in both libraries and compares everything a user sees. Returns None, or
+    the name of the Keras bug that stopped Keras (lamina's run is then checked on its own)."""
     km, lm = build(keras, spec), build(lamina, spec)
     assert [tuple(w.shape) for w in km.weights] == [tuple(w.shape) for w in lm.weights] or (
         sorted(weights_by_name(km)) == sorted(weights_by_name(lm))
@@ -384,7 +407,15 @@ def check_model(keras, spec, seed, tmp_path):
     compile_args = dict(spec[1], metrics=["mae"])
     km.compile(**compile_args)
     lm.compile(**compile_args)
-    kh = km.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0).history
+    try:
+        kh = km.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0).history
+    except Exception as error:  # noqa: BLE001 - only Keras bugs listed here are let through
+        bug = known_keras_bug(error)
+        if bug is None:
+            raise
+        lh = lm.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0).history
+        assert all(np.isfinite(v).all() for v in lh.values()), lh
+        return bug
     lh = lm.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0).history
     assert sorted(kh) == sorted(lh)
     for key in kh:
@@ -447,14 +478,18 @@ def test_random_models_agree_with_keras_many(keras, tmp_path, spec, seed):
     if time.time() > deadline:
         return
     try:
-        check_model(keras, spec, seed, tmp_path)
+        keras_bug = check_model(keras, spec, seed, tmp_path)
     except Exception as e:  # noqa: BLE001 - recorded and reported below
         message = f"{type(e).__name__}: {e}"[:2000]
         _SOAK["failed"].append((spec, seed, message))
         _soak_report({"ok": False, "spec": repr(spec), "seed": seed, "error": message})
     else:
-        _SOAK["clean"] += 1
         text = repr(spec)
+        if keras_bug is not None:  # not compared: counted apart, not as a clean model
+            _soak_report({"ok": True, "compared": False, "keras_bug": keras_bug, "spec": text})
+            keras.backend.clear_session()
+            return
+        _SOAK["clean"] += 1
         _soak_report(
             {
                 "ok": True,
