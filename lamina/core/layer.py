@@ -32,7 +32,15 @@ from lamina.core.layer_utils import (
 from lamina.core.layer_weights import LayerWeights
 from lamina.core.masking import set_keras_mask
 from lamina.core.operation import Operation
-from lamina.core.symbolic import KerasTensor, Node, any_symbolic, from_specs, is_symbolic, to_specs
+from lamina.core.symbolic import (
+    KerasTensor,
+    Node,
+    any_symbolic,
+    eval_shape_of,
+    from_specs,
+    is_symbolic,
+    to_specs,
+)
 from lamina.core.tracking import Tracker
 from lamina.core.variable import Variable, standardize_dtype
 
@@ -492,13 +500,17 @@ class Layer(LayerWeights, Tracker, Operation):
         (and the output mask's, with `with_mask`). Masks of symbolic inputs take part."""
         leaves, treedef = jax.tree.flatten((args, kwargs), is_leaf=is_symbolic)
         positions = [i for i, x in enumerate(leaves) if isinstance(x, KerasTensor)]
-        specs = [to_specs(leaves[i]) for i in positions]
         masked = [
             j
             for j, i in enumerate(positions)
             if isinstance(getattr(leaves[i], "_keras_mask", None), KerasTensor)
         ]
-        mask_specs = [to_specs(leaves[positions[j]]._keras_mask) for j in masked]
+
+        def make_specs(fill):
+            return (
+                [to_specs(leaves[i], fill) for i in positions],
+                [to_specs(leaves[positions[j]]._keras_mask, fill) for j in masked],
+            )
 
         def fn(dynamic, masks):
             full = list(leaves)
@@ -526,7 +538,7 @@ class Layer(LayerWeights, Tracker, Operation):
             return out, out_mask
 
         try:
-            out, out_mask = jax.eval_shape(fn, specs, mask_specs)
+            out, out_mask = eval_shape_of(fn, make_specs)
         except Exception as e:
             _note_call(e, self, args)
             raise
@@ -609,7 +621,9 @@ class Layer(LayerWeights, Tracker, Operation):
                 return self.compute_mask(inputs, mask)
 
         try:
-            masks = from_specs(jax.eval_shape(fn, [to_specs(leaves[i]) for i in positions]))
+            masks = from_specs(
+                eval_shape_of(fn, lambda fill: ([to_specs(leaves[i], fill) for i in positions],))
+            )
         except Exception as e:
             _note_call(e, self, args)
             raise

@@ -14,7 +14,15 @@ import jax
 
 from lamina import tree
 from lamina.core import naming
-from lamina.core.symbolic import KerasTensor, Node, any_symbolic, from_specs, is_symbolic, to_specs
+from lamina.core.symbolic import (
+    KerasTensor,
+    Node,
+    any_symbolic,
+    eval_shape_of,
+    from_specs,
+    is_symbolic,
+    to_specs,
+)
 
 _SIMPLE = (str, int, float, bool, type(None))
 
@@ -122,8 +130,9 @@ class Operation:
         override it when `call` cannot be traced.
         """
         try:
-            specs = jax.eval_shape(
-                lambda a, k: self.call(*a, **k), to_specs(args), to_specs(kwargs)
+            specs = eval_shape_of(
+                lambda a, k: self.call(*a, **k),
+                lambda fill: (to_specs(args, fill), to_specs(kwargs, fill)),
             )
         except Exception as e:
             raise type(e)(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import difflib
+import importlib
 import inspect
 import threading
 from collections.abc import Mapping
@@ -280,6 +281,21 @@ def resolve(
     )
 
 
+# Libraries whose classes Keras finds by importing the record's `module` (unregistered ones too).
+_IMPORTABLE_PACKAGES = ("keras_hub", "keras_cv", "keras_nlp")
+
+
+def _from_library_module(module, name: str):
+    """The class `name` from the record's `module` when that module belongs to a Keras library
+    (`keras_hub.src.models...`), as Keras resolves it; else None."""
+    if not isinstance(module, str) or module.split(".", 1)[0] not in _IMPORTABLE_PACKAGES:
+        return None
+    try:
+        return vars(importlib.import_module(module)).get(name)
+    except ImportError:
+        return None
+
+
 def deserialize(config: Mapping, *, kind: str, objects: Mapping[str, Any]):
     """Rebuilds an object from a `{"module", "class_name", "config", "registered_name"}` record.
 
@@ -321,6 +337,8 @@ def deserialize(config: Mapping, *, kind: str, objects: Mapping[str, Any]):
         return cls
     else:
         cls = objects.get(class_name)
+    if cls is None:
+        cls = _from_library_module(config.get("module"), class_name)
     if cls is None:
         raise TypeError(
             f"Could not locate {kind} class {class_name!r}.{_suggest(class_name, objects)} If it "

@@ -7,6 +7,7 @@ deserializing looks names up in lamina's public namespaces, which are the regist
 from __future__ import annotations
 
 import importlib
+import inspect
 
 from lamina.core import registry
 from lamina.core.config import SafeModeScope, in_safe_mode
@@ -172,14 +173,59 @@ def _namespace_objects(module: str | None) -> dict:
     return objects
 
 
-def deserialize_keras_object(config, custom_objects=None, safe_mode: bool = True):
+_NOT_RESOLVED = object()
+
+
+def _from_module_objects(config, module_objects, customs):
+    """Keras's legacy `module_objects` lookup: the object a name (or a record's class name)
+    gives there; `config` itself when the name is not there; `_NOT_RESOLVED` for a custom
+    object (the normal path rebuilds it)."""
+    inner = None
+    if isinstance(config, dict):
+        if "class_name" not in config:
+            raise ValueError(f"Unknown `config` as a `dict`, config={config}")
+        inner = config.get("config")
+        class_name = config["class_name"]
+        if (
+            class_name in customs
+            or config.get("registered_name") in customs
+            or (isinstance(inner, str) and inner in customs)
+        ):
+            return _NOT_RESOLVED
+        if class_name == "function":
+            name = inner if config.get("module") == "builtins" else config.get("registered_name")
+            inner = None
+        else:
+            if config.get("module", "_") is None:
+                raise TypeError(
+                    f"Cannot deserialize object of type `{class_name}`. If `{class_name}` is a "
+                    "custom class, register it with `@keras.saving.register_keras_serializable()`."
+                )
+            name = class_name
+    else:
+        name = config
+    if not isinstance(name, str) or name not in module_objects:
+        return config  # already an object (Keras returns it unchanged)
+    found = module_objects[name]
+    if inspect.isclass(found):
+        return found.from_config(inner or {})
+    return found
+
+
+def deserialize_keras_object(config, custom_objects=None, safe_mode: bool = True, **kwargs):
     """Rebuilds an object from its Keras record (written by lamina or Keras 3): builds layers
     with their `build_config` and compiles models with their `compile_config`.
 
+    As in Keras, a list is rebuilt item by item, a plain value (a string, a number) is returned
+    as it is unless it names a custom object, and a dict that is not a record has its values
+    rebuilt. The legacy keyword `module_objects` (a dict of names, as libraries built on Keras 2
+    pass) resolves names and class names through that dict first.
+
     Args:
-        config: the record (a dict).
+        config: the record (a dict), or a list, a name or a plain value.
         custom_objects: a dict of custom classes and functions by name.
         safe_mode: refuse lambdas stored as bytecode (an enclosing `SafeModeScope` wins).
+        **kwargs: `module_objects` and `printable_module_name` (Keras's legacy arguments).
 
     Returns:
         The object.
@@ -191,13 +237,34 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode: bool = True
         >>> layer = keras.saving.deserialize_keras_object(record)
         >>> type(layer).__name__, layer.units
         ('Dense', 3)
+        >>> keras.saving.deserialize_keras_object("relu", module_objects=vars(keras.activations))
+        <function relu at ...>
     """
+    module_objects = kwargs.pop("module_objects", None)
+    kwargs.pop("printable_module_name", None)
+    if kwargs:
+        raise TypeError(f"deserialize_keras_object() got unexpected arguments {sorted(kwargs)}.")
     if config is None:
         return None
+    customs = {**(custom_objects or {}), **registry.custom_objects()}
+    if isinstance(config, str) and customs.get(config) is not None:
+        return customs[config]
+    if isinstance(config, (list, tuple)):
+        return [deserialize_keras_object(x, custom_objects, safe_mode) for x in config]
+    if module_objects is not None:
+        resolved = _from_module_objects(config, module_objects, customs)
+        if resolved is not _NOT_RESOLVED:
+            return resolved
+    if isinstance(config, (str, int, float, bool)):
+        return config
     if not isinstance(config, dict):
         raise TypeError(
             f"deserialize_keras_object: expected a dict record, received {type(config).__name__}."
         )
+    if "class_name" not in config or "config" not in config:
+        return {
+            k: deserialize_keras_object(v, custom_objects, safe_mode) for k, v in config.items()
+        }
     objects = _namespace_objects(config.get("module"))
     # An enclosing `SafeModeScope` (e.g. `load_model(safe_mode=...)`) wins over the argument.
     scope_mode = None if in_safe_mode() is not None else safe_mode

@@ -7,7 +7,9 @@ dimension, so no compute runs and no real data is needed.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
 from collections import namedtuple
 
 import jax
@@ -107,7 +109,11 @@ class KerasTensor:
     def ndim(self) -> int:
         return len(self.shape)
 
-    def to_spec(self) -> jax.ShapeDtypeStruct:
+    def to_spec(self, fill=None) -> jax.ShapeDtypeStruct:
+        if fill is not None:  # unknown dimensions at a concrete size (see `eval_shape_of`)
+            return jax.ShapeDtypeStruct(
+                tuple(fill if d is None else int(d) for d in self.shape), self.dtype
+            )
         return jax.ShapeDtypeStruct(tuple(_dim_to_symbolic(d) for d in self.shape), self.dtype)
 
     @classmethod
@@ -280,11 +286,12 @@ def any_symbolic(tree) -> bool:
     return any(isinstance(x, KerasTensor) for x in jax.tree.leaves(tree, is_leaf=is_symbolic))
 
 
-def to_specs(tree):
+def to_specs(tree, fill=None):
     """KerasTensors (and arrays) to `jax.ShapeDtypeStruct`s sharing one symbolic batch dim.
 
     Args:
         tree: a nest of `KerasTensor`s, arrays and other values.
+        fill: give unknown dimensions this concrete size instead of the symbolic one.
 
     Returns:
         The same nest with `jax.ShapeDtypeStruct`s in place of tensors and arrays.
@@ -298,12 +305,59 @@ def to_specs(tree):
 
     def convert(x):
         if isinstance(x, KerasTensor):
-            return x.to_spec()
+            return x.to_spec(fill)
         if hasattr(x, "shape") and hasattr(x, "dtype"):
             return jax.ShapeDtypeStruct(tuple(x.shape), x.dtype)
         return x
 
     return jax.tree.map(convert, tree, is_leaf=is_symbolic)
+
+
+# Keras's JAX backend infers symbolic shapes by tracing twice, unknown dimensions at these sizes.
+_PROBE_SIZES = (83, 89)
+
+
+def _is_inconclusive(error) -> bool:
+    return type(error).__name__ == "InconclusiveDimensionOperation"
+
+
+def eval_shape_of(fn, make_specs):
+    """`jax.eval_shape(fn, *make_specs(None))`: unknown dimensions are one symbolic dimension.
+
+    When `fn` compares or branches on an unknown dimension (`if batch <= 8`, a convolution over
+    unknown spatial sizes), a symbolic dimension cannot answer; then, as Keras's JAX backend
+    does, `fn` is traced with the unknown dimensions at 83 and at 89, and the output dimensions
+    that differ between the two are unknown.
+
+    Args:
+        fn: the function of specs.
+        make_specs: `fill -> tuple of arguments` (`fill` None: symbolic; an int: that size).
+
+    Returns:
+        The output specs (unknown dimensions symbolic, as `from_specs` expects).
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> x = KerasTensor((None, 3))
+        >>> def head(a):  # branches on the batch size
+        ...     return a[:2] if a.shape[0] > 2 else a
+        >>> from_specs(eval_shape_of(head, lambda fill: (to_specs(x, fill),))).shape
+        (2, 3)
+    """
+    try:
+        return jax.eval_shape(fn, *make_specs(None))
+    except Exception as e:  # noqa: BLE001 - only an inconclusive comparison is retried
+        if not _is_inconclusive(e):
+            raise
+    first, second = (jax.eval_shape(fn, *make_specs(size)) for size in _PROBE_SIZES)
+
+    def merge(a, b):
+        if not isinstance(a, jax.ShapeDtypeStruct):
+            return a
+        shape = tuple(d1 if d1 == d2 else _batch_dim() for d1, d2 in zip(a.shape, b.shape))
+        return jax.ShapeDtypeStruct(shape, a.dtype)
+
+    return jax.tree.map(merge, first, second)
 
 
 def from_specs(tree):
@@ -347,6 +401,31 @@ def shape_to_spec(shape, dtype):
     return jax.ShapeDtypeStruct(tuple(_dim_to_symbolic(d) for d in shape), standardize_dtype(dtype))
 
 
+_RECORDING = threading.local()
+
+
+@contextlib.contextmanager
+def replaying_graph():
+    """Symbolic layer calls inside record no `Node`s: used to replay a functional model's graph
+    on symbolic tensors for its output shapes, as Keras's `Functional.compute_output_spec` does,
+    without adding calls to its layers' histories.
+
+    Example:
+        >>> import lamina as keras
+        >>> dense = keras.layers.Dense(2)
+        >>> with replaying_graph():
+        ...     y = dense(keras.Input((3,)))
+        >>> y.shape, len(dense._inbound_nodes)
+        ((None, 2), 0)
+    """
+    previous = getattr(_RECORDING, "off", False)
+    _RECORDING.off = True
+    try:
+        yield
+    finally:
+        _RECORDING.off = previous
+
+
 class Node:
     """One call of an operation (a layer) on symbolic tensors.
 
@@ -372,6 +451,16 @@ class Node:
         self.operation = operation
         self.arguments = (tuple(call_args), dict(call_kwargs or {}))
         self.outputs = outputs
+        if getattr(_RECORDING, "off", False):
+            # A model's graph replayed for its output shapes only (`replaying_graph`): the
+            # layers' graphs stay as they were.
+            self.input_tensors, self.parent_nodes = [], []
+            self.output_tensors = [
+                x
+                for x in jax.tree.leaves(outputs, is_leaf=is_symbolic)
+                if isinstance(x, KerasTensor)
+            ]
+            return
         self.input_tensors = [
             x
             for x in jax.tree.leaves((call_args, call_kwargs or {}), is_leaf=is_symbolic)

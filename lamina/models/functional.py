@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import inspect
+import sys
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from lamina.core.layer import Layer
-from lamina.core.state import in_symbolic_scope
-from lamina.core.symbolic import KerasTensor, any_symbolic, is_symbolic
+from lamina.core.state import StateScope, in_symbolic_scope
+from lamina.core.symbolic import KerasTensor, any_symbolic, is_symbolic, replaying_graph, to_specs
 from lamina.layers.input_layer import InputLayer
 from lamina.models.host_part import HostBatch, HostPlan, _is_host_layer
 from lamina.models.model import Model
@@ -196,6 +197,31 @@ class Functional(Model):
             ]
         return [value]
 
+    def _symbolic_outputs(self, args, kwargs, with_mask: bool = False):
+        """Output specs for a symbolic call: one trace of the whole graph, or, where that trace
+        cannot decide a shape (a layer that compares an unknown dimension, branches whose
+        unknown sizes JAX cannot prove equal), the graph replayed layer by layer on symbolic
+        tensors, each layer inferring its own output as in Keras."""
+        try:
+            return super()._symbolic_outputs(args, kwargs, with_mask)
+        except Exception:
+            if self.__dict__.get("_host_plan") is not None or not args:
+                raise
+            first_error = sys.exc_info()[1]
+        try:
+            with replaying_graph(), StateScope(collect_losses=True, symbolic=True):
+                outputs = self.call(args[0], training=kwargs.get("training"))
+        except Exception:
+            raise first_error from None
+        specs = to_specs(outputs)
+        if not with_mask:
+            return specs
+        flat = jax.tree.leaves(outputs, is_leaf=is_symbolic)
+        masks = [getattr(t, "_keras_mask", None) for t in flat]
+        if all(m is None for m in masks):
+            return specs, None
+        return specs, [None if m is None else to_specs(m) for m in masks]
+
     def call(self, inputs, training=None, mask=None):
         values: dict[int, object] = {}
         plan = self.__dict__.get("_host_plan")
@@ -265,6 +291,8 @@ def conform_input(model_name: str, expected, x):
     """
     if x is None or not hasattr(x, "shape") or not hasattr(x, "dtype"):
         return x
+    if isinstance(x, KerasTensor):
+        return x  # a symbolic replay of the graph (`Functional._symbolic_outputs`)
     try:
         # int64/float64 inputs are int32/float32 unless JAX's x64 mode is on.
         want_dtype = np.dtype(jax.dtypes.canonicalize_dtype(expected.dtype))
