@@ -167,6 +167,18 @@ def pack_sequence_as(structure, flat_sequence):
     return _keep_key_order(structure, jax.tree_util.tree_unflatten(treedef, flat))
 
 
+def _plain_containers(x):
+    """`x` with dict and list subclasses (a layer's tracked containers) as plain dicts and
+    lists: Keras's structures compare those as their base types."""
+    if isinstance(x, dict):
+        return {k: _plain_containers(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_plain_containers(v) for v in x]
+    if type(x) is tuple:
+        return tuple(_plain_containers(v) for v in x)
+    return x
+
+
 def assert_same_structure(a, *others, check_types=None) -> None:
     """Checks that structures have the same nesting (containers, lengths
     and dict keys); the leaves may differ.
@@ -189,9 +201,9 @@ def assert_same_structure(a, *others, check_types=None) -> None:
     ...     print("different")
     different
     """
-    first = jax.tree_util.tree_structure(a, is_leaf=_none_leaf)
+    first = jax.tree_util.tree_structure(_plain_containers(a), is_leaf=_none_leaf)
     for other in others:
-        second = jax.tree_util.tree_structure(other, is_leaf=_none_leaf)
+        second = jax.tree_util.tree_structure(_plain_containers(other), is_leaf=_none_leaf)
         if first != second:
             raise ValueError(
                 f"The two structures don't have the same nested structure: {first} and {second}."

@@ -63,6 +63,11 @@ class DTypePolicy:
     def variable_dtype(self) -> str:
         return "float32" if self._name in _MIXED else self._name
 
+    @property
+    def quantization_mode(self):
+        """None: a float policy does not quantize (the quantized policies name their mode)."""
+        return None
+
     def get_config(self) -> dict:
         return {"name": self._name}
 

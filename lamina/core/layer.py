@@ -400,7 +400,9 @@ class Layer(LayerWeights, Tracker, Operation):
             raise ValueError(
                 f"Layer '{self.name}' was called without inputs. Call it as layer(inputs)."
             )
-        if args:
+        if args and self.__dict__.get("_convert_input_args", True):
+            # `_convert_input_args = False` (Keras's switch; KerasHub's preprocessing layers set
+            # it) passes the inputs as they are: strings, TensorFlow tensors inside tf.data.
             try:
                 first = _convert_inputs(args[0], self.compute_dtype if self.autocast else None)
             except TypeError as e:
@@ -687,6 +689,14 @@ class Layer(LayerWeights, Tracker, Operation):
 
     @classmethod
     def from_config(cls, config: dict):
+        if isinstance(config.get("dtype"), dict):
+            # As Keras: a saved policy record becomes the policy, and a plain float/int policy
+            # its name (so layers that read `dtype` as a string in `__init__` still can).
+            config = dict(config)
+            policy = _layer_policy(config["dtype"])
+            if not isinstance(policy, DTypePolicyMap) and policy.quantization_mode is None:
+                policy = policy.name
+            config["dtype"] = policy
         return cls(**config)
 
     def __repr__(self) -> str:

@@ -23,7 +23,8 @@ def _class_names(obj) -> set[str]:
 
 
 def kind_of(x) -> str | None:
-    """'pydataset', 'tf', 'torch', 'generator' for batch sources, None for in-memory arrays.
+    """'pydataset', 'tf', 'torch', 'grain', 'generator' for batch sources, None for in-memory
+    arrays.
 
     Args:
         x: the `x` given to `fit` / `evaluate` / `predict`.
@@ -46,6 +47,8 @@ def kind_of(x) -> str | None:
         return "tf"
     if any(n.startswith("torch.utils.data") and "DataLoader" in n for n in names):
         return "torch"
+    if any(n.startswith("grain.") and ("Dataset" in n or "DataLoader" in n) for n in names):
+        return "grain"  # Grain's MapDataset / IterDataset / DataLoader (Keras reads them too)
     if isinstance(x, (types.GeneratorType, itertools.chain)) or (
         hasattr(x, "__next__") and hasattr(x, "__iter__")
     ):
@@ -188,7 +191,7 @@ class BatchSource:
             return self.steps
         if self.kind == "pydataset":
             return self.data.num_batches
-        if self.kind in ("tf", "torch"):
+        if self.kind in ("tf", "torch", "grain"):
             try:
                 n = len(self.data)
                 return n if n >= 0 else None
