@@ -30,8 +30,8 @@ class Dense(Layer):
         activity_regularizer: a regularizer applied to the output.
         kernel_constraint: a constraint applied to the kernel after each update.
         bias_constraint: a constraint applied to the bias after each update.
-        lora_rank: not supported by lamina yet (must be None).
-        lora_alpha: kept for Keras compatibility (used with `lora_rank`).
+        lora_rank: if set, LoRA is enabled at build with this rank (see `enable_lora`).
+        lora_alpha: the LoRA scale numerator (default: `lora_rank`).
         quantization_config: a `keras.quantizers.QuantizationConfig` for a quantized layer, or None.
         **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
 
@@ -83,15 +83,14 @@ class Dense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        if lora_rank:
-            raise NotImplementedError("Dense: `lora_rank` is not supported by lamina yet.")
         if isinstance(quantization_config, dict):
             from lamina import quantizers
 
             quantization_config = quantizers.deserialize(quantization_config)
         self.quantization_config = quantization_config
-        self.lora_rank = None
-        self.lora_alpha = None
+        self.lora_rank = lora_rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self.lora_enabled = False
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
@@ -124,6 +123,45 @@ class Dense(Layer):
             )
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, self.lora_alpha)
+
+    _LORA = ("lora_kernel_a", "lora_kernel_b")
+
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
+        """Freezes the kernel and trains a low-rank update instead: the layer computes with
+        `kernel + (lora_alpha / rank) * lora_kernel_a @ lora_kernel_b` (LoRA, as Keras does).
+
+        Args:
+            rank: the rank of the update (`lora_kernel_a` is `(input_dim, rank)`).
+            lora_alpha: the scale numerator (default: `rank`, a scale of 1).
+            a_initializer: the initializer of `lora_kernel_a`.
+            b_initializer: the initializer of `lora_kernel_b` (zeros: the output starts unchanged).
+
+        Returns:
+            None.
+
+        Example:
+            >>> import lamina as keras
+            >>> layer = keras.layers.Dense(4)
+            >>> layer.build((None, 8))
+            >>> layer.enable_lora(2)
+            >>> [tuple(w.shape) for w in layer.trainable_weights]
+            [(4,), (8, 2), (2, 4)]
+        """
+        from lamina.layers import lora
+
+        lora.enable(
+            self,
+            "kernel",
+            self._LORA,
+            rank,
+            lora_alpha,
+            a_initializer,
+            b_initializer,
+            self.kernel_regularizer,
+            self.kernel_constraint,
+        )
 
     # ------------------------------------------------------------------------ quantization
     _SERIALIZATION_SPEC = {
@@ -176,6 +214,11 @@ class Dense(Layer):
     def save_own_variables(self, store) -> None:
         if not self.built:
             return
+        if self.lora_enabled:
+            from lamina.layers import lora
+
+            lora.save_merged(self, store, self._SERIALIZATION_SPEC[None], "kernel", self._LORA)
+            return
         from lamina.layers.quantized_ops import save_by_spec
 
         save_by_spec(self, store, self._SERIALIZATION_SPEC[self.quantization_mode])
@@ -186,13 +229,23 @@ class Dense(Layer):
         from lamina.layers.quantized_ops import load_by_spec
 
         load_by_spec(self, store, self._SERIALIZATION_SPEC[self.quantization_mode])
+        if self.lora_enabled:
+            from lamina.layers import lora
+
+            lora.reset(self, self._LORA)
 
     def call(self, inputs, training=None):
         if self.quantization_mode is not None:
             from lamina.layers import quantized_layers
 
             return quantized_layers.dense_call(self, inputs, training)
-        x = jnp.matmul(inputs, self.kernel.value)
+        kernel = self.kernel.value
+        if self.lora_enabled:
+            from lamina.layers import lora
+
+            a, b = (getattr(self, n).value for n in self._LORA)
+            kernel = lora.merged(self, kernel, a, b, self.compute_dtype)
+        x = jnp.matmul(inputs, kernel)
         if self.bias is not None:
             x = x + self.bias.value
         return self.activation(x) if self.activation is not None else x
@@ -216,6 +269,9 @@ class Dense(Layer):
                 "quantization_config": _serialize_quantization_config(self),
             }
         )
+        if self.lora_rank:
+            config["lora_rank"] = self.lora_rank
+            config["lora_alpha"] = self.lora_alpha
         return config
 
 

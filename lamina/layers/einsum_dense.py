@@ -160,8 +160,6 @@ class EinsumDense(Layer):
         quantization_config=None,
         **kwargs,
     ):
-        if lora_rank:
-            raise NotImplementedError("EinsumDense: `lora_rank` is not supported by lamina yet.")
         super().__init__(**kwargs)
         if not isinstance(equation, str) or "->" not in equation:
             raise ValueError(
@@ -180,8 +178,9 @@ class EinsumDense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.lora_rank = None
-        self.lora_alpha = None
+        self.lora_rank = lora_rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self.lora_enabled = False
         self.gptq_unpacked_column_size = gptq_unpacked_column_size
         if isinstance(quantization_config, dict):
             from lamina import quantizers
@@ -224,6 +223,8 @@ class EinsumDense(Layer):
                 constraint=self.bias_constraint,
             )
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, self.lora_alpha)
 
     @property
     def kernel(self):
@@ -292,8 +293,59 @@ class EinsumDense(Layer):
 
         quantized_einsum.einsum_quantize(self, mode, type_check, config)
 
+    _LORA = ("lora_kernel_a", "lora_kernel_b")
+
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
+        """Freezes the kernel and trains a low-rank update instead: the layer computes with
+        `kernel + (lora_alpha / rank) * lora_kernel_a @ lora_kernel_b`, `lora_kernel_a` of
+        shape `kernel.shape[:-1] + (rank,)` (LoRA, as Keras does; KerasHub's
+        `backbone.enable_lora` calls it on the attention projections).
+
+        Args:
+            rank: the rank of the update.
+            lora_alpha: the scale numerator (default: `rank`).
+            a_initializer: the initializer of `lora_kernel_a`.
+            b_initializer: the initializer of `lora_kernel_b` (zeros: the output starts unchanged).
+
+        Returns:
+            None.
+
+        Example:
+            >>> import lamina as keras
+            >>> layer = keras.layers.EinsumDense("abc,cde->abde", (None, 2, 3))
+            >>> layer.build((None, 5, 4))
+            >>> layer.enable_lora(2)
+            >>> [tuple(w.shape) for w in layer.trainable_weights]
+            [(4, 2, 2), (2, 3)]
+        """
+        from lamina.layers import lora
+
+        lora.enable(
+            self,
+            "_kernel",
+            self._LORA,
+            rank,
+            lora_alpha,
+            a_initializer,
+            b_initializer,
+            self.kernel_regularizer,
+            self.kernel_constraint,
+        )
+
     def save_own_variables(self, store) -> None:
         if not self.built:
+            return
+        if self.lora_enabled:
+            from lamina.layers import lora
+
+            lora.save_merged(
+                self,
+                store,
+                self._SERIALIZATION_SPEC[None],
+                "_kernel",
+                self._LORA,
+                {"kernel": "_kernel"},
+            )
             return
         from lamina.layers.quantized_ops import save_by_spec
 
@@ -309,13 +361,23 @@ class EinsumDense(Layer):
         load_by_spec(
             self, store, self._SERIALIZATION_SPEC[self.quantization_mode], {"kernel": "_kernel"}
         )
+        if self.lora_enabled:
+            from lamina.layers import lora
+
+            lora.reset(self, self._LORA)
 
     def call(self, inputs, training=None):
         if self.quantization_mode is not None:
             from lamina.layers import quantized_einsum
 
             return quantized_einsum.einsum_call(self, inputs, training)
-        x = jnp.einsum(self.equation, inputs, self._kernel.value)
+        kernel = self._kernel.value
+        if self.lora_enabled:
+            from lamina.layers import lora
+
+            a, b = (getattr(self, n).value for n in self._LORA)
+            kernel = lora.merged(self, kernel, a, b, self.compute_dtype)
+        x = jnp.einsum(self.equation, inputs, kernel)
         if self.bias is not None:
             x = x + self.bias.value
         return self.activation(x) if self.activation is not None else x
@@ -343,6 +405,9 @@ class EinsumDense(Layer):
                 "quantization_config": _serialize_quantization_config(self),
             }
         )
+        if self.lora_rank:
+            config["lora_rank"] = self.lora_rank
+            config["lora_alpha"] = self.lora_alpha
         return config
 
 

@@ -33,8 +33,8 @@ class Embedding(Layer):
         embeddings_constraint: a constraint applied to the `embeddings` matrix.
         mask_zero: treat index 0 as padding and output a mask (then `input_dim` counts it).
         weights: an initial `embeddings` matrix (or a list holding it), instead of the initializer.
-        lora_rank: not supported by lamina yet (must be None).
-        lora_alpha: kept for Keras compatibility (used with `lora_rank`).
+        lora_rank: if set, LoRA is enabled at build with this rank (see `enable_lora`).
+        lora_alpha: the LoRA scale numerator (default: `lora_rank`).
         quantization_config: a `keras.quantizers.QuantizationConfig` for a quantized layer, or None.
         **kwargs: other `Layer` arguments (`name`, `dtype`, `trainable`, ...).
 
@@ -70,8 +70,6 @@ class Embedding(Layer):
         if kwargs.pop("input_length", None) is not None:
             warnings.warn("Embedding: `input_length` is deprecated and ignored.", stacklevel=2)
         super().__init__(**kwargs)
-        if lora_rank:
-            raise NotImplementedError("Embedding: `lora_rank` is not supported by lamina yet.")
         if isinstance(quantization_config, dict):
             from lamina import quantizers
 
@@ -85,8 +83,9 @@ class Embedding(Layer):
         self.mask_zero = mask_zero
         self.supports_masking = mask_zero
         self.autocast = False
-        self.lora_rank = None
-        self.lora_alpha = None
+        self.lora_rank = lora_rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self.lora_enabled = False
         if weights is not None:
             self.build()
             if not (isinstance(weights, list) and len(weights) == 1):
@@ -116,6 +115,46 @@ class Embedding(Layer):
             constraint=self.embeddings_constraint,
         )
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, self.lora_alpha)
+
+    _LORA = ("lora_embeddings_a", "lora_embeddings_b")
+
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
+        """Freezes the table and trains a low-rank update instead: lookups read
+        `embeddings + (lora_alpha / rank) * lora_embeddings_a @ lora_embeddings_b` (LoRA, as
+        Keras does).
+
+        Args:
+            rank: the rank of the update (`lora_embeddings_a` is `(input_dim, rank)`).
+            lora_alpha: the scale numerator (default: `rank`).
+            a_initializer: the initializer of `lora_embeddings_a`.
+            b_initializer: the initializer of `lora_embeddings_b` (zeros: unchanged at first).
+
+        Returns:
+            None.
+
+        Example:
+            >>> import lamina as keras
+            >>> layer = keras.layers.Embedding(10, 4)
+            >>> layer.build()
+            >>> layer.enable_lora(2)
+            >>> [tuple(w.shape) for w in layer.trainable_weights]
+            [(10, 2), (2, 4)]
+        """
+        from lamina.layers import lora
+
+        lora.enable(
+            self,
+            "embeddings",
+            self._LORA,
+            rank,
+            lora_alpha,
+            a_initializer,
+            b_initializer,
+            self.embeddings_regularizer,
+            self.embeddings_constraint,
+        )
 
     _SERIALIZATION_SPEC = {
         None: ["embeddings"],
@@ -150,6 +189,11 @@ class Embedding(Layer):
     def save_own_variables(self, store) -> None:
         if not self.built:
             return
+        if self.lora_enabled:
+            from lamina.layers import lora
+
+            lora.save_merged(self, store, self._SERIALIZATION_SPEC[None], "embeddings", self._LORA)
+            return
         from lamina.layers.quantized_ops import save_by_spec
 
         save_by_spec(self, store, self._SERIALIZATION_SPEC[self.quantization_mode])
@@ -160,6 +204,10 @@ class Embedding(Layer):
         from lamina.layers.quantized_ops import load_by_spec
 
         load_by_spec(self, store, self._SERIALIZATION_SPEC[self.quantization_mode])
+        if self.lora_enabled:
+            from lamina.layers import lora
+
+            lora.reset(self, self._LORA)
 
     def call(self, inputs):
         if self.quantization_mode is not None:
@@ -168,7 +216,13 @@ class Embedding(Layer):
             return quantized_layers.embedding_call(self, inputs)
         if inputs.dtype not in (jnp.int32, jnp.int64):
             inputs = inputs.astype(jnp.int32)
-        outputs = jnp.take(self.embeddings.value, inputs, axis=0)
+        table = self.embeddings.value
+        if self.lora_enabled:
+            from lamina.layers import lora
+
+            a, b = (getattr(self, n).value for n in self._LORA)
+            table = lora.merged(self, table, a, b, self.compute_dtype)
+        outputs = jnp.take(table, inputs, axis=0)
         return outputs.astype(self.compute_dtype)
 
     def compute_mask(self, inputs, previous_mask=None):
@@ -193,6 +247,9 @@ class Embedding(Layer):
                 "quantization_config": _serialize_quantization_config(self),
             }
         )
+        if self.lora_rank:
+            config["lora_rank"] = self.lora_rank
+            config["lora_alpha"] = self.lora_alpha
         return config
 
 

@@ -406,6 +406,15 @@ def dot_product_attention(
             bias = jnp.asarray(bias, dtype)
         if mask is not None:
             mask = jnp.asarray(mask).astype(bool)
+        if dtype == jnp.float16 and jax.default_backend() == "cpu":
+            # XLA:CPU has no float16 x float16 -> float32 dot (JAX's attention asks for one):
+            # compute in float32 and return float16.
+            q, k, v = (a.astype(jnp.float32) for a in (q, k, v))
+            bias = None if bias is None else bias.astype(jnp.float32)
+            out = jax.nn.dot_product_attention(
+                q, k, v, bias=bias, mask=mask, scale=scale, is_causal=causal, implementation="xla"
+            )
+            return out.astype(dtype)
         return jax.nn.dot_product_attention(
             q, k, v, bias=bias, mask=mask, scale=scale, is_causal=causal, implementation="xla"
         )
