@@ -22,6 +22,8 @@ import json
 import os
 import warnings
 
+import numpy as np
+
 from lamina.core import registry
 from lamina.core.config import SafeModeScope
 from lamina.core.serialization import deserialize_keras_object, serialize_keras_object
@@ -474,3 +476,75 @@ def model_from_yaml(*args, **kwargs):
         "arbitrary code). Use lamina.models.model_from_json(json_string) with the output of "
         "model.to_json()."
     )
+
+
+class H5IOStore:
+    """A small HDF5 store of named arrays, laid out as Keras's `H5IOStore` lays them out
+    (`<path>/vars/<key>`): KerasHub saves and loads LoRA weights with it
+    (`backbone.save_lora_weights`). Written files appear only when `close()` succeeds.
+
+    Args:
+        path: the file path.
+        archive: unused (Keras's argument for stores inside a `.keras` zip).
+        mode: "r" to read, "w" to write.
+
+    Example:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "lora.h5")
+        >>> store = H5IOStore(path, mode="w")
+        >>> entry = store.make("lora")
+        >>> entry["rank"] = 4
+        >>> store.close()
+        >>> int(H5IOStore(path, mode="r").get("lora")["rank"][()])
+        4
+    """
+
+    def __init__(self, path, archive=None, mode="r"):
+        from lamina.saving.lazy_h5py import h5py
+
+        if mode not in ("r", "w"):
+            raise ValueError(f"H5IOStore: `mode` must be 'r' or 'w', received {mode!r}.")
+        self.path, self.mode = _path_str(path), mode
+        self._target = self.path + ".tmp" if mode == "w" else self.path
+        self.h5_file = h5py.File(self._target, mode)
+
+    def make(self, path, metadata=None):
+        """A writable entry at `path` (`entry[key] = array` stores a dataset)."""
+        group = self.h5_file.require_group(path).require_group("vars")
+        for key, value in (metadata or {}).items():
+            group.attrs[key] = value
+        return _H5Entry(group)
+
+    def get(self, path):
+        """The entry at `path` for reading (`entry[key]` is the dataset)."""
+        node = self.h5_file[path] if path else self.h5_file
+        return _H5Entry(node["vars"] if "vars" in node else node)
+
+    def close(self):
+        """Closes the file (a written file replaces `path` atomically now)."""
+        self.h5_file.close()
+        if self.mode == "w":
+            os.replace(self._target, self.path)
+
+
+class _H5Entry:
+    def __init__(self, group):
+        self._group = group
+
+    def __setitem__(self, key, value):
+        value = value.numpy() if hasattr(value, "numpy") else np.asarray(value)
+        if key in self._group:
+            del self._group[key]
+        self._group.create_dataset(key, data=value)
+
+    def __getitem__(self, key):
+        return self._group[key]
+
+    def __contains__(self, key):
+        return key in self._group
+
+    def __len__(self):
+        return len(self._group)
+
+    def keys(self):
+        return self._group.keys()
