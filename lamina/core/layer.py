@@ -8,7 +8,7 @@ import warnings
 import jax
 import jax.numpy as jnp
 
-from lamina.core import naming, state
+from lamina.core import naming, state, tf_bridge
 from lamina.core.dtype_policy import DTypePolicy, policy_name
 from lamina.core.dtype_policy_map import DTypePolicyMap
 from lamina.core.input_spec import InputSpec, check_input_spec
@@ -392,6 +392,10 @@ class Layer(LayerWeights, Tracker, Operation):
         )
 
     def __call__(self, *args, **kwargs):
+        if tf_bridge.has_graph_tensors(args, kwargs) and self.__dict__.get(
+            "_convert_input_args", True
+        ):  # inside tf.data's `map` (layers that take inputs unconverted handle them)
+            return tf_bridge.graph_call(self, args, kwargs)
         first_by_keyword = None
         if not args and kwargs:
             args, kwargs = self._first_arg_positional(kwargs)
@@ -718,6 +722,13 @@ class Layer(LayerWeights, Tracker, Operation):
         if not self._inbound_nodes:
             raise AttributeError(f"Layer '{self.name}' has never been called on a symbolic input.")
         return self._inbound_nodes[0].outputs
+
+
+# TensorFlow's AutoGraph (tracing a `tf.data` map function) calls functions carrying this
+# attribute as they are instead of rewriting them; a lamina layer inside the map then takes the
+# `tf_bridge` path without AutoGraph's "could not transform" warnings.
+Layer.__call__.autograph_info__ = {}
+Layer.autograph_info__ = {}
 
 
 def _layer_policy(dtype) -> DTypePolicy:
