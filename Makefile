@@ -2,7 +2,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: ecosystem demo test lint bench docs clean
+.PHONY: ecosystem ecosystem-hub demo test lint bench docs clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,6 +32,14 @@ test: $(VENV)/.installed-test lint
 ecosystem: $(VENV)/.installed-test
 	SUITE=keras $(BIN)/python tests/ecosystem/run_suites.py
 	SUITE=lamina $(BIN)/python tests/ecosystem/run_suites.py
+
+# KerasHub's suite needs TensorFlow and Grain (its TestCase imports them); run it with a Python
+# that has them: `make ecosystem-hub HUB_PYTHON=/path/to/venv/bin/python` (tests/ecosystem/PATCHES.md).
+HUB_PYTHON ?= python3
+ecosystem-hub:
+	SUITE=keras $(HUB_PYTHON) tests/ecosystem/run_suites.py keras_hub
+	SUITE=lamina $(HUB_PYTHON) tests/ecosystem/run_suites.py keras_hub
+	PYTHONPATH=. $(HUB_PYTHON) -m pytest -q -p no:cacheprovider -c tests/ecosystem/pytest.ini tests/ecosystem/test_tf_data_bridge.py
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_fit.py
