@@ -395,7 +395,7 @@ class Layer(LayerWeights, Tracker, Operation):
         if tf_bridge.has_graph_tensors(args, kwargs) and self.__dict__.get(
             "_convert_input_args", True
         ):  # inside tf.data's `map` (layers that take inputs unconverted handle them)
-            return tf_bridge.graph_call(self, args, kwargs)
+            return tf_bridge._graph_call(self, args, kwargs)
         first_by_keyword = None
         if not args and kwargs:
             args, kwargs = self._first_arg_positional(kwargs)

@@ -47,7 +47,7 @@ def has_graph_tensors(args, kwargs) -> bool:
     return _is_graph_tensor(first)
 
 
-def graph_call(layer, args, kwargs):
+def _graph_call(layer, args, kwargs):
     """Runs `layer(*args, **kwargs)` on TensorFlow graph tensors through `tf.numpy_function`.
 
     Args:

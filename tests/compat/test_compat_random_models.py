@@ -184,7 +184,7 @@ def _step(shape, batch_norm=True):
                     ("seq", t - k + 1 if pad == "valid" else t, filters),
                 ),
                 st.integers(1, 3),
-                st.integers(1, min(3, t - 1)),
+                st.integers(1, max(1, min(3, t - 1))),
                 st.sampled_from(["same", "valid", "causal"]),
             ),
             st.builds(
@@ -232,7 +232,7 @@ def _step(shape, batch_norm=True):
                     else ("img", h, w, filters),
                 ),
                 st.integers(1, 3),
-                st.integers(1, min(3, h - 1)),
+                st.integers(1, max(1, min(3, h - 1, w - 1))),
                 st.sampled_from(["same", "valid"]),
             ),
             st.builds(
