@@ -209,6 +209,11 @@ class Dense(Layer):
         """
         from lamina.layers import quantized_layers
 
+        if self.lora_enabled:
+            raise NotImplementedError(
+                f"{type(self).__name__} '{self.name}': lamina does not quantize a layer with LoRA "
+                "enabled (Keras does): merge or drop the LoRA update first, or keep the layer float."
+            )
         quantized_layers.dense_quantize(self, mode, type_check, config)
 
     def save_own_variables(self, store) -> None:

@@ -291,6 +291,11 @@ class EinsumDense(Layer):
         """
         from lamina.layers import quantized_einsum
 
+        if self.lora_enabled:
+            raise NotImplementedError(
+                f"{type(self).__name__} '{self.name}': lamina does not quantize a layer with LoRA "
+                "enabled (Keras does): merge or drop the LoRA update first, or keep the layer float."
+            )
         quantized_einsum.einsum_quantize(self, mode, type_check, config)
 
     _LORA = ("lora_kernel_a", "lora_kernel_b")

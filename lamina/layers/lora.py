@@ -68,8 +68,7 @@ def enable(
     if layer.quantization_mode is not None:
         raise NotImplementedError(
             f"{kind} '{layer.name}': lamina does not combine LoRA with a quantized layer "
-            f"({layer.quantization_mode!r}) yet; enable LoRA before quantizing, or on a float "
-            "model."
+            f"({layer.quantization_mode!r}) yet (Keras does); enable LoRA on the float model."
         )
     if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
         raise ValueError(

@@ -99,3 +99,16 @@ def test_lora_rank_argument_and_errors():
     constrained.build((None, 2))
     with pytest.raises(ValueError, match="constraint"):
         constrained.enable_lora(1)
+
+
+def test_lora_and_quantization_are_refused_together_with_a_clear_error():
+    layer = lamina.layers.Dense(3)
+    layer.build((None, 4))
+    layer.enable_lora(1)
+    with pytest.raises(NotImplementedError, match="LoRA"):
+        layer.quantize("int8")
+    quantized = lamina.layers.Dense(3)
+    quantized.build((None, 4))
+    quantized.quantize("int8")
+    with pytest.raises(NotImplementedError, match="LoRA"):
+        quantized.enable_lora(1)
