@@ -207,13 +207,9 @@ class Dense(Layer):
             >>> layer.dtype_policy.name, layer.kernel.dtype
             ('int8_from_float32', 'int8')
         """
-        from lamina.layers import quantized_layers
+        from lamina.layers import lora, quantized_layers
 
-        if self.lora_enabled:
-            raise NotImplementedError(
-                f"{type(self).__name__} '{self.name}': lamina does not quantize a layer with LoRA "
-                "enabled (Keras does): merge or drop the LoRA update first, or keep the layer float."
-            )
+        lora.refuse_quantize(self)
         quantized_layers.dense_quantize(self, mode, type_check, config)
 
     def save_own_variables(self, store) -> None:
@@ -244,12 +240,9 @@ class Dense(Layer):
             from lamina.layers import quantized_layers
 
             return quantized_layers.dense_call(self, inputs, training)
-        kernel = self.kernel.value
-        if self.lora_enabled:
-            from lamina.layers import lora
+        from lamina.layers import lora
 
-            a, b = (getattr(self, n).value for n in self._LORA)
-            kernel = lora.merged(self, kernel, a, b, self.compute_dtype)
+        kernel = lora.matrix(self, "kernel", self._LORA)
         x = jnp.matmul(inputs, kernel)
         if self.bias is not None:
             x = x + self.bias.value

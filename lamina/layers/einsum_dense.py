@@ -289,13 +289,9 @@ class EinsumDense(Layer):
             >>> layer.dtype_policy.name, layer.kernel.dtype, tuple(layer.kernel_scale.shape)
             ('int8_from_float32', 'int8', (1, 1, 2, 3))
         """
-        from lamina.layers import quantized_einsum
+        from lamina.layers import lora, quantized_einsum
 
-        if self.lora_enabled:
-            raise NotImplementedError(
-                f"{type(self).__name__} '{self.name}': lamina does not quantize a layer with LoRA "
-                "enabled (Keras does): merge or drop the LoRA update first, or keep the layer float."
-            )
+        lora.refuse_quantize(self)
         quantized_einsum.einsum_quantize(self, mode, type_check, config)
 
     _LORA = ("lora_kernel_a", "lora_kernel_b")
@@ -376,12 +372,9 @@ class EinsumDense(Layer):
             from lamina.layers import quantized_einsum
 
             return quantized_einsum.einsum_call(self, inputs, training)
-        kernel = self._kernel.value
-        if self.lora_enabled:
-            from lamina.layers import lora
+        from lamina.layers import lora
 
-            a, b = (getattr(self, n).value for n in self._LORA)
-            kernel = lora.merged(self, kernel, a, b, self.compute_dtype)
+        kernel = lora.matrix(self, "_kernel", self._LORA)
         x = jnp.einsum(self.equation, inputs, kernel)
         if self.bias is not None:
             x = x + self.bias.value

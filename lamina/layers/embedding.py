@@ -182,13 +182,9 @@ class Embedding(Layer):
             >>> layer.embeddings.dtype, tuple(layer.embeddings_scale.shape)
             ('int8', (10,))
         """
-        from lamina.layers import quantized_layers
+        from lamina.layers import lora, quantized_layers
 
-        if self.lora_enabled:
-            raise NotImplementedError(
-                f"{type(self).__name__} '{self.name}': lamina does not quantize a layer with LoRA "
-                "enabled (Keras does): merge or drop the LoRA update first, or keep the layer float."
-            )
+        lora.refuse_quantize(self)
         quantized_layers.embedding_quantize(self, mode, type_check, config)
 
     def save_own_variables(self, store) -> None:
@@ -221,12 +217,9 @@ class Embedding(Layer):
             return quantized_layers.embedding_call(self, inputs)
         if inputs.dtype not in (jnp.int32, jnp.int64):
             inputs = inputs.astype(jnp.int32)
-        table = self.embeddings.value
-        if self.lora_enabled:
-            from lamina.layers import lora
+        from lamina.layers import lora
 
-            a, b = (getattr(self, n).value for n in self._LORA)
-            table = lora.merged(self, table, a, b, self.compute_dtype)
+        table = lora.matrix(self, "embeddings", self._LORA)
         outputs = jnp.take(table, inputs, axis=0)
         return outputs.astype(self.compute_dtype)
 

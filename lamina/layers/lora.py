@@ -127,6 +127,52 @@ def merged(layer, matrix, a, b, dtype):
     return jnp.add(matrix, scale * jnp.matmul(a, b)).astype(dtype)
 
 
+def matrix(layer, base: str, names: tuple[str, str]):
+    """The matrix `layer` computes with: `getattr(layer, base)`'s value, merged with the LoRA
+    update (in the compute dtype) while LoRA is enabled.
+
+    Args:
+        layer: a `Dense`, `EinsumDense` or `Embedding`.
+        base: the attribute holding the matrix.
+        names: the attribute names of `A` and `B`.
+
+    Returns:
+        The matrix.
+
+    Example:
+        >>> import lamina as keras
+        >>> layer = keras.layers.Dense(2)
+        >>> layer.build((None, 3))
+        >>> matrix(layer, "kernel", ("lora_kernel_a", "lora_kernel_b")).shape
+        (3, 2)
+    """
+    value = getattr(layer, base).value
+    if not layer.lora_enabled:
+        return value
+    a, b = (getattr(layer, n).value for n in names)
+    return merged(layer, value, a, b, layer.compute_dtype)
+
+
+def refuse_quantize(layer) -> None:
+    """Raises when `layer` has LoRA enabled (lamina does not quantize such a layer yet).
+
+    Args:
+        layer: the layer being quantized.
+
+    Returns:
+        None.
+
+    Example:
+        >>> import lamina as keras
+        >>> refuse_quantize(keras.layers.Dense(2))  # no LoRA: nothing to refuse
+    """
+    if layer.lora_enabled:
+        raise NotImplementedError(
+            f"{type(layer).__name__} '{layer.name}': lamina does not quantize a layer with LoRA "
+            "enabled (Keras does): merge or drop the LoRA update first, or keep the layer float."
+        )
+
+
 def reset(layer, names: tuple[str, str]) -> None:
     """Zeroes `A` and `B` (after loading a merged matrix, as Keras does).
 

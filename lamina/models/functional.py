@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import sys
 
 import jax
 import jax.numpy as jnp
@@ -204,10 +203,10 @@ class Functional(Model):
         tensors, each layer inferring its own output as in Keras."""
         try:
             return super()._symbolic_outputs(args, kwargs, with_mask)
-        except Exception:
+        except Exception as e:
             if self.__dict__.get("_host_plan") is not None or not args:
                 raise
-            first_error = sys.exc_info()[1]
+            first_error = e
         try:
             with replaying_graph(), StateScope(collect_losses=True, symbolic=True):
                 outputs = self.call(args[0], training=kwargs.get("training"))
