@@ -207,3 +207,21 @@ def test_adapt_split_rules_and_truncation_match_the_per_text_path():
         [0, 0, 0, 0, 0],
         [1, 4, 0, 0, 0],
     ]
+
+
+def test_adapt_over_many_texts_counts_across_chunks():
+    # adapt standardizes and counts ~1k texts at a time: counts from every chunk add up, so the
+    # vocabulary is the one a plain count over all texts gives (count desc, then token desc).
+    import collections
+
+    from lamina.layers.preprocessing import text_vectorization as tv
+
+    rng = np.random.RandomState(0)
+    words = np.array([f"W{i}," for i in range(300)])
+    texts = [" ".join(words[rng.randint(0, 300, rng.randint(1, 9))]) for _ in range(2 * 1024 + 7)]
+    assert len(texts) > 2 * tv._ADAPT_CHUNK
+    counts = collections.Counter(" ".join(texts).lower().replace(",", "").split())
+    expected = sorted(counts, key=lambda t: (counts[t], t), reverse=True)[:48]
+    layer = TextVectorization(max_tokens=50)
+    layer.adapt(np.array(texts))
+    assert layer.get_vocabulary() == ["", "[UNK]", *expected]
