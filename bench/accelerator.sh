@@ -24,7 +24,7 @@ export PYTHONUNBUFFERED=1
 export XLA_PYTHON_CLIENT_PREALLOCATE=${XLA_PYTHON_CLIENT_PREALLOCATE:-false}
 mkdir -p "$OUT"
 
-if ! "$PY" -c "import keras" 2>/dev/null; then
+if ! KERAS_BACKEND=jax "$PY" -c "import keras" 2>/dev/null; then
   wheels=${WHEELS:-.whl}
   if [ -d "$wheels" ]; then
     "$PY" -m pip install -q --no-index --find-links "$wheels" keras >"$OUT/pip.log" 2>&1 \
@@ -56,7 +56,7 @@ for part in $PARTS; do
   case $part in
     fit)
       for wl in mlp wide cnn lstm; do
-        run "fit-$wl" --workloads "$wl" --rounds 3 --warmup 1 --slow-scan \
+        run "fit-$wl" --workloads "$wl" --rounds 3 --warmup 1 --slow-scan --device-data \
           --no-inference --no-micro --no-startup
       done ;;
     inference)

@@ -77,6 +77,7 @@ def run_workload(
     slow_scan: bool = False,
     use_keras: bool = False,
     warmup: int = 2,
+    device_data: bool = False,
 ) -> dict:
     """Times one epoch of lamina `fit` against the hand-written loops (and Keras) on `name`.
 
@@ -85,7 +86,9 @@ def run_workload(
     `steps_per_execution=spe` / whole-epoch `lax.scan` (when both ran), the training losses
     (`losses`) and the Keras rows (`keras_fit`, `keras_fit_spe`, when `use_keras`).
     The fused rows are skipped on workloads where `lax.scan` is known to be slow (the CNN)
-    unless `slow_scan`.
+    unless `slow_scan`. `device_data` adds a lamina row whose arrays are passed as `jax.Array`s
+    put on the device once, untimed, as the hand-written on-device loop has them (on an
+    accelerator, NumPy arrays are uploaded by each `fit` call).
     """
     wl = WORKLOADS[name]
     rounds = rounds or wl.rounds
@@ -97,8 +100,8 @@ def run_workload(
     model = build_model(lamina, wl)
     lamina_losses: dict = {}
 
-    def lamina_fit(m=model, key="lamina_fit"):
-        hist = m.fit(x, y, batch_size=bs, epochs=1, verbose=0, shuffle=True)
+    def lamina_fit(m=model, key="lamina_fit", data=(x, y)):
+        hist = m.fit(*data, batch_size=bs, epochs=1, verbose=0, shuffle=True)
         _block(m)
         lamina_losses.setdefault(key, []).append(float(hist.history["loss"][-1]))
 
@@ -107,6 +110,12 @@ def run_workload(
         "jax_numpy_feed": jl.epoch_numpy_feed,
         "jax_on_device": jl.epoch_on_device,
     }
+    if device_data:
+        model_dev = build_model(lamina, wl)
+        on_device = (jax.device_put(x), jax.device_put(y))
+        contenders["lamina_fit_device"] = functools.partial(
+            lamina_fit, m=model_dev, key="lamina_fit_device", data=on_device
+        )
     skipped = []
     if extras and spe and spe > 1:
         if wl.scan_is_slow and not slow_scan:
@@ -331,6 +340,11 @@ def main(argv=None) -> dict:
         help="also run the fused rows (lamina spe, one-scan epoch) on the CNN (~10x slower there)",
     )
     parser.add_argument(
+        "--device-data",
+        action="store_true",
+        help="add a lamina row fed jax.Arrays already on the device (accelerators: no upload)",
+    )
+    parser.add_argument(
         "--warmup", type=int, default=2, help="untimed warm-up epochs per contender (2)"
     )
     parser.add_argument(
@@ -388,6 +402,7 @@ def main(argv=None) -> dict:
                 slow_scan=args.slow_scan,
                 use_keras=use_keras,
                 warmup=args.warmup,
+                device_data=args.device_data,
             )
         )
     inf_rounds = rounds or 5

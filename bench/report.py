@@ -10,6 +10,7 @@ FIT_ROWS = {
     "lamina_fit": "lamina `fit` (defaults: steps_per_execution='auto')",
     "jax_numpy_feed": "jax.jit loop, NumPy batch per step",
     "jax_on_device": "jax.jit loop, data on device, index-sliced",
+    "lamina_fit_device": "lamina `fit` on `jax.Array`s put on the device once",
     "lamina_fit_spe": "lamina `fit`, steps_per_execution={spe}",
     "jax_scan_epoch": "jax.jit, whole epoch in one `lax.scan`",
     "keras_fit": "Keras 3 `fit` (defaults) †",
