@@ -199,3 +199,33 @@ def test_normalization_mean_variance():
     assert fixed.mean is None
     fixed.build((None, 3))
     np.testing.assert_allclose(fixed.mean, [[2.0, 2.0, 2.0]])
+
+
+def test_rgbx_decode_and_resize_equal_the_rgb_path(tmp_path):
+    """The batched loader decodes RGB files as Pillow's 4-byte pixels and drops the padding
+    inside the resize program: the same values as decoding to RGB, on uniform and mixed sizes,
+    with and without crop/pad."""
+    from lamina.utils.directory_datasets import decode_image, resize_images
+
+    rng = np.random.RandomState(0)
+    paths = []
+    for i, shape in enumerate([(20, 30), (20, 30), (20, 30), (17, 25)]):
+        p = tmp_path / f"{i}.jpg"
+        PIL.fromarray(rng.randint(0, 256, (*shape, 3), dtype=np.uint8)).save(p)
+        paths.append(p)
+    gray = tmp_path / "g.png"  # a grayscale file converted to RGB
+    PIL.fromarray(rng.randint(0, 256, (20, 30), dtype=np.uint8)).save(gray)
+    paths.append(gray)
+    for p in paths:
+        padded = decode_image(p, 3, rgbx=True)
+        plain = decode_image(p, 3)
+        assert padded.shape == plain.shape[:2] + (4,)
+        np.testing.assert_array_equal(padded[..., :3], plain)
+    for group in (paths[:3] + paths[4:], paths):  # one size (the XLA batch), mixed sizes
+        for kw in ({}, {"crop_to_aspect_ratio": True}, {"pad_to_aspect_ratio": True}):
+            want = resize_images([decode_image(p, 3) for p in group], (9, 11), **kw)
+            got = resize_images(
+                [decode_image(p, 3, rgbx=True) for p in group], (9, 11), channels=3, **kw
+            )
+            assert got.shape == want.shape == (len(group), 9, 11, 3)
+            np.testing.assert_allclose(got, want, atol=1e-4)
