@@ -592,8 +592,10 @@ def resize_images(
     batch = np.stack(arrays)
     if batch.dtype not in (np.uint8, np.float32):
         batch = batch.astype("float32")  # e.g. 16-bit PNGs (big-endian in Pillow's buffer)
-    if channels is not None and channels < batch.shape[-1] and (
-        crop_to_aspect_ratio or pad_to_aspect_ratio or batch.dtype != np.uint8
+    if (
+        channels is not None
+        and channels < batch.shape[-1]
+        and (crop_to_aspect_ratio or pad_to_aspect_ratio or batch.dtype != np.uint8)
     ):
         batch = batch[..., :channels]  # (the plain uint8 case drops them inside the program)
     batch = _crop_or_pad(batch, size, crop_to_aspect_ratio, pad_to_aspect_ratio)
