@@ -592,12 +592,6 @@ def resize_images(
     batch = np.stack(arrays)
     if batch.dtype not in (np.uint8, np.float32):
         batch = batch.astype("float32")  # e.g. 16-bit PNGs (big-endian in Pillow's buffer)
-    if (
-        channels is not None
-        and channels < batch.shape[-1]
-        and (crop_to_aspect_ratio or pad_to_aspect_ratio or batch.dtype != np.uint8)
-    ):
-        batch = batch[..., :channels]  # (the plain uint8 case drops them inside the program)
     batch = _crop_or_pad(batch, size, crop_to_aspect_ratio, pad_to_aspect_ratio)
     count = len(batch)
     if pad_batch_to is not None and count < pad_batch_to:
@@ -605,6 +599,7 @@ def resize_images(
         batch = np.concatenate(
             [batch, np.zeros((pad_batch_to - count, *batch.shape[1:]), batch.dtype)]
         )
+    # Crop/pad keep the padding channels; the program drops them (no copy here).
     keep = None if channels is None or channels >= batch.shape[-1] else channels
     resize = _batch_resizer(tuple(batch.shape[1:3]), size, interpolation, keep)
     cpu = jax.devices("cpu")[0]
